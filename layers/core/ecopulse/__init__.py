@@ -1,0 +1,1 @@
+"""EcoPulse domain package, shared by every Lambda through the core layer."""

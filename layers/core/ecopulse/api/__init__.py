@@ -1,0 +1,1 @@
+"""HTTP API: FastAPI routers, each endpoint group served by its own Lambda through Mangum."""

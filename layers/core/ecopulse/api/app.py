@@ -1,0 +1,33 @@
+"""Builds the FastAPI app of one endpoint group and the Lambda handler that serves it through Mangum."""
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from fastapi import APIRouter, FastAPI
+from mangum import Mangum
+
+from ecopulse.observability import logger, metrics, tracer
+
+API_TITLE = "EcoPulse API"
+API_VERSION = "0.1.0"
+
+
+def create_app(*routers: APIRouter) -> FastAPI:
+    app = FastAPI(title=API_TITLE, version=API_VERSION, docs_url=None, redoc_url=None)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """Mangum's lifespan would run on every invocation, so it is off: setup happens at module scope."""
+    asgi = Mangum(app, lifespan="off")
+
+    @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return asgi(event, context)
+
+    return handler

@@ -1,0 +1,24 @@
+"""Settings a function reads from its environment, set per function in template.yaml."""
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    stage: str = "dev"
+    table_name: str = ""
+    uploads_bucket: str = ""
+    state_machine_arn: str = ""
+    idempotency_table_name: str = ""
+    notifications_topic_arn: str = ""
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+
+
+@cache
+def settings() -> Settings:
+    """Reads the environment once per container, like the rest of module-scope setup."""
+    fields = Settings.model_fields
+    values = {name: os.environ[name.upper()] for name in fields if name.upper() in os.environ}
+    return Settings(**values)

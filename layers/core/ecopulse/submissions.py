@@ -1,0 +1,45 @@
+"""The life of a cleanup submission: which status may follow which."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class InvalidTransition(Exception):
+    """A decision on a submission that is not in a state to take it; the workflow does not retry this."""
+
+
+_ALLOWED_FROM = {
+    Status.IN_REVIEW: {Status.RECEIVED},
+    Status.APPROVED: {Status.RECEIVED, Status.IN_REVIEW},
+    Status.REJECTED: {Status.RECEIVED, Status.IN_REVIEW},
+}
+
+
+def sources_for(target: Status) -> set[Status]:
+    """The statuses from which a submission may move to ``target``."""
+    return _ALLOWED_FROM[target]
+
+
+def status_for(outcome: Outcome) -> Status:
+    return Status(outcome.value)
+
+
+class Decision(BaseModel):
+    """How a submission's review ended, by the model's thresholds or by an admin."""
+
+    outcome: Outcome
+    reason: str
+    reviewer: str

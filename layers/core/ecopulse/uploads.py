@@ -1,0 +1,49 @@
+"""What an upload is allowed to be: where it lives in the bucket and what its bytes say it is."""
+
+import re
+from dataclasses import dataclass
+
+UPLOAD_PREFIX = "uploads/"
+_KEY_PATTERN = re.compile(
+    r"^uploads/(?P<tenant>[a-z0-9-]{2,32})/(?P<user_id>[A-Za-z0-9_-]{1,64})/"
+    r"(?P<submission_id>[A-Za-z0-9-]{8,64})/(?P<photo>[A-Za-z0-9_-]{1,64})(?:\.[A-Za-z0-9]{1,5})?$"
+)
+ALLOWED_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+SNIFF_BYTES = 16
+
+
+class UploadRejected(ValueError):
+    """An upload that can never become valid: retrying it would not help."""
+
+
+@dataclass(frozen=True)
+class UploadKey:
+    tenant: str
+    user_id: str
+    submission_id: str
+    photo: str
+
+    @classmethod
+    def parse(cls, key: str) -> "UploadKey":
+        match = _KEY_PATTERN.match(key)
+        if not match:
+            raise UploadRejected(f"object key {key!r} is not uploads/<tenant>/<user>/<submission>/<photo>")
+        return cls(**match.groupdict())
+
+
+def sniff_image_type(head: bytes) -> str:
+    """Names the image type from its magic bytes; the client's file name and content type are not trusted."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    raise UploadRejected("content is not a JPEG, PNG or WebP image")
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    if size <= 0:
+        raise UploadRejected("the upload is empty")
+    if size > max_bytes:
+        raise UploadRejected(f"the upload is {size} bytes, more than the {max_bytes} allowed")

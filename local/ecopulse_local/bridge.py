@@ -1,0 +1,87 @@
+"""Connects moto's Lambda to the runtime's function workers.
+
+moto runs Step Functions executions and S3 notifications itself, but without Docker it cannot run a
+function's code. Three seams are rerouted, all in moto 5.2 (pinned; tests/integration/test_bridge.py
+fails loudly if an upgrade moves them):
+
+- the Lambda backend's ``invoke`` (Step Functions Task states, the Invoke API): to the workers,
+  synchronously, or queued when the caller asked for InvocationType=Event;
+- S3's ``_invoke_awslambda`` (bucket notifications): queued, so the PUT returns before the function
+  runs, as in AWS;
+- S3's ``_get_s3_event``: completed with the fields AWS sends and moto leaves out (userIdentity,
+  requestParameters, responseElements, ownerIdentity, sequencer, versionId), and with the key encoded
+  as AWS does (spaces as "+", slashes kept; moto encodes them as %2F);
+- Step Functions' ``SendTaskFailure`` response, which drops the ``cause`` a Catch hands on as
+  ``$.Cause``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote_plus
+
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.responses import ActionResult, EmptyResult
+from moto.s3 import notifications
+from moto.stepfunctions.responses import StepFunctionResponse
+
+from ecopulse_local.lambdas import Functions
+
+_original_get_s3_event = notifications._get_s3_event
+
+
+def install(functions: Functions) -> None:
+    def invoke(
+        backend: LambdaSimpleBackend,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: dict[str, str],
+    ) -> bytes:
+        event = json.loads(body) if body else {}
+        target = f"{function_name}:{qualifier}" if qualifier else function_name
+        if headers.get("X-Amz-Invocation-Type") == "Event":
+            functions.invoke_async(target, event)
+            return b""
+        invocation = functions.invoke(target, event)
+        if not invocation.ok:
+            response_headers["x-amz-function-error"] = invocation.function_error
+        response_headers["x-amz-executed-version"] = "$LATEST"
+        return json.dumps(invocation.payload).encode()
+
+    def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        functions.invoke_async(fn_arn, event_body)
+
+    LambdaSimpleBackend.invoke = invoke
+    notifications._invoke_awslambda = invoke_from_s3
+    notifications._get_s3_event = _complete_s3_event
+    StepFunctionResponse.send_task_failure = _send_task_failure_with_cause
+
+
+def _send_task_failure_with_cause(response: StepFunctionResponse) -> ActionResult:
+    parameter = response._get_param
+    response.stepfunction_backend.send_task_failure(
+        parameter("taskToken"), error=parameter("error"), cause=parameter("cause")
+    )
+    return EmptyResult()
+
+
+def _complete_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+    event = _original_get_s3_event(event_name, bucket, key, notification_id)
+    for record in event["Records"]:
+        record["userIdentity"] = {"principalId": "AWS:LOCAL"}
+        record["requestParameters"] = {"sourceIPAddress": "127.0.0.1"}
+        record["responseElements"] = {
+            "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
+            "x-amz-id-2": uuid.uuid4().hex,
+        }
+        record["s3"]["object"]["key"] = quote_plus(key.name, safe="/")
+        record["s3"]["bucket"]["ownerIdentity"] = {"principalId": "LOCAL"}
+        record["s3"]["object"]["sequencer"] = f"{time.time_ns():016X}"
+        if getattr(key, "version_id", None) and key.version_id != "null":
+            record["s3"]["object"]["versionId"] = key.version_id
+    return event

@@ -1,0 +1,277 @@
+"""Starts the whole system on one machine from template.yaml, with no AWS account and no Docker.
+
+- moto in server mode is the AWS emulator (S3, DynamoDB, SNS, SES, SQS, Secrets Manager, Step Functions,
+  IAM, CloudWatch, Logs) on one loopback port; the template's resources are created in it;
+- the template's functions run in worker processes (``lambdas``) that moto's Lambda reaches through
+  ``bridge``, so Step Functions tasks and S3 notifications run the real handlers;
+- the template's HTTP API is served by ``gateway`` with the local JWT issuer standing in for Cognito;
+- ``dashboard/`` is served as static files, with the endpoints it needs in ``/config.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import socket
+import threading
+import time
+import tomllib
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import uvicorn
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ecopulse_local import bridge
+from ecopulse_local.auth import LocalIssuer
+from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
+from ecopulse_local.lambdas import Functions, function_specs
+from ecopulse_local.provision import Provisioned, Provisioner
+from ecopulse_local.template import Stack, load_stack
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger("ecopulse.local")
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def samconfig_parameter_overrides(root: Path, environment: str) -> dict[str, str]:
+    """The parameter_overrides of samconfig.toml's [<environment>.deploy.parameters], as SAM reads them."""
+    path = root / "samconfig.toml"
+    if not path.exists():
+        return {}
+    config = tomllib.loads(path.read_text())
+    raw = config.get(environment, {}).get("deploy", {}).get("parameters", {}).get("parameter_overrides", [])
+    return parse_parameter_overrides(raw)
+
+
+def parse_parameter_overrides(raw: str | list[str]) -> dict[str, str]:
+    pairs = shlex.split(raw) if isinstance(raw, str) else raw
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def default_state_dir(root: Path, environment: str) -> Path:
+    return root / ".ecopulse" / environment
+
+
+def signing_key_path(state_dir: Path) -> Path:
+    return state_dir / "jwt-signing-key.pem"
+
+
+def issuers_for(stack: Stack, state_dir: Path) -> dict[str, LocalIssuer]:
+    """One local issuer per JWT authorizer of the template's HTTP APIs (all share the local signing key)."""
+    issuers = {}
+    for logical_id in stack.of_type("AWS::ApiGatewayV2::Api"):
+        for name, config in HttpApiDefinition.from_stack(stack, logical_id).authorizers.items():
+            issuers[name] = LocalIssuer(signing_key_path(state_dir), config)
+    return issuers
+
+
+@dataclass
+class Endpoints:
+    aws: str
+    api: str
+    dashboard: str
+
+
+@dataclass
+class _ThreadedServer:
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    @classmethod
+    def start(cls, app: Any, host: str, port: int) -> _ThreadedServer:
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"could not serve on {host}:{port}")
+            time.sleep(0.01)
+        return cls(server, thread)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        root: Path = REPOSITORY_ROOT,
+        host: str = "127.0.0.1",
+        aws_port: int = 4566,
+        api_port: int = 3000,
+        dashboard_port: int = 3001,
+        environment: str = "local",
+        state_dir: Path | None = None,
+        parameter_overrides: dict[str, str] | None = None,
+        async_retry_delays: tuple[float, ...] = (1.0, 2.0),
+    ) -> None:
+        self.root = root
+        self.host = host
+        self.ports = {
+            "aws": aws_port or free_port(host),
+            "api": api_port or free_port(host),
+            "dashboard": dashboard_port or free_port(host),
+        }
+        self.environment = environment
+        self.state_dir = state_dir or default_state_dir(root, environment)
+        self.parameter_overrides = (
+            samconfig_parameter_overrides(root, environment)
+            if parameter_overrides is None
+            else parameter_overrides
+        )
+        self._async_retry_delays = async_retry_delays
+        self.endpoints = Endpoints(**{name: f"http://{host}:{port}" for name, port in self.ports.items()})
+        self.stack: Stack | None = None
+        self.functions: Functions | None = None
+        self.provisioned: Provisioned | None = None
+        self._servers: list[_ThreadedServer] = []
+        self._moto: ThreadedMotoServer | None = None
+
+    def start(self) -> None:
+        started = time.perf_counter()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._start_emulator()
+        self.stack = load_stack(
+            self.root / "template.yaml",
+            self.parameter_overrides,
+            endpoints={"aws": self.endpoints.aws, "api": self.endpoints.api},
+        )
+        provisioner = Provisioner(self.stack, self.endpoints.aws)
+        self.provisioned = provisioner.provision()
+        self.functions = Functions(
+            function_specs(self.stack),
+            self._worker_environment(),
+            self._send_to_destination,
+            self._async_retry_delays,
+        )
+        bridge.install(self.functions)
+        issuers = issuers_for(self.stack, self.state_dir)
+        for logical_id in self.stack.of_type("AWS::ApiGatewayV2::Api"):
+            gateway = HttpApiGateway(
+                HttpApiDefinition.from_stack(self.stack, logical_id), self.functions, issuers
+            )
+            self._servers.append(_ThreadedServer.start(gateway.asgi(), self.host, self.ports["api"]))
+        self._servers.append(
+            _ThreadedServer.start(self._dashboard_app(issuers), self.host, self.ports["dashboard"])
+        )
+        self.startup_seconds = time.perf_counter() - started
+        (self.state_dir / "runtime.json").write_text(json.dumps(self.describe(), indent=2))
+
+    def _start_emulator(self) -> None:
+        os.environ["MOTO_PORT"] = str(
+            self.ports["aws"]
+        )  # moto's Step Functions calls Lambda through this port
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.ports["aws"], verbose=False)
+        self._moto.start()
+        # moto's backends live in the process: a runtime started again begins empty, as after a restart.
+        self._moto_api("reset", {})
+        self._moto_api(
+            "config", {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+        )
+
+    def _moto_api(self, action: str, body: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            f"{self.endpoints.aws}/moto-api/{action}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        urllib.request.urlopen(request).close()
+
+    def _worker_environment(self) -> dict[str, str]:
+        inherited = {
+            name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ", "TMPDIR") if name in os.environ
+        }
+        return {
+            **inherited,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_REGION": self.stack.region,
+            "AWS_DEFAULT_REGION": self.stack.region,
+            "AWS_ENDPOINT_URL": self.endpoints.aws,
+            "AWS_SAM_LOCAL": "true",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def _send_to_destination(self, destination_arn: str, record: dict[str, Any]) -> None:
+        service = destination_arn.split(":")[2]
+        session = boto3.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=self.stack.region
+        )
+        if service == "sqs":
+            sqs = session.client("sqs", endpoint_url=self.endpoints.aws)
+            queue_url = sqs.get_queue_url(QueueName=destination_arn.split(":")[5])["QueueUrl"]
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
+        elif service == "sns":
+            session.client("sns", endpoint_url=self.endpoints.aws).publish(
+                TopicArn=destination_arn, Message=json.dumps(record)
+            )
+        else:
+            log.error("destination %s is not supported locally; record dropped: %s", destination_arn, record)
+
+    def _dashboard_app(self, issuers: dict[str, LocalIssuer]) -> Starlette:
+        issuer = next(iter(issuers.values()), None)
+
+        async def config(request: Request) -> JSONResponse:
+            return JSONResponse(
+                {"apiUrl": self.endpoints.api, "auth": {"mode": "local", "tokenUrl": "/local-auth/token"}}
+            )
+
+        async def token(request: Request) -> JSONResponse:
+            form = await request.json()
+            groups = [group for group in str(form.get("group", "")).split(",") if group]
+            missing = [name for name in ("user", "tenant") if not form.get(name)]
+            if missing or not groups:
+                return JSONResponse({"message": "user, group and tenant are required"}, status_code=400)
+            return JSONResponse({"id_token": issuer.issue(form["user"], groups, form["tenant"])})
+
+        async def jwks(request: Request) -> JSONResponse:
+            return JSONResponse(issuer.jwks())
+
+        return Starlette(
+            routes=[
+                Route("/config.json", config),
+                Route("/local-auth/token", token, methods=["POST"]),
+                Route("/local-auth/jwks.json", jwks),
+                Mount("/", StaticFiles(directory=self.root / "dashboard", html=True)),
+            ]
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "endpoints": asdict(self.endpoints),
+            "startup_seconds": round(self.startup_seconds, 3),
+            "resources": self.provisioned.created if self.provisioned else {},
+            "served_by_runtime": self.provisioned.served_by_runtime if self.provisioned else {},
+            "not_emulated": self.provisioned.not_emulated if self.provisioned else {},
+            "outputs": self.stack.resolve(self.stack.outputs) if self.stack else {},
+        }
+
+    def stop(self) -> None:
+        for server in reversed(self._servers):
+            server.stop()
+        if self.functions:
+            self.functions.stop()
+        if self._moto:
+            self._moto.stop()

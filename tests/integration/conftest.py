@@ -1,0 +1,85 @@
+"""Starts `ecopulse local` as a user would, on free ports, and hands tests clients for it."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from ecopulse_local.runtime import free_port
+from tests.support import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+# Short enough to watch a review time out within a test, long enough for a test to answer one.
+TEST_OVERRIDES = "ReviewTimeoutSeconds=8 RetryIntervalSeconds=1"
+
+
+@dataclass
+class LocalSystem:
+    api: str
+    dashboard: str
+    aws: str
+    state_dir: Path
+    described: dict
+
+    def client(self, service: str):
+        return boto3.client(
+            service,
+            endpoint_url=self.aws,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def token(self, user: str, group: str, tenant: str, *extra: str) -> str:
+        completed = subprocess.run(
+            [
+                sys.executable, "-m", "ecopulse_local.cli", "local", "--state-dir", str(self.state_dir),
+                "--parameter-overrides", TEST_OVERRIDES,
+                "token", "--user", user, "--group", group, "--tenant", tenant, *extra,
+            ],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return completed.stdout.strip()
+
+    def output(self, name: str) -> str:
+        return self.described["outputs"][name]["Value"]
+
+
+@pytest.fixture(scope="session")
+def local_system(tmp_path_factory):
+    state_dir = tmp_path_factory.mktemp("ecopulse-local")
+    ports = {name: free_port("127.0.0.1") for name in ("aws", "api", "dashboard")}
+    log_path = state_dir / "ecopulse-local.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "ecopulse_local.cli", "local",
+                "--aws-port", str(ports["aws"]), "--api-port", str(ports["api"]),
+                "--dashboard-port", str(ports["dashboard"]), "--state-dir", str(state_dir),
+                "--parameter-overrides", TEST_OVERRIDES, "--verbose",
+            ],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+    try:
+        runtime_file = state_dir / "runtime.json"
+        wait_until(lambda: runtime_file.exists() or process.poll() is not None, timeout=60)
+        if process.poll() is not None:
+            pytest.fail(f"ecopulse local exited early:\n{log_path.read_text()}")
+        described = json.loads(runtime_file.read_text())
+        endpoints = described["endpoints"]
+        wait_until(lambda: httpx.get(endpoints["api"] + "/health").status_code == 200, timeout=30)
+        yield LocalSystem(endpoints["api"], endpoints["dashboard"], endpoints["aws"], state_dir, described)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        print(f"ecopulse local log: {log_path}")

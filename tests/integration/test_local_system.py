@@ -1,0 +1,167 @@
+"""Through the running `ecopulse local`: HTTP routes, the S3-triggered function, the whole workflow."""
+
+import json
+import uuid
+
+import httpx
+import pytest
+
+from tests.support import wait_until
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
+
+
+def test_health_and_openapi_are_public(local_system):
+    health = httpx.get(local_system.api + "/health")
+    assert health.json() == {"status": "ok", "stage": "local", "version": "0.1.0"}
+    document = httpx.get(local_system.api + "/openapi.json").json()
+    assert document["info"]["title"] == "EcoPulse API"
+    assert {"/health", "/whoami"} <= set(document["paths"])
+
+
+def test_whoami_needs_a_token_and_reports_its_claims(local_system):
+    assert httpx.get(local_system.api + "/whoami").status_code == 401
+    token = local_system.token("alice", "admin", "lahore")
+    answer = httpx.get(local_system.api + "/whoami", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert answer.json() | {"user_id": "-"} == {
+        "user_id": "-",
+        "username": "alice",
+        "tenant": "lahore",
+        "groups": ["admin"],
+    }
+
+
+def test_the_dashboard_is_served_with_its_configuration(local_system):
+    assert "EcoPulse" in httpx.get(local_system.dashboard + "/").text
+    assert httpx.get(local_system.dashboard + "/config.json").json()["apiUrl"] == local_system.api
+
+
+class Pipeline:
+    """The uploads bucket, the table and the state machine of the running system."""
+
+    def __init__(self, system):
+        self.s3 = system.client("s3")
+        self.dynamodb = system.client("dynamodb")
+        self.sfn = system.client("stepfunctions")
+        self.bucket = system.output("UploadsBucketName")
+        self.table = system.output("TableName")
+        self.machine = system.output("PipelineStateMachineArn")
+
+    def upload(self, body: bytes, tenant: str = "lahore", user: str = "alice") -> str:
+        submission_id = f"sub-{uuid.uuid4()}"
+        self.s3.put_object(
+            Bucket=self.bucket, Key=f"uploads/{tenant}/{user}/{submission_id}/before.jpg", Body=body
+        )
+        return submission_id
+
+    def submission(self, submission_id: str, tenant: str = "lahore") -> dict | None:
+        item = self.dynamodb.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"TENANT#{tenant}"}, "sk": {"S": f"SUBMISSION#{submission_id}"}},
+            ConsistentRead=True,
+        ).get("Item")
+        return {name: next(iter(value.values())) for name, value in item.items()} if item else None
+
+    def wait_for_status(self, submission_id: str, status: str, timeout: float = 20) -> dict:
+        return wait_until(
+            lambda: (item := self.submission(submission_id)) and item["status"] == status and item, timeout
+        )
+
+    def executions(self, submission_id: str) -> list[dict]:
+        listed = self.sfn.list_executions(stateMachineArn=self.machine)["executions"]
+        return [execution for execution in listed if execution["name"] == submission_id]
+
+    def finished(self, submission_id: str, timeout: float = 20) -> dict:
+        def done():
+            (execution,) = self.executions(submission_id)
+            described = self.sfn.describe_execution(executionArn=execution["executionArn"])
+            return described if described["status"] != "RUNNING" else None
+
+        return wait_until(done, timeout)
+
+    def inbox(self, user: str = "alice", tenant: str = "lahore") -> list[dict]:
+        items = self.dynamodb.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"TENANT#{tenant}#USER#{user}"}},
+        )["Items"]
+        return [{name: next(iter(value.values())) for name, value in item.items()} for item in items]
+
+
+@pytest.fixture(scope="module")
+def pipeline(local_system):
+    return Pipeline(local_system)
+
+
+def test_an_approved_review_runs_the_workflow_to_its_end(pipeline):
+    submission_id = pipeline.upload(JPEG)
+    waiting = pipeline.wait_for_status(submission_id, "in_review")
+    assert waiting["gsi1pk"] == "REVIEW#lahore"
+    assert [e["status"] for e in pipeline.executions(submission_id)] == ["RUNNING"]
+
+    decision = {"outcome": "approved", "reason": "litter is gone", "reviewer": "admin-1"}
+    pipeline.sfn.send_task_success(taskToken=waiting["task_token"], output=json.dumps(decision))
+
+    finished = pipeline.finished(submission_id)
+    assert finished["status"] == "SUCCEEDED"
+    assert json.loads(finished["output"])["recorded"] == {"status": "approved"}
+    approved = pipeline.submission(submission_id)
+    assert approved["status"] == "approved" and approved["decided_by"] == "admin-1"
+    assert "task_token" not in approved and "gsi1pk" not in approved
+    assert any(
+        m["submission_id"] == submission_id and m["title"] == "Cleanup approved" for m in pipeline.inbox()
+    )
+
+
+def test_a_rejected_review_records_the_reviewers_reason(pipeline):
+    submission_id = pipeline.upload(JPEG, user="bilal")
+    waiting = pipeline.wait_for_status(submission_id, "in_review")
+    pipeline.sfn.send_task_failure(
+        taskToken=waiting["task_token"], error="ReviewRejected", cause="photo is blurred"
+    )
+    assert pipeline.finished(submission_id)["status"] == "SUCCEEDED"
+    rejected = pipeline.submission(submission_id)
+    assert (rejected["status"], rejected["rejection_reason"]) == ("rejected", "photo is blurred")
+    notes = [m for m in pipeline.inbox(user="bilal") if m["submission_id"] == submission_id]
+    assert notes and "photo is blurred" in notes[0]["body"]
+
+
+def test_a_review_nobody_answers_times_out_and_is_rejected(pipeline):
+    submission_id = pipeline.upload(JPEG, user="chen")
+    pipeline.wait_for_status(submission_id, "in_review")
+    rejected = pipeline.wait_for_status(submission_id, "rejected", timeout=30)
+    assert rejected["rejection_reason"] == "review timed out"
+    assert pipeline.finished(submission_id)["status"] == "SUCCEEDED"
+
+
+def test_a_file_that_is_not_an_image_is_refused_with_a_reason_and_starts_nothing(pipeline):
+    submission_id = pipeline.upload(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>")
+    refused = pipeline.wait_for_status(submission_id, "rejected")
+    assert refused["rejection_reason"] == "content is not a JPEG, PNG or WebP image"
+    assert pipeline.executions(submission_id) == []
+
+
+def test_a_redelivered_upload_neither_records_nor_starts_twice(pipeline, local_system):
+    submission_id = pipeline.upload(JPEG, user="dana")
+    first = pipeline.wait_for_status(submission_id, "in_review")
+    key = first["photo_key"]
+    for _ in range(3):
+        pipeline.s3.put_object(Bucket=pipeline.bucket, Key=key, Body=JPEG)
+    wait_until(lambda: _async_idle(local_system), timeout=20)
+    assert len(pipeline.executions(submission_id)) == 1
+    again = pipeline.submission(submission_id)
+    assert (again["status"], again["task_token"], again["version"]) == (
+        "in_review",
+        first["task_token"],
+        first["version"],
+    )
+
+
+def _async_idle(local_system) -> bool:
+    """The verify function has caught up when the last upload's log line is older than its successors."""
+    log = (local_system.state_dir / "ecopulse-local.log").read_text()
+    return (
+        log.count("VerifyUploadFunction ok") >= log.count("PutObject")
+        and "VerifyUploadFunction failed" not in log
+    )

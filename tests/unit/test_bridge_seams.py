@@ -1,0 +1,61 @@
+"""The local runtime reroutes four of moto's internals; an upgrade that moves them must fail here, loudly."""
+
+import inspect
+import re
+from importlib.metadata import version
+from pathlib import Path
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import S3Model
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.s3 import notifications
+from moto.stepfunctions.responses import StepFunctionResponse
+
+from ecopulse_local import bridge
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_moto_is_the_pinned_version():
+    pinned = re.search(r'"moto\[server\]==([^"]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert version("moto") == pinned
+
+
+def test_the_rerouted_functions_keep_their_signatures():
+    assert list(inspect.signature(LambdaSimpleBackend.invoke).parameters) == [
+        "self", "function_name", "qualifier", "body", "headers", "response_headers",
+    ]  # fmt: skip
+    assert list(inspect.signature(notifications._invoke_awslambda).parameters) == [
+        "account_id", "event_body", "fn_arn", "region_name",
+    ]  # fmt: skip
+    assert list(inspect.signature(bridge._original_get_s3_event).parameters) == [
+        "event_name", "bucket", "key", "notification_id",
+    ]  # fmt: skip
+    assert "_invoke_awslambda(" in inspect.getsource(notifications.send_event)
+    assert "_get_s3_event(" in inspect.getsource(notifications.send_event)
+    assert callable(StepFunctionResponse.send_task_failure)
+
+
+class _Bucket:
+    name = "uploads"
+    arn = "arn:aws:s3:::uploads"
+    region_name = "us-east-1"
+
+
+class _Key:
+    name = "uploads/lahore/alice/sub-1234abcd/before photo.jpg"
+    etag = '"0123456789abcdef"'
+    size = 1234
+    version_id = "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"
+
+
+def test_completed_s3_events_have_every_field_aws_sends():
+    event = bridge._complete_s3_event("s3:ObjectCreated:Put", _Bucket(), _Key(), "PhotoUploaded")
+    record = parse(event=event, model=S3Model).Records[0]
+    assert record.eventName == "ObjectCreated:Put"
+    assert record.s3.object.key == "uploads/lahore/alice/sub-1234abcd/before+photo.jpg", (
+        "keys arrive URL-encoded"
+    )
+    assert record.s3.object.versionId == _Key.version_id
+    assert record.s3.object.sequencer
+    assert record.userIdentity.principalId and record.s3.bucket.ownerIdentity.principalId

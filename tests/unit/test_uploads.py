@@ -1,0 +1,52 @@
+import pytest
+
+from ecopulse.uploads import UploadKey, UploadRejected, check_size, sniff_image_type
+
+
+def test_upload_key_names_tenant_user_submission_and_photo():
+    key = UploadKey.parse("uploads/lahore/alice/0b9c1f3e-4b7a/before.jpg")
+    assert key == UploadKey(tenant="lahore", user_id="alice", submission_id="0b9c1f3e-4b7a", photo="before")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "uploads/lahore/alice/before.jpg",
+        "other/lahore/alice/0b9c1f3e-4b7a/before.jpg",
+        "uploads/LAHORE/alice/0b9c1f3e-4b7a/before.jpg",
+        "uploads/lahore/alice/0b9c1f3e-4b7a/../../x.jpg",
+        "uploads/lahore/al ice/0b9c1f3e-4b7a/before.jpg",
+    ],
+)
+def test_keys_outside_the_layout_are_refused(key):
+    with pytest.raises(UploadRejected):
+        UploadKey.parse(key)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0d", "image/png"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "image/webp"),
+    ],
+)
+def test_type_comes_from_the_bytes(head, expected):
+    assert sniff_image_type(head) == expected
+
+
+@pytest.mark.parametrize(
+    "head", [b"GIF89a\x01\x00", b"<svg xmlns=", b"PK\x03\x04", b"", b"RIFF\x24\x00\x00\x00WAVEfmt "]
+)
+def test_other_content_is_refused_whatever_its_name(head):
+    with pytest.raises(UploadRejected, match="not a JPEG, PNG or WebP"):
+        sniff_image_type(head)
+
+
+def test_size_limits():
+    check_size(1, 10)
+    check_size(10, 10)
+    with pytest.raises(UploadRejected, match="empty"):
+        check_size(0, 10)
+    with pytest.raises(UploadRejected, match="11 bytes, more than the 10"):
+        check_size(11, 10)
