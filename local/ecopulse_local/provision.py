@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from ecopulse_local.template import Stack
 
@@ -53,29 +54,38 @@ class Provisioner:
     def client(self, service: str) -> Any:
         return self._session.client(service, endpoint_url=self._endpoint_url)
 
+    @property
+    def _creators(self) -> dict[str, Callable[[str, dict[str, Any]], None]]:
+        """Creators in dependency order: a bucket's notification names functions, a function names roles."""
+        return {
+            "AWS::IAM::Role": self._role,
+            "AWS::Logs::LogGroup": self._log_group,
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::SQS::Queue": self._queue,
+            "AWS::SNS::Topic": self._topic,
+            "AWS::SecretsManager::Secret": self._secret,
+            "AWS::Lambda::Function": self._function,
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::S3::BucketPolicy": self._bucket_policy,
+            "AWS::StepFunctions::StateMachine": self._state_machine,
+            "AWS::CloudWatch::Alarm": self._alarm,
+        }
+
+    def create(self, logical_id: str) -> None:
+        """Creates one resource of the template."""
+        create = self._creators[self.stack.resources[logical_id]["Type"]]
+        create(logical_id, self.stack.properties(logical_id))
+
     def provision(self) -> Provisioned:
         result = Provisioned()
-        creators: list[tuple[str, Callable[[str, dict[str, Any]], None]]] = [
-            ("AWS::IAM::Role", self._role),
-            ("AWS::Logs::LogGroup", self._log_group),
-            ("AWS::DynamoDB::Table", self._table),
-            ("AWS::SQS::Queue", self._queue),
-            ("AWS::SNS::Topic", self._topic),
-            ("AWS::SecretsManager::Secret", self._secret),
-            ("AWS::Lambda::Function", self._function),
-            ("AWS::S3::Bucket", self._bucket),
-            ("AWS::S3::BucketPolicy", self._bucket_policy),
-            ("AWS::StepFunctions::StateMachine", self._state_machine),
-            ("AWS::CloudWatch::Alarm", self._alarm),
-        ]
-        handled = {resource_type for resource_type, _ in creators}
-        for resource_type, create in creators:
+        creators = self._creators
+        for resource_type in creators:
             for logical_id in self.stack.of_type(resource_type):
-                create(logical_id, self.stack.properties(logical_id))
+                self.create(logical_id)
                 result.created[logical_id] = resource_type
         for logical_id, resource in self.stack.resources.items():
             resource_type = resource["Type"]
-            if resource_type in handled:
+            if resource_type in creators:
                 continue
             if resource_type in SERVED_BY_RUNTIME:
                 result.served_by_runtime[logical_id] = SERVED_BY_RUNTIME[resource_type]
@@ -128,7 +138,12 @@ class Provisioner:
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         pitr = props.get("PointInTimeRecoverySpecification")
         if pitr:
-            dynamodb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=pitr)
+            try:
+                dynamodb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=pitr)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "UnknownOperationException":
+                    raise
+                self.skipped[logical_id] = "point-in-time recovery (DynamoDB Local has no backups)"
 
     def _queue(self, logical_id: str, props: dict[str, Any]) -> None:
         attributes = {

