@@ -61,6 +61,24 @@ class Invocation:
         return self.function_error is None
 
 
+def _data_layers(stack: Stack, layer_arns: list[str]) -> list[Path]:
+    """Layers of files, not Python packages (no requirements.txt): Lambda unpacks their content at /opt."""
+    folders = {
+        stack.ref(logical_id): stack.local_path(stack.properties(logical_id)["Content"])
+        for logical_id in stack.of_type("AWS::Lambda::LayerVersion")
+    }
+    return [folders[arn] for arn in layer_arns if not (folders[arn] / "requirements.txt").exists()]
+
+
+def _under_opt(value: str, data_layers: list[Path]) -> str:
+    """Points an /opt path at the data layer that holds it, as Lambda's merged /opt would."""
+    if value != "/opt" and not value.startswith("/opt/") or not data_layers:
+        return value
+    relative = value.removeprefix("/opt").lstrip("/")
+    holder = next((folder for folder in data_layers if (folder / relative).exists()), data_layers[0])
+    return str(holder / relative) if relative else str(holder)
+
+
 def function_specs(stack: Stack) -> dict[str, FunctionSpec]:
     invoke_configs = {
         props["FunctionName"]: props
@@ -72,13 +90,15 @@ def function_specs(stack: Stack) -> dict[str, FunctionSpec]:
         props = stack.properties(logical_id)
         name = stack.ref(logical_id)
         invoke_config = invoke_configs.get(name, {})
+        data_layers = _data_layers(stack, props.get("Layers", []))
+        variables = props.get("Environment", {}).get("Variables", {})
         specs[name] = FunctionSpec(
             logical_id=logical_id,
             name=name,
             arn=stack.get_att(logical_id, "Arn"),
             code_dir=stack.local_path(props["Code"]),
             handler=props["Handler"],
-            environment={k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            environment={key: _under_opt(str(value), data_layers) for key, value in variables.items()},
             timeout_seconds=int(props.get("Timeout", 3)),
             memory_mb=int(props.get("MemorySize", 128)),
             concurrency=int(props.get("ReservedConcurrentExecutions", DEFAULT_CONCURRENCY)),

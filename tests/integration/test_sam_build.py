@@ -6,8 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from ecopulse_local.template import load_stack
+from samtranslator.yaml_helper import yaml_parse
 
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
@@ -23,15 +22,7 @@ def test_sam_build_produces_every_artifact_for_arm64(tmp_path):
     assert sam, "scripts/install puts the SAM CLI in .tools/sam/bin"
     build_dir = tmp_path / "build"
     completed = subprocess.run(
-        [
-            sam,
-            "build",
-            "--build-dir",
-            str(build_dir),
-            "--cache-dir",
-            str(ROOT / ".aws-sam" / "cache"),
-            "--cached",
-        ],
+        [sam, "build", "--build-dir", build_dir, "--cache-dir", ROOT / ".aws-sam" / "cache", "--cached"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -40,23 +31,24 @@ def test_sam_build_produces_every_artifact_for_arm64(tmp_path):
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
 
-    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev"})
-    functions = stack.of_type("AWS::Lambda::Function")
-    layers = {name for name in (build_dir).iterdir() if name.is_dir()} - {
-        build_dir / name for name in functions
+    built = yaml_parse((build_dir / "template.yaml").read_text())["Resources"]
+    artifact = {
+        name: (build_dir / (props.get("CodeUri") or props["ContentUri"])).resolve()
+        for name, resource in built.items()
+        for props in [resource["Properties"]]
+        if resource["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion")
     }
-    assert {path.name for path in layers} == {"CoreLayer", "ApiLayer"}
-    assert (build_dir / "CoreLayer" / "python" / "ecopulse" / "intake.py").exists()
-    native = next((build_dir / "CoreLayer" / "python" / "pydantic_core").glob("*.so"))
-    assert "aarch64" in native.name, native.name
+    assert (artifact["CoreLayer"] / "python" / "ecopulse" / "intake.py").exists()
+    assert (artifact["ModelLayer"] / "efficientnet_lite0.onnx").exists()
+    native = next((artifact["InferenceLayer"] / "python" / "onnxruntime" / "capi").glob("*.so"))
+    assert "aarch64" in subprocess.run(["file", native], capture_output=True, text=True).stdout
 
-    for logical_id, resource in functions.items():
+    global_layers = ["CoreLayer"]
+    for name, resource in built.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
         handler_module = resource["Properties"]["Handler"].rsplit(".", 1)[0]
-        assert (build_dir / logical_id / f"{handler_module}.py").exists(), logical_id
-        layer_names = {
-            ref["Ref"].rstrip("0123456789abcdef") for ref in resource["Properties"].get("Layers", [])
-        }
-        total = tree_size(build_dir / logical_id) + sum(
-            tree_size(path) for path in layers if path.name in layer_names
-        )
-        assert total < LAMBDA_UNZIPPED_LIMIT_BYTES, f"{logical_id}: {total / 2**20:.0f} MB unzipped"
+        assert (artifact[name] / f"{handler_module}.py").exists(), name
+        layers = global_layers + [ref["Ref"] for ref in resource["Properties"].get("Layers", [])]
+        total = tree_size(artifact[name]) + sum(tree_size(artifact[layer]) for layer in layers)
+        assert total < LAMBDA_UNZIPPED_LIMIT_BYTES, f"{name}: {total / 2**20:.0f} MB unzipped"

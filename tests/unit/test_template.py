@@ -89,6 +89,11 @@ def test_every_function_handler_is_an_importable_callable(stack):
         assert completed.returncode == 0, f"{spec.logical_id}: {completed.stderr}"
 
 
+def test_paths_under_opt_point_into_the_data_layer_locally(stack):
+    verify = function_specs(stack)["ecopulse-local-VerifyUploadFunction"]
+    assert Path(verify.environment["MODEL_DIR"]) == ROOT / "layers" / "model"
+
+
 def test_intrinsics_resolve_to_local_identities(stack):
     verify = stack.properties("VerifyUploadFunction")
     variables = verify["Environment"]["Variables"]
@@ -128,3 +133,16 @@ def test_every_async_function_has_an_on_failure_destination(stack):
         target = stack.resources[permission]["Properties"]["FunctionName"]["Ref"]
         function = stack.resources[target]["Properties"]["FunctionName"]["Ref"]
         assert specs[function].on_failure_destination, function
+
+
+def test_sam_validate_lint_accepts_the_template():
+    sam = ROOT / ".tools" / "sam" / "bin" / "sam"
+    completed = subprocess.run(
+        [sam, "validate", "--lint", "--region", "us-east-1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT / ".tools"), "SAM_CLI_TELEMETRY": "0"},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "is a valid SAM Template" in completed.stdout + completed.stderr
