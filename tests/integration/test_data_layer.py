@@ -35,7 +35,7 @@ def _listening(port: int) -> bool:
 
 
 @pytest.fixture(scope="module", params=["moto", "dynamodb-local"])
-def endpoint(request):
+def endpoint(request, tmp_path_factory):
     port = free_port("127.0.0.1")
     if request.param == "moto":
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -48,7 +48,7 @@ def endpoint(request):
     process = subprocess.Popen(
         ["java", f"-Djava.library.path={DYNAMODB_LOCAL / 'DynamoDBLocal_lib'}", "-jar",
          str(DYNAMODB_LOCAL / "DynamoDBLocal.jar"), "-inMemory", "-port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path_factory.mktemp("dynamodb-local"),
     )  # fmt: skip
     try:
         wait_until(lambda: _listening(port), timeout=30)
