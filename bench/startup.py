@@ -25,21 +25,15 @@ def main() -> None:
         runtime.start()
         startups.append(time.perf_counter() - started)
         cold = runtime.functions.invoke("ecopulse-local-SystemApiFunction", _health_event())
-        warm = [
-            runtime.functions.invoke("ecopulse-local-SystemApiFunction", _health_event()) for _ in range(50)
-        ]
+        warm = [runtime.functions.invoke("ecopulse-local-SystemApiFunction", _health_event()) for _ in range(50)]
         colds.append(cold.init_ms + cold.duration_ms)
         warms.extend(invocation.duration_ms for invocation in warm)
         assert httpx.get(runtime.endpoints.api + "/health").status_code == 200
         runtime.stop()
     print(f"{'measure':<44}{'p50':>10}{'max':>10}")
     print(f"{'ecopulse local start-up (s)':<44}{statistics.median(startups):>10.2f}{max(startups):>10.2f}")
-    print(
-        f"{'SystemApiFunction cold invocation (ms)':<44}{statistics.median(colds):>10.1f}{max(colds):>10.1f}"
-    )
-    print(
-        f"{'SystemApiFunction warm invocation (ms)':<44}{statistics.median(warms):>10.2f}{max(warms):>10.2f}"
-    )
+    print(f"{'SystemApiFunction cold invocation (ms)':<44}{statistics.median(colds):>10.1f}{max(colds):>10.1f}")
+    print(f"{'SystemApiFunction warm invocation (ms)':<44}{statistics.median(warms):>10.2f}{max(warms):>10.2f}")
 
 
 def _health_event() -> dict:

@@ -1,7 +1,18 @@
-"""HTTP: /health, /openapi.json, /whoami."""
+"""HTTP: /health, /whoami and /openapi.json, which documents every route of every endpoint group."""
 
 from ecopulse.api.app import create_app, lambda_handler
-from ecopulse.api.routers import system
+from ecopulse.api.routers import admin, analytics, community, fleet, me, open311, reports, submissions, system, uploads
 
-app = create_app(system.router)
+app = create_app(
+    system.router,
+    me.router,
+    uploads.router,
+    submissions.router,
+    reports.router,
+    community.router,
+    admin.router,
+    fleet.router,
+    analytics.router,
+    open311.router,
+)
 handler = lambda_handler(app)

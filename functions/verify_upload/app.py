@@ -38,11 +38,8 @@ def handler(event: S3Model, context: LambdaContext) -> dict:
             logger.warning("upload ignored", extra={"key": upload.key, "reason": str(refusal)})
             metrics.add_metric(name="UploadIgnored", unit="Count", value=1)
             continue
-        logger.info(
-            "upload taken in", extra={"key": upload.key, "status": result.status, "reason": result.reason}
-        )
-        metrics.add_metric(name=f"Upload{result.status.title()}", unit="Count", value=1)
-        results.append(
-            {"submission_id": result.submission_id, "status": result.status, "reason": result.reason}
-        )
+        logger.info("upload taken in", extra={"key": upload.key, "status": result.status, "reason": result.reason})
+        outcome = result.status.title().replace("_", "") if result.status else "Ignored"
+        metrics.add_metric(name=f"Upload{outcome}", unit="Count", value=1)
+        results.append({"submission_id": result.submission_id, "status": result.status, "reason": result.reason})
     return {"results": results}

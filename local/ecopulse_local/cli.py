@@ -89,9 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     local.add_argument("--api-port", type=int, default=3000, help="HTTP API port (0 picks a free one)")
     local.add_argument("--dashboard-port", type=int, default=3001, help="dashboard port (0 picks a free one)")
     local.add_argument("--verbose", action="store_true", help="show every function's log lines")
-    local.add_argument(
-        "--state-dir", type=Path, help="signing key and runtime.json (default .ecopulse/<env>)"
-    )
+    local.add_argument("--state-dir", type=Path, help="signing key and runtime.json (default .ecopulse/<env>)")
     local.add_argument(
         "--parameter-overrides",
         default="",

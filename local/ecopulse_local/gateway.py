@@ -149,9 +149,7 @@ class HttpApiGateway:
         self._functions = functions
         self._issuers = issuers
         self._throttle = (
-            _TokenBucket(float(api.rate_limit), int(api.burst_limit))
-            if api.rate_limit and api.burst_limit
-            else None
+            _TokenBucket(float(api.rate_limit), int(api.burst_limit)) if api.rate_limit and api.burst_limit else None
         )
 
     def asgi(self) -> Starlette:

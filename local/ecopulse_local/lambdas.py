@@ -103,9 +103,7 @@ def function_specs(stack: Stack) -> dict[str, FunctionSpec]:
             memory_mb=int(props.get("MemorySize", 128)),
             concurrency=int(props.get("ReservedConcurrentExecutions", DEFAULT_CONCURRENCY)),
             max_async_retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
-            on_failure_destination=invoke_config.get("DestinationConfig", {})
-            .get("OnFailure", {})
-            .get("Destination"),
+            on_failure_destination=invoke_config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
         )
     return specs
 
@@ -208,8 +206,7 @@ class _FunctionPool:
                 return Invocation(
                     payload={
                         "errorType": "Sandbox.Timedout",
-                        "errorMessage": f"{request_id} Task timed out after "
-                        f"{self.spec.timeout_seconds:.2f} seconds",
+                        "errorMessage": f"{request_id} Task timed out after {self.spec.timeout_seconds:.2f} seconds",
                     },
                     function_error="Unhandled",
                     duration_ms=duration_ms,

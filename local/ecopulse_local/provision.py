@@ -103,9 +103,7 @@ class Provisioner:
         for policy in props.get("Policies", []):
             # IAM reads a policy without Version as 2008-10-17; moto accepts only 2012-10-17 documents.
             document = {"Version": "2012-10-17", **policy["PolicyDocument"]}
-            iam.put_role_policy(
-                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document)
-            )
+            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document))
 
     def _log_group(self, logical_id: str, props: dict[str, Any]) -> None:
         logs = self.client("logs")
@@ -155,36 +153,26 @@ class Provisioner:
             for key, value in props.items()
             if key not in ("QueueName", "Tags")
         }
-        self.client("sqs").create_queue(
-            QueueName=self.stack.get_att(logical_id, "QueueName"), Attributes=attributes
-        )
+        self.client("sqs").create_queue(QueueName=self.stack.get_att(logical_id, "QueueName"), Attributes=attributes)
 
     def _topic(self, logical_id: str, props: dict[str, Any]) -> None:
-        attributes = {
-            key: str(value) for key, value in props.items() if key in ("KmsMasterKeyId", "DisplayName")
-        }
+        attributes = {key: str(value) for key, value in props.items() if key in ("KmsMasterKeyId", "DisplayName")}
         if props.get("FifoTopic"):
             attributes["FifoTopic"] = "true"
-        self.client("sns").create_topic(
-            Name=self.stack.get_att(logical_id, "TopicName"), Attributes=attributes
-        )
+        self.client("sns").create_topic(Name=self.stack.get_att(logical_id, "TopicName"), Attributes=attributes)
 
     def _secret(self, logical_id: str, props: dict[str, Any]) -> None:
         value = props.get("SecretString")
         generate = props.get("GenerateSecretString")
         if value is None and generate is not None:
             alphabet = string.ascii_letters + string.digits
-            generated = "".join(
-                secrets.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32)))
-            )
+            generated = "".join(secrets.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32))))
             template = generate.get("SecretStringTemplate")
             if template:
                 value = json.dumps({**json.loads(template), generate["GenerateStringKey"]: generated})
             else:
                 value = generated
-        self.client("secretsmanager").create_secret(
-            Name=self.stack.get_att(logical_id, "Id"), SecretString=value or ""
-        )
+        self.client("secretsmanager").create_secret(Name=self.stack.get_att(logical_id, "Id"), SecretString=value or "")
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:
         """Registers the function with the emulator; its code runs in the runtime's workers, not in moto."""
@@ -216,8 +204,7 @@ class Provisioner:
                 Bucket=name,
                 ServerSideEncryptionConfiguration={
                     "Rules": [
-                        _encryption_rule(r)
-                        for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                        _encryption_rule(r) for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
                     ]
                 },
             )
@@ -228,9 +215,7 @@ class Provisioner:
         if "CorsConfiguration" in props:
             s3.put_bucket_cors(
                 Bucket=name,
-                CORSConfiguration={
-                    "CORSRules": [_cors_rule(r) for r in props["CorsConfiguration"]["CorsRules"]]
-                },
+                CORSConfiguration={"CORSRules": [_cors_rule(r) for r in props["CorsConfiguration"]["CorsRules"]]},
             )
         if "LifecycleConfiguration" in props:
             s3.put_bucket_lifecycle_configuration(
@@ -266,9 +251,7 @@ class Provisioner:
             "type": props.get("StateMachineType", "STANDARD"),
         }
         if "TracingConfiguration" in props:
-            arguments["tracingConfiguration"] = {
-                "enabled": bool(props["TracingConfiguration"].get("Enabled"))
-            }
+            arguments["tracingConfiguration"] = {"enabled": bool(props["TracingConfiguration"].get("Enabled"))}
         self.client("stepfunctions").create_state_machine(**arguments)
 
     def definition(self, logical_id: str) -> str:
@@ -319,8 +302,7 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
         api_rule["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
     if "Transitions" in rule:
         api_rule["Transitions"] = [
-            {"Days": int(t["TransitionInDays"]), "StorageClass": t["StorageClass"]}
-            for t in rule["Transitions"]
+            {"Days": int(t["TransitionInDays"]), "StorageClass": t["StorageClass"]} for t in rule["Transitions"]
         ]
     return api_rule
 

@@ -95,9 +95,7 @@ class _ThreadedServer:
 
     @classmethod
     def start(cls, app: Any, host: str, port: int) -> _ThreadedServer:
-        server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-        )
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started:
@@ -134,9 +132,7 @@ class LocalRuntime:
         self.environment = environment
         self.state_dir = state_dir or default_state_dir(root, environment)
         self.parameter_overrides = (
-            samconfig_parameter_overrides(root, environment)
-            if parameter_overrides is None
-            else parameter_overrides
+            samconfig_parameter_overrides(root, environment) if parameter_overrides is None else parameter_overrides
         )
         self._async_retry_delays = async_retry_delays
         self.endpoints = Endpoints(**{name: f"http://{host}:{port}" for name, port in self.ports.items()})
@@ -166,27 +162,19 @@ class LocalRuntime:
         bridge.install(self.functions)
         issuers = issuers_for(self.stack, self.state_dir)
         for logical_id in self.stack.of_type("AWS::ApiGatewayV2::Api"):
-            gateway = HttpApiGateway(
-                HttpApiDefinition.from_stack(self.stack, logical_id), self.functions, issuers
-            )
+            gateway = HttpApiGateway(HttpApiDefinition.from_stack(self.stack, logical_id), self.functions, issuers)
             self._servers.append(_ThreadedServer.start(gateway.asgi(), self.host, self.ports["api"]))
-        self._servers.append(
-            _ThreadedServer.start(self._dashboard_app(issuers), self.host, self.ports["dashboard"])
-        )
+        self._servers.append(_ThreadedServer.start(self._dashboard_app(issuers), self.host, self.ports["dashboard"]))
         self.startup_seconds = time.perf_counter() - started
         (self.state_dir / "runtime.json").write_text(json.dumps(self.describe(), indent=2))
 
     def _start_emulator(self) -> None:
-        os.environ["MOTO_PORT"] = str(
-            self.ports["aws"]
-        )  # moto's Step Functions calls Lambda through this port
+        os.environ["MOTO_PORT"] = str(self.ports["aws"])  # moto's Step Functions calls Lambda through this port
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.ports["aws"], verbose=False)
         self._moto.start()
         # moto's backends live in the process: a runtime started again begins empty, as after a restart.
         self._moto_api("reset", {})
-        self._moto_api(
-            "config", {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
-        )
+        self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
 
     def _moto_api(self, action: str, body: dict[str, Any]) -> None:
         request = urllib.request.Request(
@@ -198,9 +186,7 @@ class LocalRuntime:
         urllib.request.urlopen(request).close()
 
     def _worker_environment(self) -> dict[str, str]:
-        inherited = {
-            name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ", "TMPDIR") if name in os.environ
-        }
+        inherited = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ", "TMPDIR") if name in os.environ}
         return {
             **inherited,
             "AWS_ACCESS_KEY_ID": "local",
@@ -216,9 +202,7 @@ class LocalRuntime:
 
     def _send_to_destination(self, destination_arn: str, record: dict[str, Any]) -> None:
         service = destination_arn.split(":")[2]
-        session = boto3.Session(
-            aws_access_key_id="local", aws_secret_access_key="local", region_name=self.stack.region
-        )
+        session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=self.stack.region)
         if service == "sqs":
             sqs = session.client("sqs", endpoint_url=self.endpoints.aws)
             queue_url = sqs.get_queue_url(QueueName=destination_arn.split(":")[5])["QueueUrl"]
@@ -249,11 +233,16 @@ class LocalRuntime:
         async def jwks(request: Request) -> JSONResponse:
             return JSONResponse(issuer.jwks())
 
+        async def status(request: Request) -> JSONResponse:
+            """Asynchronous invocations queued, running, done: what a test or an operator waits on."""
+            return JSONResponse({"async": asdict(self.functions.async_stats)})
+
         return Starlette(
             routes=[
                 Route("/config.json", config),
                 Route("/local-auth/token", token, methods=["POST"]),
                 Route("/local-auth/jwks.json", jwks),
+                Route("/local-runtime/status", status),
                 Mount("/", StaticFiles(directory=self.root / "dashboard", html=True)),
             ]
         )

@@ -87,9 +87,7 @@ class Stack:
         return name.lower() if lower else name
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
-        return (
-            f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
-        )
+        return f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
 
     # ----- intrinsic functions -----
 

@@ -110,9 +110,7 @@ def minted_events(token, receipt):
 
 
 def skipped_events(token, receipt):
-    return [
-        event.args.claimId for event in token.events.ClaimSkipped().process_receipt(receipt, errors=DISCARD)
-    ]
+    return [event.args.claimId for event in token.events.ClaimSkipped().process_receipt(receipt, errors=DISCARD)]
 
 
 def test_chain_runs_the_pinned_fork(w3):
@@ -209,9 +207,7 @@ def test_batch_length_mismatch_reverts(w3, token, admin, outsider):
     claims = [new_claim(), new_claim()]
 
     assert_reverts(w3, token, admin, "mintForClaims", [claims, [outsider], [1, 2]], "LengthMismatch", 2, 1, 2)
-    assert_reverts(
-        w3, token, admin, "mintForClaims", [claims, [outsider] * 2, [1]], "LengthMismatch", 2, 2, 1
-    )
+    assert_reverts(w3, token, admin, "mintForClaims", [claims, [outsider] * 2, [1]], "LengthMismatch", 2, 2, 1)
     assert not token.functions.claimed(claims[0]).call()
 
 
@@ -244,9 +240,7 @@ def test_non_minter_cannot_mint(w3, token, outsider):
 
 def test_paused_contract_refuses_mints_until_unpaused(w3, token, admin, outsider):
     pauser_role = token.functions.PAUSER_ROLE().call()
-    assert_reverts(
-        w3, token, outsider, "pause", [], "AccessControlUnauthorizedAccount", outsider, pauser_role
-    )
+    assert_reverts(w3, token, outsider, "pause", [], "AccessControlUnauthorizedAccount", outsider, pauser_role)
     send(w3, token.functions.mintForClaim(new_claim(), outsider, 3), admin)
     send(w3, token.functions.pause(), admin)
     claim = new_claim()

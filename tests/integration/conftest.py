@@ -6,13 +6,15 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import boto3
 import httpx
 import pytest
 
-from ecopulse_local.runtime import free_port
+from ecopulse_local.runtime import free_port, issuers_for, parse_parameter_overrides
+from ecopulse_local.template import load_stack
 from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +39,16 @@ class LocalSystem:
             aws_secret_access_key="local",
         )
 
-    def token(self, user: str, group: str, tenant: str, *extra: str) -> str:
+    @cached_property
+    def issuer(self):
+        """The local issuer, in process: the same signing key and claims as `ecopulse local token`."""
+        stack = load_stack(ROOT / "template.yaml", parse_parameter_overrides(TEST_OVERRIDES))
+        return next(iter(issuers_for(stack, self.state_dir).values()))
+
+    def bearer(self, user: str, group: str, tenant: str, **options) -> dict[str, str]:
+        return {"Authorization": "Bearer " + self.issuer.issue(user, [group], tenant, **options)}
+
+    def cli_token(self, user: str, group: str, tenant: str, *extra: str) -> str:
         completed = subprocess.run(
             [
                 sys.executable, "-m", "ecopulse_local.cli", "local", "--state-dir", str(self.state_dir),
@@ -47,6 +58,9 @@ class LocalSystem:
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         return completed.stdout.strip()
+
+    def async_stats(self) -> dict:
+        return httpx.get(self.dashboard + "/local-runtime/status").json()["async"]
 
     def output(self, name: str) -> str:
         return self.described["outputs"][name]["Value"]

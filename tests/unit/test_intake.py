@@ -9,7 +9,8 @@ from ecopulse.submissions import Status
 from ecopulse.uploads import UploadKey, UploadRejected
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
-KEY = "uploads/lahore/alice/sub-00000001/before.jpg"
+AFTER = "uploads/lahore/alice/sub-00000001/after.jpg"
+BEFORE = "uploads/lahore/alice/sub-00000001/before.jpg"
 
 
 @dataclass
@@ -22,18 +23,32 @@ class FakePhotos:
 
 @dataclass
 class FakeSubmissions:
+    """Submissions opened through the API: id -> (owner, status, photos, reason)."""
+
     items: dict[str, dict] = field(default_factory=dict)
 
-    def create_received(self, key: UploadKey, photo_key, content_type, size, verdict) -> bool:
-        return self._create(key, status=Status.RECEIVED, content_type=content_type, verdict=verdict)
+    def open(self, submission_id: str, owner: str = "alice") -> "FakeSubmissions":
+        self.items[submission_id] = {"owner": owner, "status": Status.AWAITING_UPLOAD, "photos": {}}
+        return self
 
-    def create_refused(self, key: UploadKey, photo_key, size, reason) -> bool:
-        return self._create(key, status=Status.REJECTED, reason=reason)
+    def status_of(self, key: UploadKey) -> Status | None:
+        item = self.items.get(key.submission_id)
+        return item["status"] if item and item["owner"] == key.user_id else None
 
-    def _create(self, key: UploadKey, **item) -> bool:
-        if key.submission_id in self.items:
+    def record_photo(self, key: UploadKey, photo_key: str) -> None:
+        self.items[key.submission_id]["photos"][key.photo] = photo_key
+
+    def mark_received(self, key: UploadKey, photo_key, content_type, size, verdict) -> bool:
+        return self._move(key, Status.RECEIVED, content_type=content_type, verdict=verdict)
+
+    def mark_refused(self, key: UploadKey, photo_key, reason) -> bool:
+        return self._move(key, Status.REJECTED, reason=reason)
+
+    def _move(self, key: UploadKey, status: Status, **changes) -> bool:
+        item = self.items[key.submission_id]
+        if item["status"] is not Status.AWAITING_UPLOAD:
             return False
-        self.items[key.submission_id] = item
+        item.update(status=status, **changes)
         return True
 
 
@@ -48,8 +63,8 @@ class FakeWorkflow:
         return True
 
 
-def run(body: bytes, key: str = KEY, max_bytes: int = 1024, submissions=None, workflow=None):
-    submissions = submissions if submissions is not None else FakeSubmissions()
+def run(body: bytes, key: str = AFTER, submissions=None, workflow=None, max_bytes: int = 1024):
+    submissions = submissions if submissions is not None else FakeSubmissions().open("sub-00000001")
     workflow = workflow if workflow is not None else FakeWorkflow()
     result = take_in(
         UploadedObject("bucket", key, len(body)), FakePhotos({key: body}), submissions, workflow, max_bytes
@@ -57,7 +72,7 @@ def run(body: bytes, key: str = KEY, max_bytes: int = 1024, submissions=None, wo
     return result, submissions, workflow
 
 
-def test_a_photo_is_recorded_and_its_workflow_started_under_the_submission_id():
+def test_an_after_photo_moves_the_submission_on_and_starts_its_workflow_under_its_id():
     result, submissions, workflow = run(JPEG)
     assert result.status is Status.RECEIVED and result.started
     assert submissions.items["sub-00000001"]["content_type"] == "image/jpeg"
@@ -66,12 +81,26 @@ def test_a_photo_is_recorded_and_its_workflow_started_under_the_submission_id():
     assert payload["verdict"]["checks"] == {"content_type": "image/jpeg", "size_bytes": len(JPEG)}
 
 
+def test_a_before_photo_is_kept_without_starting_anything():
+    result, submissions, workflow = run(JPEG, key=BEFORE)
+    assert result.status is Status.AWAITING_UPLOAD
+    assert submissions.items["sub-00000001"]["photos"] == {"before": BEFORE}
+    assert workflow.started == {}
+
+
 def test_a_redelivered_upload_starts_nothing_twice():
-    submissions, workflow = FakeSubmissions(), FakeWorkflow()
+    submissions, workflow = FakeSubmissions().open("sub-00000001"), FakeWorkflow()
     run(JPEG, submissions=submissions, workflow=workflow)
     again, _, _ = run(JPEG, submissions=submissions, workflow=workflow)
     assert not again.started
-    assert len(workflow.started) == 1 and len(submissions.items) == 1
+    assert len(workflow.started) == 1
+
+
+def test_a_delivery_that_failed_after_recording_still_starts_the_workflow_when_redelivered():
+    submissions = FakeSubmissions().open("sub-00000001")
+    submissions.items["sub-00000001"]["status"] = Status.RECEIVED
+    result, _, workflow = run(JPEG, submissions=submissions)
+    assert result.started and "sub-00000001" in workflow.started
 
 
 @pytest.mark.parametrize(
@@ -86,6 +115,16 @@ def test_a_bad_file_is_refused_with_its_reason_and_no_workflow(body, reason):
     assert result.status is Status.REJECTED and reason in result.reason
     assert reason in submissions.items["sub-00000001"]["reason"]
     assert workflow.started == {}
+
+
+@pytest.mark.parametrize(
+    "submissions",
+    [FakeSubmissions(), FakeSubmissions().open("sub-00000001", owner="mallory")],
+    ids=["never opened", "someone else's"],
+)
+def test_an_upload_no_submission_of_the_uploader_waits_for_is_ignored(submissions):
+    result, _, workflow = run(JPEG, submissions=submissions)
+    assert result.status is None and workflow.started == {}
 
 
 def test_a_key_outside_the_layout_is_refused_before_anything_is_written():

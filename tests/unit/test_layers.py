@@ -25,18 +25,12 @@ def test_layer_requirements_are_pinned_to_the_projects_versions():
         layer = pins(path.read_text().splitlines())
         assert layer, path
         for name, pinned in layer.items():
-            assert project.get(name) == pinned, (
-                f"{path}: {name}=={pinned}, pyproject says {project.get(name)}"
-            )
+            assert project.get(name) == pinned, f"{path}: {name}=={pinned}, pyproject says {project.get(name)}"
             assert version(name) == pinned, f"{name} installed at {version(name)}"
 
 
 def test_every_runtime_dependency_ships_in_some_layer_or_the_lambda_runtime():
     project = pins(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
-    shipped = {
-        name
-        for path in ROOT.glob("layers/*/requirements.txt")
-        for name in pins(path.read_text().splitlines())
-    }
+    shipped = {name for path in ROOT.glob("layers/*/requirements.txt") for name in pins(path.read_text().splitlines())}
     provided_by_the_runtime = {"boto3"}
     assert set(project) - shipped - provided_by_the_runtime == set()

@@ -11,9 +11,7 @@ from ecopulse_local.auth import (
     claims_as_api_gateway_passes_them,
 )
 
-CONFIG = JwtAuthorizerConfig(
-    issuer="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool", audience=("client",)
-)
+CONFIG = JwtAuthorizerConfig(issuer="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool", audience=("client",))
 
 
 @pytest.fixture
@@ -43,14 +41,10 @@ def test_expired_forged_and_misdirected_tokens_are_refused(issuer, tmp_path):
     forger = LocalIssuer(tmp_path / "other-key.pem", CONFIG)
     with pytest.raises(Unauthorized, match="Signature"):
         issuer.verify(forger.issue("mallory", ["admin"], "lahore"))
-    elsewhere = LocalIssuer(
-        tmp_path / "key.pem", JwtAuthorizerConfig(issuer="https://evil", audience=("client",))
-    )
+    elsewhere = LocalIssuer(tmp_path / "key.pem", JwtAuthorizerConfig(issuer="https://evil", audience=("client",)))
     with pytest.raises(Unauthorized, match="issuer"):
         issuer.verify(elsewhere.issue("alice", ["admin"], "lahore"))
-    other_client = LocalIssuer(
-        tmp_path / "key.pem", JwtAuthorizerConfig(issuer=CONFIG.issuer, audience=("other",))
-    )
+    other_client = LocalIssuer(tmp_path / "key.pem", JwtAuthorizerConfig(issuer=CONFIG.issuer, audience=("other",)))
     with pytest.raises(Unauthorized, match="[Aa]udience"):
         issuer.verify(other_client.issue("alice", ["admin"], "lahore"))
     unsigned = jwt.encode({"sub": "x", "iss": CONFIG.issuer, "aud": "client"}, key=None, algorithm="none")
@@ -64,9 +58,7 @@ def test_jwks_publishes_the_public_key(issuer):
 
 
 def test_claims_reach_the_function_as_api_gateway_flattens_them_and_the_app_reads_both_forms():
-    flattened = claims_as_api_gateway_passes_them(
-        {"cognito:groups": ["admin", "driver"], "exp": 5, "ok": True}
-    )
+    flattened = claims_as_api_gateway_passes_them({"cognito:groups": ["admin", "driver"], "exp": 5, "ok": True})
     assert flattened == {"cognito:groups": "[admin driver]", "exp": "5", "ok": "true"}
     assert {g.value for g in _parse_groups(flattened["cognito:groups"])} == {"admin", "driver"}
     assert {g.value for g in _parse_groups(["citizen", "unknown"])} == {"citizen"}

@@ -108,7 +108,5 @@ def test_async_invocations_retry_twice_then_go_to_the_on_failure_destination(fun
 
 def test_concurrent_invocations_use_up_to_the_reserved_concurrency(functions):
     with ThreadPoolExecutor(4) as pool:
-        pids = set(
-            pool.map(lambda _: functions.invoke("stack-slow", {"seconds": 0.3}).payload["pid"], range(4))
-        )
+        pids = set(pool.map(lambda _: functions.invoke("stack-slow", {"seconds": 0.3}).payload["pid"], range(4)))
     assert len(pids) == 2

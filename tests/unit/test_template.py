@@ -76,9 +76,7 @@ def test_every_function_handler_is_an_importable_callable(stack):
     }
     for spec in specs.values():
         module, attribute = spec.handler.rsplit(".", 1)
-        probe = (
-            f"import importlib; assert callable(getattr(importlib.import_module({module!r}), {attribute!r}))"
-        )
+        probe = f"import importlib; assert callable(getattr(importlib.import_module({module!r}), {attribute!r}))"
         completed = subprocess.run(
             [sys.executable, "-c", probe],
             cwd=spec.code_dir,
@@ -125,8 +123,7 @@ def test_every_async_function_has_an_on_failure_destination(stack):
         name
         for name, resource in stack.resources.items()
         if resource["Type"] == "AWS::Lambda::Permission"
-        and resource["Properties"]["Principal"]
-        in ("s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com")
+        and resource["Properties"]["Principal"] in ("s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com")
     }
     specs = {spec.logical_id: spec for spec in function_specs(stack).values()}
     for permission in asynchronous:

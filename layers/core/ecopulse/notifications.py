@@ -17,9 +17,7 @@ class Notifier:
     def notify(self, tenant: str, user_id: str, title: str, body: str, submission_id: str | None) -> str:
         message_id = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         pk, sk = InboxItem.keys(tenant, user_id, message_id)
-        InboxItem(
-            pk, sk, tenant=tenant, user_id=user_id, title=title, body=body, submission_id=submission_id
-        ).save()
+        InboxItem(pk, sk, tenant=tenant, user_id=user_id, title=title, body=body, submission_id=submission_id).save()
         self._sns.publish(
             TopicArn=self._topic_arn,
             Subject=title[:100],

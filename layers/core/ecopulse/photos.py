@@ -13,3 +13,13 @@ class S3PhotoStore:
         """Reads only the first bytes: enough to sniff the type without pulling a large object."""
         response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{length - 1}")
         return response["Body"].read(length)
+
+    def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int) -> dict:
+        """A browser/app form that can upload exactly one object: this key, this type, at most this size."""
+        return self._s3.generate_presigned_post(
+            Bucket=bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes], {"key": key}],
+            ExpiresIn=expires_seconds,
+        )

@@ -6,10 +6,19 @@ from pydantic import BaseModel
 
 
 class Status(StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
     RECEIVED = "received"
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class Task(StrEnum):
+    """What the cleanup was: a report cleared, a free cleanup, or work at a community event."""
+
+    CLEANUP = "cleanup"
+    REPORT = "report"
+    EVENT = "event"
 
 
 class Outcome(StrEnum):
@@ -22,9 +31,10 @@ class InvalidTransition(Exception):
 
 
 _ALLOWED_FROM = {
+    Status.RECEIVED: {Status.AWAITING_UPLOAD},
     Status.IN_REVIEW: {Status.RECEIVED},
     Status.APPROVED: {Status.RECEIVED, Status.IN_REVIEW},
-    Status.REJECTED: {Status.RECEIVED, Status.IN_REVIEW},
+    Status.REJECTED: {Status.AWAITING_UPLOAD, Status.RECEIVED, Status.IN_REVIEW},
 }
 
 

@@ -2,13 +2,25 @@
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 UPLOAD_PREFIX = "uploads/"
+REPORT_PHOTO = "report"
+BEFORE_PHOTO = "before"
+AFTER_PHOTO = "after"
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 _KEY_PATTERN = re.compile(
     r"^uploads/(?P<tenant>[a-z0-9-]{2,32})/(?P<user_id>[A-Za-z0-9_-]{1,64})/"
     r"(?P<submission_id>[A-Za-z0-9-]{8,64})/(?P<photo>[A-Za-z0-9_-]{1,64})(?:\.[A-Za-z0-9]{1,5})?$"
 )
-ALLOWED_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+class ImageType(StrEnum):
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+    WEBP = "image/webp"
+
+
 SNIFF_BYTES = 16
 
 
@@ -22,6 +34,13 @@ class UploadKey:
     user_id: str
     submission_id: str
     photo: str
+
+    @property
+    def is_report_photo(self) -> bool:
+        return self.photo == REPORT_PHOTO
+
+    def object_key(self, content_type: str) -> str:
+        return f"uploads/{self.tenant}/{self.user_id}/{self.submission_id}/{self.photo}.{EXTENSIONS[content_type]}"
 
     @classmethod
     def parse(cls, key: str) -> "UploadKey":

@@ -7,14 +7,30 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from fastapi import APIRouter, FastAPI
 from mangum import Mangum
 
+from ecopulse.api.errors import install_error_handlers
+from ecopulse.api.idempotency import config as idempotency_config
 from ecopulse.observability import logger, metrics, tracer
 
 API_TITLE = "EcoPulse API"
 API_VERSION = "0.1.0"
+API_DESCRIPTION = (
+    "Photo-verified civic cleanup with rewards. Sign in through the city's Cognito user pool and send the ID "
+    "token as `Authorization: Bearer <token>`; groups (citizen, driver, admin) decide what you may do, the "
+    "token's tenant decides which city's data you see. Errors have one shape: "
+    '`{"error": {"code", "message", "details"}}`.'
+)
 
 
 def create_app(*routers: APIRouter) -> FastAPI:
-    app = FastAPI(title=API_TITLE, version=API_VERSION, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title=API_TITLE,
+        version=API_VERSION,
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(app)
     for router in routers:
         app.include_router(router)
     return app
@@ -28,6 +44,7 @@ def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], LambdaContext], di
     @tracer.capture_lambda_handler
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        idempotency_config.register_lambda_context(context)
         return asgi(event, context)
 
     return handler

@@ -1,5 +1,10 @@
-"""The caller as the HTTP API's JWT authorizer saw them: identity, groups and tenant from the claims."""
+"""The caller as the HTTP API's JWT authorizer saw them: identity, groups and tenant from the claims.
 
+Groups decide what a caller may do; the tenant claim decides where. Nothing else in a request can name a
+tenant.
+"""
+
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
@@ -17,7 +22,11 @@ class Caller(BaseModel):
     user_id: str
     username: str
     tenant: str
+    email: str | None = None
     groups: frozenset[Group]
+
+    def is_in(self, *groups: Group) -> bool:
+        return bool(self.groups & set(groups))
 
 
 def _parse_groups(raw: str | list | None) -> frozenset[Group]:
@@ -31,14 +40,31 @@ def _parse_groups(raw: str | list | None) -> frozenset[Group]:
 def current_caller(request: Request) -> Caller:
     event = request.scope.get("aws.event") or {}
     claims = event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims")
-    if not claims or not claims.get("custom:tenant"):
+    if not claims or not claims.get("custom:tenant") or not claims.get("sub"):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a signed-in caller with a tenant is required")
     return Caller(
         user_id=claims["sub"],
         username=claims.get("cognito:username", claims["sub"]),
         tenant=claims["custom:tenant"],
+        email=claims.get("email"),
         groups=_parse_groups(claims.get("cognito:groups")),
     )
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def require(*groups: Group) -> Callable[[Caller], Caller]:
+    """A dependency that lets only callers in one of ``groups`` through."""
+
+    def check(caller: CallerDep) -> Caller:
+        if not caller.is_in(*groups):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {' or '.join(groups)} role")
+        return caller
+
+    return check
+
+
+AdminDep = Annotated[Caller, Depends(require(Group.ADMIN))]
+CitizenDep = Annotated[Caller, Depends(require(Group.CITIZEN, Group.ADMIN))]
+FleetDep = Annotated[Caller, Depends(require(Group.DRIVER, Group.ADMIN))]

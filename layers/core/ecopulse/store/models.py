@@ -1,9 +1,12 @@
-"""pynamodb models on the single application table. Every partition key starts with the tenant."""
+"""pynamodb models on the single application table (docs/data-model.md). Every partition key starts with
+``TENANT#<tenant>``; the key helpers below are the only place keys are spelled."""
 
 import os
 from datetime import UTC, datetime
 
 from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -18,14 +21,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def tenant_key(tenant: str, *parts: str) -> str:
+    return "#".join([f"TENANT#{tenant}", *parts])
+
+
+def sort_stamp(moment: datetime, identifier: str) -> str:
+    """A sort key that orders by time and stays unique."""
+    return f"{moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{identifier}"
+
+
 class _TableMeta:
     table_name = os.environ.get("TABLE_NAME", "ecopulse")
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-class ReviewQueueIndex(GlobalSecondaryIndex):
-    """gsi1: a tenant's submissions waiting for a human, oldest first."""
+class _Index(GlobalSecondaryIndex):
+    class Meta:
+        projection = AllProjection()
 
+
+class Gsi1(_Index):
     class Meta:
         index_name = "gsi1"
         projection = AllProjection()
@@ -34,8 +49,26 @@ class ReviewQueueIndex(GlobalSecondaryIndex):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-class SubmissionItem(Model):
-    """A photo of cleanup work on its way through verification, review and reward."""
+class Gsi2(_Index):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi3(_Index):
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class _Item(Model):
+    """Keys and indexes shared by every item of the table."""
 
     class Meta(_TableMeta):
         pass
@@ -44,43 +77,278 @@ class SubmissionItem(Model):
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     tenant = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute(default=utcnow)
+
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+    gsi3 = Gsi3()
+
+
+class TenantItem(_Item):
+    name = UnicodeAttribute()
+    settings = MapAttribute(default=dict)
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(tenant: str) -> tuple[str, str]:
+        return tenant_key(tenant), "TENANT"
+
+
+class UserItem(_Item):
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    display_name = UnicodeAttribute(null=True)
+    groups = ListAttribute(of=UnicodeAttribute, default=list)
+    active = BooleanAttribute(default=True)
+    wallet_address = UnicodeAttribute(null=True)
+    reports_count = NumberAttribute(default=0)
+    submissions_count = NumberAttribute(default=0)
+    points = NumberAttribute(default=0)
+    balance_pending = NumberAttribute(default=0)
+    balance_minted = NumberAttribute(default=0)
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(tenant: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), "PROFILE"
+
+
+class ReportItem(_Item):
+    report_id = UnicodeAttribute()
+    reporter_id = UnicodeAttribute()
+    waste_type = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    address = UnicodeAttribute(null=True)
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    geohash = UnicodeAttribute()
+    zone = UnicodeAttribute(null=True)
+    photo_keys = ListAttribute(of=UnicodeAttribute, default=list)
+    priority = UnicodeAttribute(default="normal")
+    status = UnicodeAttribute()
+    ai_type = UnicodeAttribute(null=True)
+    ai_confidence = NumberAttribute(null=True)
+    votes_up = NumberAttribute(default=0)
+    votes_down = NumberAttribute(default=0)
+    vehicle_id = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="app")
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(tenant: str, report_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "REPORT", report_id), "REPORT"
+
+
+class ReportCounters(_Item):
+    """The report item seen only for its counters: added to without the version check that would make
+    every concurrent vote a conflict."""
+
+    votes_up = NumberAttribute(default=0)
+    votes_down = NumberAttribute(default=0)
+
+
+class VoteItem(_Item):
+    voter_id = UnicodeAttribute()
+    value = UnicodeAttribute()
+
+    @staticmethod
+    def keys(tenant: str, report_id: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "REPORT", report_id), f"VOTE#{user_id}"
+
+
+class AuditItem(_Item):
+    """Who changed what, when, from which state to which, and why."""
+
+    entity = UnicodeAttribute()
+    entity_id = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    old = UnicodeAttribute(null=True)
+    new = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+
+
+class SubmissionItem(_Item):
+    """A photo of cleanup work on its way through verification, review and reward."""
+
     submission_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
+    report_id = UnicodeAttribute(null=True)
+    task = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     photo_key = UnicodeAttribute()
+    photos = MapAttribute(default=dict)
     content_type = UnicodeAttribute(null=True)
     size_bytes = NumberAttribute(null=True)
     verdict = MapAttribute(null=True)
     rejection_reason = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
-    created_at = UTCDateTimeAttribute(default=utcnow)
+    reward = NumberAttribute(null=True)
+    mint_tx = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
 
-    review_queue = ReviewQueueIndex()
-
     @staticmethod
     def keys(tenant: str, submission_id: str) -> tuple[str, str]:
-        return f"TENANT#{tenant}", f"SUBMISSION#{submission_id}"
+        return tenant_key(tenant, "SUBMISSION", submission_id), "SUBMISSION"
 
 
-class InboxItem(Model):
-    """One message in a citizen's in-app inbox, newest first by sort key."""
+class EventItem(_Item):
+    event_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    checkin_radius_m = NumberAttribute()
+    starts_at = UTCDateTimeAttribute()
+    ends_at = UTCDateTimeAttribute()
+    capacity = NumberAttribute()
+    attendees = NumberAttribute(default=0)
+    bonus_points = NumberAttribute(default=0)
+    created_by = UnicodeAttribute()
+    version = VersionAttribute()
 
-    class Meta(_TableMeta):
-        pass
+    @staticmethod
+    def keys(tenant: str, event_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "EVENT", event_id), "EVENT"
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    tenant = UnicodeAttribute()
+
+class AttendeeItem(_Item):
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()
+    checked_in_at = UTCDateTimeAttribute(null=True)
+
+    @staticmethod
+    def keys(tenant: str, event_id: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "EVENT", event_id), f"ATTENDEE#{user_id}"
+
+
+class LedgerItem(_Item):
+    user_id = UnicodeAttribute()
+    submission_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    reason = UnicodeAttribute()
+    state = UnicodeAttribute(default="pending")
+    tx_hash = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def keys(tenant: str, user_id: str, submission_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), f"LEDGER#{submission_id}"
+
+
+class LeaderboardItem(_Item):
+    period = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()
+    points = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(tenant: str, period: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "LEADERBOARD", period), f"USER#{user_id}"
+
+
+class CarbonCreditItem(_Item):
+    request_id = UnicodeAttribute()
+    organisation = UnicodeAttribute()
+    tonnes = NumberAttribute()
+    price_per_tonne = NumberAttribute()
+    requested_by = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")
+    reviewed_by = UnicodeAttribute(null=True)
+    review_reason = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(tenant: str, request_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "CARBON", request_id), "CARBON"
+
+
+class VehicleItem(_Item):
+    vehicle_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    plate = UnicodeAttribute(null=True)
+    capacity_kg = NumberAttribute(default=0)
+    status = UnicodeAttribute(default="available")
+    lat = NumberAttribute(null=True)
+    lng = NumberAttribute(null=True)
+    report_id = UnicodeAttribute(null=True)
+    driver_id = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(tenant: str, vehicle_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "VEHICLE", vehicle_id), "VEHICLE"
+
+
+class AlertSubscriptionItem(_Item):
+    user_id = UnicodeAttribute()
+    zone = UnicodeAttribute()
+
+    @staticmethod
+    def keys(tenant: str, zone: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "ZONE", zone), f"SUB#{user_id}"
+
+
+class AlertItem(_Item):
+    zone = UnicodeAttribute()
+    message = UnicodeAttribute()
+    severity = UnicodeAttribute()
+    sent_by = UnicodeAttribute()
+    recipients = NumberAttribute(default=0)
+
+
+class InboxItem(_Item):
+    """One message in a user's in-app inbox, newest first by sort key."""
+
     user_id = UnicodeAttribute()
     title = UnicodeAttribute()
     body = UnicodeAttribute()
     submission_id = UnicodeAttribute(null=True)
-    created_at = UTCDateTimeAttribute(default=utcnow)
+    read = BooleanAttribute(default=False)
 
     @staticmethod
     def keys(tenant: str, user_id: str, message_id: str) -> tuple[str, str]:
-        return f"TENANT#{tenant}#USER#{user_id}", f"INBOX#{message_id}"
+        return tenant_key(tenant, "USER", user_id), f"INBOX#{message_id}"
+
+
+class StatsItem(_Item):
+    """Counters kept on write for one day (or all time) and one zone (or the whole tenant).
+
+    Top-level numbers, not a map: DynamoDB's ADD works only on top-level attributes.
+    """
+
+    reports_created = NumberAttribute(null=True)
+    reports_dispatched = NumberAttribute(null=True)
+    reports_resolved = NumberAttribute(null=True)
+    reports_rejected = NumberAttribute(null=True)
+    submissions_received = NumberAttribute(null=True)
+    submissions_approved = NumberAttribute(null=True)
+    submissions_rejected = NumberAttribute(null=True)
+    decided_by_model = NumberAttribute(null=True)
+    decided_by_admin = NumberAttribute(null=True)
+    review_seconds = NumberAttribute(null=True)
+    rewards_granted = NumberAttribute(null=True)
+    rewards_minted = NumberAttribute(null=True)
+    votes = NumberAttribute(null=True)
+    checkins = NumberAttribute(null=True)
+
+    @staticmethod
+    def keys(tenant: str, day: str, zone: str | None) -> tuple[str, str]:
+        return tenant_key(tenant, "STATS", day), f"ZONE#{zone}" if zone else "ALL"
+
+
+class HeatCellItem(_Item):
+    reports = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(tenant: str, cell: str) -> tuple[str, str]:
+        return tenant_key(tenant, "HEAT"), cell

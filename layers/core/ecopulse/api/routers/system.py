@@ -30,6 +30,4 @@ def health() -> Health:
 
 @router.get("/whoami", response_model=WhoAmI)
 def whoami(caller: CallerDep) -> WhoAmI:
-    return WhoAmI(
-        user_id=caller.user_id, username=caller.username, tenant=caller.tenant, groups=sorted(caller.groups)
-    )
+    return WhoAmI(user_id=caller.user_id, username=caller.username, tenant=caller.tenant, groups=sorted(caller.groups))

@@ -1,0 +1,7 @@
+"""HTTP: City administration and the fleet."""
+
+from ecopulse.api.app import create_app, lambda_handler
+from ecopulse.api.routers import admin, fleet
+
+app = create_app(admin.router, fleet.router)
+handler = lambda_handler(app)

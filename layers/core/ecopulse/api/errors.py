@@ -1,0 +1,94 @@
+"""One error shape for every 4xx and 5xx the API gives: {"error": {"code", "message", "details"}}."""
+
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from ecopulse.observability import logger
+from ecopulse.reports import InvalidReportTransition
+from ecopulse.store.carbon import AlreadyReviewed, CarbonRequestNotFound
+from ecopulse.store.events import AlreadyJoined, EventFull, EventNotFound, NotAttending
+from ecopulse.store.fleet import VehicleBusy, VehicleNotFound
+from ecopulse.store.pages import InvalidCursor
+from ecopulse.store.reports import AlreadyVoted, ReportNotFound
+from ecopulse.store.transactions import ConcurrentChange
+from ecopulse.store.users import UserNotFound
+from ecopulse.submissions import InvalidTransition
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+_DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
+    ReportNotFound: (404, "report_not_found", "no such report"),
+    EventNotFound: (404, "event_not_found", "no such event"),
+    VehicleNotFound: (404, "vehicle_not_found", "no such vehicle"),
+    UserNotFound: (404, "user_not_found", "no such user"),
+    CarbonRequestNotFound: (404, "carbon_request_not_found", "no such carbon-credit request"),
+    NotAttending: (409, "not_attending", "join the event before checking in"),
+    AlreadyVoted: (409, "already_voted", "you have voted on this report already"),
+    AlreadyJoined: (409, "already_joined", "you have joined this event already"),
+    EventFull: (409, "event_full", "the event is full"),
+    VehicleBusy: (409, "vehicle_busy", "the vehicle is not available"),
+    AlreadyReviewed: (409, "already_reviewed", "the request has been reviewed already"),
+    InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
+    InvalidTransition: (409, "invalid_transition", "the submission's status does not allow this"),
+    InvalidCursor: (400, "invalid_cursor", "the cursor is not valid"),
+    ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
+}
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422)
+}
+
+
+def _body(status: int, code: str, message: str, details: list | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        details = [
+            {"field": ".".join(str(part) for part in item["loc"]), "problem": item["msg"]} for item in error.errors()
+        ]
+        return _body(422, "invalid_request", "the request is not valid", details)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+            error.status_code, "error"
+        )
+        return _body(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError) -> JSONResponse:
+        return _body(error.status, error.code, error.message)
+
+    for exception_type, (status, code, message) in _DOMAIN_ERRORS.items():
+
+        async def domain_error(request: Request, error: Exception, status=status, code=code, message=message):
+            return _body(status, code, message)
+
+        app.add_exception_handler(exception_type, domain_error)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unhandled error")
+        return _body(500, "internal_error", "something went wrong; it has been logged")

@@ -1,0 +1,54 @@
+"""Idempotent creates for clients that retry (a phone coming back online): Powertools idempotency keyed on
+the tenant, the caller and the Idempotency-Key header, with the body checked so a reused key cannot
+create something else."""
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from ecopulse.api.auth import Caller
+from ecopulse.api.errors import ApiError
+from ecopulse.config import settings
+
+config = IdempotencyConfig(
+    event_key_jmespath="[operation, tenant, user, key]",
+    payload_validation_jmespath="body",
+    expires_after_seconds=24 * 3600,
+    raise_on_no_idempotency_key=True,
+)
+
+
+@cache
+def _persistence() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
+
+
+def once(
+    operation: str, caller: Caller, key: str, body: dict[str, Any], create: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], bool]:
+    """Runs ``create`` once per key; returns its (first) result and whether this call was a replay."""
+    ran = []
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=config)
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        ran.append(True)
+        return create()
+
+    request = {"operation": operation, "tenant": caller.tenant, "user": caller.user_id, "key": key, "body": body}
+    try:
+        result = run(request=request)
+    except IdempotencyValidationError as error:
+        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different body") from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise ApiError(409, "in_progress", "a request with this Idempotency-Key is still being handled") from error
+    return result, not ran

@@ -1,0 +1,168 @@
+"""City administration: review queue and decisions, dispatch, alerts, carbon credits, users, settings."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from botocore.exceptions import ClientError
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from ecopulse.api.auth import AdminDep
+from ecopulse.api.errors import ERROR_RESPONSES, ApiError
+from ecopulse.api.routers.community import CarbonCreditOut, carbon
+from ecopulse.api.routers.me import Profile, users
+from ecopulse.api.routers.reports import ReportOut, reports
+from ecopulse.api.routers.submissions import SubmissionOut, submissions
+from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
+from ecopulse.reports import ReportStatus
+from ecopulse.store.community import CommunityRepository
+from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.models import SubmissionItem
+from ecopulse.store.tenants import TenantRepository
+from ecopulse.submissions import Outcome, Status
+from ecopulse.tenants import TenantSettings
+from ecopulse.workflow import Workflow
+
+router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
+fleet = FleetRepository()
+community = CommunityRepository()
+tenants = TenantRepository()
+workflow = Workflow(state_machine_arn="")
+Identifier = Annotated[str, Field(max_length=64)]
+
+
+class DecisionIn(BaseModel):
+    outcome: Outcome
+    reason: ShortText
+
+
+class DispatchIn(BaseModel):
+    vehicle_id: Identifier
+    note: LongText | None = None
+
+
+class ReportStatusIn(BaseModel):
+    status: Literal[ReportStatus.VERIFIED, ReportStatus.RESOLVED, ReportStatus.REJECTED]
+    reason: ShortText
+
+
+class AlertIn(BaseModel):
+    zone: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,32}$")]
+    message: Annotated[str, Field(min_length=1, max_length=1000)]
+    severity: Literal["info", "warning", "critical"] = "info"
+
+
+class AlertOut(BaseModel):
+    zone: str
+    message: str
+    severity: str
+    recipients: int
+    sent_at: datetime
+
+
+class CarbonDecisionIn(BaseModel):
+    approve: bool
+    reason: ShortText
+
+
+class UserStatusIn(BaseModel):
+    active: bool
+
+
+@router.get("/review-queue", response_model=PageOf[SubmissionOut])
+def review_queue(caller: AdminDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[SubmissionOut]:
+    """Submissions waiting for a human, oldest first."""
+    page = submissions.review_queue(caller.tenant, limit, cursor)
+    return PageOf[SubmissionOut](items=[SubmissionOut.of(item) for item in page.items], cursor=page.cursor)
+
+
+@router.post("/submissions/{submission_id}/decision", response_model=SubmissionOut)
+def decide(submission_id: Identifier, body: DecisionIn, caller: AdminDep) -> SubmissionOut:
+    """Resumes the submission's waiting workflow with the admin's verdict."""
+    try:
+        item = submissions.get(caller.tenant, submission_id)
+    except SubmissionItem.DoesNotExist as error:
+        raise ApiError(404, "submission_not_found", "no such submission") from error
+    if item.status != Status.IN_REVIEW or not item.task_token:
+        raise ApiError(409, "not_in_review", "the submission is not waiting for a review")
+    try:
+        if body.outcome is Outcome.APPROVED:
+            workflow.resume(item.task_token, {"outcome": "approved", "reason": body.reason, "reviewer": caller.user_id})
+        else:
+            workflow.fail(item.task_token, "ReviewRejected", body.reason)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken"):
+            raise ApiError(409, "review_closed", "the review has timed out or was decided already") from error
+        raise
+    return SubmissionOut.of(item)
+
+
+@router.post("/reports/{report_id}/dispatch", response_model=ReportOut)
+def dispatch(report_id: Identifier, body: DispatchIn, caller: AdminDep) -> ReportOut:
+    report = reports.get(caller.tenant, report_id)
+    vehicle = fleet.get(caller.tenant, body.vehicle_id)
+    fleet.dispatch(caller.tenant, report, vehicle, caller.user_id, body.note)
+    return ReportOut.of(reports.get(caller.tenant, report_id))
+
+
+@router.post("/reports/{report_id}/status", response_model=ReportOut)
+def change_report_status(report_id: Identifier, body: ReportStatusIn, caller: AdminDep) -> ReportOut:
+    report = reports.get(caller.tenant, report_id)
+    changed = reports.change_status(caller.tenant, report, body.status, caller.user_id, body.reason)
+    if body.status is ReportStatus.RESOLVED and report.vehicle_id:
+        fleet.release(caller.tenant, fleet.get(caller.tenant, report.vehicle_id))
+    return ReportOut.of(changed)
+
+
+@router.post("/alerts", response_model=AlertOut, status_code=201)
+def broadcast(body: AlertIn, caller: AdminDep) -> AlertOut:
+    alert = community.broadcast(caller.tenant, body.zone, body.message, body.severity, caller.user_id)
+    return AlertOut(
+        zone=alert.zone,
+        message=alert.message,
+        severity=alert.severity,
+        recipients=int(alert.recipients),
+        sent_at=alert.created_at,
+    )
+
+
+@router.get("/carbon-credits", response_model=PageOf[CarbonCreditOut])
+def carbon_requests(
+    caller: AdminDep,
+    status: Annotated[Literal["pending", "approved", "rejected"], Query()] = "pending",
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> PageOf[CarbonCreditOut]:
+    page = carbon.list(caller.tenant, status, limit, cursor)
+    return PageOf[CarbonCreditOut](items=[CarbonCreditOut.of(item) for item in page.items], cursor=page.cursor)
+
+
+@router.post("/carbon-credits/{request_id}/decision", response_model=CarbonCreditOut)
+def review_carbon(request_id: Identifier, body: CarbonDecisionIn, caller: AdminDep) -> CarbonCreditOut:
+    request = carbon.get(caller.tenant, request_id)
+    return CarbonCreditOut.of(carbon.review(caller.tenant, request, body.approve, caller.user_id, body.reason))
+
+
+@router.get("/users", response_model=PageOf[Profile])
+def list_users(caller: AdminDep, limit: Limit = 50, cursor: Cursor = None) -> PageOf[Profile]:
+    page = users.list(caller.tenant, limit, cursor)
+    return PageOf[Profile](items=[Profile.of(item) for item in page.items], cursor=page.cursor)
+
+
+@router.patch("/users/{user_id}", response_model=Profile)
+def set_user_status(user_id: Identifier, body: UserStatusIn, caller: AdminDep) -> Profile:
+    if user_id == caller.user_id and not body.active:
+        raise ApiError(409, "cannot_disable_self", "an admin cannot disable their own account")
+    return Profile.of(users.set_active(users.get(caller.tenant, user_id), body.active))
+
+
+@router.get("/settings", response_model=TenantSettings)
+def get_settings(caller: AdminDep) -> TenantSettings:
+    return tenants.settings(caller.tenant)
+
+
+@router.put("/settings", response_model=TenantSettings)
+def put_settings(body: TenantSettings, caller: AdminDep) -> TenantSettings:
+    if body.auto_reject_confidence > body.auto_approve_confidence:
+        raise ApiError(422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one")
+    return tenants.save(caller.tenant, body)

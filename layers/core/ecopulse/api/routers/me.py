@@ -1,0 +1,166 @@
+"""The signed-in caller: profile, wallet, balance, and their reports, submissions, ledger and inbox."""
+
+from datetime import datetime
+from typing import Annotated
+
+from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field, field_validator
+
+from ecopulse.api.auth import CallerDep
+from ecopulse.api.errors import ERROR_RESPONSES, ApiError
+from ecopulse.api.routers.reports import ReportOut, reports
+from ecopulse.api.routers.submissions import SubmissionOut, submissions
+from ecopulse.api.schemas import Cursor, Limit, PageOf
+from ecopulse.store.community import CommunityRepository
+from ecopulse.store.models import UserItem
+from ecopulse.store.users import UserRepository
+
+router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
+users = UserRepository()
+community = CommunityRepository()
+
+
+class Profile(BaseModel):
+    user_id: str
+    username: str
+    tenant: str
+    email: str | None
+    display_name: str | None
+    groups: list[str]
+    wallet_address: str | None
+    points: int
+    balance_pending: float = Field(description="EcoCoin earned, waiting for a wallet or a mint")
+    balance_minted: float = Field(description="EcoCoin paid out on chain")
+
+    @classmethod
+    def of(cls, item: UserItem) -> "Profile":
+        return cls(
+            user_id=item.user_id,
+            username=item.username,
+            tenant=item.tenant,
+            email=item.email,
+            display_name=item.display_name,
+            groups=list(item.groups),
+            wallet_address=item.wallet_address,
+            points=int(item.points or 0),
+            balance_pending=float(item.balance_pending or 0),
+            balance_minted=float(item.balance_minted or 0),
+        )
+
+
+class ProfileIn(BaseModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=60)
+
+
+class WalletIn(BaseModel):
+    address: str = Field(min_length=42, max_length=42, description="An EVM address; stored checksummed (EIP-55)")
+
+    @field_validator("address")
+    @classmethod
+    def checksummed(cls, value: str) -> str:
+        digits = value[2:]
+        mixed_case = digits != digits.lower() and digits != digits.upper()
+        if not is_hex_address(value) or (mixed_case and not is_checksum_address(value)):
+            raise ValueError("not a valid address (mixed case must match its EIP-55 checksum)")
+        if int(value, 16) == 0:
+            raise ValueError("the zero address cannot receive rewards")
+        return to_checksum_address(value)
+
+
+class LedgerEntry(BaseModel):
+    submission_id: str
+    amount: float
+    reason: str
+    state: str
+    tx_hash: str | None
+    created_at: datetime
+
+
+class InboxMessage(BaseModel):
+    message_id: str
+    title: str
+    body: str
+    submission_id: str | None
+    read: bool
+    created_at: datetime
+
+
+def me(caller: CallerDep) -> UserItem:
+    """The caller's profile, created from the token's claims on first contact."""
+    profile = users.ensure(caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
+    if not profile.active:
+        raise ApiError(403, "account_disabled", "this account has been disabled by the city")
+    return profile
+
+
+@router.get("", response_model=Profile)
+def get_me(caller: CallerDep) -> Profile:
+    return Profile.of(me(caller))
+
+
+@router.patch("", response_model=Profile)
+def patch_me(body: ProfileIn, caller: CallerDep) -> Profile:
+    return Profile.of(users.set_profile(me(caller), body.display_name))
+
+
+@router.put("/wallet", response_model=Profile)
+def put_wallet(body: WalletIn, caller: CallerDep) -> Profile:
+    return Profile.of(users.set_wallet(me(caller), body.address))
+
+
+@router.get("/reports", response_model=PageOf[ReportOut])
+def my_reports(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[ReportOut]:
+    page = reports.list_by_reporter(caller.tenant, caller.user_id, limit, cursor)
+    return PageOf[ReportOut](items=[ReportOut.of(item) for item in page.items], cursor=page.cursor)
+
+
+@router.get("/submissions", response_model=PageOf[SubmissionOut])
+def my_submissions(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[SubmissionOut]:
+    page = submissions.list_by_user(caller.tenant, caller.user_id, limit, cursor)
+    return PageOf[SubmissionOut](items=[SubmissionOut.of(item) for item in page.items], cursor=page.cursor)
+
+
+@router.get("/ledger", response_model=PageOf[LedgerEntry])
+def my_ledger(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[LedgerEntry]:
+    page = community.ledger(caller.tenant, caller.user_id, limit, cursor)
+    items = [
+        LedgerEntry(
+            submission_id=e.submission_id,
+            amount=float(e.amount),
+            reason=e.reason,
+            state=e.state,
+            tx_hash=e.tx_hash,
+            created_at=e.created_at,
+        )
+        for e in page.items
+    ]
+    return PageOf[LedgerEntry](items=items, cursor=page.cursor)
+
+
+@router.get("/inbox", response_model=PageOf[InboxMessage])
+def my_inbox(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[InboxMessage]:
+    page = community.inbox(caller.tenant, caller.user_id, limit, cursor)
+    items = [
+        InboxMessage(
+            message_id=m.sk.removeprefix("INBOX#"),
+            title=m.title,
+            body=m.body,
+            submission_id=m.submission_id,
+            read=bool(m.read),
+            created_at=m.created_at,
+        )
+        for m in page.items
+    ]
+    return PageOf[InboxMessage](items=items, cursor=page.cursor)
+
+
+@router.put("/alerts/{zone}", status_code=204)
+def subscribe(zone: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")], caller: CallerDep) -> None:
+    """Alerts broadcast to this zone will arrive in the inbox."""
+    community.subscribe(caller.tenant, zone, me(caller).user_id)
+
+
+@router.delete("/alerts/{zone}", status_code=204)
+def unsubscribe(zone: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")], caller: CallerDep) -> None:
+    community.unsubscribe(caller.tenant, zone, caller.user_id)

@@ -1,0 +1,188 @@
+"""Open311 GeoReport v2 over reports, so existing city CRMs can read and file them (JSON and XML).
+
+Paths are /open311/{tenant}/v2/services.{format}, /requests.{format} and /requests/{id}.{format}. Reads are
+public, as the standard expects; filing a request needs one of the tenant's Open311 API keys.
+"""
+
+import json
+import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from ecopulse.api.routers.reports import ReportIn, create_report, reports
+from ecopulse.reports import ReportStatus
+from ecopulse.store.models import ReportItem
+from ecopulse.store.reports import ReportNotFound
+from ecopulse.store.tenants import TenantRepository
+from ecopulse.waste import WasteType
+
+router = APIRouter(prefix="/open311/{tenant}/v2", tags=["open311"])
+tenants = TenantRepository()
+Tenant = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$")]
+Format = Annotated[str, Path(pattern=r"^(json|xml)$")]
+OPEN = (ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.DISPATCHED)
+CLOSED = (ReportStatus.RESOLVED, ReportStatus.REJECTED)
+MAX_WINDOW = timedelta(days=90)
+MAX_REQUESTS = 1000
+
+SERVICE_NAMES = {
+    WasteType.PLASTIC: "Plastic litter",
+    WasteType.GLASS: "Glass litter",
+    WasteType.METAL: "Metal litter",
+    WasteType.PAPER: "Paper and cardboard litter",
+    WasteType.ORGANIC: "Organic waste",
+    WasteType.E_WASTE: "Electronic waste",
+    WasteType.MIXED: "Mixed litter or dumping",
+}
+
+
+class ServiceRequestIn(BaseModel):
+    service_code: WasteType
+    lat: float = Field(ge=-90, le=90)
+    long: float = Field(ge=-180, le=180)
+    address_string: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+
+
+def _render(payload: list[dict[str, Any]], fmt: str, root: str, item: str, status: int = 200) -> Response:
+    if fmt == "json":
+        return Response(json.dumps(payload), status_code=status, media_type="application/json")
+    element = ElementTree.Element(root)
+    for entry in payload:
+        child = ElementTree.SubElement(element, item)
+        for name, value in entry.items():
+            if value is not None:
+                ElementTree.SubElement(child, name).text = str(value)
+    body = b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(element, encoding="utf-8")
+    return Response(body, status_code=status, media_type="text/xml; charset=utf-8")
+
+
+def _error(fmt: str, status: int, description: str) -> Response:
+    return _render([{"code": status, "description": description}], fmt, "errors", "error", status)
+
+
+def _service_request(tenant: str, report: ReportItem) -> dict[str, Any]:
+    status = "closed" if ReportStatus(report.status) in CLOSED else "open"
+    return {
+        "service_request_id": report.report_id,
+        "status": status,
+        "status_notes": report.status,
+        "service_name": SERVICE_NAMES.get(WasteType(report.waste_type), report.waste_type),
+        "service_code": report.waste_type,
+        "description": report.description,
+        "agency_responsible": tenants.settings(tenant).open311_jurisdiction or tenant,
+        "service_notice": None,
+        "requested_datetime": report.created_at.isoformat(),
+        "updated_datetime": report.updated_at.isoformat(),
+        "expected_datetime": None,
+        "address": report.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": float(report.lat),
+        "long": float(report.lng),
+        "media_url": None,
+    }
+
+
+@router.get("/services.{fmt}")
+def services(tenant: Tenant, fmt: Format) -> Response:
+    payload = [
+        {
+            "service_code": code.value,
+            "service_name": name,
+            "description": f"Report {name.lower()} for cleanup",
+            "metadata": "false",
+            "type": "realtime",
+            "keywords": f"litter,waste,{code.value}",
+            "group": "Street cleaning",
+        }
+        for code, name in SERVICE_NAMES.items()
+    ]
+    return _render(payload, fmt, "services", "service")
+
+
+@router.get("/requests.{fmt}")
+def list_requests(
+    tenant: Tenant,
+    fmt: Format,
+    service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
+    service_code: Annotated[WasteType | None, Query()] = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))?$")] = None,
+) -> Response:
+    if service_request_id:
+        found = []
+        for report_id in service_request_id.split(",")[:MAX_REQUESTS]:
+            try:
+                found.append(reports.get(tenant, report_id.strip()))
+            except ReportNotFound:
+                continue
+        return _render([_service_request(tenant, r) for r in found], fmt, "service_requests", "request")
+    end = end_date or datetime.now(UTC)
+    start = start_date or end - MAX_WINDOW
+    if end - start > MAX_WINDOW or start > end:
+        return _error(fmt, 400, "start_date and end_date may span at most 90 days")
+    wanted = {s for part in (status or "open,closed").split(",") for s in (OPEN if part == "open" else CLOSED)}
+    found = []
+    for report_status in wanted:
+        cursor = None
+        while len(found) < MAX_REQUESTS:
+            page = reports.list_by_status(tenant, report_status, 100, cursor)
+            for report in page.items:
+                if start <= report.created_at <= end and (service_code is None or report.waste_type == service_code):
+                    found.append(report)
+            if not page.cursor or (page.items and page.items[-1].created_at < start):
+                break
+            cursor = page.cursor
+    found.sort(key=lambda report: report.created_at, reverse=True)
+    return _render([_service_request(tenant, r) for r in found[:MAX_REQUESTS]], fmt, "service_requests", "request")
+
+
+@router.get("/requests/{request_id}.{fmt}")
+def get_request(tenant: Tenant, request_id: Annotated[str, Path(max_length=64)], fmt: Format) -> Response:
+    try:
+        report = reports.get(tenant, request_id)
+    except ReportNotFound:
+        return _error(fmt, 404, "no such service request")
+    return _render([_service_request(tenant, report)], fmt, "service_requests", "request")
+
+
+@router.post("/requests.{fmt}")
+def file_request(
+    tenant: Tenant,
+    fmt: Format,
+    api_key: Annotated[str | None, Form(max_length=200)] = None,
+    service_code: Annotated[str | None, Form(max_length=32)] = None,
+    lat: Annotated[str | None, Form(max_length=32)] = None,
+    long: Annotated[str | None, Form(max_length=32)] = None,
+    address_string: Annotated[str | None, Form(max_length=200)] = None,
+    description: Annotated[str | None, Form(max_length=4000)] = None,
+) -> Response:
+    if not tenants.settings(tenant).accepts_open311_key(api_key):
+        return _error(fmt, 403, "a valid api_key is required to file a request")
+    try:
+        filed = ServiceRequestIn(
+            service_code=service_code, lat=lat, long=long, address_string=address_string, description=description
+        )
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return _error(fmt, 400, problems)
+    body = ReportIn(
+        waste_type=filed.service_code,
+        lat=filed.lat,
+        lng=filed.long,
+        address=filed.address_string,
+        description=filed.description,
+    )
+    report = create_report(tenant, "open311", body, source="open311")
+    return _render(
+        [{"service_request_id": report.report_id, "service_notice": None, "account_id": None}],
+        fmt,
+        "service_requests",
+        "request",
+        201,
+    )

@@ -1,0 +1,37 @@
+"""Audit entries: written in the same transaction as the change they describe."""
+
+import uuid
+
+from ecopulse.store.models import AuditItem, sort_stamp, tenant_key, utcnow
+
+
+def audit_entry(
+    tenant: str,
+    entity: str,
+    entity_id: str,
+    actor: str,
+    action: str,
+    old: str | None = None,
+    new: str | None = None,
+    reason: str | None = None,
+) -> AuditItem:
+    now = utcnow()
+    return AuditItem(
+        tenant_key(tenant, entity.upper(), entity_id),
+        f"AUDIT#{sort_stamp(now, uuid.uuid4().hex[:8])}",
+        tenant=tenant,
+        entity=entity,
+        entity_id=entity_id,
+        actor=actor,
+        action=action,
+        old=old,
+        new=new,
+        reason=reason,
+        created_at=now,
+    )
+
+
+def history(tenant: str, entity: str, entity_id: str, limit: int = 100) -> list[AuditItem]:
+    return list(
+        AuditItem.query(tenant_key(tenant, entity.upper(), entity_id), AuditItem.sk.startswith("AUDIT#"), limit=limit)
+    )

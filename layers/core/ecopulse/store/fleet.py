@@ -1,0 +1,96 @@
+"""Fleet vehicles: positions reported by drivers, assignments made by admins."""
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from ecopulse.reports import InvalidReportTransition, ReportStatus, sources_for
+from ecopulse.store import stats
+from ecopulse.store.audit import audit_entry
+from ecopulse.store.models import ReportItem, VehicleItem, tenant_key, utcnow
+from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
+
+
+class VehicleNotFound(LookupError):
+    pass
+
+
+class VehicleBusy(Exception):
+    pass
+
+
+class FleetRepository:
+    def add(self, tenant: str, vehicle: VehicleItem) -> VehicleItem:
+        vehicle.pk, vehicle.sk = VehicleItem.keys(tenant, vehicle.vehicle_id)
+        vehicle.tenant = tenant
+        vehicle.gsi1pk, vehicle.gsi1sk = tenant_key(tenant, "VEHICLES"), vehicle.vehicle_id
+        vehicle.save(condition=VehicleItem.pk.does_not_exist())
+        return vehicle
+
+    def get(self, tenant: str, vehicle_id: str) -> VehicleItem:
+        try:
+            return VehicleItem.get(*VehicleItem.keys(tenant, vehicle_id), consistent_read=True)
+        except DoesNotExist as error:
+            raise VehicleNotFound(vehicle_id) from error
+
+    def list(self, tenant: str, limit: int, cursor: str | None) -> Page[VehicleItem]:
+        results = VehicleItem.gsi1.query(
+            tenant_key(tenant, "VEHICLES"), limit=limit, last_evaluated_key=decode_cursor(cursor, tenant)
+        )
+        return page_of(results, limit)
+
+    def move(self, vehicle: VehicleItem, lat: float, lng: float, status: str | None) -> VehicleItem:
+        actions = [VehicleItem.lat.set(lat), VehicleItem.lng.set(lng), VehicleItem.updated_at.set(utcnow())]
+        if status:
+            actions.append(VehicleItem.status.set(status))
+        vehicle.update(actions=actions)
+        return vehicle
+
+    def dispatch(self, tenant: str, report: ReportItem, vehicle: VehicleItem, actor: str, note: str | None) -> None:
+        """Assigns an available vehicle to an open report, both or neither."""
+        now = utcnow()
+        allowed = [status.value for status in sources_for(ReportStatus.DISPATCHED)]
+        if vehicle.status != "available":
+            raise VehicleBusy(vehicle.vehicle_id)
+        if report.status not in allowed:
+            raise InvalidReportTransition(f"report {report.report_id} is {report.status}")
+        audit_report = audit_entry(
+            tenant, "report", report.report_id, actor, "dispatched", report.status, ReportStatus.DISPATCHED, note
+        )
+        audit_vehicle = audit_entry(tenant, "vehicle", vehicle.vehicle_id, actor, "assigned", None, report.report_id)
+
+        def write(transaction):
+            transaction.update(
+                vehicle,
+                actions=[
+                    VehicleItem.status.set("assigned"),
+                    VehicleItem.report_id.set(report.report_id),
+                    VehicleItem.updated_at.set(now),
+                ],
+                condition=VehicleItem.status == "available",
+            )
+            transaction.update(
+                report,
+                actions=[
+                    ReportItem.status.set(ReportStatus.DISPATCHED.value),
+                    ReportItem.vehicle_id.set(vehicle.vehicle_id),
+                    ReportItem.updated_at.set(now),
+                    ReportItem.gsi1pk.set(tenant_key(tenant, "REPORTS", ReportStatus.DISPATCHED.value)),
+                ],
+                condition=ReportItem.status.is_in(*allowed),
+            )
+            transaction.save(audit_report)
+            transaction.save(audit_vehicle)
+            stats.count(transaction, tenant, report.zone, now, reports_dispatched=1)
+
+        try:
+            transact(write)
+        except TransactWriteError as error:
+            if not failed_on_condition(error):
+                raise
+            raise ConcurrentChange(f"vehicle {vehicle.vehicle_id} or report {report.report_id} changed") from error
+
+    def release(self, tenant: str, vehicle: VehicleItem) -> None:
+        vehicle.update(
+            actions=[VehicleItem.status.set("available"), VehicleItem.report_id.remove()],
+            condition=VehicleItem.status == "assigned",
+        )

@@ -1,0 +1,220 @@
+"""The API through the running `ecopulse local`: the newcomer's walk-through, and who may do what where."""
+
+import uuid
+
+import httpx
+import pytest
+
+from ecopulse.tenants import hash_api_key
+from tests.support import wait_until
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
+LAHORE = (31.5204, 74.3587)
+
+
+class Api:
+    def __init__(self, system, user: str, group: str, tenant: str = "lahore") -> None:
+        self.system, self.tenant = system, tenant
+        self.headers = system.bearer(user, group, tenant)
+
+    def __call__(self, method: str, path: str, **kwargs) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return httpx.request(method, self.system.api + path, headers=headers, timeout=30, **kwargs)
+
+
+def report_photo(api: Api) -> str:
+    form = api("POST", "/uploads", json={"content_type": "image/jpeg"})
+    assert form.status_code == 201, form.text
+    upload = form.json()
+    posted = httpx.post(upload["url"], data=upload["fields"], files={"file": ("report.jpg", JPEG, "image/jpeg")})
+    assert posted.status_code in (200, 204), posted.text
+    return upload["key"]
+
+
+def test_a_newcomers_walk_through(local_system):
+    alice = Api(local_system, "alice", "citizen")
+    bob = Api(local_system, "bob", "citizen")
+    admin = Api(local_system, "amina", "admin")
+
+    photo = report_photo(alice)
+    body = {"waste_type": "plastic", "lat": LAHORE[0], "lng": LAHORE[1], "description": "bags by the canal",
+            "photo_keys": [photo]}  # fmt: skip
+    key = {"Idempotency-Key": f"offline-{uuid.uuid4()}"}
+    created = alice("POST", "/reports", json=body, headers=key)
+    assert created.status_code == 201, created.text
+    report = created.json()
+    replay = alice("POST", "/reports", json=body, headers=key)
+    assert (replay.json()["report_id"], replay.headers.get("idempotent-replayed")) == (report["report_id"], "true")
+    reused = alice("POST", "/reports", json={**body, "waste_type": "glass"}, headers=key)
+    assert (reused.status_code, reused.json()["error"]["code"]) == (422, "idempotency_key_reused")
+
+    nearby = alice("GET", "/reports/nearby", params={"lat": LAHORE[0] + 0.002, "lng": LAHORE[1], "radius_m": 500})
+    assert [n["report"]["report_id"] for n in nearby.json()] == [report["report_id"]]
+    assert 200 < nearby.json()[0]["distance_m"] < 250
+    far = alice("GET", "/reports/nearby", params={"lat": LAHORE[0] + 0.1, "lng": LAHORE[1], "radius_m": 500})
+    assert far.json() == []
+
+    open311 = httpx.get(f"{local_system.api}/open311/lahore/v2/requests.json").json()
+    assert any(r["service_request_id"] == report["report_id"] and r["status"] == "open" for r in open311)
+    xml = httpx.get(f"{local_system.api}/open311/lahore/v2/requests/{report['report_id']}.xml")
+    assert xml.headers["content-type"].startswith("text/xml") and report["report_id"] in xml.text
+
+    assert alice("POST", f"/reports/{report['report_id']}/votes", json={"agrees": True}).status_code == 409
+    voted = bob("POST", f"/reports/{report['report_id']}/votes", json={"agrees": True})
+    assert (voted.status_code, voted.json()["votes_up"]) == (201, 1)
+    again = bob("POST", f"/reports/{report['report_id']}/votes", json={"agrees": False})
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_voted")
+
+    truck = f"truck-{uuid.uuid4().hex[:6]}"
+    assert admin("POST", "/fleet/vehicles", json={"vehicle_id": truck, "name": "Truck 7"}).status_code == 201
+    dispatched = admin("POST", f"/admin/reports/{report['report_id']}/dispatch", json={"vehicle_id": truck})
+    assert (dispatched.json()["status"], dispatched.json()["vehicle_id"]) == ("dispatched", truck)
+    busy = admin("POST", f"/admin/reports/{report['report_id']}/dispatch", json={"vehicle_id": truck})
+    assert busy.status_code == 409
+    resolved = admin(
+        "POST", f"/admin/reports/{report['report_id']}/status", json={"status": "resolved", "reason": "done"}
+    )
+    assert resolved.json()["status"] == "resolved"
+    vehicles = {v["vehicle_id"]: v for v in admin("GET", "/fleet/vehicles").json()["items"]}
+    assert vehicles[truck]["status"] == "available"
+
+    history = [h["action"] for h in alice("GET", f"/reports/{report['report_id']}/history").json()]
+    assert history == ["created", "dispatched", "resolved"]
+    closed = httpx.get(f"{local_system.api}/open311/lahore/v2/requests.json", params={"status": "closed"}).json()
+    assert any(r["service_request_id"] == report["report_id"] for r in closed)
+    summary = admin("GET", "/analytics/summary").json()["counters"]
+    assert summary["reports_created"] >= 1 and summary["reports_resolved"] >= 1 and summary["votes"] >= 1
+
+
+def test_open311_filing_needs_the_tenants_key(local_system):
+    admin = Api(local_system, "amina", "admin", tenant="quetta")
+    settings = admin("GET", "/admin/settings").json()
+    settings["open311_key_hashes"] = [hash_api_key("crm-secret")]
+    assert admin("PUT", "/admin/settings", json=settings).status_code == 200
+    url = f"{local_system.api}/open311/quetta/v2/requests.json"
+    form = {"service_code": "mixed", "lat": "30.18", "long": "66.99", "description": "dumped rubble"}
+    refused = httpx.post(url, data={**form, "api_key": "wrong"})
+    assert refused.status_code == 403 and refused.json()[0]["code"] == 403
+    invalid = httpx.post(url, data={**form, "lat": "123", "api_key": "crm-secret"})
+    assert invalid.status_code == 400
+    filed = httpx.post(url, data={**form, "api_key": "crm-secret"})
+    assert filed.status_code == 201
+    request_id = filed.json()[0]["service_request_id"]
+    got = httpx.get(f"{local_system.api}/open311/quetta/v2/requests/{request_id}.json").json()
+    assert got[0]["service_code"] == "mixed" and got[0]["status"] == "open"
+    assert httpx.get(f"{local_system.api}/open311/lahore/v2/requests/{request_id}.json").status_code == 404
+
+
+def test_validation_errors_have_one_shape(local_system):
+    alice = Api(local_system, "alice", "citizen")
+    bad = alice("POST", "/reports", json={"waste_type": "plutonium", "lat": 91, "lng": 0})
+    assert bad.status_code == 422
+    error = bad.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert {d["field"] for d in error["details"]} >= {"body.waste_type", "body.lat"}
+    assert alice("GET", "/reports", params={"cursor": "not-a-cursor"}).json()["error"]["code"] == "invalid_cursor"
+    wrong_checksum = alice("PUT", "/me/wallet", json={"address": "0x52908400098527886e0F7030069857D2E4169EE7"})
+    assert wrong_checksum.status_code == 422
+    assert alice("PUT", "/me/wallet", json={"address": "0x" + "0" * 40}).status_code == 422
+    good = alice("PUT", "/me/wallet", json={"address": "0x52908400098527886e0f7030069857d2e4169ee7"})
+    assert good.json()["wallet_address"] == "0x52908400098527886E0F7030069857D2E4169EE7"
+
+
+@pytest.fixture(scope="module")
+def lahore_entities(local_system):
+    """One of each entity in lahore, to be reached (or not) by every role of both tenants."""
+    alice, admin = Api(local_system, "alice", "citizen"), Api(local_system, "amina", "admin")
+    report = alice("POST", "/reports", json={"waste_type": "metal", "lat": LAHORE[0], "lng": LAHORE[1]}).json()
+    submission = alice("POST", "/submissions", json={"task": "cleanup"}).json()["submission"]
+    event = admin(
+        "POST",
+        "/events",
+        json={"title": "Canal cleanup", "lat": LAHORE[0], "lng": LAHORE[1], "capacity": 50,
+              "starts_at": "2030-01-01T08:00:00+00:00", "ends_at": "2030-01-01T12:00:00+00:00"},
+    ).json()  # fmt: skip
+    vehicle = f"van-{uuid.uuid4().hex[:6]}"
+    admin("POST", "/fleet/vehicles", json={"vehicle_id": vehicle, "name": "Van"})
+    return {"report": report["report_id"], "submission": submission["submission_id"], "event": event["event_id"],
+            "vehicle": vehicle}  # fmt: skip
+
+
+C, D, A = "citizen", "driver", "admin"
+# (method, path, body, {role: status in the own tenant}); another tenant's callers get 404 on lahore's entities.
+MATRIX = [
+    ("GET", "/me", None, {C: 200, D: 200, A: 200}),
+    ("GET", "/me/inbox", None, {C: 200, D: 200, A: 200}),
+    ("POST", "/uploads", {"content_type": "image/png"}, {C: 201, D: 403, A: 201}),
+    ("POST", "/submissions", {"task": "cleanup"}, {C: 201, D: 403, A: 201}),
+    ("GET", "/submissions/{submission}", None, {C: 404, D: 404, A: 200}),
+    ("POST", "/reports", {"waste_type": "paper", "lat": 31.5, "lng": 74.3}, {C: 201, D: 403, A: 201}),
+    ("GET", "/reports", None, {C: 200, D: 200, A: 200}),
+    ("GET", "/reports/{report}", None, {C: 200, D: 200, A: 200}),
+    ("GET", "/reports/{report}/history", None, {C: 200, D: 200, A: 200}),
+    ("POST", "/reports/{report}/votes", {"agrees": True}, {C: 201, D: 403, A: 201}),
+    ("GET", "/events", None, {C: 200, D: 200, A: 200}),
+    ("POST", "/events/{event}/join", None, {C: 200, D: 403, A: 200}),
+    ("GET", "/events/{event}/attendees", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/leaderboard", None, {C: 200, D: 200, A: 200}),
+    ("POST", "/carbon-credits", {"organisation": "Acme", "tonnes": 2, "price_per_tonne": 30}, {C: 201, D: 201, A: 201}),
+    ("GET", "/admin/review-queue", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/users", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/carbon-credits", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/fleet/vehicles", None, {C: 403, D: 200, A: 200}),
+    ("PUT", "/fleet/vehicles/{vehicle}/position", {"lat": 31.5, "lng": 74.3}, {C: 403, D: 403, A: 200}),
+    ("GET", "/analytics/summary", None, {C: 403, D: 403, A: 200}),
+]
+ENTITY = {"{report}", "{submission}", "{event}", "{vehicle}"}
+
+
+@pytest.mark.parametrize("role", [C, D, A])
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_role_by_tenant_matrix(local_system, lahore_entities, role, method, path, body, expected):
+    concrete = path.format(**lahore_entities)
+    own = Api(local_system, f"{role}-{uuid.uuid4().hex[:6]}", role)(method, concrete, json=body)
+    assert own.status_code == expected[role], own.text
+
+    other = Api(local_system, f"{role}-{uuid.uuid4().hex[:6]}", role, tenant="karachi")(method, concrete, json=body)
+    names_an_entity = any(marker in path for marker in ENTITY)
+    if expected[role] == 403:
+        assert other.status_code in (403, 404)
+        assert not any(value in other.text for value in lahore_entities.values())
+    elif names_an_entity:
+        assert other.status_code == 404, other.text
+        assert not any(value in other.text for value in lahore_entities.values())
+    else:
+        assert other.status_code == expected[role]
+        assert not any(value in other.text for value in lahore_entities.values()), "lahore's data leaked"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Basic YWxpY2U6cGFzcw=="},
+    ],
+    ids=["no token", "garbage", "basic auth"],
+)
+def test_requests_without_a_valid_token_are_refused_before_any_function_runs(local_system, headers):
+    answer = httpx.get(local_system.api + "/me", headers=headers)
+    assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
+
+
+def test_expired_and_forged_tokens_are_refused(local_system, tmp_path):
+    from ecopulse_local.auth import LocalIssuer
+
+    expired = local_system.bearer("alice", "admin", "lahore", now=1_000_000, lifetime_seconds=60)
+    assert httpx.get(local_system.api + "/me", headers=expired).status_code == 401
+    forger = LocalIssuer(tmp_path / "forged.pem", local_system.issuer.config)
+    forged = {"Authorization": "Bearer " + forger.issue("mallory", ["admin"], "lahore")}
+    assert httpx.get(local_system.api + "/admin/users", headers=forged).status_code == 401
+
+
+def test_a_disabled_user_is_refused(local_system):
+    admin = Api(local_system, "amina", "admin", tenant="multan")
+    victim = Api(local_system, "vince", "citizen", tenant="multan")
+    user_id = victim("GET", "/me").json()["user_id"]
+    assert admin("PATCH", f"/admin/users/{user_id}", json={"active": False}).json()["groups"] == ["citizen"]
+    refused = wait_until(lambda: (r := victim("GET", "/me")).status_code == 403 and r)
+    assert refused.json()["error"]["code"] == "account_disabled"
