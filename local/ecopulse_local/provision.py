@@ -43,16 +43,17 @@ class Provisioned:
 
 
 class Provisioner:
-    def __init__(self, stack: Stack, endpoint_url: str) -> None:
+    def __init__(self, stack: Stack, endpoint_url: str, service_endpoints: dict[str, str] | None = None) -> None:
         self.stack = stack
         self._session = boto3.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=stack.region
         )
         self._endpoint_url = endpoint_url
+        self._service_endpoints = service_endpoints or {}
         self.skipped: dict[str, str] = {}
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, endpoint_url=self._endpoint_url)
+        return self._session.client(service, endpoint_url=self._service_endpoints.get(service, self._endpoint_url))
 
     @property
     def _creators(self) -> dict[str, Callable[[str, dict[str, Any]], None]]:

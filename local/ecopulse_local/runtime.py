@@ -1,7 +1,8 @@
 """Starts the whole system on one machine from template.yaml, with no AWS account and no Docker.
 
-- moto in server mode is the AWS emulator (S3, DynamoDB, SNS, SES, SQS, Secrets Manager, Step Functions,
-  IAM, CloudWatch, Logs) on one loopback port; the template's resources are created in it;
+- moto in server mode is the AWS emulator (S3, SNS, SES, SQS, Secrets Manager, Step Functions, IAM,
+  CloudWatch, Logs) on one loopback port, and the official DynamoDB Local serves DynamoDB; the template's
+  resources are created in them;
 - the template's functions run in worker processes (``lambdas``) that moto's Lambda reaches through
   ``bridge``, so Step Functions tasks and S3 notifications run the real handlers;
 - the template's HTTP API is served by ``gateway`` with the local JWT issuer standing in for Cognito;
@@ -34,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 
 from ecopulse_local import bridge
 from ecopulse_local.auth import LocalIssuer
+from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
 from ecopulse_local.lambdas import Functions, function_specs
 from ecopulse_local.provision import Provisioned, Provisioner
@@ -84,6 +86,7 @@ def issuers_for(stack: Stack, state_dir: Path) -> dict[str, LocalIssuer]:
 @dataclass
 class Endpoints:
     aws: str
+    dynamodb: str
     api: str
     dashboard: str
 
@@ -115,6 +118,7 @@ class LocalRuntime:
         root: Path = REPOSITORY_ROOT,
         host: str = "127.0.0.1",
         aws_port: int = 4566,
+        dynamodb_port: int = 8000,
         api_port: int = 3000,
         dashboard_port: int = 3001,
         environment: str = "local",
@@ -126,6 +130,7 @@ class LocalRuntime:
         self.host = host
         self.ports = {
             "aws": aws_port or free_port(host),
+            "dynamodb": dynamodb_port or free_port(host),
             "api": api_port or free_port(host),
             "dashboard": dashboard_port or free_port(host),
         }
@@ -141,17 +146,21 @@ class LocalRuntime:
         self.provisioned: Provisioned | None = None
         self._servers: list[_ThreadedServer] = []
         self._moto: ThreadedMotoServer | None = None
+        self._dynamodb = DynamoDBLocal(host, self.ports["dynamodb"], self.state_dir / "dynamodb")
 
     def start(self) -> None:
         started = time.perf_counter()
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        dynamodb = threading.Thread(target=self._dynamodb.start)
+        dynamodb.start()
         self._start_emulator()
         self.stack = load_stack(
             self.root / "template.yaml",
             self.parameter_overrides,
             endpoints={"aws": self.endpoints.aws, "api": self.endpoints.api},
         )
-        provisioner = Provisioner(self.stack, self.endpoints.aws)
+        dynamodb.join()
+        provisioner = Provisioner(self.stack, self.endpoints.aws, {"dynamodb": self.endpoints.dynamodb})
         self.provisioned = provisioner.provision()
         self.functions = Functions(
             function_specs(self.stack),
@@ -195,6 +204,7 @@ class LocalRuntime:
             "AWS_REGION": self.stack.region,
             "AWS_DEFAULT_REGION": self.stack.region,
             "AWS_ENDPOINT_URL": self.endpoints.aws,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.endpoints.dynamodb,
             "AWS_SAM_LOCAL": "true",
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
             "PYTHONUNBUFFERED": "1",
@@ -264,3 +274,4 @@ class LocalRuntime:
             self.functions.stop()
         if self._moto:
             self._moto.stop()
+        self._dynamodb.stop()

@@ -27,13 +27,14 @@ class LocalSystem:
     api: str
     dashboard: str
     aws: str
+    dynamodb: str
     state_dir: Path
     described: dict
 
     def client(self, service: str):
         return boto3.client(
             service,
-            endpoint_url=self.aws,
+            endpoint_url=self.dynamodb if service == "dynamodb" else self.aws,
             region_name="us-east-1",
             aws_access_key_id="local",
             aws_secret_access_key="local",
@@ -69,14 +70,14 @@ class LocalSystem:
 @pytest.fixture(scope="session")
 def local_system(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("ecopulse-local")
-    ports = {name: free_port("127.0.0.1") for name in ("aws", "api", "dashboard")}
+    ports = {name: free_port("127.0.0.1") for name in ("aws", "dynamodb", "api", "dashboard")}
     log_path = state_dir / "ecopulse-local.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
                 sys.executable, "-m", "ecopulse_local.cli", "local",
-                "--aws-port", str(ports["aws"]), "--api-port", str(ports["api"]),
-                "--dashboard-port", str(ports["dashboard"]), "--state-dir", str(state_dir),
+                *(argument for name, port in ports.items() for argument in (f"--{name}-port", str(port))),
+                "--state-dir", str(state_dir),
                 "--parameter-overrides", TEST_OVERRIDES, "--verbose",
             ],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -89,7 +90,9 @@ def local_system(tmp_path_factory):
         described = json.loads(runtime_file.read_text())
         endpoints = described["endpoints"]
         wait_until(lambda: httpx.get(endpoints["api"] + "/health").status_code == 200, timeout=30)
-        yield LocalSystem(endpoints["api"], endpoints["dashboard"], endpoints["aws"], state_dir, described)
+        yield LocalSystem(
+            endpoints["api"], endpoints["dashboard"], endpoints["aws"], endpoints["dynamodb"], state_dir, described
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         try:

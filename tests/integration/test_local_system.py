@@ -50,9 +50,8 @@ class Pipeline:
 
     def upload(self, body: bytes, tenant: str = "lahore", user: str = "alice") -> str:
         """Opens a submission through the API and posts the photo with the form it returned, as the app does."""
-        opened = httpx.post(
-            self.system.api + "/submissions", json={"task": "cleanup"}, headers=self.system.bearer(user, "citizen", tenant)
-        )
+        citizen = self.system.bearer(user, "citizen", tenant)
+        opened = httpx.post(self.system.api + "/submissions", json={"task": "cleanup"}, headers=citizen)
         assert opened.status_code == 201, opened.text
         form = opened.json()["uploads"]["after"]
         posted = httpx.post(form["url"], data=form["fields"], files={"file": ("after.jpg", body, "image/jpeg")})

@@ -2,6 +2,7 @@
 transaction with its audit entry and the aggregates it moves."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
@@ -94,6 +95,19 @@ class ReportRepository:
             last_evaluated_key=decode_cursor(cursor, tenant),
         )
         return page_of(results, limit)
+
+    def created_between(
+        self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
+    ) -> list[ReportItem]:
+        """Newest first, read straight off the status index's time-ordered sort key."""
+        return list(
+            ReportItem.gsi1.query(
+                tenant_key(tenant, "REPORTS", status.value),
+                ReportItem.gsi1sk.between(sort_stamp(start, ""), sort_stamp(end, "~")),
+                scan_index_forward=False,
+                limit=limit,
+            )
+        )
 
     def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[ReportItem]:
         results = ReportItem.gsi3.query(

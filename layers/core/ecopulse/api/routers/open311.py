@@ -127,17 +127,12 @@ def list_requests(
     if end - start > MAX_WINDOW or start > end:
         return _error(fmt, 400, "start_date and end_date may span at most 90 days")
     wanted = {s for part in (status or "open,closed").split(",") for s in (OPEN if part == "open" else CLOSED)}
-    found = []
-    for report_status in wanted:
-        cursor = None
-        while len(found) < MAX_REQUESTS:
-            page = reports.list_by_status(tenant, report_status, 100, cursor)
-            for report in page.items:
-                if start <= report.created_at <= end and (service_code is None or report.waste_type == service_code):
-                    found.append(report)
-            if not page.cursor or (page.items and page.items[-1].created_at < start):
-                break
-            cursor = page.cursor
+    found = [
+        report
+        for report_status in wanted
+        for report in reports.created_between(tenant, report_status, start, end, MAX_REQUESTS)
+        if service_code is None or report.waste_type == service_code
+    ]
     found.sort(key=lambda report: report.created_at, reverse=True)
     return _render([_service_request(tenant, r) for r in found[:MAX_REQUESTS]], fmt, "service_requests", "request")
 
