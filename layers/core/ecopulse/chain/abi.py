@@ -1,0 +1,64 @@
+"""The part of EcoCoin's ABI the minter calls, so the Lambda layer carries no build artifact.
+
+tests/unit/chain/test_abi.py checks every entry against contracts/build/EcoCoin.json.
+"""
+
+ECOCOIN_ABI: list[dict] = [
+    {
+        "inputs": [
+            {"internalType": "bytes32[]", "name": "claimIds", "type": "bytes32[]"},
+            {"internalType": "address[]", "name": "to", "type": "address[]"},
+            {"internalType": "uint256[]", "name": "amounts", "type": "uint256[]"},
+        ],
+        "name": "mintForClaims",
+        "outputs": [{"internalType": "uint256", "name": "minted", "type": "uint256"}],
+        "stateMutability": "nonpayable",
+        "type": "function",
+    },
+    {
+        "inputs": [{"internalType": "bytes32", "name": "claimId", "type": "bytes32"}],
+        "name": "claimed",
+        "outputs": [{"internalType": "bool", "name": "", "type": "bool"}],
+        "stateMutability": "view",
+        "type": "function",
+    },
+    {
+        "anonymous": False,
+        "inputs": [
+            {"indexed": True, "internalType": "bytes32", "name": "claimId", "type": "bytes32"},
+            {"indexed": True, "internalType": "address", "name": "to", "type": "address"},
+            {"indexed": False, "internalType": "uint256", "name": "amount", "type": "uint256"},
+        ],
+        "name": "ClaimMinted",
+        "type": "event",
+    },
+    {
+        "anonymous": False,
+        "inputs": [{"indexed": True, "internalType": "bytes32", "name": "claimId", "type": "bytes32"}],
+        "name": "ClaimSkipped",
+        "type": "event",
+    },
+    {
+        "inputs": [
+            {"internalType": "address", "name": "account", "type": "address"},
+            {"internalType": "bytes32", "name": "neededRole", "type": "bytes32"},
+        ],
+        "name": "AccessControlUnauthorizedAccount",
+        "type": "error",
+    },
+    {"inputs": [], "name": "EnforcedPause", "type": "error"},
+    {
+        "inputs": [{"internalType": "address", "name": "receiver", "type": "address"}],
+        "name": "ERC20InvalidReceiver",
+        "type": "error",
+    },
+    {
+        "inputs": [
+            {"internalType": "uint256", "name": "claimIds", "type": "uint256"},
+            {"internalType": "uint256", "name": "recipients", "type": "uint256"},
+            {"internalType": "uint256", "name": "amounts", "type": "uint256"},
+        ],
+        "name": "LengthMismatch",
+        "type": "error",
+    },
+]
