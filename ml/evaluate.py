@@ -1,15 +1,21 @@
-"""Compare the fp32 and int8 ONNX models on real photos and generated images.
+"""Compare the fp32 and int8 ONNX models on real photos and generated images, through the Lambda's own code.
 
-Needs only onnxruntime, numpy and Pillow (scikit-image / scikit-learn and
-Debian's opencv-doc just supply photo files; missing ones are skipped), so it
-runs in the same environment as the Lambda:
+Every image goes through ecopulse.verification exactly as an upload does: its file bytes into ``load_photo``
+(sniffing, EXIF orientation, reduced JPEG decoding, the 256-px view), then the model input and the scoring of
+``ecopulse.verification.scoring``. Crops and generated images are handed over as PNG files. Needs only
+onnxruntime, numpy and Pillow besides the app (scikit-image / scikit-learn and Debian's opencv-doc just supply
+photo files; missing ones are skipped):
 
-    python ml/evaluate.py                # summary tables
-    python ml/evaluate.py --verbose      # one line per image
+    python ml/evaluate.py                  # summary tables
+    python ml/evaluate.py --verbose        # one line per image
+    python ml/evaluate.py --decode-check   # also: reduced vs full JPEG decoding on 12-MP copies
+    python ml/evaluate.py --hash-check     # also: are copies of the photos found in the duplicate index?
+    python ml/evaluate.py --pair-check     # also: embedding similarity of same-scene and different photos
     python ml/evaluate.py --json out.json
 """
 
 import argparse
+import io
 import json
 import statistics
 import sys
@@ -19,15 +25,44 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import photos
-import scoring
 from PIL import Image
+
+from ecopulse.verification.classifier import WasteClassifier
+from ecopulse.verification.duplicates import distance_to, hamming, hash_bands
+from ecopulse.verification.facts import cosine_similarity
+from ecopulse.verification.hashing import hash_variants
+from ecopulse.verification.image import load_photo
+from ecopulse.verification.scoring import NOT_WASTE, WASTE_TYPES, Classification, classification, model_input
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = REPO_ROOT / "layers" / "model"
 EVAL_SET = Path(__file__).resolve().parent / "eval_set.json"
 MODELS = {"fp32": "efficientnet_lite0.onnx", "int8": "efficientnet_lite0.int8.onnx"}
 GENERATED_SIZE = (320, 240)
+PHONE_SIZE = (4032, 3024)
 CONFIDENT = 0.5
+DUPLICATE_DISTANCE = 8
+SAME_PLACE_SIMILARITY = 0.65
+# Two views of one scene each (stereo pairs, video frames, a second shot), all in Debian's opencv-doc.
+SAME_SCENE_PAIRS = (
+    ("leuvenA.jpg", "leuvenB.jpg"),
+    ("aloeL.jpg", "aloeR.jpg"),
+    ("basketball1.png", "basketball2.png"),
+    ("rubberwhale1.png", "rubberwhale2.png"),
+    ("graf1.png", "graf3.png"),
+    ("aero1.jpg", "aero3.jpg"),
+    ("Blender_Suzanne1.jpg", "Blender_Suzanne2.jpg"),
+    ("left01.jpg", "right01.jpg"),
+    ("left.jpg", "right.jpg"),
+)
+MAX_BYTES = 64 * 1024 * 1024
+MAX_PIXELS = 50_000_000
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _rgb(array: np.ndarray) -> Image.Image:
@@ -61,68 +96,69 @@ def generated_images() -> list:
         ("gradient-colour", _rgb(np.stack([x, y, 255 - x], axis=-1))),
         ("gradient-radial", _rgb(255 * radius / radius.max())),
     ]
-    expected = scoring.NOT_WASTE
-    return [{"ref": f"generated:{name}", "expected": expected, "image": image} for name, image in items]
+    return [{"ref": f"generated:{name}", "expected": NOT_WASTE, "data": png_bytes(image)} for name, image in items]
 
 
 def photo_items(eval_set: Path) -> tuple:
-    """Load the listed photos, applying optional crops; report the ones absent here."""
+    """The listed photos' file bytes (a crop is cut from the upright photo and passed on as PNG); and the
+    references absent on this machine."""
     items, missing = [], []
     for entry in json.loads(eval_set.read_text())["photos"]:
         ref = entry["photo"]
         if not photos.available(ref):
             missing.append(ref)
             continue
-        image = photos.open_photo(ref)
+        data = photos.resolve(ref).read_bytes()
         if "crop" in entry:
-            image = image.crop(tuple(entry["crop"]))
+            upright = load_photo(data, MAX_BYTES, MAX_PIXELS, reduce=False).image
+            data = png_bytes(upright.crop(tuple(entry["crop"])))
             ref = f"{ref}[crop {','.join(map(str, entry['crop']))}]"
-        items.append({"ref": ref, "photo": entry["photo"], "expected": entry["expected"], "image": image})
+        items.append({"ref": ref, "photo": entry["photo"], "expected": entry["expected"], "data": data})
     return items, missing
 
 
-def open_session(path: Path) -> tuple:
-    """One intra-op thread and sequential execution: what a Lambda vCPU slice gets."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+def open_classifier(model_dir: Path, filename: str) -> tuple:
+    """The production classifier (one intra-op thread, sequential) and how long it took to create."""
     start = time.perf_counter()
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    return session, (time.perf_counter() - start) * 1000
+    classifier = WasteClassifier(model_dir, filename)
+    return classifier, (time.perf_counter() - start) * 1000
 
 
-def run_model(session, inputs: list, repeats: int) -> tuple:
-    """Logits per image, the first call's ms (a cold start pays it) and warm per-image ms samples."""
+def run_model(classifier: WasteClassifier, inputs: list, repeats: int) -> tuple:
+    """Classifications per image, the first run's ms (a cold start pays it) and warm per-image ms samples."""
+    session = classifier.session
     input_name = session.get_inputs()[0].name
+    outputs = ["logits", "embedding"]
     start = time.perf_counter()
-    session.run(["logits"], {input_name: inputs[0]})
+    session.run(outputs, {input_name: inputs[0]})
     first_ms = (time.perf_counter() - start) * 1000
     for x in inputs[1:3]:
-        session.run(["logits"], {input_name: x})
-    logits, latencies = [], []
+        session.run(outputs, {input_name: x})
+    results, latencies = [], []
     for x in inputs:
         for _ in range(repeats):
             start = time.perf_counter()
-            out = session.run(["logits"], {input_name: x})[0][0]
+            logits, embedding = session.run(outputs, {input_name: x})
             latencies.append((time.perf_counter() - start) * 1000)
-        logits.append(out)
-    return logits, first_ms, latencies
+        results.append(classification(logits[0], embedding[0], classifier.labels, classifier.waste_classes))
+    return results, first_ms, latencies
 
 
 def fraction(hits, count: int) -> float:
     return sum(bool(hit) for hit in hits) / count if count else float("nan")
 
 
+def top_indices(result: Classification) -> list:
+    return [label.index for label in result.top_labels]
+
+
 def agreement(items: list, predictions: dict, calibration: set) -> dict:
     """How far int8 strays from fp32, overall and on the photos it was not calibrated on."""
-    fp32_top1 = [top5[0] for top5 in predictions["fp32"]["top5"]]
-    int8_top5 = predictions["int8"]["top5"]
-    same_top1 = [a == b[0] for a, b in zip(fp32_top1, int8_top5, strict=True)]
-    in_top5 = [a in b for a, b in zip(fp32_top1, int8_top5, strict=True)]
+    fp32, int8 = predictions["fp32"], predictions["int8"]
+    same_top1 = [top_indices(a)[0] == top_indices(b)[0] for a, b in zip(fp32, int8, strict=True)]
+    in_top5 = [top_indices(a)[0] in top_indices(b) for a, b in zip(fp32, int8, strict=True)]
     held_out = [i for i, item in enumerate(items) if item.get("photo", item["ref"]) not in calibration]
-    confident = [i for i, p in enumerate(predictions["fp32"]["top1_prob"]) if p >= CONFIDENT]
-    types = zip(predictions["fp32"]["types"], predictions["int8"]["types"], strict=True)
+    confident = [i for i, result in enumerate(fp32) if result.top_labels[0].probability >= CONFIDENT]
     return {
         "imagenet_top1": fraction(same_top1, len(items)),
         "imagenet_top1_held_out": fraction([same_top1[i] for i in held_out], len(held_out)),
@@ -130,18 +166,149 @@ def agreement(items: list, predictions: dict, calibration: set) -> dict:
         "imagenet_top1_confident": fraction([same_top1[i] for i in confident], len(confident)),
         "confident_count": len(confident),
         "fp32_top1_in_int8_top5": fraction(in_top5, len(items)),
-        "waste_type": fraction([a[0] == b[0] for a, b in types], len(items)),
+        "waste_type": fraction([a.waste_type == b.waste_type for a, b in zip(fp32, int8, strict=True)], len(items)),
     }
 
 
-def print_verbose(items: list, predictions: dict, labels: list) -> None:
+def phone_sized_jpeg(data: bytes) -> bytes:
+    """The photo upscaled to a 12-MP phone frame and saved at quality 95, so reduced decoding has work to do."""
+    upright = load_photo(data, MAX_BYTES, MAX_PIXELS, reduce=False).image
+    scale = (PHONE_SIZE[0] * PHONE_SIZE[1] / (upright.width * upright.height)) ** 0.5
+    size = (round(upright.width * scale), round(upright.height * scale))
+    buffer = io.BytesIO()
+    upright.resize(size, Image.Resampling.BICUBIC).save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def decode_check(classifier: WasteClassifier, items: list) -> dict:
+    """Reduced (production) vs full-resolution JPEG decoding of 12-MP copies of the real photos: do the
+    model's answers move, and what does each decode cost?"""
+    rows = []
+    for item in items:
+        data = phone_sized_jpeg(item["data"])
+        row = {}
+        for mode, reduce in (("reduced", True), ("full", False)):
+            start = time.perf_counter()
+            photo = load_photo(data, MAX_BYTES, MAX_PIXELS, reduce=reduce)
+            row[f"{mode}_ms"] = (time.perf_counter() - start) * 1000
+            row[mode] = classifier.classify(photo)
+        rows.append(row)
+    deltas = [abs(row["reduced"].waste_probability - row["full"].waste_probability) for row in rows]
+    return {
+        "images": len(rows),
+        "imagenet_top1": fraction([top_indices(r["reduced"])[0] == top_indices(r["full"])[0] for r in rows], len(rows)),
+        "waste_type": fraction([r["reduced"].waste_type == r["full"].waste_type for r in rows], len(rows)),
+        "waste_probability_max_abs_diff": max(deltas),
+        "waste_probability_mean_abs_diff": statistics.fmean(deltas),
+        "decode_ms_p50_reduced": statistics.median(r["reduced_ms"] for r in rows),
+        "decode_ms_p50_full": statistics.median(r["full_ms"] for r in rows),
+    }
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _crop(image: Image.Image, left: float, top: float, right: float, bottom: float) -> Image.Image:
+    width, height = image.size
+    return image.crop(
+        (round(width * left), round(height * top), round(width * (1 - right)), round(height * (1 - bottom)))
+    )
+
+
+def _square(image: Image.Image) -> Image.Image:
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    return image.crop((left, top, left + side, top + side))
+
+
+def _random_copy(image: Image.Image, rng: np.random.Generator) -> bytes:
+    cropped = _crop(image, *rng.uniform(0.02, 0.10, 4))
+    scale = rng.uniform(0.4, 1.0)
+    shrunk = cropped.resize((max(64, round(cropped.width * scale)), max(64, round(cropped.height * scale))))
+    return _jpeg(shrunk, int(rng.integers(50, 90)))
+
+
+COPIES = {
+    "half size": lambda image, rng: _jpeg(image.resize((image.width // 2, image.height // 2)), 90),
+    "JPEG quality 40": lambda image, rng: _jpeg(image, 40),
+    "centre crop 5%/side": lambda image, rng: _jpeg(_crop(image, 0.05, 0.05, 0.05, 0.05), 90),
+    "centre crop 10%/side": lambda image, rng: _jpeg(_crop(image, 0.10, 0.10, 0.10, 0.10), 90),
+    "square crop": lambda image, rng: _jpeg(_square(image), 90),
+    "crop 2-10% per side, resize, recompress": _random_copy,
+    "one side cropped 5%": lambda image, rng: _jpeg(_crop(image, 0, 0.05, 0, 0), 90),
+    "one side cropped 15%": lambda image, rng: _jpeg(_crop(image, 0, 0, 0.15, 0), 90),
+}
+
+
+def hash_check(items: list) -> dict:
+    """Would the duplicate index find copies of each real photo (within the threshold and sharing a band),
+    and how often does it match two different photos?"""
+
+    def hashes(data: bytes) -> tuple:
+        return hash_variants(load_photo(data, MAX_BYTES, MAX_PIXELS).view)
+
+    def found(query: int, variants: tuple) -> bool:
+        near = [variant for variant in variants if hamming(query, variant) <= DUPLICATE_DISTANCE]
+        return any(set(hash_bands(query)) & set(hash_bands(variant)) for variant in near)
+
+    rng = np.random.default_rng(20240601)
+    originals = [load_photo(item["data"], MAX_BYTES, MAX_PIXELS, reduce=False).image for item in items]
+    stored = [hashes(png_bytes(image)) for image in originals]
+    recall = {}
+    for name, copy in COPIES.items():
+        hits = [found(hashes(copy(image, rng))[0], variants) for image, variants in zip(originals, stored, strict=True)]
+        recall[name] = fraction(hits, len(stored))
+    pairs = [(i, j) for i in range(len(stored)) for j in range(len(stored)) if i != j]
+    false_matches = [(items[i]["ref"], items[j]["ref"]) for i, j in pairs if found(stored[i][0], stored[j])]
+    return {
+        "photos": len(stored),
+        "threshold": DUPLICATE_DISTANCE,
+        "recall": recall,
+        "false_match_rate": len(false_matches) / len(pairs),
+        "false_matches": false_matches,
+        "different_photos_min_distance": min(distance_to(stored[i][0], stored[j]) for i, j in pairs),
+    }
+
+
+def pair_check(classifier: WasteClassifier, items: list) -> dict:
+    """Embedding cosine of two views of the same scene against that of different photos: the before/after
+    check calls a pair the same place without GPS at SAME_PLACE_SIMILARITY or more."""
+
+    def embedding(data: bytes) -> bytes:
+        return classifier.classify(load_photo(data, MAX_BYTES, MAX_PIXELS)).embedding
+
+    refs = [(f"opencv-doc:{a}", f"opencv-doc:{b}") for a, b in SAME_SCENE_PAIRS]
+    refs = [pair for pair in refs if all(photos.available(ref) for ref in pair)]
+    same = {
+        f"{a} / {b}": cosine_similarity(*(embedding(photos.resolve(r).read_bytes()) for r in (a, b))) for a, b in refs
+    }
+    paired = {ref for pair in refs for ref in pair}
+    others = [(item["ref"], embedding(item["data"])) for item in items if item["ref"] not in paired]
+    different = [cosine_similarity(a[1], b[1]) for i, a in enumerate(others) for b in others[i + 1 :]]
+    return {
+        "same_scene": same,
+        "different_pairs": len(different),
+        "different_max": max(different),
+        "different_p99": float(np.percentile(different, 99)),
+        "different_median": float(np.median(different)),
+        "different_at_or_above_threshold": fraction(
+            [value >= SAME_PLACE_SIMILARITY for value in different], len(different)
+        ),
+    }
+
+
+def print_verbose(items: list, predictions: dict) -> None:
     for i, item in enumerate(items):
         cells = []
         for name in MODELS:
-            best, score, _ = predictions[name]["types"][i]
-            top = labels[predictions[name]["top5"][i][0]].split(",")[0]
-            verdict = "ok  " if best == item["expected"] else "MISS"
-            cells.append(f"{name} {verdict} {best}:{score:.2f} ({top})")
+            result = predictions[name][i]
+            score = result.type_scores[result.waste_type]
+            top = result.top_labels[0].label.split(",")[0]
+            verdict = "ok  " if result.waste_type == item["expected"] else "MISS"
+            cells.append(f"{name} {verdict} {result.waste_type}:{score:.2f} ({top})")
         print(f"{item['ref']:52.52} want {item['expected']:9} | " + " | ".join(cells))
     print()
 
@@ -152,15 +319,14 @@ def print_summary(results: dict) -> None:
     print(
         f"onnxruntime {results['onnxruntime']}, Python {results['python']}; "
         f"{counts['real']} real photos + {counts['generated']} generated images; "
-        f"preprocessing {results['preprocess_ms_mean']:.1f} ms/image\n"
+        f"decoding + preprocessing {results['preprocess_ms_mean']:.1f} ms/image\n"
     )
     print(f"{'expected type':14} {'n':>3}  {'fp32':>11}  {'int8':>11}")
     rows = dict(per_class)
     rows["all"] = {key: sum(row[key] for row in per_class.values()) for key in ("n", *MODELS)}
     for waste_type, row in rows.items():
         cells = [
-            f"{row[name]:>3}/{row['n']:<3} {row[name] / row['n']:4.0%}" if row["n"] else f"{'-':>11}"
-            for name in MODELS
+            f"{row[name]:>3}/{row['n']:<3} {row[name] / row['n']:4.0%}" if row["n"] else f"{'-':>11}" for name in MODELS
         ]
         print(f"{waste_type:14} {row['n']:>3}  {cells[0]:>11}  {cells[1]:>11}")
     print(
@@ -183,6 +349,35 @@ def print_summary(results: dict) -> None:
             info["latency_ms_p90"],
         )
         print(f"{name:6} " + " ".join(f"{v:10.2f}" for v in values))
+    check = results.get("decode_check")
+    if check:
+        print(
+            f"\nreduced vs full decoding of {check['images']} 12-MP copies (fp32): ImageNet top-1 agreement "
+            f"{check['imagenet_top1']:.1%}, waste-type agreement {check['waste_type']:.1%},\n"
+            f"              |waste probability difference| max {check['waste_probability_max_abs_diff']:.3f}"
+            f" mean {check['waste_probability_mean_abs_diff']:.3f}; decode p50 {check['decode_ms_p50_reduced']:.0f} ms"
+            f" reduced vs {check['decode_ms_p50_full']:.0f} ms full"
+        )
+    check = results.get("pair_check")
+    if check:
+        print(f"\nembedding cosine, same scene (same place at >= {SAME_PLACE_SIMILARITY}):")
+        for name, value in check["same_scene"].items():
+            print(f"  {name:66} {value:.3f}")
+        print(
+            f"  {check['different_pairs']} pairs of different photos: median {check['different_median']:.3f},"
+            f" p99 {check['different_p99']:.3f}, max {check['different_max']:.3f};"
+            f" {check['different_at_or_above_threshold']:.1%} at or above the threshold"
+        )
+    check = results.get("hash_check")
+    if check:
+        print(f"\ncopies of {check['photos']} real photos found in the duplicate index")
+        print(f"(within {check['threshold']} bits of a stored variant that shares a band with the copy's hash):")
+        for name, share in check["recall"].items():
+            print(f"  {name:42} {share:6.0%}")
+        print(
+            f"  different photos matched: {check['false_match_rate']:.2%} of pairs {check['false_matches']};"
+            f" nearest different pair {check['different_photos_min_distance']} bits"
+        )
 
 
 def main() -> int:
@@ -191,13 +386,13 @@ def main() -> int:
     parser.add_argument("--eval-set", type=Path, default=EVAL_SET)
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per image and model")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--decode-check", action="store_true", help="compare reduced and full JPEG decoding")
+    parser.add_argument("--hash-check", action="store_true", help="measure the duplicate index on copies")
+    parser.add_argument("--pair-check", action="store_true", help="measure before/after scene similarity")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
-    waste_classes = scoring.load_waste_classes(args.model_dir / "waste_classes.json")
-    labels = json.loads((args.model_dir / "imagenet_labels.json").read_text())
     card = json.loads((args.model_dir / "MODEL_CARD.json").read_text())
-
     items, missing = photo_items(args.eval_set)
     real_count = len(items)
     items += generated_images()
@@ -205,7 +400,7 @@ def main() -> int:
         print(f"skipped (not on this machine): {ref}", file=sys.stderr)
 
     start = time.perf_counter()
-    inputs = [scoring.preprocess(item["image"]) for item in items]
+    inputs = [model_input(load_photo(item["data"], MAX_BYTES, MAX_PIXELS).view) for item in items]
     preprocess_ms = (time.perf_counter() - start) * 1000 / len(items)
 
     results = {
@@ -215,18 +410,12 @@ def main() -> int:
         "preprocess_ms_mean": preprocess_ms,
         "models": {},
     }
-    predictions = {}
+    predictions, classifiers = {}, {}
     for name, filename in MODELS.items():
-        path = args.model_dir / filename
-        session, create_ms = open_session(path)
-        logits, first_ms, latencies = run_model(session, inputs, args.repeats)
-        predictions[name] = {
-            "top5": [np.argsort(-row)[:5].tolist() for row in logits],
-            "top1_prob": [float(scoring.softmax(row.astype(np.float64)).max()) for row in logits],
-            "types": [scoring.predict_type(row, waste_classes) for row in logits],
-        }
+        classifiers[name], create_ms = open_classifier(args.model_dir, filename)
+        predictions[name], first_ms, latencies = run_model(classifiers[name], inputs, args.repeats)
         results["models"][name] = {
-            "file_bytes": path.stat().st_size,
+            "file_bytes": (args.model_dir / filename).stat().st_size,
             "session_create_ms": create_ms,
             "first_run_ms": first_ms,
             "latency_ms_mean": statistics.fmean(latencies),
@@ -235,15 +424,21 @@ def main() -> int:
         }
 
     results["per_class"] = {}
-    for waste_type in (*scoring.WASTE_TYPES, scoring.NOT_WASTE):
+    for waste_type in (*WASTE_TYPES, NOT_WASTE):
         rows = [i for i, item in enumerate(items) if item["expected"] == waste_type]
         results["per_class"][waste_type] = {"n": len(rows)} | {
-            name: sum(predictions[name]["types"][i][0] == waste_type for i in rows) for name in MODELS
+            name: sum(predictions[name][i].waste_type == waste_type for i in rows) for name in MODELS
         }
     results["agreement"] = agreement(items, predictions, set(card["quantization"]["calibration_photos"]))
+    if args.decode_check:
+        results["decode_check"] = decode_check(classifiers["fp32"], items[:real_count])
+    if args.pair_check:
+        results["pair_check"] = pair_check(classifiers["fp32"], items[:real_count])
+    if args.hash_check:
+        results["hash_check"] = hash_check(items[:real_count])
 
     if args.verbose:
-        print_verbose(items, predictions, labels)
+        print_verbose(items, predictions)
     print_summary(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -1,0 +1,162 @@
+"""Photo verification speed on one core: decode, signals, inference and the whole verify_photo per image, cold
+start (imports + session creation) and the model files' sizes.
+
+Run: .venv/bin/python bench/verification.py [--runs 40]
+
+The photos are real ones (scikit-image's coffee and astronaut) upscaled to phone sizes with a little sensor-like
+noise and saved at JPEG quality 95 with camera EXIF, so they decode like phone photos (a 12-MP one is ~3 MB).
+The duplicate index is in memory: in AWS its four DynamoDB queries and one batch write come on top.
+"""
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from skimage import data as skimage_data
+
+from ecopulse.verification.classifier import WasteClassifier
+from ecopulse.verification.duplicates import PhotoMatch, PhotoRecord, distance_to
+from ecopulse.verification.geo import GeoPoint
+from ecopulse.verification.hashing import hash_variants
+from ecopulse.verification.image import load_photo
+from ecopulse.verification.service import DEFAULT_POLICY, PhotoContext, photo_signals, verify_photo
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_DIR = ROOT / "layers" / "model"
+MODEL_FILES = ("efficientnet_lite0.onnx", "efficientnet_lite0.int8.onnx", "imagenet_labels.json", "waste_classes.json")
+SUBMITTED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+LAHORE = GeoPoint(31.5204, 74.3587)
+COLD_START = """
+import time
+start = time.perf_counter()
+from ecopulse.verification.classifier import WasteClassifier
+from ecopulse.verification.service import verify_photo
+imported = time.perf_counter()
+WasteClassifier({model_dir!r})
+created = time.perf_counter()
+print((imported - start) * 1000, (created - imported) * 1000)
+"""
+
+
+class MemoryIndex:
+    def __init__(self) -> None:
+        self.records: dict[str, PhotoRecord] = {}
+
+    def find_near(self, tenant: str, phash: int, max_distance: int) -> list[PhotoMatch]:
+        found = [
+            PhotoMatch(r.photo_key, r.submission_id, r.user_id, r.phash, distance_to(phash, r.variants), r.created_at)
+            for r in self.records.values()
+            if r.tenant == tenant
+        ]
+        return [match for match in found if match.distance <= max_distance]
+
+    def remember(self, record: PhotoRecord) -> None:
+        self.records[record.photo_key] = record
+
+
+def phone_jpeg(pixels: np.ndarray, size: tuple[int, int]) -> bytes:
+    """A real photo upscaled to a phone's size, with noise so it compresses like a sensor's output."""
+    upscaled = np.asarray(Image.fromarray(pixels).convert("RGB").resize(size, Image.Resampling.BICUBIC), np.float32)
+    noisy = upscaled + np.random.default_rng(0).normal(0, 3, upscaled.shape)
+    image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Google", "Pixel 8"
+    exif.get_ifd(0x8769)[0x9003] = (SUBMITTED - timedelta(hours=1)).strftime("%Y:%m:%d %H:%M:%S")
+    exif.get_ifd(0x8769)[0x9011] = "+00:00"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95, exif=exif)
+    return buffer.getvalue()
+
+
+def timed(action, runs: int) -> list[float]:
+    action()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    return float(np.percentile(samples, 50)), float(np.percentile(samples, 95))
+
+
+def cold_start(runs: int) -> tuple[list[float], list[float]]:
+    imports, sessions = [], []
+    for _ in range(runs):
+        script = COLD_START.format(model_dir=str(MODEL_DIR))
+        output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        imported, created = map(float, output.split())
+        imports.append(imported)
+        sessions.append(created)
+    return imports, sessions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40, help="timed runs per image and stage")
+    parser.add_argument("--cold-runs", type=int, default=5, help="fresh processes for the cold start")
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    classifier = WasteClassifier(MODEL_DIR)
+    images = {
+        "12-MP JPEG 4032x3024": phone_jpeg(skimage_data.coffee(), (4032, 3024)),
+        "1-MP JPEG 1152x864": phone_jpeg(skimage_data.astronaut(), (1152, 864)),
+    }
+    rows = []
+    for name, data in images.items():
+        index = MemoryIndex()
+        photo = load_photo(data, DEFAULT_POLICY.max_bytes, DEFAULT_POLICY.max_pixels)
+        context = PhotoContext(
+            "bench",
+            "alice",
+            "sub-00000001",
+            "uploads/bench/alice/sub-00000001/report.jpg",
+            SUBMITTED,
+            report_location=LAHORE,
+        )
+        label = f"{name} ({len(data) / 1e6:.1f} MB)"
+        stages = {
+            "decode": lambda data=data: load_photo(data, DEFAULT_POLICY.max_bytes, DEFAULT_POLICY.max_pixels),
+            "signals + hash": lambda photo=photo, context=context: (
+                photo_signals(photo, context, DEFAULT_POLICY),
+                hash_variants(photo.view),
+            ),
+            "inference": lambda photo=photo: classifier.run(photo.view),
+            "verify_photo (whole)": lambda data=data, context=context, index=index: verify_photo(
+                data, context, classifier, index, lambda: SUBMITTED
+            ),
+        }
+        for stage, action in stages.items():
+            rows.append((f"{label}: {stage}", *percentiles(timed(action, args.runs)), "ms"))
+
+    imports, sessions = cold_start(args.cold_runs)
+    totals = [a + b for a, b in zip(imports, sessions, strict=True)]
+    rows += [
+        ("cold start: imports", *percentiles(imports), "ms"),
+        ("cold start: session creation (fp32)", *percentiles(sessions), "ms"),
+        ("cold start: total", *percentiles(totals), "ms"),
+    ]
+    for name in MODEL_FILES:
+        size = (MODEL_DIR / name).stat().st_size
+        rows.append((f"file {name}", *((size / 1e6, None, "MB") if size >= 1e6 else (size / 1e3, None, "kB"))))
+
+    print(f"1 core (CPU {min(os.sched_getaffinity(0))}), {args.runs} runs per stage, onnxruntime intra-op threads 1")
+    print(f"{'measure':<62}{'p50':>10}{'p95':>10}  unit")
+    for measure, p50, p95, unit in rows:
+        p95_text = f"{p95:>10.1f}" if p95 is not None else f"{'':>10}"
+        print(f"{measure:<62}{p50:>10.1f}{p95_text}  {unit}")
+    print("aims: inference <= 10 ms and whole verify_photo <= 60 ms at p50; cold start <= 1000 ms")
+
+
+if __name__ == "__main__":
+    main()
