@@ -1,15 +1,24 @@
-"""Workflow task: tell the citizen how their submission ended."""
+"""Workflow task: tell the citizen how their submission ended, and what happened to the reward."""
+
+from typing import Any
 
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from ecopulse.config import settings
+from ecopulse.messages import outcome_message
 from ecopulse.notifications import Notifier
 from ecopulse.observability import logger, tracer
-from ecopulse.submissions import Decision, Outcome
+from ecopulse.submissions import Decision
 
 notifier = Notifier(settings().notifications_topic_arn)
+
+
+class Recorded(BaseModel):
+    status: str
+    reward: int = 0
+    wallet: str | None = None
 
 
 class NotifyRequest(BaseModel):
@@ -17,15 +26,17 @@ class NotifyRequest(BaseModel):
     submission_id: str
     user_id: str
     decision: Decision
+    recorded: Recorded
+    payout: dict[str, Any] | None = None
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @event_parser(model=NotifyRequest)
 def handler(event: NotifyRequest, context: LambdaContext) -> dict:
-    if event.decision.outcome is Outcome.APPROVED:
-        title, body = "Cleanup approved", "Thank you: your cleanup was verified."
-    else:
-        title, body = "Cleanup not approved", f"Your cleanup was not approved: {event.decision.reason}."
+    payout = (event.payout or {}).get("outcome")
+    title, body = outcome_message(
+        event.decision.outcome, event.decision.reason, event.recorded.reward, event.recorded.wallet, payout
+    )
     message_id = notifier.notify(event.tenant, event.user_id, title, body, event.submission_id)
     return {"message_id": message_id}

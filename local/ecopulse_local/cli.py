@@ -34,6 +34,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         aws_port=args.aws_port,
         dynamodb_port=args.dynamodb_port,
+        chain_port=args.chain_port,
         api_port=args.api_port,
         dashboard_port=args.dashboard_port,
         environment=args.env,
@@ -50,10 +51,12 @@ def _serve(args: argparse.Namespace) -> int:
         f"  Dashboard      {endpoints['dashboard']}\n"
         f"  AWS emulator   {endpoints['aws']}   (export AWS_ENDPOINT_URL={endpoints['aws']})\n"
         f"  DynamoDB Local {endpoints['dynamodb']}   (export AWS_ENDPOINT_URL_DYNAMODB={endpoints['dynamodb']})\n"
+        f"  Chain (anvil)  {endpoints['chain']}   EcoCoin at {described['chain']['token_address']}\n"
         f"  Resources      {len(described['resources'])} created from template.yaml;"
         f" not emulated: {not_emulated or 'none'}\n"
         f"  Sign in        ecopulse local token --user alice --group admin --tenant lahore\n"
-        f"  State          in memory (lost on exit); signing key and runtime.json in {runtime.state_dir}\n"
+        f"  State          AWS and DynamoDB in memory (lost on exit); the chain, the signing key and runtime.json"
+        f" in {runtime.state_dir}\n"
         "Ctrl-C stops it.",
         flush=True,
     )
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     local.add_argument("--host", default="127.0.0.1")
     local.add_argument("--aws-port", type=int, default=4566, help="AWS emulator port (0 picks a free one)")
     local.add_argument("--dynamodb-port", type=int, default=8000, help="DynamoDB Local port (0 picks a free one)")
+    local.add_argument("--chain-port", type=int, default=8545, help="anvil JSON-RPC port (0 picks a free one)")
     local.add_argument("--api-port", type=int, default=3000, help="HTTP API port (0 picks a free one)")
     local.add_argument("--dashboard-port", type=int, default=3001, help="dashboard port (0 picks a free one)")
     local.add_argument("--verbose", action="store_true", help="show every function's log lines")

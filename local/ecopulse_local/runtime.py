@@ -6,6 +6,8 @@
 - the template's functions run in worker processes (``lambdas``) that moto's Lambda reaches through
   ``bridge``, so Step Functions tasks and S3 notifications run the real handlers;
 - the template's HTTP API is served by ``gateway`` with the local JWT issuer standing in for Cognito;
+- SQS event source mappings are polled and delivered to their functions (``event_sources``);
+- a real Ethereum node (anvil) runs with EcoCoin deployed, and the template's chain parameters point at it;
 - ``dashboard/`` is served as static files, with the endpoints it needs in ``/config.json``.
 """
 
@@ -35,7 +37,9 @@ from starlette.staticfiles import StaticFiles
 
 from ecopulse_local import bridge
 from ecopulse_local.auth import LocalIssuer
+from ecopulse_local.chain import LocalChain
 from ecopulse_local.dynamodb_local import DynamoDBLocal
+from ecopulse_local.event_sources import SqsPoller, sqs_mappings
 from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
 from ecopulse_local.lambdas import Functions, function_specs
 from ecopulse_local.provision import Provisioned, Provisioner
@@ -87,6 +91,7 @@ def issuers_for(stack: Stack, state_dir: Path) -> dict[str, LocalIssuer]:
 class Endpoints:
     aws: str
     dynamodb: str
+    chain: str
     api: str
     dashboard: str
 
@@ -119,6 +124,7 @@ class LocalRuntime:
         host: str = "127.0.0.1",
         aws_port: int = 4566,
         dynamodb_port: int = 8000,
+        chain_port: int = 8545,
         api_port: int = 3000,
         dashboard_port: int = 3001,
         environment: str = "local",
@@ -131,6 +137,7 @@ class LocalRuntime:
         self.ports = {
             "aws": aws_port or free_port(host),
             "dynamodb": dynamodb_port or free_port(host),
+            "chain": chain_port or free_port(host),
             "api": api_port or free_port(host),
             "dashboard": dashboard_port or free_port(host),
         }
@@ -147,18 +154,22 @@ class LocalRuntime:
         self._servers: list[_ThreadedServer] = []
         self._moto: ThreadedMotoServer | None = None
         self._dynamodb = DynamoDBLocal(host, self.ports["dynamodb"], self.state_dir / "dynamodb")
+        self.chain = LocalChain(self.state_dir / "anvil-state.json", port=self.ports["chain"], host=host)
+        self._pollers: list[SqsPoller] = []
 
     def start(self) -> None:
         started = time.perf_counter()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         dynamodb = threading.Thread(target=self._dynamodb.start)
         dynamodb.start()
+        self.chain.start()
         self._start_emulator()
         self.stack = load_stack(
             self.root / "template.yaml",
-            self.parameter_overrides,
+            {**self.parameter_overrides, **self._chain_parameters()},
             endpoints={"aws": self.endpoints.aws, "api": self.endpoints.api},
         )
+        self._store_minter_key()
         dynamodb.join()
         provisioner = Provisioner(self.stack, self.endpoints.aws, {"dynamodb": self.endpoints.dynamodb})
         self.provisioned = provisioner.provision()
@@ -169,6 +180,11 @@ class LocalRuntime:
             self._async_retry_delays,
         )
         bridge.install(self.functions)
+        sqs = self._client("sqs")
+        for mapping in sqs_mappings(self.stack):
+            poller = SqsPoller(mapping, sqs, self.functions, self.stack.region)
+            poller.start()
+            self._pollers.append(poller)
         issuers = issuers_for(self.stack, self.state_dir)
         for logical_id in self.stack.of_type("AWS::ApiGatewayV2::Api"):
             gateway = HttpApiGateway(HttpApiDefinition.from_stack(self.stack, logical_id), self.functions, issuers)
@@ -194,6 +210,27 @@ class LocalRuntime:
         )
         urllib.request.urlopen(request).close()
 
+    def _chain_parameters(self) -> dict[str, str]:
+        """The template's chain parameters, pointed at the local node (which mines at once, with no tip floor)."""
+        return {
+            "ChainRpcUrl": self.chain.rpc_url,
+            "ChainId": str(self.chain.chain_id),
+            "TokenAddress": self.chain.token_address,
+            "ChainFinality": "latest",
+            "ChainMinPriorityFeeWei": "0",
+        }
+
+    def _store_minter_key(self) -> None:
+        """What an operator does once per deployment: put the minter's key where the template says it is."""
+        self._client("secretsmanager").create_secret(
+            Name=self.stack.parameters["MinterKeySecretName"], SecretString=self.chain.minter_private_key
+        )
+
+    def _client(self, service: str) -> Any:
+        session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=self.stack.region)
+        endpoint = self.endpoints.dynamodb if service == "dynamodb" else self.endpoints.aws
+        return session.client(service, endpoint_url=endpoint)
+
     def _worker_environment(self) -> dict[str, str]:
         inherited = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ", "TMPDIR") if name in os.environ}
         return {
@@ -212,15 +249,12 @@ class LocalRuntime:
 
     def _send_to_destination(self, destination_arn: str, record: dict[str, Any]) -> None:
         service = destination_arn.split(":")[2]
-        session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=self.stack.region)
         if service == "sqs":
-            sqs = session.client("sqs", endpoint_url=self.endpoints.aws)
+            sqs = self._client("sqs")
             queue_url = sqs.get_queue_url(QueueName=destination_arn.split(":")[5])["QueueUrl"]
             sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
         elif service == "sns":
-            session.client("sns", endpoint_url=self.endpoints.aws).publish(
-                TopicArn=destination_arn, Message=json.dumps(record)
-            )
+            self._client("sns").publish(TopicArn=destination_arn, Message=json.dumps(record))
         else:
             log.error("destination %s is not supported locally; record dropped: %s", destination_arn, record)
 
@@ -265,9 +299,17 @@ class LocalRuntime:
             "served_by_runtime": self.provisioned.served_by_runtime if self.provisioned else {},
             "not_emulated": self.provisioned.not_emulated if self.provisioned else {},
             "outputs": self.stack.resolve(self.stack.outputs) if self.stack else {},
+            "chain": {
+                "rpc_url": self.chain.rpc_url,
+                "chain_id": self.chain.chain_id,
+                "token_address": self.chain.token_address,
+                "minter_address": self.chain.minter_address,
+            },
         }
 
     def stop(self) -> None:
+        for poller in self._pollers:
+            poller.stop()
         for server in reversed(self._servers):
             server.stop()
         if self.functions:
@@ -275,3 +317,4 @@ class LocalRuntime:
         if self._moto:
             self._moto.stop()
         self._dynamodb.stop()
+        self.chain.stop()

@@ -70,7 +70,7 @@ class LocalSystem:
 @pytest.fixture(scope="session")
 def local_system(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("ecopulse-local")
-    ports = {name: free_port("127.0.0.1") for name in ("aws", "dynamodb", "api", "dashboard")}
+    ports = {name: free_port("127.0.0.1") for name in ("aws", "dynamodb", "chain", "api", "dashboard")}
     log_path = state_dir / "ecopulse-local.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

@@ -143,6 +143,9 @@ C, D, A = "citizen", "driver", "admin"
 MATRIX = [
     ("GET", "/me", None, {C: 200, D: 200, A: 200}),
     ("GET", "/me/inbox", None, {C: 200, D: 200, A: 200}),
+    ("GET", "/me/reports", None, {C: 200, D: 200, A: 200}),
+    ("GET", "/me/submissions", None, {C: 200, D: 200, A: 200}),
+    ("GET", "/me/ledger", None, {C: 200, D: 200, A: 200}),
     ("POST", "/uploads", {"content_type": "image/png"}, {C: 201, D: 403, A: 201}),
     ("POST", "/submissions", {"task": "cleanup"}, {C: 201, D: 403, A: 201}),
     ("GET", "/submissions/{submission}", None, {C: 404, D: 404, A: 200}),

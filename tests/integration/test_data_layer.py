@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,20 @@ def test_the_review_queue_is_per_tenant_and_oldest_first(repository):
     queue = [item.submission_id for item in repository.review_queue("lahore", 50).items]
     assert [i for i in queue if i in ids] == ids
     assert repository.review_queue("karachi", 50).items == []
+
+
+def test_the_claim_store_adds_once_and_refuses_stale_writes(repository):
+    from ecopulse.chain.claims import Claim, Fees
+    from ecopulse.chain.ports import StaleClaim
+    from ecopulse.store.claims import DynamoDBClaimStore
+
+    store = DynamoDBClaimStore()
+    claim = Claim.new(str(uuid.uuid4()), "lahore", "0x52908400098527886E0F7030069857D2E4169EE7", 10)
+    assert store.add(claim) == claim
+    submitted = claim.submitted(nonce=7, tx_hash="0x" + "ab" * 32, fees=Fees(2_000, 1_000), gas_limit=90_000)
+    store.save(submitted)
+    assert store.add(claim) == submitted, "adding again returns the stored claim, not the new one"
+    with pytest.raises(StaleClaim):
+        store.save(submitted)
+    assert store.load("lahore", claim.submission_id) == submitted
+    assert store.load("karachi", claim.submission_id) is None

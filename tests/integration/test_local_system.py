@@ -95,7 +95,7 @@ def pipeline(local_system):
 
 
 def test_an_approved_review_runs_the_workflow_to_its_end(pipeline):
-    submission_id = pipeline.upload(JPEG)
+    submission_id = pipeline.upload(JPEG, user="olga")
     waiting = pipeline.wait_for_status(submission_id, "in_review")
     assert waiting["gsi1pk"] == "TENANT#lahore#REVIEW"
     assert [e["status"] for e in pipeline.executions(submission_id)] == ["RUNNING"]
@@ -105,11 +105,12 @@ def test_an_approved_review_runs_the_workflow_to_its_end(pipeline):
 
     finished = pipeline.finished(submission_id)
     assert finished["status"] == "SUCCEEDED"
-    assert json.loads(finished["output"])["recorded"] == {"status": "approved"}
+    assert json.loads(finished["output"])["recorded"] == {"status": "approved", "reward": 10, "wallet": None}
     approved = pipeline.submission(submission_id)
     assert approved["status"] == "approved" and approved["decided_by"] == "admin-1"
     assert "task_token" not in approved and "gsi1pk" not in approved
-    assert any(m["submission_id"] == submission_id and m["title"] == "Cleanup approved" for m in pipeline.inbox())
+    (note,) = [m for m in pipeline.inbox(user="olga") if m["submission_id"] == submission_id]
+    assert note["title"] == "Cleanup approved" and "add a wallet" in note["body"]
 
 
 def test_a_rejected_review_records_the_reviewers_reason(pipeline):

@@ -119,6 +119,25 @@ class UserItem(_Item):
         return tenant_key(tenant, "USER", user_id), "PROFILE"
 
 
+class UserCounters(_Item):
+    """The user item seen only for its counters: added to without the profile's version check."""
+
+    points = NumberAttribute(default=0)
+    balance_pending = NumberAttribute(default=0)
+    balance_minted = NumberAttribute(default=0)
+    submissions_count = NumberAttribute(default=0)
+
+
+class EarnedItem(_Item):
+    """Tokens a citizen earned on one day, checked against the tenant's daily cap."""
+
+    amount = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(tenant: str, user_id: str, day: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), f"EARNED#{day}"
+
+
 class ReportItem(_Item):
     report_id = UnicodeAttribute()
     reporter_id = UnicodeAttribute()
@@ -199,6 +218,12 @@ class SubmissionItem(_Item):
     @staticmethod
     def keys(tenant: str, submission_id: str) -> tuple[str, str]:
         return tenant_key(tenant, "SUBMISSION", submission_id), "SUBMISSION"
+
+
+class SubmissionPayout(_Item):
+    """The submission item seen only for its payout, written by the minter without the version check."""
+
+    mint_tx = UnicodeAttribute(null=True)
 
 
 class EventItem(_Item):

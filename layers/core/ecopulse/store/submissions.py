@@ -1,9 +1,16 @@
 """Submission repository: every status change is a conditional write, so two actors cannot both win."""
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from collections.abc import Callable
 
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ecopulse.store import stats
+from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.rewards import RewardGrant
+from ecopulse.store.transactions import failed_on_condition, transact
 from ecopulse.submissions import InvalidTransition, Status, sources_for
 from ecopulse.uploads import UploadKey
 
@@ -71,12 +78,19 @@ class SubmissionRepository:
                 SubmissionItem.rejection_reason.set(reason),
                 SubmissionItem.decided_by.set("intake"),
             ],
+            reason,
         )
 
-    def _try_transition(self, key: UploadKey, target: Status, actions: list) -> bool:
+    def _try_transition(self, key: UploadKey, target: Status, actions: list, reason: str | None = None) -> bool:
         item = self.get(key.tenant, key.submission_id)
+        extra = None
+        if target == Status.RECEIVED:
+
+            def extra(transaction: TransactWrite) -> None:
+                stats.count(transaction, key.tenant, None, submissions_received=1)
+
         try:
-            self._transition(item, target, [*actions, SubmissionItem.updated_at.set(utcnow())])
+            self._transition(item, target, [*actions, SubmissionItem.updated_at.set(utcnow())], "intake", reason, extra)
         except InvalidTransition:
             return False
         return True
@@ -102,28 +116,55 @@ class SubmissionRepository:
                 SubmissionItem.gsi1sk.set(sort_stamp(item.created_at, submission_id)),
                 SubmissionItem.updated_at.set(now),
             ],
+            actor="workflow",
+            reason="the verdict needs a human",
         )
-        return item
+        return self.get(tenant, submission_id)
 
-    def decide(self, tenant: str, submission_id: str, target: Status, reason: str, reviewer: str) -> SubmissionItem:
+    def decide(
+        self,
+        tenant: str,
+        submission_id: str,
+        target: Status,
+        reason: str,
+        reviewer: str,
+        grant: RewardGrant | None = None,
+    ) -> SubmissionItem:
+        """Approves or rejects once; an approval with a grant writes the ledger entry, the citizen's balance,
+        the daily allowance and the leaderboards in the same transaction."""
         item = self.get(tenant, submission_id)
         if item.status == target:
             return item
-        self._transition(
-            item,
-            target,
-            [
-                SubmissionItem.rejection_reason.set(reason)
-                if target == Status.REJECTED
-                else SubmissionItem.rejection_reason.remove(),
-                SubmissionItem.decided_by.set(reviewer),
-                SubmissionItem.task_token.remove(),
-                SubmissionItem.gsi1pk.remove(),
-                SubmissionItem.gsi1sk.remove(),
-                SubmissionItem.updated_at.set(utcnow()),
-            ],
-        )
-        return item
+        now = utcnow()
+        actions = [
+            SubmissionItem.rejection_reason.set(reason)
+            if target == Status.REJECTED
+            else SubmissionItem.rejection_reason.remove(),
+            SubmissionItem.decided_by.set(reviewer),
+            SubmissionItem.task_token.remove(),
+            SubmissionItem.gsi1pk.remove(),
+            SubmissionItem.gsi1sk.remove(),
+            SubmissionItem.updated_at.set(now),
+        ]
+        if grant:
+            actions.append(SubmissionItem.reward.set(grant.amount))
+        by_model = reviewer in ("model", "system")
+        counters = {
+            "submissions_approved" if target == Status.APPROVED else "submissions_rejected": 1,
+            "decided_by_model" if by_model else "decided_by_admin": 1,
+        }
+        if not by_model and item.status == Status.IN_REVIEW:
+            counters["review_seconds"] = int((now - item.updated_at).total_seconds())
+        if grant:
+            counters["rewards_granted"] = grant.amount
+
+        def extra(transaction: TransactWrite) -> None:
+            stats.count(transaction, tenant, None, now, **counters)
+            if grant:
+                grant.write(transaction, item, now)
+
+        self._transition(item, target, actions, actor=reviewer, reason=reason, extra=extra)
+        return self.get(tenant, submission_id)
 
     def review_queue(self, tenant: str, limit: int, cursor: str | None = None) -> Page[SubmissionItem]:
         results = SubmissionItem.gsi1.query(
@@ -132,16 +173,35 @@ class SubmissionRepository:
         return page_of(results, limit)
 
     @staticmethod
-    def _transition(item: SubmissionItem, target: Status, actions: list) -> None:
+    def _transition(
+        item: SubmissionItem,
+        target: Status,
+        actions: list,
+        actor: str,
+        reason: str | None = None,
+        extra: Callable[[TransactWrite], None] | None = None,
+    ) -> None:
+        """The status change, its audit entry and whatever ``extra`` adds, all or nothing."""
         allowed = sources_for(target)
         if item.status not in allowed:
             raise InvalidTransition(f"submission {item.submission_id} is {item.status}, cannot become {target}")
-        try:
-            item.update(
+        audit = audit_entry(
+            item.tenant, "submission", item.submission_id, actor, target.value, item.status, target, reason
+        )
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.update(
+                item,
                 actions=[SubmissionItem.status.set(target.value), *actions],
                 condition=SubmissionItem.status.is_in(*[status.value for status in allowed]),
             )
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            transaction.save(audit)
+            if extra:
+                extra(transaction)
+
+        try:
+            transact(write)
+        except TransactWriteError as error:
+            if failed_on_condition(error):
                 raise InvalidTransition(f"submission {item.submission_id} changed while becoming {target}") from error
             raise

@@ -12,13 +12,17 @@ from ecopulse.api.errors import ERROR_RESPONSES, ApiError
 from ecopulse.api.routers.reports import ReportOut, reports
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
 from ecopulse.api.schemas import Cursor, Limit, PageOf
+from ecopulse.config import settings
+from ecopulse.mint_queue import MintQueue
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.models import UserItem
+from ecopulse.store.rewards import RewardRepository
 from ecopulse.store.users import UserRepository
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
 users = UserRepository()
 community = CommunityRepository()
+rewards = RewardRepository()
 
 
 class Profile(BaseModel):
@@ -106,7 +110,12 @@ def patch_me(body: ProfileIn, caller: CallerDep) -> Profile:
 
 @router.put("/wallet", response_model=Profile)
 def put_wallet(body: WalletIn, caller: CallerDep) -> Profile:
-    return Profile.of(users.set_wallet(me(caller), body.address))
+    """Rewards earned while there was no wallet (or whose mint failed) are paid to the new one."""
+    profile = users.set_wallet(me(caller), body.address)
+    queue = MintQueue(settings().mint_queue_url)
+    for entry in rewards.unpaid(caller.tenant, caller.user_id):
+        queue.enqueue(caller.tenant, caller.user_id, entry.submission_id, body.address, int(entry.amount))
+    return Profile.of(profile)
 
 
 @router.get("/reports", response_model=PageOf[ReportOut])

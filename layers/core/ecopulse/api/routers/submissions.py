@@ -14,12 +14,14 @@ from ecopulse.api.schemas import Cursor, Limit, PageOf, UploadForm
 from ecopulse.store.models import SubmissionItem
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.submissions import SubmissionRepository
+from ecopulse.store.users import UserRepository
 from ecopulse.submissions import Status, Task
 from ecopulse.uploads import AFTER_PHOTO, BEFORE_PHOTO, UploadKey
 
 router = APIRouter(prefix="/submissions", tags=["submissions"], responses=ERROR_RESPONSES)
 submissions = SubmissionRepository()
 reports = ReportRepository()
+users = UserRepository()
 
 
 class SubmissionIn(BaseModel):
@@ -73,6 +75,7 @@ class OpenedSubmission(BaseModel):
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenedSubmission)
 def open_submission(body: SubmissionIn, caller: CitizenDep) -> OpenedSubmission:
+    users.ensure(caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
     if body.report_id:
         reports.get(caller.tenant, body.report_id)
     submission_id = str(uuid.uuid4())

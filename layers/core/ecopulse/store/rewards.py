@@ -1,0 +1,158 @@
+"""Rewards: the grant written with an approval, and the payout recorded once the chain confirms it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from ecopulse.rewards import leaderboard_periods, rank_key, reward_for
+from ecopulse.store.audit import audit_entry
+from ecopulse.store.models import (
+    EarnedItem,
+    LeaderboardItem,
+    LedgerItem,
+    SubmissionItem,
+    SubmissionPayout,
+    UserCounters,
+    UserItem,
+    sort_stamp,
+    tenant_key,
+)
+from ecopulse.store.stats import day_of
+from ecopulse.store.transactions import transact
+from ecopulse.tenants import TenantSettings
+
+PAID = "paid"
+
+
+@dataclass(frozen=True)
+class RewardGrant:
+    """An approval's reward, sized against the daily cap as read just before the write."""
+
+    tenant: str
+    user_id: str
+    submission_id: str
+    amount: int
+    earned_today: int
+    daily_cap: int
+    wallet: str | None
+
+    def write(self, transaction: TransactWrite, submission: SubmissionItem, now: datetime) -> None:
+        pk, sk = LedgerItem.keys(self.tenant, self.user_id, self.submission_id)
+        transaction.save(
+            LedgerItem(
+                pk,
+                sk,
+                tenant=self.tenant,
+                user_id=self.user_id,
+                submission_id=self.submission_id,
+                amount=self.amount,
+                reason=f"{submission.task or 'cleanup'} approved",
+                state="pending",
+                created_at=now,
+                gsi3pk=tenant_key(self.tenant, "USER", self.user_id, "LEDGER"),
+                gsi3sk=sort_stamp(now, self.submission_id),
+            ),
+            condition=LedgerItem.sk.does_not_exist(),
+        )
+        user_pk, user_sk = UserItem.keys(self.tenant, self.user_id)
+        transaction.update(
+            UserCounters(user_pk, user_sk),
+            actions=[UserCounters.balance_pending.add(self.amount), UserCounters.points.add(self.amount)],
+            condition=UserCounters.pk.exists(),
+        )
+        earned_pk, earned_sk = EarnedItem.keys(self.tenant, self.user_id, day_of(now))
+        transaction.update(
+            EarnedItem(earned_pk, earned_sk),
+            actions=[EarnedItem.amount.add(self.amount), EarnedItem.tenant.set(self.tenant)],
+            condition=EarnedItem.amount.does_not_exist() | (EarnedItem.amount <= self.daily_cap - self.amount),
+        )
+
+
+class RewardRepository:
+    def plan(self, submission: SubmissionItem, settings: TenantSettings, now: datetime) -> RewardGrant | None:
+        """The grant for approving ``submission`` now, or None when the cap leaves nothing to earn today."""
+        tenant, user_id = submission.tenant, submission.user_id
+        try:
+            earned = int(EarnedItem.get(*EarnedItem.keys(tenant, user_id, day_of(now)), consistent_read=True).amount)
+        except DoesNotExist:
+            earned = 0
+        amount = reward_for(submission.task, settings, earned)
+        if amount <= 0:
+            return None
+        try:
+            wallet = UserItem.get(*UserItem.keys(tenant, user_id), consistent_read=True).wallet_address
+        except DoesNotExist:
+            wallet = None
+        return RewardGrant(tenant, user_id, submission.submission_id, amount, earned, settings.daily_reward_cap, wallet)
+
+    def rank(self, tenant: str, user_id: str, username: str, points: int, now: datetime) -> None:
+        """Adds the points to every board of the moment and re-sorts the citizen on each."""
+        for period in leaderboard_periods(now):
+            pk, sk = LeaderboardItem.keys(tenant, period, user_id)
+            entry = LeaderboardItem(pk, sk)
+            entry.update(
+                actions=[
+                    LeaderboardItem.points.add(points),
+                    LeaderboardItem.tenant.set(tenant),
+                    LeaderboardItem.period.set(period),
+                    LeaderboardItem.user_id.set(user_id),
+                    LeaderboardItem.username.set(username),
+                ]
+            )
+            entry.update(
+                actions=[
+                    LeaderboardItem.gsi2pk.set(tenant_key(tenant, "LEADERBOARD", period)),
+                    LeaderboardItem.gsi2sk.set(rank_key(int(entry.points), user_id)),
+                ]
+            )
+
+    def unpaid(self, tenant: str, user_id: str) -> list[LedgerItem]:
+        """Rewards granted but not minted yet: waiting for a wallet, or for a failed mint to be retried."""
+        entries = LedgerItem.query(tenant_key(tenant, "USER", user_id), LedgerItem.sk.startswith("LEDGER#"))
+        return [entry for entry in entries if entry.state != PAID]
+
+    def record_payout(self, tenant: str, user_id: str, submission_id: str, tx_hash: str | None) -> bool:
+        """Marks the ledger entry paid and moves its amount from pending to minted; False if it was already."""
+        pk, sk = LedgerItem.keys(tenant, user_id, submission_id)
+        try:
+            entry = LedgerItem.get(pk, sk, consistent_read=True)
+        except DoesNotExist:
+            return False
+        if entry.state == PAID:
+            return False
+        user_pk, user_sk = UserItem.keys(tenant, user_id)
+        submission_pk, submission_sk = SubmissionItem.keys(tenant, submission_id)
+        audit = audit_entry(tenant, "submission", submission_id, "minter", "paid", None, PAID, tx_hash)
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.update(
+                entry,
+                actions=[LedgerItem.state.set(PAID), LedgerItem.tx_hash.set(tx_hash)],
+                condition=LedgerItem.state != PAID,
+            )
+            transaction.update(
+                UserCounters(user_pk, user_sk),
+                actions=[
+                    UserCounters.balance_pending.add(-entry.amount),
+                    UserCounters.balance_minted.add(entry.amount),
+                ],
+            )
+            transaction.update(
+                SubmissionPayout(submission_pk, submission_sk),
+                actions=[SubmissionPayout.mint_tx.set(tx_hash)],
+                condition=SubmissionPayout.pk.exists(),
+            )
+            transaction.save(audit)
+
+        transact(write)
+        return True
+
+    def record_mint_failure(self, tenant: str, user_id: str, submission_id: str, reason: str) -> None:
+        """Approved but unpaid: the ledger entry says why, for admins to see and retry."""
+        pk, sk = LedgerItem.keys(tenant, user_id, submission_id)
+        LedgerItem(pk, sk).update(
+            actions=[LedgerItem.state.set("mint_failed"), LedgerItem.reason.set(reason[:500])],
+            condition=LedgerItem.pk.exists() & (LedgerItem.state != PAID),
+        )

@@ -1,0 +1,134 @@
+"""Approve → mint → notify through `ecopulse local`: rewards reach the citizen's wallet on the real chain,
+exactly once, and the ledger agrees with the chain."""
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from eth_account import Account
+from web3 import HTTPProvider, Web3
+
+from tests.support import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
+TOKEN = 10**18
+
+
+@pytest.fixture(scope="module")
+def token(local_system):
+    chain = local_system.described["chain"]
+    w3 = Web3(HTTPProvider(chain["rpc_url"]))
+    abi = json.loads((ROOT / "contracts" / "build" / "EcoCoin.json").read_text())["abi"]
+    return w3.eth.contract(address=chain["token_address"], abi=abi)
+
+
+class Citizen:
+    def __init__(self, system, tenant: str = "lahore") -> None:
+        self.system, self.tenant = system, tenant
+        self.name = f"citizen-{uuid.uuid4().hex[:8]}"
+        self.headers = system.bearer(self.name, "citizen", tenant)
+        self.admin = system.bearer("amina", "admin", tenant)
+        self.wallet = Account.create().address
+
+    def api(self, method: str, path: str, admin: bool = False, **kwargs) -> httpx.Response:
+        headers = self.admin if admin else self.headers
+        return httpx.request(method, self.system.api + path, headers=headers, timeout=30, **kwargs)
+
+    def add_wallet(self) -> None:
+        assert self.api("PUT", "/me/wallet", json={"address": self.wallet}).status_code == 200
+
+    def submit(self) -> str:
+        opened = self.api("POST", "/submissions", json={"task": "cleanup"}).json()
+        form = opened["uploads"]["after"]
+        httpx.post(form["url"], data=form["fields"], files={"file": ("after.jpg", JPEG, "image/jpeg")})
+        submission_id = opened["submission"]["submission_id"]
+        wait_until(lambda: self.submission(submission_id)["status"] == "in_review", timeout=20)
+        return submission_id
+
+    def submission(self, submission_id: str) -> dict:
+        return self.api("GET", f"/submissions/{submission_id}").json()
+
+    def approve(self, submission_id: str) -> httpx.Response:
+        return self.api(
+            "POST", f"/admin/submissions/{submission_id}/decision", admin=True,
+            json={"outcome": "approved", "reason": "litter gone"},
+        )  # fmt: skip
+
+    def me(self) -> dict:
+        return self.api("GET", "/me").json()
+
+    def ledger(self) -> list[dict]:
+        return self.api("GET", "/me/ledger").json()["items"]
+
+
+def test_an_approved_cleanup_is_minted_to_the_wallet_and_the_ledger_agrees(local_system, token):
+    citizen = Citizen(local_system)
+    citizen.me()
+    citizen.add_wallet()
+    submission_id = citizen.submit()
+    assert citizen.approve(submission_id).status_code == 200
+
+    paid = wait_until(lambda: (s := citizen.submission(submission_id))["mint_tx"] and s, timeout=40)
+    assert paid["status"] == "approved" and paid["reward"] == 10
+    assert token.functions.balanceOf(citizen.wallet).call() == 10 * TOKEN
+    (entry,) = citizen.ledger()
+    assert (entry["state"], entry["amount"], entry["tx_hash"]) == ("paid", 10, paid["mint_tx"])
+    profile = citizen.me()
+    assert (profile["balance_minted"], profile["balance_pending"]) == (10, 0)
+    note = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)[0]
+    assert f"10 ECO were sent to {citizen.wallet}" in note["body"]
+
+
+def test_a_reward_earned_without_a_wallet_waits_and_is_paid_when_one_is_added(local_system, token):
+    citizen = Citizen(local_system)
+    submission_id = citizen.submit()
+    citizen.approve(submission_id)
+    pending = wait_until(lambda: (e := citizen.ledger()) and e[0], timeout=30)
+    assert pending["state"] == "pending" and citizen.me()["balance_pending"] == 10
+
+    citizen.add_wallet()
+    wait_until(lambda: citizen.ledger()[0]["state"] == "paid", timeout=40)
+    assert token.functions.balanceOf(citizen.wallet).call() == 10 * TOKEN
+    assert (citizen.me()["balance_minted"], citizen.me()["balance_pending"]) == (10, 0)
+
+
+def test_the_same_approval_sent_a_hundred_times_mints_once(local_system, token):
+    citizen = Citizen(local_system)
+    citizen.me()
+    citizen.add_wallet()
+    submission_id = citizen.submit()
+    answers = [citizen.approve(submission_id).status_code for _ in range(100)]
+    assert answers.count(200) >= 1 and set(answers) <= {200, 409}
+    wait_until(lambda: citizen.submission(submission_id)["mint_tx"], timeout=40)
+
+    queue = local_system.client("sqs")
+    url = queue.get_queue_url(QueueName=local_system.output("MintQueueName"))["QueueUrl"]
+    body = {"tenant": "lahore", "user_id": citizen.me()["user_id"], "submission_id": submission_id,
+            "wallet": citizen.wallet, "amount": 10}  # fmt: skip
+    for n in range(100):
+        queue.send_message(QueueUrl=url, MessageBody=json.dumps(body), MessageGroupId="minter",
+                           MessageDeduplicationId=f"replay-{submission_id}-{n}")  # fmt: skip
+    wait_until(lambda: queue.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+               ["ApproximateNumberOfMessages"] == "0", timeout=60)  # fmt: skip
+    wait_until(lambda: local_system.async_stats()["in_flight"] == 0)
+    assert token.functions.balanceOf(citizen.wallet).call() == 10 * TOKEN
+    assert len(citizen.ledger()) == 1 and citizen.me()["balance_minted"] == 10
+
+
+def test_a_rejected_cleanup_pays_nothing_and_says_why(local_system, token):
+    citizen = Citizen(local_system)
+    citizen.me()
+    citizen.add_wallet()
+    submission_id = citizen.submit()
+    rejected = citizen.api(
+        "POST", f"/admin/submissions/{submission_id}/decision", admin=True,
+        json={"outcome": "rejected", "reason": "the bags are still there"},
+    )  # fmt: skip
+    assert rejected.status_code == 200
+    wait_until(lambda: citizen.submission(submission_id)["status"] == "rejected", timeout=30)
+    notes = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)
+    assert "the bags are still there" in notes[0]["body"]
+    assert citizen.ledger() == [] and token.functions.balanceOf(citizen.wallet).call() == 0
