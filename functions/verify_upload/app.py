@@ -1,7 +1,14 @@
-"""S3 ObjectCreated on uploads/: verify each photo and start its workflow."""
+"""S3 ObjectCreated on uploads/: verify each photo and start its submission's workflow, once per object."""
 
+import os
+from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import S3Model
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -10,13 +17,51 @@ from ecopulse.config import settings
 from ecopulse.intake import UploadedObject, take_in
 from ecopulse.observability import logger, metrics, tracer
 from ecopulse.photos import S3PhotoStore
+from ecopulse.store.photo_hashes import PhotoHashIndex
 from ecopulse.store.submissions import SubmissionRepository
-from ecopulse.uploads import UploadRejected
+from ecopulse.store.tenants import TenantRepository
+from ecopulse.uploads import UploadKey, UploadRejected
+from ecopulse.verification.classifier import WasteClassifier
+from ecopulse.verification.service import PhotoContext, VerificationPolicy, verify_photo
 from ecopulse.workflow import Workflow
 
 photos = S3PhotoStore()
 submissions = SubmissionRepository()
+tenants = TenantRepository()
 workflow = Workflow(settings().state_machine_arn)
+classifier = WasteClassifier(os.environ["MODEL_DIR"])
+duplicates = PhotoHashIndex()
+policy = VerificationPolicy(
+    max_bytes=settings().max_upload_bytes,
+    max_pixels=settings().max_upload_pixels,
+    duplicate_distance=settings().near_duplicate_distance,
+)
+idempotency = IdempotencyConfig(event_key_jmespath="[bucket, key, etag]", expires_after_seconds=24 * 3600)
+
+
+def verify(data: bytes, context: PhotoContext):
+    return verify_photo(data, context, classifier, duplicates, lambda: datetime.now(UTC), policy)
+
+
+@idempotent_function(
+    data_keyword_argument="upload",
+    persistence_store=DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name),
+    config=idempotency,
+)
+def take_in_once(upload: dict) -> dict:
+    """One verification per object version: a redelivered S3 event returns the stored result."""
+    uploaded = UploadedObject(upload["bucket"], upload["key"], upload["size"], datetime.fromisoformat(upload["at"]))
+    tenant = UploadKey.parse(uploaded.key).tenant
+    result = take_in(
+        uploaded, photos, submissions, workflow, verify, tenants.settings(tenant), settings().max_upload_bytes
+    )
+    return {
+        "submission_id": result.submission_id,
+        "status": result.status,
+        "reason": result.reason,
+        "confidence": result.confidence,
+        "started": result.started,
+    }
 
 
 @logger.inject_lambda_context
@@ -24,22 +69,25 @@ workflow = Workflow(settings().state_machine_arn)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_parser(model=S3Model)
 def handler(event: S3Model, context: LambdaContext) -> dict:
+    idempotency.register_lambda_context(context)
     results = []
     for record in event.Records:
-        upload = UploadedObject(
-            bucket=record.s3.bucket.name,
-            key=unquote_plus(record.s3.object.key),
-            size=record.s3.object.size or 0,
-        )
+        upload = {
+            "bucket": record.s3.bucket.name,
+            "key": unquote_plus(record.s3.object.key),
+            "size": record.s3.object.size or 0,
+            "etag": record.s3.object.eTag or record.s3.object.sequencer,
+            "at": record.eventTime.isoformat(),
+        }
         try:
-            result = take_in(upload, photos, submissions, workflow, settings().max_upload_bytes)
+            result = take_in_once(upload=upload)
         except UploadRejected as refusal:
             # No submission to record the reason on: retrying would not help, so log it and move on.
-            logger.warning("upload ignored", extra={"key": upload.key, "reason": str(refusal)})
+            logger.warning("upload ignored", extra={"key": upload["key"], "reason": str(refusal)})
             metrics.add_metric(name="UploadIgnored", unit="Count", value=1)
             continue
-        logger.info("upload taken in", extra={"key": upload.key, "status": result.status, "reason": result.reason})
-        outcome = result.status.title().replace("_", "") if result.status else "Ignored"
+        logger.info("upload taken in", extra={"key": upload["key"], **result})
+        outcome = result["status"].title().replace("_", "") if result["status"] else "Ignored"
         metrics.add_metric(name=f"Upload{outcome}", unit="Count", value=1)
-        results.append({"submission_id": result.submission_id, "status": result.status, "reason": result.reason})
+        results.append(result)
     return {"results": results}

@@ -272,7 +272,9 @@ class Functions:
         log.info(
             "%s %s in %.1f ms%s",
             spec.logical_id,
-            "ok" if invocation.ok else f"failed ({invocation.payload.get('errorType')})",
+            "ok"
+            if invocation.ok
+            else f"failed ({invocation.payload.get('errorType')}: {str(invocation.payload.get('errorMessage'))[:300]})",
             invocation.duration_ms,
             f" after a {invocation.init_ms:.0f} ms cold start" if invocation.init_ms else "",
         )

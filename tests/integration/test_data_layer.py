@@ -76,6 +76,9 @@ def repository(endpoint, request):
         model._connection = None
 
 
+VERDICT = {"confidence": 0.5, "photo": {"content_type": "image/jpeg", "bytes": 100}}
+
+
 def key(n: int) -> UploadKey:
     return UploadKey(tenant="lahore", user_id="alice", submission_id=f"sub-{n:08d}", photo="after")
 
@@ -83,7 +86,7 @@ def key(n: int) -> UploadKey:
 def received(repository: SubmissionRepository, n: int) -> UploadKey:
     upload = key(n)
     repository.create_pending("lahore", upload.submission_id, "alice", "cleanup", None)
-    assert repository.mark_received(upload, f"uploads/x/{n}.jpg", "image/jpeg", 100, {"confidence": None})
+    assert repository.mark_received(upload, f"uploads/x/{n}.jpg", VERDICT, {"phash": "0" * 16})
     return upload
 
 
@@ -91,7 +94,7 @@ def test_a_submission_is_opened_once_and_takes_its_photo_once(repository):
     upload = received(repository, 1)
     with pytest.raises(PutError):
         repository.create_pending("lahore", upload.submission_id, "mallory", "cleanup", None)
-    assert not repository.mark_received(upload, "uploads/x/1.jpg", "image/jpeg", 100, {"confidence": None})
+    assert not repository.mark_received(upload, "uploads/x/1.jpg", VERDICT, {"phash": "0" * 16})
     assert repository.status_of(upload) == Status.RECEIVED
     assert repository.status_of(UploadKey("lahore", "mallory", upload.submission_id, "after")) is None
     assert repository.status_of(UploadKey("karachi", "alice", upload.submission_id, "after")) is None

@@ -5,9 +5,10 @@ import json
 import httpx
 import pytest
 
+from tests.integration.photos import ambiguous_scene, clean_scene, littered_scene
 from tests.support import wait_until
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
+TENANT = "pipeline"
 
 
 def test_health_and_openapi_are_public(local_system):
@@ -41,6 +42,11 @@ class Pipeline:
 
     def __init__(self, system):
         self.system = system
+        admin = system.bearer("admin", "admin", TENANT)
+        settings = httpx.get(system.api + "/admin/settings", headers=admin).json()
+        # Every verdict goes to a human here, whatever the photo scores: these tests follow the review path.
+        settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0)
+        assert httpx.put(system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
         self.s3 = system.client("s3")
         self.dynamodb = system.client("dynamodb")
         self.sfn = system.client("stepfunctions")
@@ -48,7 +54,7 @@ class Pipeline:
         self.table = system.output("TableName")
         self.machine = system.output("PipelineStateMachineArn")
 
-    def upload(self, body: bytes, tenant: str = "lahore", user: str = "alice") -> str:
+    def upload(self, body: bytes, tenant: str = TENANT, user: str = "alice") -> str:
         """Opens a submission through the API and posts the photo with the form it returned, as the app does."""
         citizen = self.system.bearer(user, "citizen", tenant)
         opened = httpx.post(self.system.api + "/submissions", json={"task": "cleanup"}, headers=citizen)
@@ -58,7 +64,7 @@ class Pipeline:
         assert posted.status_code in (200, 204), posted.text
         return opened.json()["submission"]["submission_id"]
 
-    def submission(self, submission_id: str, tenant: str = "lahore") -> dict | None:
+    def submission(self, submission_id: str, tenant: str = TENANT) -> dict | None:
         item = self.dynamodb.get_item(
             TableName=self.table,
             Key={"pk": {"S": f"TENANT#{tenant}#SUBMISSION#{submission_id}"}, "sk": {"S": "SUBMISSION"}},
@@ -83,7 +89,7 @@ class Pipeline:
 
         return wait_until(done, timeout)
 
-    def inbox(self, user: str = "alice", tenant: str = "lahore") -> list[dict]:
+    def inbox(self, user: str = "alice", tenant: str = TENANT) -> list[dict]:
         answer = httpx.get(self.system.api + "/me/inbox", headers=self.system.bearer(user, "citizen", tenant))
         assert answer.status_code == 200, answer.text
         return answer.json()["items"]
@@ -95,9 +101,9 @@ def pipeline(local_system):
 
 
 def test_an_approved_review_runs_the_workflow_to_its_end(pipeline):
-    submission_id = pipeline.upload(JPEG, user="olga")
+    submission_id = pipeline.upload(clean_scene(), user="olga")
     waiting = pipeline.wait_for_status(submission_id, "in_review")
-    assert waiting["gsi1pk"] == "TENANT#lahore#REVIEW"
+    assert waiting["gsi1pk"] == f"TENANT#{TENANT}#REVIEW"
     assert [e["status"] for e in pipeline.executions(submission_id)] == ["RUNNING"]
 
     decision = {"outcome": "approved", "reason": "litter is gone", "reviewer": "admin-1"}
@@ -114,7 +120,7 @@ def test_an_approved_review_runs_the_workflow_to_its_end(pipeline):
 
 
 def test_a_rejected_review_records_the_reviewers_reason(pipeline):
-    submission_id = pipeline.upload(JPEG, user="bilal")
+    submission_id = pipeline.upload(ambiguous_scene(), user="bilal")
     waiting = pipeline.wait_for_status(submission_id, "in_review")
     pipeline.sfn.send_task_failure(taskToken=waiting["task_token"], error="ReviewRejected", cause="photo is blurred")
     assert pipeline.finished(submission_id)["status"] == "SUCCEEDED"
@@ -125,7 +131,7 @@ def test_a_rejected_review_records_the_reviewers_reason(pipeline):
 
 
 def test_a_review_nobody_answers_times_out_and_is_rejected(pipeline):
-    submission_id = pipeline.upload(JPEG, user="chen")
+    submission_id = pipeline.upload(littered_scene(), user="chen")
     pipeline.wait_for_status(submission_id, "in_review")
     rejected = pipeline.wait_for_status(submission_id, "rejected", timeout=30)
     assert rejected["rejection_reason"] == "review timed out"
@@ -140,11 +146,12 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_reason_and_starts_nothing
 
 
 def test_a_redelivered_upload_neither_records_nor_starts_twice(pipeline, local_system):
-    submission_id = pipeline.upload(JPEG, user="dana")
+    photo = clean_scene()
+    submission_id = pipeline.upload(photo, user="dana")
     first = pipeline.wait_for_status(submission_id, "in_review")
     queued_before = local_system.async_stats()["queued"]
     for _ in range(3):
-        pipeline.s3.put_object(Bucket=pipeline.bucket, Key=first["photo_key"], Body=JPEG)
+        pipeline.s3.put_object(Bucket=pipeline.bucket, Key=first["photo_key"], Body=photo)
     wait_until(lambda: (s := local_system.async_stats())["queued"] >= queued_before + 3 and s["in_flight"] == 0)
     assert len(pipeline.executions(submission_id)) == 1
     again = pipeline.submission(submission_id)

@@ -10,11 +10,13 @@ import pytest
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
+from tests.integration.photos import ambiguous_scene, clean_scene, littered_scene
 from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
 TOKEN = 10**18
+REVIEWED = "rewards"
+AUTOMATIC = "autopilot"
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +27,16 @@ def token(local_system):
     return w3.eth.contract(address=chain["token_address"], abi=abi)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def every_verdict_reviewed_by_a_human(local_system):
+    admin = local_system.bearer("amina", "admin", REVIEWED)
+    settings = httpx.get(local_system.api + "/admin/settings", headers=admin).json()
+    settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0)
+    assert httpx.put(local_system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
+
+
 class Citizen:
-    def __init__(self, system, tenant: str = "lahore") -> None:
+    def __init__(self, system, tenant: str = REVIEWED) -> None:
         self.system, self.tenant = system, tenant
         self.name = f"citizen-{uuid.uuid4().hex[:8]}"
         self.headers = system.bearer(self.name, "citizen", tenant)
@@ -40,12 +50,13 @@ class Citizen:
     def add_wallet(self) -> None:
         assert self.api("PUT", "/me/wallet", json={"address": self.wallet}).status_code == 200
 
-    def submit(self) -> str:
+    def submit(self, photo: bytes | None = None, until: str = "in_review") -> str:
         opened = self.api("POST", "/submissions", json={"task": "cleanup"}).json()
         form = opened["uploads"]["after"]
-        httpx.post(form["url"], data=form["fields"], files={"file": ("after.jpg", JPEG, "image/jpeg")})
+        files = {"file": ("after.jpg", photo or ambiguous_scene(), "image/jpeg")}
+        assert httpx.post(form["url"], data=form["fields"], files=files).status_code in (200, 204)
         submission_id = opened["submission"]["submission_id"]
-        wait_until(lambda: self.submission(submission_id)["status"] == "in_review", timeout=20)
+        wait_until(lambda: self.submission(submission_id)["status"] == until, timeout=30)
         return submission_id
 
     def submission(self, submission_id: str) -> dict:
@@ -132,3 +143,38 @@ def test_a_rejected_cleanup_pays_nothing_and_says_why(local_system, token):
     notes = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)
     assert "the bags are still there" in notes[0]["body"]
     assert citizen.ledger() == [] and token.functions.balanceOf(citizen.wallet).call() == 0
+
+
+def test_a_confident_cleanup_is_approved_minted_and_notified_with_no_human(local_system, token):
+    citizen = Citizen(local_system, tenant=AUTOMATIC)
+    citizen.me()
+    citizen.add_wallet()
+    submission_id = citizen.submit(clean_scene(), until="approved")
+    verdict = citizen.submission(submission_id)["verdict"]
+    assert verdict["confidence"] >= 0.9 and verdict["flags"] == []
+    wait_until(lambda: citizen.submission(submission_id)["mint_tx"], timeout=40)
+    assert token.functions.balanceOf(citizen.wallet).call() == 10 * TOKEN
+    note = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)[0]
+    assert "10 ECO were sent" in note["body"]
+
+
+def test_a_photo_still_full_of_litter_is_rejected_with_no_human_and_the_citizen_told_why(local_system):
+    citizen = Citizen(local_system, tenant=AUTOMATIC)
+    submission_id = citizen.submit(littered_scene(), until="rejected")
+    submission = citizen.submission(submission_id)
+    assert submission["verdict"]["model"]["waste_type"] == "organic"
+    assert "did not pass verification" in submission["rejection_reason"]
+    note = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)[0]
+    assert "did not pass verification" in note["body"]
+
+
+def test_the_same_photo_from_another_account_is_flagged_as_a_duplicate(local_system):
+    photo = clean_scene()
+    first = Citizen(local_system, tenant="dupes")
+    first.submit(photo, until="approved")
+    second = Citizen(local_system, tenant="dupes")
+    submission_id = second.submit(photo, until="rejected")
+    verdict = second.submission(submission_id)["verdict"]
+    assert "near_duplicate" in verdict["flags"]
+    (duplicate,) = [signal for signal in verdict["signals"] if signal["name"] == "near_duplicate"]
+    assert duplicate["value"]["matches"][0]["distance"] == 0

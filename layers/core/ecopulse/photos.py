@@ -4,15 +4,20 @@ from typing import Any
 
 import boto3
 
+from ecopulse.uploads import UploadRejected
+
 
 class S3PhotoStore:
     def __init__(self, client: Any | None = None) -> None:
         self._s3 = client or boto3.client("s3")
 
-    def read_head(self, bucket: str, key: str, length: int) -> bytes:
-        """Reads only the first bytes: enough to sniff the type without pulling a large object."""
-        response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{length - 1}")
-        return response["Body"].read(length)
+    def read(self, bucket: str, key: str, max_bytes: int) -> bytes:
+        """The object, but never more than ``max_bytes``: a larger one is refused without reading it all."""
+        response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")
+        data = response["Body"].read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise UploadRejected(f"the upload is more than the {max_bytes} bytes allowed")
+        return data
 
     def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int) -> dict:
         """A browser/app form that can upload exactly one object: this key, this type, at most this size."""

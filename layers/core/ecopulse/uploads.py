@@ -8,10 +8,11 @@ UPLOAD_PREFIX = "uploads/"
 REPORT_PHOTO = "report"
 BEFORE_PHOTO = "before"
 AFTER_PHOTO = "after"
+SNIFF_BYTES = 16
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 _KEY_PATTERN = re.compile(
     r"^uploads/(?P<tenant>[a-z0-9-]{2,32})/(?P<user_id>[A-Za-z0-9_-]{1,64})/"
-    r"(?P<submission_id>[A-Za-z0-9-]{8,64})/(?P<photo>[A-Za-z0-9_-]{1,64})(?:\.[A-Za-z0-9]{1,5})?$"
+    r"(?P<submission_id>[A-Za-z0-9-]{8,64})/(?P<photo>report|before|after)(?:\.[A-Za-z0-9]{1,5})?$"
 )
 
 
@@ -19,9 +20,6 @@ class ImageType(StrEnum):
     JPEG = "image/jpeg"
     PNG = "image/png"
     WEBP = "image/webp"
-
-
-SNIFF_BYTES = 16
 
 
 class UploadRejected(ValueError):

@@ -204,6 +204,8 @@ class SubmissionItem(_Item):
     status = UnicodeAttribute()
     photo_key = UnicodeAttribute()
     photos = MapAttribute(default=dict)
+    photo_verdicts = MapAttribute(default=dict)
+    photo_facts = MapAttribute(default=dict)
     content_type = UnicodeAttribute(null=True)
     size_bytes = NumberAttribute(null=True)
     verdict = MapAttribute(null=True)

@@ -7,12 +7,14 @@ from pynamodb.transactions import TransactWrite
 
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
-from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
+from ecopulse.store.models import ReportItem, SubmissionItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import Page, decode_cursor, page_of
 from ecopulse.store.rewards import RewardGrant
 from ecopulse.store.transactions import failed_on_condition, transact
 from ecopulse.submissions import InvalidTransition, Status, sources_for
-from ecopulse.uploads import UploadKey
+from ecopulse.uploads import BEFORE_PHOTO, UploadKey
+from ecopulse.verification.facts import PhotoFacts
+from ecopulse.verification.geo import GeoPoint
 
 
 class SubmissionRepository:
@@ -51,23 +53,46 @@ class SubmissionRepository:
             return None
         return Status(item.status) if item.user_id == key.user_id else None
 
-    def record_photo(self, key: UploadKey, photo_key: str) -> None:
+    def comparison_of(self, key: UploadKey) -> tuple[GeoPoint | None, PhotoFacts | None]:
+        """What a photo of this submission is checked against: its report's place, its "before" photo."""
         item = self.get(key.tenant, key.submission_id)
-        item.update(actions=[SubmissionItem.photos[key.photo].set(photo_key), SubmissionItem.updated_at.set(utcnow())])
+        location = None
+        if item.report_id:
+            try:
+                report = ReportItem.get(*ReportItem.keys(key.tenant, item.report_id))
+                location = GeoPoint(float(report.lat), float(report.lng))
+            except DoesNotExist:
+                location = None
+        stored = item.photo_facts.as_dict().get(BEFORE_PHOTO) if item.photo_facts else None
+        return location, PhotoFacts.from_dict(stored) if stored else None
 
-    def mark_received(self, key: UploadKey, photo_key: str, content_type: str, size: int, verdict: dict) -> bool:
+    def record_photo(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> None:
+        item = self.get(key.tenant, key.submission_id)
+        item.update(
+            actions=[*self._photo_actions(key, photo_key, verdict, facts), SubmissionItem.updated_at.set(utcnow())]
+        )
+
+    def mark_received(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> bool:
         """False when the photo was taken in already (a redelivered event)."""
         return self._try_transition(
             key,
             Status.RECEIVED,
             [
                 SubmissionItem.photo_key.set(photo_key),
-                SubmissionItem.photos[key.photo].set(photo_key),
-                SubmissionItem.content_type.set(content_type),
-                SubmissionItem.size_bytes.set(size),
+                SubmissionItem.content_type.set(verdict["photo"]["content_type"]),
+                SubmissionItem.size_bytes.set(verdict["photo"]["bytes"]),
                 SubmissionItem.verdict.set(verdict),
+                *self._photo_actions(key, photo_key, verdict, facts),
             ],
         )
+
+    @staticmethod
+    def _photo_actions(key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> list:
+        return [
+            SubmissionItem.photos[key.photo].set(photo_key),
+            SubmissionItem.photo_verdicts[key.photo].set(verdict),
+            SubmissionItem.photo_facts[key.photo].set(facts),
+        ]
 
     def mark_refused(self, key: UploadKey, photo_key: str, reason: str) -> bool:
         return self._try_transition(
