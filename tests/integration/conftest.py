@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +13,12 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from pynamodb.models import Model
 
+from ecopulse.store import claims, models, photo_hashes
+from ecopulse_local.dynamodb_local import DynamoDBLocal
+from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import free_port, issuers_for, parse_parameter_overrides
 from ecopulse_local.template import load_stack
 from tests.support import wait_until
@@ -100,3 +106,44 @@ def local_system(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
         print(f"ecopulse local log: {log_path}")
+
+
+@pytest.fixture(scope="module", params=["moto", "dynamodb-local"])
+def dynamodb_endpoint(request, tmp_path_factory):
+    """Data-layer tests run against both: moto as the emulator, DynamoDB Local for real DynamoDB semantics."""
+    port = free_port("127.0.0.1")
+    if request.param == "moto":
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+    else:
+        server = DynamoDBLocal("127.0.0.1", port, tmp_path_factory.mktemp("dynamodb-local"))
+        server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def _table_models() -> list[type[Model]]:
+    modules = (models, claims, photo_hashes)
+    return [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, Model) and value.__module__ == module.__name__
+    ]
+
+
+@pytest.fixture(scope="module")
+def app_table(dynamodb_endpoint) -> str:
+    """The application table, created from template.yaml, with every pynamodb model pointed at it."""
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev"}, stack_name=f"data-{time.time_ns()}")
+    Provisioner(stack, dynamodb_endpoint, {"dynamodb": dynamodb_endpoint}).create("AppTable")
+    table_models = _table_models()
+    for model in table_models:
+        model.Meta.table_name = stack.ref("AppTable")
+        model.Meta.host = dynamodb_endpoint
+        model.Meta.aws_access_key_id = "local"
+        model.Meta.aws_secret_access_key = "local"
+        model._connection = None
+    yield stack.ref("AppTable")
+    for model in table_models:
+        model._connection = None

