@@ -4,7 +4,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import CarbonCreditItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.pages import Page, paged
 from ecopulse.store.transactions import transact
 
 
@@ -32,13 +32,17 @@ class CarbonCreditRepository:
             raise CarbonRequestNotFound(request_id) from error
 
     def list(self, tenant: str, status: str, limit: int, cursor: str | None) -> Page[CarbonCreditItem]:
-        results = CarbonCreditItem.gsi1.query(
-            tenant_key(tenant, "CARBON", status),
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=decode_cursor(cursor, tenant),
+        return paged(
+            CarbonCreditItem.gsi1.query,
+            tenant,
+            (
+                "CARBON",
+                status,
+            ),
+            limit,
+            cursor,
+            newest_first=True,
         )
-        return page_of(results, limit)
 
     def review(self, tenant: str, request: CarbonCreditItem, approved: bool, reviewer: str, reason: str):
         status = "approved" if approved else "rejected"

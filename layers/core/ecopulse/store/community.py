@@ -12,28 +12,37 @@ from ecopulse.store.models import (
     tenant_key,
     utcnow,
 )
-from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.pages import Page, paged
 
 
 class CommunityRepository:
     def ledger(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[LedgerItem]:
-        results = LedgerItem.gsi3.query(
-            tenant_key(tenant, "USER", user_id, "LEDGER"),
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=decode_cursor(cursor, tenant),
+        return paged(
+            LedgerItem.gsi3.query,
+            tenant,
+            (
+                "USER",
+                user_id,
+                "LEDGER",
+            ),
+            limit,
+            cursor,
+            newest_first=True,
         )
-        return page_of(results, limit)
 
     def inbox(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[InboxItem]:
-        results = InboxItem.query(
-            tenant_key(tenant, "USER", user_id),
-            InboxItem.sk.startswith("INBOX#"),
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=decode_cursor(cursor, tenant),
+        return paged(
+            InboxItem.query,
+            tenant,
+            (
+                "USER",
+                user_id,
+            ),
+            limit,
+            cursor,
+            condition=InboxItem.sk.startswith("INBOX#"),
+            newest_first=True,
         )
-        return page_of(results, limit)
 
     def leaderboard(self, tenant: str, period: str, limit: int) -> list[LeaderboardItem]:
         return list(

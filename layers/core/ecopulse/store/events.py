@@ -7,7 +7,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import AttendeeItem, EventItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.pages import Page, paged
 from ecopulse.store.transactions import failed_on_condition, transact
 
 
@@ -49,13 +49,9 @@ class EventRepository:
             raise EventNotFound(event_id) from error
 
     def upcoming(self, tenant: str, now: datetime, limit: int, cursor: str | None) -> Page[EventItem]:
-        results = EventItem.gsi1.query(
-            tenant_key(tenant, "EVENTS"),
-            EventItem.gsi1sk >= sort_stamp(now, ""),
-            limit=limit,
-            last_evaluated_key=decode_cursor(cursor, tenant),
+        return paged(
+            EventItem.gsi1.query, tenant, ("EVENTS",), limit, cursor, condition=EventItem.gsi1sk >= sort_stamp(now, "")
         )
-        return page_of(results, limit)
 
     def join(self, tenant: str, event: EventItem, user_id: str, username: str) -> EventItem:
         pk, sk = AttendeeItem.keys(tenant, event.event_id, user_id)
@@ -100,10 +96,14 @@ class EventRepository:
         return self.attendee(tenant, event.event_id, attendee.user_id)
 
     def attendees(self, tenant: str, event_id: str, limit: int, cursor: str | None) -> Page[AttendeeItem]:
-        results = AttendeeItem.query(
-            tenant_key(tenant, "EVENT", event_id),
-            AttendeeItem.sk.startswith("ATTENDEE#"),
-            limit=limit,
-            last_evaluated_key=decode_cursor(cursor, tenant),
+        return paged(
+            AttendeeItem.query,
+            tenant,
+            (
+                "EVENT",
+                event_id,
+            ),
+            limit,
+            cursor,
+            condition=AttendeeItem.sk.startswith("ATTENDEE#"),
         )
-        return page_of(results, limit)

@@ -6,7 +6,7 @@ from ecopulse.reports import InvalidReportTransition, ReportStatus, sources_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import ReportItem, VehicleItem, tenant_key, utcnow
-from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.pages import Page, paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
 
@@ -33,10 +33,7 @@ class FleetRepository:
             raise VehicleNotFound(vehicle_id) from error
 
     def list(self, tenant: str, limit: int, cursor: str | None) -> Page[VehicleItem]:
-        results = VehicleItem.gsi1.query(
-            tenant_key(tenant, "VEHICLES"), limit=limit, last_evaluated_key=decode_cursor(cursor, tenant)
-        )
-        return page_of(results, limit)
+        return paged(VehicleItem.gsi1.query, tenant, ("VEHICLES",), limit, cursor)
 
     def move(self, vehicle: VehicleItem, lat: float, lng: float, status: str | None) -> VehicleItem:
         actions = [VehicleItem.lat.set(lat), VehicleItem.lng.set(lng), VehicleItem.updated_at.set(utcnow())]

@@ -3,8 +3,11 @@
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from ecopulse.store.models import tenant_key
 
 
 class InvalidCursor(ValueError):
@@ -38,6 +41,26 @@ def decode_cursor(cursor: str | None, tenant: str) -> dict[str, Any] | None:
     if not tenant_values or not all(v == own or v.startswith(own + "#") for v in tenant_values):
         raise InvalidCursor("cursor is not valid")
     return key
+
+
+def paged[T](
+    query: Callable[..., Any],
+    tenant: str,
+    parts: tuple[str, ...],
+    limit: int,
+    cursor: str | None,
+    condition: Any = None,
+    newest_first: bool = False,
+) -> Page[T]:
+    """One page of a query on the tenant's partition named by ``parts``, resumed from the client's cursor."""
+    results = query(
+        tenant_key(tenant, *parts),
+        condition,
+        scan_index_forward=not newest_first,
+        limit=limit,
+        last_evaluated_key=decode_cursor(cursor, tenant),
+    )
+    return page_of(results, limit)
 
 
 def page_of[T](results: Any, limit: int) -> Page[T]:

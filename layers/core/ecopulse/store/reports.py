@@ -11,7 +11,7 @@ from ecopulse.reports import STATS_COUNTER, InvalidReportTransition, ReportStatu
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import ReportCounters, ReportItem, VoteItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.pages import Page, paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
 
@@ -88,13 +88,17 @@ class ReportRepository:
             raise ReportNotFound(report_id) from error
 
     def list_by_status(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[ReportItem]:
-        results = ReportItem.gsi1.query(
-            tenant_key(tenant, "REPORTS", status.value),
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=decode_cursor(cursor, tenant),
+        return paged(
+            ReportItem.gsi1.query,
+            tenant,
+            (
+                "REPORTS",
+                status.value,
+            ),
+            limit,
+            cursor,
+            newest_first=True,
         )
-        return page_of(results, limit)
 
     def created_between(
         self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
@@ -110,13 +114,18 @@ class ReportRepository:
         )
 
     def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[ReportItem]:
-        results = ReportItem.gsi3.query(
-            tenant_key(tenant, "USER", user_id, "REPORTS"),
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=decode_cursor(cursor, tenant),
+        return paged(
+            ReportItem.gsi3.query,
+            tenant,
+            (
+                "USER",
+                user_id,
+                "REPORTS",
+            ),
+            limit,
+            cursor,
+            newest_first=True,
         )
-        return page_of(results, limit)
 
     def nearby(
         self, tenant: str, lat: float, lng: float, radius_m: float, limit: int

@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import ReportItem, SubmissionItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.pages import Page, paged
 from ecopulse.store.rewards import RewardGrant
 from ecopulse.store.transactions import failed_on_condition, transact
 from ecopulse.submissions import InvalidTransition, Status, sources_for
@@ -121,13 +121,18 @@ class SubmissionRepository:
         return True
 
     def list_by_user(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[SubmissionItem]:
-        results = SubmissionItem.gsi3.query(
-            tenant_key(tenant, "USER", user_id, "SUBMISSIONS"),
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=decode_cursor(cursor, tenant),
+        return paged(
+            SubmissionItem.gsi3.query,
+            tenant,
+            (
+                "USER",
+                user_id,
+                "SUBMISSIONS",
+            ),
+            limit,
+            cursor,
+            newest_first=True,
         )
-        return page_of(results, limit)
 
     def park_for_review(self, tenant: str, submission_id: str, task_token: str) -> SubmissionItem:
         item = self.get(tenant, submission_id)
@@ -192,10 +197,7 @@ class SubmissionRepository:
         return self.get(tenant, submission_id)
 
     def review_queue(self, tenant: str, limit: int, cursor: str | None = None) -> Page[SubmissionItem]:
-        results = SubmissionItem.gsi1.query(
-            tenant_key(tenant, "REVIEW"), limit=limit, last_evaluated_key=decode_cursor(cursor, tenant)
-        )
-        return page_of(results, limit)
+        return paged(SubmissionItem.gsi1.query, tenant, ("REVIEW",), limit, cursor)
 
     @staticmethod
     def _transition(

@@ -3,7 +3,7 @@
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from ecopulse.store.models import UserItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, decode_cursor, page_of
+from ecopulse.store.pages import Page, paged
 
 
 class UserNotFound(LookupError):
@@ -58,7 +58,4 @@ class UserRepository:
         return user
 
     def list(self, tenant: str, limit: int, cursor: str | None) -> Page[UserItem]:
-        results = UserItem.gsi1.query(
-            tenant_key(tenant, "USERS"), limit=limit, last_evaluated_key=decode_cursor(cursor, tenant)
-        )
-        return page_of(results, limit)
+        return paged(UserItem.gsi1.query, tenant, ("USERS",), limit, cursor)
