@@ -32,6 +32,9 @@ SERVED_BY_RUNTIME = {
     "AWS::Lambda::Alias": "the function workers",
     "AWS::Lambda::Permission": "the function workers",
     "AWS::Lambda::EventInvokeConfig": "the function workers",
+    "AWS::Lambda::EventSourceMapping": "the SQS pollers",
+    "AWS::CloudFront::Distribution": "the local dashboard server",
+    "AWS::CloudFront::OriginAccessControl": "the local dashboard server",
 }
 
 

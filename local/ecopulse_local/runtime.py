@@ -167,7 +167,7 @@ class LocalRuntime:
         self.stack = load_stack(
             self.root / "template.yaml",
             {**self.parameter_overrides, **self._chain_parameters()},
-            endpoints={"aws": self.endpoints.aws, "api": self.endpoints.api},
+            endpoints={"aws": self.endpoints.aws, "api": self.endpoints.api, "dashboard": self.endpoints.dashboard},
         )
         self._store_minter_key()
         dynamodb.join()
@@ -287,7 +287,7 @@ class LocalRuntime:
                 Route("/local-auth/token", token, methods=["POST"]),
                 Route("/local-auth/jwks.json", jwks),
                 Route("/local-runtime/status", status),
-                Mount("/", StaticFiles(directory=self.root / "dashboard", html=True)),
+                Mount("/", StaticFiles(directory=self.root / "dashboard" / "dist", html=True)),
             ]
         )
 

@@ -291,6 +291,19 @@ def _secret(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
     return {"Ref": stack.arn("secretsmanager", f"secret:{name}"), "Id": name}
 
 
+def _distribution(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+    endpoint = stack.endpoints.get("dashboard", "http://localhost")
+    return {
+        "Ref": f"local{logical_id.lower()}",
+        "Id": f"local{logical_id.lower()}",
+        "DomainName": endpoint.split("//")[-1],
+    }
+
+
+def _origin_access_control(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+    return {"Ref": f"local{logical_id.lower()}", "Id": f"local{logical_id.lower()}"}
+
+
 def _alarm(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
     name = _named(stack, props, "AlarmName", logical_id)
     return {"Ref": name, "Arn": stack.arn("cloudwatch", f"alarm:{name}")}
@@ -313,6 +326,8 @@ _IDENTITIES = {
     "AWS::ApiGatewayV2::Api": _http_api,
     "AWS::SecretsManager::Secret": _secret,
     "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::CloudFront::Distribution": _distribution,
+    "AWS::CloudFront::OriginAccessControl": _origin_access_control,
 }
 
 

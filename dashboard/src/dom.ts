@@ -1,0 +1,62 @@
+type Child = Node | string | null | undefined | false;
+
+/** A tiny element builder: attributes starting with "on" become listeners. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, unknown> = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      element.addEventListener(name.slice(2).toLowerCase(), value as EventListener);
+    } else if (name === "class") {
+      element.className = String(value);
+    } else if (value === true) {
+      element.setAttribute(name, "");
+    } else {
+      element.setAttribute(name, String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child);
+  }
+  return element;
+}
+
+export function percent(value: number | null | undefined): string {
+  return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)} %`;
+}
+
+export function when(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function ago(iso: string): string {
+  const seconds = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+  if (seconds < 90) return `${Math.round(seconds)} s ago`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 129600) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} d ago`;
+}
+
+export function humanize(name: string): string {
+  return name.replace(/_/g, " ");
+}
+
+/** A polite live region per view: screen readers hear results of actions and background refreshes. */
+export function statusLine(): HTMLParagraphElement {
+  return h("p", { class: "status", role: "status", "aria-live": "polite" });
+}
+
+export function showError(target: HTMLElement, error: unknown): void {
+  target.textContent = error instanceof Error ? error.message : String(error);
+  target.classList.add("error");
+}
+
+export function showInfo(target: HTMLElement, message: string): void {
+  target.textContent = message;
+  target.classList.remove("error");
+}

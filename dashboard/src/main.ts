@@ -1,0 +1,76 @@
+import "./style.css";
+import { api, loadConfig, session, type WhoAmI } from "./api";
+import { analyticsView } from "./views/analytics";
+import { fleetView } from "./views/fleet";
+import { loginView } from "./views/login";
+import { mapView } from "./views/map";
+import { queueView } from "./views/queue";
+
+export type Cleanup = () => void;
+export type View = (root: HTMLElement, who: WhoAmI) => Cleanup | void;
+
+const views: Record<string, { title: string; render: View }> = {
+  queue: { title: "Review queue", render: queueView },
+  map: { title: "Map", render: mapView },
+  analytics: { title: "Analytics", render: analyticsView },
+  fleet: { title: "Fleet", render: fleetView },
+};
+
+const root = document.getElementById("view") as HTMLElement;
+const nav = document.getElementById("nav") as HTMLElement;
+const sessionBar = document.getElementById("session") as HTMLElement;
+let cleanup: Cleanup | void;
+let who: WhoAmI | null = null;
+
+function signOut(): void {
+  session.token = null;
+  who = null;
+  void route();
+}
+
+async function identify(): Promise<WhoAmI | null> {
+  if (!session.token) return null;
+  try {
+    const me = await api<WhoAmI>("GET", "/whoami");
+    if (me.groups.includes("admin")) return me;
+  } catch {
+    // An expired or foreign token: fall through to the sign-in form.
+  }
+  session.token = null;
+  return null;
+}
+
+async function route(): Promise<void> {
+  cleanup?.();
+  cleanup = undefined;
+  root.replaceChildren();
+  who ??= await identify();
+  nav.hidden = sessionBar.hidden = !who;
+  if (!who) {
+    document.title = "Sign in · EcoPulse admin";
+    cleanup = loginView(root, async () => {
+      who = await identify();
+      if (!who) throw new Error("this account is not an admin of the tenant");
+      if (!location.hash.startsWith("#/")) location.hash = "#/queue";
+      else void route();
+    });
+    return;
+  }
+  (document.getElementById("tenant-name") as HTMLElement).textContent = who.tenant;
+  (document.getElementById("user-name") as HTMLElement).textContent = who.username;
+  const name = location.hash.replace(/^#\//, "") || "queue";
+  const view = views[name] ?? views.queue;
+  document.title = `${view.title} · ${who.tenant} · EcoPulse admin`;
+  for (const link of nav.querySelectorAll("a")) {
+    if (link.dataset.view === name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  cleanup = view.render(root, who);
+}
+
+document.getElementById("sign-out")?.addEventListener("click", signOut);
+window.addEventListener("ecopulse:signed-out", signOut);
+window.addEventListener("hashchange", () => {
+  void route().then(() => root.focus({ preventScroll: true }));
+});
+void loadConfig().then(route);

@@ -1,0 +1,138 @@
+import { all, api, type Report, type Vehicle } from "../api";
+import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+
+export function fleetView(root: HTMLElement): () => void {
+  const status = statusLine();
+  const rows = h("tbody", { id: "vehicle-rows" });
+  const vehicleId = h("input", { id: "vehicle-id", name: "vehicle_id", required: true, pattern: "[A-Za-z0-9-]{1,64}" });
+  const vehicleName = h("input", { id: "vehicle-name", name: "name", required: true, maxlength: 200 });
+  const plate = h("input", { id: "vehicle-plate", name: "plate", maxlength: 20 });
+  const capacity = h("input", { id: "vehicle-capacity", name: "capacity_kg", type: "number", min: 0, max: 100000, value: 1000 });
+  const reportSelect = h("select", { id: "dispatch-report", name: "report", required: true });
+  const vehicleSelect = h("select", { id: "dispatch-vehicle", name: "vehicle", required: true });
+  const note = h("input", { id: "dispatch-note", name: "note", maxlength: 4000 });
+
+  const createForm = h(
+    "form",
+    { class: "card stack", "aria-labelledby": "new-vehicle-title", id: "vehicle-form" },
+    h("h2", { id: "new-vehicle-title" }, "Add a vehicle"),
+    h("label", { for: "vehicle-id" }, "Vehicle id (letters, digits, dashes)"),
+    vehicleId,
+    h("label", { for: "vehicle-name" }, "Name"),
+    vehicleName,
+    h("label", { for: "vehicle-plate" }, "Plate"),
+    plate,
+    h("label", { for: "vehicle-capacity" }, "Capacity (kg)"),
+    capacity,
+    h("button", { type: "submit", class: "primary" }, "Add vehicle"),
+  );
+  const dispatchForm = h(
+    "form",
+    { class: "card stack", "aria-labelledby": "dispatch-title", id: "dispatch-form" },
+    h("h2", { id: "dispatch-title" }, "Dispatch a report"),
+    h("label", { for: "dispatch-report" }, "Open report"),
+    reportSelect,
+    h("label", { for: "dispatch-vehicle" }, "Vehicle"),
+    vehicleSelect,
+    h("label", { for: "dispatch-note" }, "Note for the crew"),
+    note,
+    h("button", { type: "submit", class: "primary" }, "Dispatch"),
+  );
+
+  root.append(
+    h("div", { class: "view-head" }, h("h1", {}, "Fleet")),
+    h(
+      "table",
+      { class: "vehicles" },
+      h("caption", {}, "Vehicles"),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ["Vehicle", "Name", "Status", "Plate", "Capacity", "Report", "Position", "Updated"].map((title) => h("th", { scope: "col" }, title))),
+      ),
+      rows,
+    ),
+    status,
+    h("div", { class: "forms" }, createForm, dispatchForm),
+  );
+
+  async function load(): Promise<void> {
+    const [vehicles, submitted, verified] = await Promise.all([
+      all<Vehicle>("/fleet/vehicles"),
+      all<Report>("/reports?status=submitted&limit=100"),
+      all<Report>("/reports?status=verified&limit=100"),
+    ]);
+    rows.replaceChildren(
+      ...vehicles.map((vehicle) =>
+        h(
+          "tr",
+          { "data-vehicle": vehicle.vehicle_id },
+          h("th", { scope: "row", class: "mono" }, vehicle.vehicle_id),
+          h("td", {}, vehicle.name),
+          h("td", { class: "vehicle-status" }, h("span", { class: `badge ${vehicle.status}` }, humanize(vehicle.status))),
+          h("td", {}, vehicle.plate ?? "—"),
+          h("td", { class: "num" }, `${vehicle.capacity_kg} kg`),
+          h("td", { class: "mono vehicle-report" }, vehicle.report_id?.slice(0, 8) ?? "—"),
+          h("td", { class: "num" }, vehicle.lat === null || vehicle.lng === null ? "—" : `${vehicle.lat.toFixed(4)}, ${vehicle.lng.toFixed(4)}`),
+          h("td", {}, when(vehicle.updated_at)),
+        ),
+      ),
+    );
+    if (!vehicles.length) rows.append(h("tr", {}, h("td", { colspan: 8, class: "empty" }, "No vehicles yet.")));
+    const open = [...submitted, ...verified].sort((a, b) => a.created_at.localeCompare(b.created_at));
+    reportSelect.replaceChildren(
+      ...open.map((report) =>
+        h(
+          "option",
+          { value: report.report_id },
+          `${report.report_id.slice(0, 8)} · ${humanize(report.waste_type)} · ${report.priority} · ${report.description ?? ""}`,
+        ),
+      ),
+    );
+    vehicleSelect.replaceChildren(
+      // Only an available vehicle can take a report; the others stay listed so the choice is visible.
+      ...vehicles.map((vehicle) =>
+        h(
+          "option",
+          { value: vehicle.vehicle_id, disabled: vehicle.status !== "available" },
+          `${vehicle.name} (${humanize(vehicle.status)})`,
+        ),
+      ),
+    );
+  }
+
+  createForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const created = await api<Vehicle>("POST", "/fleet/vehicles", {
+        vehicle_id: vehicleId.value.trim(),
+        name: vehicleName.value.trim(),
+        plate: plate.value.trim() || null,
+        capacity_kg: Number(capacity.value) || 0,
+      });
+      createForm.reset();
+      showInfo(status, `Added ${created.name}.`);
+      await load();
+    } catch (error) {
+      showError(status, error);
+    }
+  });
+
+  dispatchForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const report = await api<Report>("POST", `/admin/reports/${reportSelect.value}/dispatch`, {
+        vehicle_id: vehicleSelect.value,
+        note: note.value.trim() || null,
+      });
+      note.value = "";
+      showInfo(status, `Report ${report.report_id.slice(0, 8)} dispatched to ${report.vehicle_id}.`);
+      await load();
+    } catch (error) {
+      showError(status, error);
+    }
+  });
+
+  load().catch((error) => showError(status, error));
+  return () => undefined;
+}

@@ -1,0 +1,43 @@
+import { loadConfig, localSignIn, session } from "../api";
+import { h, showError, statusLine } from "../dom";
+
+export function loginView(root: HTMLElement, signedIn: () => Promise<void>): void {
+  const status = statusLine();
+  const user = h("input", { id: "login-user", name: "user", required: true, autocomplete: "username", value: "amina" });
+  const tenant = h("input", { id: "login-tenant", name: "tenant", required: true, value: "lahore" });
+  const group = h("input", { id: "login-group", name: "group", value: "admin", readonly: true });
+  const form = h(
+    "form",
+    { class: "card login", "aria-labelledby": "login-title" },
+    h("h1", { id: "login-title" }, "Sign in"),
+    h("p", { class: "hint" }, "Local runtime: the local token issuer stands in for the Cognito hosted UI."),
+    h("label", { for: "login-user" }, "User"),
+    user,
+    h("label", { for: "login-tenant" }, "Tenant (city)"),
+    tenant,
+    h("label", { for: "login-group" }, "Group"),
+    group,
+    h("button", { type: "submit", class: "primary" }, "Sign in"),
+    status,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      session.token = await localSignIn(user.value.trim(), group.value, tenant.value.trim());
+      await signedIn();
+    } catch (error) {
+      session.token = null;
+      showError(status, error);
+    }
+  });
+  root.append(form);
+  void loadConfig().then((config) => {
+    if (config.auth.mode !== "local") {
+      form.replaceChildren(
+        h("h1", {}, "Sign in"),
+        h("p", {}, `Sign-in mode "${config.auth.mode}" is not supported by this build yet.`),
+      );
+    }
+  });
+  user.focus();
+}

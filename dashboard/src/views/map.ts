@@ -1,0 +1,151 @@
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+import { all, api, type Report } from "../api";
+import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+
+const STATUSES = ["submitted", "verified", "dispatched", "resolved", "rejected"];
+export const WASTE_COLOURS: Record<string, string> = {
+  plastic: "#1f77b4",
+  glass: "#17becf",
+  metal: "#7f7f7f",
+  paper: "#bcbd22",
+  organic: "#2ca02c",
+  e_waste: "#9467bd",
+  mixed: "#d62728",
+};
+// Lahore: where an empty tenant's map opens; any data moves the view to fit it.
+const DEFAULT_CENTRE: L.LatLngTuple = [31.5204, 74.3587];
+
+export function mapView(root: HTMLElement): () => void {
+  const status = statusLine();
+  const statusSelect = h(
+    "select",
+    { id: "map-status", name: "status" },
+    h("option", { value: "" }, "All open (submitted, verified, dispatched)"),
+    STATUSES.map((value) => h("option", { value }, value)),
+  );
+  const wasteBoxes = Object.keys(WASTE_COLOURS).map((type) =>
+    h("input", { type: "checkbox", id: `waste-${type}`, value: type, checked: true }),
+  );
+  const radius = h("input", { id: "nearby-radius", type: "number", min: 50, max: 5000, step: 50, value: 1000 });
+  const mapElement = h("div", { class: "map", id: "report-map", role: "region", "aria-label": "Map of reports" });
+  const table = h("tbody", { id: "map-rows" });
+  const count = h("p", { class: "hint", id: "map-count" });
+
+  root.append(
+    h("div", { class: "view-head" }, h("h1", {}, "Map of reports"), count),
+    h(
+      "form",
+      { class: "filters card", "aria-label": "Map filters", onsubmit: (event: Event) => event.preventDefault() },
+      h("label", { for: "map-status" }, "Status"),
+      statusSelect,
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "Waste type"),
+        Object.keys(WASTE_COLOURS).map((type, index) =>
+          h(
+            "label",
+            { class: "check", for: `waste-${type}` },
+            wasteBoxes[index],
+            h("span", { class: "swatch", style: `background:${WASTE_COLOURS[type]}` }),
+            humanize(type),
+          ),
+        ),
+      ),
+      h("label", { for: "nearby-radius" }, "Nearby radius (m): click the map to search around a point"),
+      radius,
+    ),
+    mapElement,
+    status,
+    h(
+      "table",
+      { class: "reports" },
+      h("caption", {}, "Reports shown on the map"),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ["Report", "Waste", "Status", "Priority", "Votes", "Where", "Filed"].map((title) => h("th", { scope: "col" }, title))),
+      ),
+      table,
+    ),
+  );
+
+  // No tile layer: deployments may be offline, so markers sit on a plain background.
+  const map = L.map(mapElement, { zoomControl: true, attributionControl: false }).setView(DEFAULT_CENTRE, 14);
+  const markers = L.featureGroup().addTo(map);
+  let nearby: L.Circle | null = null;
+  let reports: Report[] = [];
+
+  function draw(fit: boolean): void {
+    const shown = new Set(wasteBoxes.filter((box) => box.checked).map((box) => box.value));
+    const visible = reports.filter((report) => shown.has(report.waste_type));
+    markers.clearLayers();
+    for (const report of visible) {
+      L.circleMarker([report.lat, report.lng], {
+        radius: 8,
+        color: "#1b1b1b",
+        weight: 1,
+        fillColor: WASTE_COLOURS[report.waste_type] ?? "#444",
+        fillOpacity: report.status === "resolved" ? 0.35 : 0.9,
+      })
+        .bindTooltip(`${humanize(report.waste_type)} · ${report.status}`)
+        .bindPopup(`<strong>${humanize(report.waste_type)}</strong> (${report.status})<br>${report.description ?? ""}`)
+        .addTo(markers);
+    }
+    if (fit && visible.length) map.fitBounds(markers.getBounds(), { padding: [30, 30], maxZoom: 16 });
+    count.textContent = `${visible.length} of ${reports.length} reports shown`;
+    table.replaceChildren(
+      ...visible.map((report) =>
+        h(
+          "tr",
+          {},
+          h("td", { class: "mono" }, report.report_id.slice(0, 8)),
+          h("td", {}, humanize(report.waste_type)),
+          h("td", {}, report.status),
+          h("td", {}, report.priority),
+          h("td", { class: "num" }, `+${report.votes_up} / −${report.votes_down}`),
+          h("td", { class: "num" }, `${report.lat.toFixed(4)}, ${report.lng.toFixed(4)}`),
+          h("td", {}, when(report.created_at)),
+        ),
+      ),
+    );
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const chosen = statusSelect.value ? [statusSelect.value] : STATUSES.slice(0, 3);
+      const pages = await Promise.all(chosen.map((value) => all<Report>(`/reports?status=${value}&limit=100`)));
+      reports = pages.flat();
+      nearby?.remove();
+      nearby = null;
+      showInfo(status, "");
+      draw(true);
+    } catch (error) {
+      showError(status, error);
+    }
+  }
+
+  map.on("click", async (event: L.LeafletMouseEvent) => {
+    const metres = Number(radius.value) || 1000;
+    const { lat, lng } = event.latlng;
+    try {
+      const found = await api<{ report: Report; distance_m: number }[]>(
+        "GET",
+        `/reports/nearby?lat=${lat.toFixed(6)}&lng=${lng.toFixed(6)}&radius_m=${metres}&limit=100`,
+      );
+      reports = found.map((entry) => entry.report);
+      nearby?.remove();
+      nearby = L.circle(event.latlng, { radius: metres, color: "#0b5cad", fill: false, dashArray: "4" }).addTo(map);
+      showInfo(status, `${found.length} reports within ${metres} m of ${lat.toFixed(4)}, ${lng.toFixed(4)}.`);
+      draw(false);
+    } catch (error) {
+      showError(status, error);
+    }
+  });
+
+  statusSelect.addEventListener("change", () => void load());
+  for (const box of wasteBoxes) box.addEventListener("change", () => draw(false));
+  void load();
+  return () => map.remove();
+}

@@ -1,0 +1,281 @@
+import { all, api, type Signal, type Submission } from "../api";
+import { ago, h, humanize, percent, showError, showInfo, statusLine, when } from "../dom";
+
+const POLL_MS = 4000;
+const APPROVE_REASON = "cleanup verified by a reviewer";
+
+function signalValue(signal: Signal): string {
+  if (signal.value === null || signal.value === undefined) return "—";
+  if (typeof signal.value === "object") return JSON.stringify(signal.value);
+  return String(signal.value);
+}
+
+function labels(submission: Submission): HTMLElement {
+  const top = submission.verdict?.model?.top_labels ?? [];
+  if (!top.length) return h("p", { class: "hint" }, "The model gave no labels.");
+  return h(
+    "ol",
+    { class: "labels" },
+    top.map((label) =>
+      h(
+        "li",
+        {},
+        h("span", {}, label.label),
+        h("meter", { min: 0, max: 1, value: label.probability, "aria-label": `${label.label} probability` }),
+        h("span", { class: "num" }, percent(label.probability)),
+      ),
+    ),
+  );
+}
+
+function signals(submission: Submission): HTMLElement {
+  const list = submission.verdict?.signals ?? [];
+  return h(
+    "table",
+    { class: "signals" },
+    h("caption", {}, "Fraud and quality signals"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Signal"), h("th", { scope: "col" }, "Finding"), h("th", { scope: "col" }, "Value"))),
+    h(
+      "tbody",
+      {},
+      list.map((signal) =>
+        h(
+          "tr",
+          { class: signal.flagged ? "flagged" : "" },
+          h("th", { scope: "row" }, signal.flagged ? "⚠ " : "", humanize(signal.name)),
+          h("td", {}, signal.reason),
+          h("td", { class: "num" }, signalValue(signal)),
+        ),
+      ),
+    ),
+  );
+}
+
+function photoFacts(submission: Submission): HTMLElement {
+  const photo = submission.verdict?.photo ?? {};
+  const location = photo.location;
+  const facts: [string, string][] = [
+    ["Camera", String(photo.camera ?? "unknown")],
+    ["Taken", photo.captured_at ? when(String(photo.captured_at)) : "no EXIF time"],
+    ["Where", location ? `${location.lat.toFixed(5)}, ${location.lng.toFixed(5)}` : "no EXIF GPS"],
+    ["Size", photo.width ? `${photo.width}×${photo.height} ${photo.format ?? ""}` : "—"],
+    ["Perceptual hash", String(photo.phash ?? "—")],
+  ];
+  return h("dl", { class: "facts" }, facts.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+}
+
+export function queueView(root: HTMLElement): () => void {
+  let items: Submission[] = [];
+  let selected: string | null = null;
+  let busy = false;
+  const status = statusLine();
+  const updated = h("p", { class: "hint", id: "queue-updated" });
+  const list = h("ol", { class: "queue-list", id: "queue-list", "aria-label": "Submissions waiting for review, oldest first" });
+  const detail = h("section", { class: "detail card", id: "queue-detail", "aria-label": "Selected submission" });
+  const reason = h("input", { id: "decision-reason", name: "reason", maxlength: 200, autocomplete: "off" });
+  const approveButton = h("button", { type: "button", class: "primary", id: "approve", "aria-keyshortcuts": "a" }, "Approve (a)");
+  const rejectButton = h("button", { type: "button", class: "danger", id: "reject", "aria-keyshortcuts": "r" }, "Reject (r)");
+  const decision = h(
+    "form",
+    { class: "decision", "aria-label": "Decision" },
+    h("label", { for: "decision-reason" }, "Reason (required to reject)"),
+    reason,
+    h("div", { class: "buttons" }, approveButton, rejectButton),
+  );
+
+  root.append(
+    h(
+      "div",
+      { class: "view-head" },
+      h("h1", {}, "Review queue"),
+      h("p", { class: "hint" }, "Keys: j / k next / previous, a approve, r reject with the reason typed, / focus the reason."),
+    ),
+    h("div", { class: "queue" }, h("section", { class: "card", "aria-label": "Queue" }, updated, list), detail),
+    status,
+  );
+
+  function current(): Submission | undefined {
+    return items.find((item) => item.submission_id === selected);
+  }
+
+  function renderList(): void {
+    list.replaceChildren(
+      ...items.map((item) => {
+        const confidence = item.verdict?.confidence;
+        const flags = item.verdict?.flags ?? [];
+        return h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: "queue-item",
+              "data-id": item.submission_id,
+              "aria-pressed": item.submission_id === selected ? "true" : "false",
+              onclick: () => select(item.submission_id),
+            },
+            h("span", { class: "mono" }, item.submission_id.slice(0, 8)),
+            h("span", {}, item.task ?? "task"),
+            h("span", { class: "num" }, percent(confidence)),
+            flags.length ? h("span", { class: "badge warn" }, `${flags.length} flag${flags.length > 1 ? "s" : ""}`) : null,
+            h("span", { class: "hint" }, ago(item.created_at)),
+          ),
+        );
+      }),
+    );
+    if (!items.length) list.append(h("li", { class: "empty" }, "Nothing waits for review."));
+  }
+
+  function renderDetail(): void {
+    const item = current();
+    if (!item) {
+      detail.replaceChildren(h("p", { class: "hint" }, "Select a submission to review it."));
+      return;
+    }
+    const verdict = item.verdict ?? {};
+    const flags = verdict.flags ?? [];
+    detail.replaceChildren(
+      h("h2", {}, "Submission ", h("span", { class: "mono" }, item.submission_id)),
+      decision,
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "Task"),
+        h("dd", {}, item.task ?? "—"),
+        h("dt", {}, "Citizen"),
+        h("dd", { class: "mono" }, item.user_id),
+        h("dt", {}, "Submitted"),
+        h("dd", {}, `${when(item.created_at)} (${ago(item.created_at)})`),
+        h("dt", {}, "Report"),
+        h("dd", { class: "mono" }, item.report_id ?? "none"),
+      ),
+      h("h3", {}, "Photos"),
+      h(
+        "ul",
+        { class: "photos" },
+        Object.entries(item.photos).map(([kind, key]) =>
+          h("li", {}, h("strong", {}, kind), " ", h("code", { class: "photo-key" }, key)),
+        ),
+      ),
+      h("p", { class: "hint" }, "Photos are private; the API has no presigned GET yet, so the verdict stands in for them."),
+      h("h3", {}, "Model"),
+      h(
+        "p",
+        { class: "verdict-line" },
+        "Confidence ",
+        h("strong", { id: "verdict-confidence" }, percent(verdict.confidence)),
+        " · sees ",
+        h("strong", {}, humanize(verdict.model?.waste_type ?? "unknown")),
+        " · waste probability ",
+        h("strong", {}, percent(verdict.model?.waste_probability)),
+      ),
+      labels(item),
+      h("h3", {}, "Flags"),
+      flags.length
+        ? h("ul", { class: "flags" }, flags.map((flag) => h("li", { class: "badge warn" }, humanize(flag))))
+        : h("p", { id: "no-flags" }, "No signal is flagged."),
+      signals(item),
+      h("h3", {}, "Photo facts"),
+      photoFacts(item),
+    );
+  }
+
+  function select(id: string | null, focus = true): void {
+    selected = id;
+    renderList();
+    renderDetail();
+    if (focus && id) list.querySelector<HTMLButtonElement>(`[data-id="${id}"]`)?.focus();
+  }
+
+  function move(step: number): void {
+    if (!items.length) return;
+    const index = items.findIndex((item) => item.submission_id === selected);
+    const next = Math.min(items.length - 1, Math.max(0, index + step));
+    select(items[next].submission_id);
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      const fresh = await all<Submission>("/admin/review-queue?limit=50");
+      fresh.sort((a, b) => a.created_at.localeCompare(b.created_at));
+      items = fresh;
+      if (!current()) selected = items[0]?.submission_id ?? null;
+      const hadFocus = list.contains(document.activeElement);
+      renderList();
+      if (!decision.contains(document.activeElement)) renderDetail();
+      if (hadFocus && selected) list.querySelector<HTMLButtonElement>(`[data-id="${selected}"]`)?.focus();
+      updated.textContent = `${items.length} waiting · updated ${new Date().toLocaleTimeString()}`;
+    } catch (error) {
+      showError(status, error);
+    }
+  }
+
+  async function decide(outcome: "approved" | "rejected"): Promise<void> {
+    const item = current();
+    if (!item || busy) return;
+    const text = reason.value.trim();
+    if (outcome === "rejected" && !text) {
+      showError(status, "Type a reason before rejecting.");
+      reason.focus();
+      return;
+    }
+    busy = true;
+    try {
+      await api("POST", `/admin/submissions/${item.submission_id}/decision`, {
+        outcome,
+        reason: text || APPROVE_REASON,
+      });
+      showInfo(status, `${outcome === "approved" ? "Approved" : "Rejected"} ${item.submission_id.slice(0, 8)}.`);
+      const index = items.indexOf(item);
+      items = items.filter((other) => other !== item);
+      reason.value = "";
+      select(items[Math.min(index, items.length - 1)]?.submission_id ?? null);
+    } catch (error) {
+      showError(status, error);
+    } finally {
+      busy = false;
+    }
+  }
+
+  approveButton.addEventListener("click", () => void decide("approved"));
+  rejectButton.addEventListener("click", () => void decide("rejected"));
+  decision.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void decide("rejected");
+  });
+
+  function onKey(event: KeyboardEvent): void {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement;
+    if (typing) {
+      if (event.key === "Escape") (event.target as HTMLElement).blur();
+      return;
+    }
+    const actions: Record<string, () => void> = {
+      j: () => move(1),
+      ArrowDown: () => move(1),
+      k: () => move(-1),
+      ArrowUp: () => move(-1),
+      a: () => void decide("approved"),
+      r: () => void decide("rejected"),
+      "/": () => reason.focus(),
+    };
+    const action = actions[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+  }
+
+  document.addEventListener("keydown", onKey);
+  const timer = window.setInterval(() => {
+    if (!document.hidden && !busy) void refresh();
+  }, POLL_MS);
+  renderDetail();
+  void refresh();
+  return () => {
+    window.clearInterval(timer);
+    document.removeEventListener("keydown", onKey);
+  };
+}

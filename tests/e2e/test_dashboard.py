@@ -1,0 +1,164 @@
+"""An admin runs a city's cleanup operation in the dashboard, in a real headless Chromium against
+`ecopulse local`: review queue, map, analytics and fleet, with data seeded through the public API."""
+
+import re
+
+import pytest
+
+from tests.e2e.seed import Seeder
+from tests.support import wait_until
+
+pytest.importorskip("playwright.sync_api", reason="the e2e suite drives Chromium with the playwright package")
+from playwright.sync_api import expect  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+TENANT = "lahore"
+ADMIN = "amina"
+
+
+@pytest.fixture(scope="module")
+def seeder(dashboard):
+    return Seeder(dashboard.api, dashboard.token)
+
+
+@pytest.fixture(scope="module")
+def admin_token(dashboard, seeder):
+    token = dashboard.token(ADMIN, "admin", TENANT)
+    seeder.force_human_review(token)
+    return token
+
+
+@pytest.fixture(scope="module")
+def reports(seeder, admin_token):
+    citizen = seeder.citizen(TENANT)
+    kinds = [("plastic", "bags by the canal"), ("glass", "broken bottles"), ("organic", "market leftovers"),
+             ("mixed", "dumped sacks"), ("e_waste", "old monitors")]  # fmt: skip
+    return [seeder.report(citizen, kind, index * 0.0015, text) for index, (kind, text) in enumerate(kinds)]
+
+
+@pytest.fixture(scope="module")
+def page(browser, dashboard, admin_token, reports, shoot):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.goto(dashboard.url)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("User").fill(ADMIN)
+    page.get_by_label("Tenant (city)").fill(TENANT)
+    shoot(page, "login")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#tenant-name")).to_have_text(TENANT)
+    yield page
+    context.close()
+
+
+def queue_item(page, submission_id: str):
+    return page.locator(f'.queue-item[data-id="{submission_id}"]')
+
+
+def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflow(page, seeder, shoot):
+    citizen = seeder.citizen(TENANT)
+    first = seeder.queued_submission(citizen)
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(queue_item(page, first)).to_be_visible(timeout=10_000)
+
+    second = seeder.queued_submission(seeder.citizen(TENANT))
+    expect(queue_item(page, second)).to_be_visible(timeout=10_000)
+    ids = page.locator(".queue-item").evaluate_all("items => items.map(item => item.dataset.id)")
+    assert ids.index(first) < ids.index(second), "oldest first"
+
+    queue_item(page, first).click()
+    detail = page.locator("#queue-detail")
+    expect(detail).to_contain_text(f"uploads/{TENANT}/")
+    expect(detail.locator("#verdict-confidence")).to_have_text(re.compile(r"\d+\.\d %"))
+    expect(detail.locator(".labels li").first).to_be_visible()
+    expect(detail.get_by_role("table", name="Fraud and quality signals")).to_contain_text("near duplicate")
+    shoot(page, "review-queue")
+
+    page.keyboard.press("a")
+    expect(page.get_by_role("status").last).to_contain_text(f"Approved {first[:8]}")
+    expect(queue_item(page, first)).to_have_count(0)
+    expect(page.locator("#queue-updated")).to_contain_text("updated", timeout=10_000)
+
+    approved = wait_until(
+        lambda: (s := seeder.call("GET", f"/submissions/{first}", citizen).json())["status"] == "approved" and s,
+        timeout=40,
+    )
+    assert approved["reward"] == 10
+    ledger = wait_until(lambda: seeder.call("GET", "/me/ledger", citizen).json()["items"], timeout=30)
+    assert ledger[0]["amount"] == 10
+
+
+def test_a_rejection_needs_a_reason_and_reaches_the_citizen(page, seeder, shoot):
+    citizen = seeder.citizen(TENANT)
+    submission_id = seeder.queued_submission(citizen)
+    expect(queue_item(page, submission_id)).to_be_visible(timeout=10_000)
+    page.set_viewport_size({"width": 820, "height": 1180})
+    queue_item(page, submission_id).click()
+    shoot(page, "review-queue-tablet")
+    page.set_viewport_size({"width": 1280, "height": 860})
+
+    page.keyboard.press("r")
+    expect(page.get_by_role("status").last).to_contain_text("Type a reason")
+    expect(page.get_by_label("Reason (required to reject)")).to_be_focused()
+    page.get_by_label("Reason (required to reject)").fill("the bags are still there")
+    page.get_by_role("button", name="Reject (r)").click()
+    expect(queue_item(page, submission_id)).to_have_count(0)
+
+    rejected = wait_until(
+        lambda: (
+            (s := seeder.call("GET", f"/submissions/{submission_id}", citizen).json())["status"] == "rejected" and s
+        ),
+        timeout=30,
+    )
+    assert rejected["rejection_reason"] == "the bags are still there"
+
+
+def test_the_map_shows_reports_by_status_and_waste_type(page, reports, shoot):
+    page.get_by_role("link", name="Map").click()
+    expect(page.get_by_role("heading", name="Map of reports")).to_be_visible()
+    expect(page.locator("#map-count")).to_have_text(f"{len(reports)} of {len(reports)} reports shown")
+    expect(page.locator(".leaflet-interactive")).to_have_count(len(reports))
+    shoot(page, "map")
+
+    page.get_by_label("glass").uncheck()
+    expect(page.locator("#map-count")).to_have_text(f"{len(reports) - 1} of {len(reports)} reports shown")
+    page.get_by_label("glass").check()
+    page.get_by_label("Status").select_option("resolved")
+    expect(page.locator("#map-count")).to_have_text("0 of 0 reports shown")
+    page.get_by_label("Status").select_option("")
+    expect(page.locator("#map-count")).to_have_text(f"{len(reports)} of {len(reports)} reports shown")
+
+
+def test_analytics_show_the_counters_and_a_daily_chart(page, shoot):
+    page.get_by_role("link", name="Analytics").click()
+    expect(page.get_by_role("heading", name="Analytics")).to_be_visible()
+    expect(page.locator("#kpi-reports")).to_have_text(re.compile(r"[1-9]\d*"))
+    expect(page.locator("#kpi-submissions")).to_have_text(re.compile(r"[1-9]\d*"))
+    page.get_by_role("button", name="Show").click()
+    wait_until(lambda: page.evaluate("document.getElementById('daily-chart').width") > 0)
+    shoot(page, "analytics")
+
+
+def test_a_report_is_dispatched_to_a_new_truck(page, seeder, admin_token, reports, shoot):
+    page.get_by_role("link", name="Fleet").click()
+    expect(page.get_by_role("heading", name="Fleet", exact=True)).to_be_visible()
+    page.get_by_label("Vehicle id (letters, digits, dashes)").fill("truck-7")
+    page.get_by_label("Name").fill("Truck 7")
+    page.get_by_label("Plate").fill("LEA-1234")
+    page.get_by_role("button", name="Add vehicle").click()
+    row = page.locator('tr[data-vehicle="truck-7"]')
+    expect(row).to_contain_text("Truck 7")
+    expect(row.locator(".vehicle-status")).to_have_text("available")
+
+    page.get_by_label("Open report").select_option(reports[0])
+    page.get_by_label("Vehicle", exact=True).select_option("truck-7")
+    page.get_by_label("Note for the crew").fill("bags along the canal bank")
+    page.get_by_role("button", name="Dispatch").click()
+    expect(page.get_by_role("status").last).to_contain_text("dispatched to truck-7")
+    expect(row.locator(".vehicle-report")).to_have_text(reports[0][:8])
+    expect(row.locator(".vehicle-status")).to_have_text("assigned")
+    shoot(page, "fleet")
+
+    report = seeder.call("GET", f"/reports/{reports[0]}", admin_token).json()
+    assert (report["status"], report["vehicle_id"]) == ("dispatched", "truck-7")
