@@ -84,7 +84,12 @@ class Provisioner:
         result = Provisioned()
         creators = self._creators
         for resource_type in creators:
-            for logical_id in self.stack.of_type(resource_type):
+            # A queue's dead-letter queue must exist before the queue that redrives to it.
+            in_order = sorted(
+                self.stack.of_type(resource_type),
+                key=lambda logical_id: "RedrivePolicy" in self.stack.resources[logical_id].get("Properties", {}),
+            )
+            for logical_id in in_order:
                 self.create(logical_id)
                 result.created[logical_id] = resource_type
         for logical_id, resource in self.stack.resources.items():

@@ -158,6 +158,14 @@ class LocalRuntime:
         self._pollers: list[SqsPoller] = []
 
     def start(self) -> None:
+        """Starts everything, or, if any part fails, stops what did start before raising."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         started = time.perf_counter()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         dynamodb = threading.Thread(target=self._dynamodb.start)

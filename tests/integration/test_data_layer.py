@@ -48,8 +48,8 @@ def test_review_and_decision_move_only_forward(repository):
     upload = received(repository, 2)
     parked = repository.park_for_review("lahore", upload.submission_id, "token-2")
     assert (parked.status, parked.task_token) == (Status.IN_REVIEW, "token-2")
-    with pytest.raises(InvalidTransition):
-        repository.park_for_review("lahore", upload.submission_id, "token-again")
+    renewed = repository.park_for_review("lahore", upload.submission_id, "token-again")
+    assert renewed.task_token == "token-again", "an escalated review waits again under a new token"
     approved = repository.decide("lahore", upload.submission_id, Status.APPROVED, "clean", "admin-1")
     assert approved.status == Status.APPROVED and approved.task_token is None
     assert repository.decide("lahore", upload.submission_id, Status.APPROVED, "clean", "admin-1").status == "approved"

@@ -43,6 +43,7 @@ class Pipeline:
     def __init__(self, system):
         self.system = system
         admin = system.bearer("admin", "admin", TENANT)
+        assert httpx.get(system.api + "/me", headers=admin).status_code == 200
         settings = httpx.get(system.api + "/admin/settings", headers=admin).json()
         # Every verdict goes to a human here, whatever the photo scores: these tests follow the review path.
         settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0)
@@ -130,12 +131,34 @@ def test_a_rejected_review_records_the_reviewers_reason(pipeline):
     assert notes and "photo is blurred" in notes[0]["body"]
 
 
-def test_a_review_nobody_answers_times_out_and_is_rejected(pipeline):
+def test_a_review_nobody_answers_times_out_is_escalated_and_rejected(pipeline):
     submission_id = pipeline.upload(littered_scene(), user="chen")
     pipeline.wait_for_status(submission_id, "in_review")
     rejected = pipeline.wait_for_status(submission_id, "rejected", timeout=30)
     assert rejected["rejection_reason"] == "review timed out"
     assert pipeline.finished(submission_id)["status"] == "SUCCEEDED"
+    told = pipeline.inbox(user="admin")
+    assert any(m["title"] == "Review overdue" and m["submission_id"] == submission_id for m in told)
+
+
+def test_a_tenant_that_keeps_waiting_keeps_the_review_open_past_the_timeout(pipeline, local_system):
+    admin = local_system.bearer("admin", "admin", TENANT)
+    settings = httpx.get(local_system.api + "/admin/settings", headers=admin).json()
+    httpx.put(local_system.api + "/admin/settings", headers=admin, json={**settings, "review_timeout_action": "wait"})
+    try:
+        submission_id = pipeline.upload(ambiguous_scene(), user="erin")
+        first = pipeline.wait_for_status(submission_id, "in_review")
+        renewed = wait_until(
+            lambda: (item := pipeline.submission(submission_id))["task_token"] != first["task_token"] and item,
+            timeout=30,
+        )
+        assert renewed["status"] == "in_review", "escalated, and back in the queue with a new task token"
+        decision = {"outcome": "approved", "reason": "checked late", "reviewer": "admin-2"}
+        pipeline.sfn.send_task_success(taskToken=renewed["task_token"], output=json.dumps(decision))
+        assert pipeline.finished(submission_id)["status"] == "SUCCEEDED"
+        assert pipeline.submission(submission_id)["status"] == "approved"
+    finally:
+        httpx.put(local_system.api + "/admin/settings", headers=admin, json=settings)
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_reason_and_starts_nothing(pipeline):

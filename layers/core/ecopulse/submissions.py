@@ -32,7 +32,7 @@ class InvalidTransition(Exception):
 
 _ALLOWED_FROM = {
     Status.RECEIVED: {Status.AWAITING_UPLOAD},
-    Status.IN_REVIEW: {Status.RECEIVED},
+    Status.IN_REVIEW: {Status.RECEIVED, Status.IN_REVIEW},
     Status.APPROVED: {Status.RECEIVED, Status.IN_REVIEW},
     Status.REJECTED: {Status.AWAITING_UPLOAD, Status.RECEIVED, Status.IN_REVIEW},
 }

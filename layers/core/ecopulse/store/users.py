@@ -29,6 +29,8 @@ class UserRepository:
             groups=sorted(groups),
             gsi1pk=tenant_key(tenant, "USERS"),
             gsi1sk=sort_stamp(now, user_id),
+            gsi2pk=tenant_key(tenant, "ADMINS") if "admin" in groups else None,
+            gsi2sk=user_id if "admin" in groups else None,
             created_at=now,
         )
         try:
@@ -56,6 +58,10 @@ class UserRepository:
     def set_active(self, user: UserItem, active: bool) -> UserItem:
         user.update(actions=[UserItem.active.set(active)])
         return user
+
+    def admins(self, tenant: str) -> list[UserItem]:
+        """The tenant's active admins, from their own index partition: no read of every user."""
+        return [user for user in UserItem.gsi2.query(tenant_key(tenant, "ADMINS")) if user.active]
 
     def list(self, tenant: str, limit: int, cursor: str | None) -> Page[UserItem]:
         return paged(UserItem.gsi1.query, tenant, ("USERS",), limit, cursor)

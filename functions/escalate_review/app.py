@@ -1,0 +1,35 @@
+"""Workflow task: a review waited too long. The tenant's admins are told; its settings say wait or reject."""
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from ecopulse.config import settings
+from ecopulse.notifications import Notifier
+from ecopulse.observability import logger, tracer
+from ecopulse.store.tenants import TenantRepository
+from ecopulse.store.users import UserRepository
+
+tenants = TenantRepository()
+users = UserRepository()
+notifier = Notifier(settings().notifications_topic_arn)
+
+
+class EscalationRequest(BaseModel):
+    tenant: str
+    submission_id: str
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=EscalationRequest)
+def handler(event: EscalationRequest, context: LambdaContext) -> dict:
+    action = tenants.settings(event.tenant).review_timeout_action
+    admins = users.admins(event.tenant)
+    body = f"Submission {event.submission_id} has waited too long for a review; " + (
+        "it keeps waiting in the queue." if action == "wait" else "it was rejected as timed out."
+    )
+    for admin in admins:
+        notifier.notify(event.tenant, admin.user_id, "Review overdue", body, event.submission_id)
+    logger.info("review escalated", extra={"submission_id": event.submission_id, "admins": len(admins)})
+    return {"action": action, "admins_told": len(admins)}
