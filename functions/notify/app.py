@@ -10,9 +10,11 @@ from ecopulse.config import settings
 from ecopulse.messages import outcome_message
 from ecopulse.notifications import Notifier
 from ecopulse.observability import logger, tracer
+from ecopulse.store.users import UserNotFound, UserRepository
 from ecopulse.submissions import Decision
 
-notifier = Notifier(settings().notifications_topic_arn)
+notifier = Notifier(settings().notifications_topic_arn, settings().notification_sender)
+users = UserRepository()
 
 
 class Recorded(BaseModel):
@@ -38,5 +40,9 @@ def handler(event: NotifyRequest, context: LambdaContext) -> dict:
     title, body = outcome_message(
         event.decision.outcome, event.decision.reason, event.recorded.reward, event.recorded.wallet, payout
     )
-    message_id = notifier.notify(event.tenant, event.user_id, title, body, event.submission_id)
+    try:
+        email = users.get(event.tenant, event.user_id).email
+    except UserNotFound:
+        email = None
+    message_id = notifier.notify(event.tenant, event.user_id, title, body, event.submission_id, email)
     return {"message_id": message_id}

@@ -76,6 +76,8 @@ class Citizen:
 
 
 def test_an_approved_cleanup_is_minted_to_the_wallet_and_the_ledger_agrees(local_system, token):
+    ses = local_system.client("ses")
+    emails_before = ses.get_send_quota()["SentLast24Hours"]
     citizen = Citizen(local_system)
     citizen.me()
     citizen.add_wallet()
@@ -91,6 +93,7 @@ def test_an_approved_cleanup_is_minted_to_the_wallet_and_the_ledger_agrees(local
     assert (profile["balance_minted"], profile["balance_pending"]) == (10, 0)
     note = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)[0]
     assert f"10 ECO were sent to {citizen.wallet}" in note["body"]
+    assert ses.get_send_quota()["SentLast24Hours"] >= emails_before + 1, "and by email, to the account's address"
 
 
 def test_a_reward_earned_without_a_wallet_waits_and_is_paid_when_one_is_added(local_system, token):

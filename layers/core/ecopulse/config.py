@@ -13,6 +13,7 @@ class Settings(BaseModel):
     state_machine_arn: str = ""
     idempotency_table_name: str = ""
     notifications_topic_arn: str = ""
+    notification_sender: str = ""
     mint_queue_url: str = ""
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     upload_expiry_seconds: int = Field(default=900, gt=0)
