@@ -73,6 +73,10 @@ def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflo
     expect(detail.locator("#verdict-confidence")).to_have_text(re.compile(r"\d+\.\d %"))
     expect(detail.locator(".labels li").first).to_be_visible()
     expect(detail.get_by_role("table", name="Fraud and quality signals")).to_contain_text("near duplicate")
+    photo = detail.get_by_role("img", name=re.compile(r"after photo of submission"))
+    expect(photo).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
+    assert photo.evaluate("img => img.naturalWidth") > 100, "the private photo loads through its signed link"
     shoot(page, "review-queue")
 
     page.keyboard.press("a")

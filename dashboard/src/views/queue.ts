@@ -127,6 +127,27 @@ export function queueView(root: HTMLElement): () => void {
     if (!items.length) list.append(h("li", { class: "empty" }, "Nothing waits for review."));
   }
 
+  /** Photos are private: each comes through a short-lived link the API signs for the reviewer. */
+  function photoGallery(item: Submission): HTMLElement {
+    const gallery = h(
+      "ul",
+      { class: "photos" },
+      Object.entries(item.photos).map(([kind, key]) =>
+        h("li", { "data-kind": kind }, h("strong", {}, kind), " ", h("code", { class: "photo-key" }, key)),
+      ),
+    );
+    api<{ photos: Record<string, { url: string }> }>("GET", `/admin/submissions/${item.submission_id}/photos`)
+      .then(({ photos }) => {
+        for (const [kind, link] of Object.entries(photos)) {
+          gallery
+            .querySelector(`li[data-kind="${kind}"]`)
+            ?.prepend(h("img", { class: "photo", src: link.url, alt: `${kind} photo of submission ${item.submission_id}` }));
+        }
+      })
+      .catch(() => gallery.append(h("li", { class: "hint" }, "The photos could not be loaded.")));
+    return gallery;
+  }
+
   function renderDetail(): void {
     const item = current();
     if (!item) {
@@ -151,14 +172,7 @@ export function queueView(root: HTMLElement): () => void {
         h("dd", { class: "mono" }, item.report_id ?? "none"),
       ),
       h("h3", {}, "Photos"),
-      h(
-        "ul",
-        { class: "photos" },
-        Object.entries(item.photos).map(([kind, key]) =>
-          h("li", {}, h("strong", {}, kind), " ", h("code", { class: "photo-key" }, key)),
-        ),
-      ),
-      h("p", { class: "hint" }, "Photos are private; the API has no presigned GET yet, so the verdict stands in for them."),
+      photoGallery(item),
       h("h3", {}, "Model"),
       h(
         "p",

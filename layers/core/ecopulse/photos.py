@@ -28,3 +28,9 @@ class S3PhotoStore:
             Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes], {"key": key}],
             ExpiresIn=expires_seconds,
         )
+
+    def presigned_get(self, bucket: str, key: str, expires_seconds: int) -> str:
+        """A short-lived link to one private photo, for an admin's browser."""
+        return self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_seconds
+        )

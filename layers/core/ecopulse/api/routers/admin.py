@@ -14,6 +14,8 @@ from ecopulse.api.routers.me import Profile, users
 from ecopulse.api.routers.reports import ReportOut, reports
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
+from ecopulse.config import settings
+from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import ReportStatus
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.fleet import FleetRepository
@@ -28,7 +30,19 @@ fleet = FleetRepository()
 community = CommunityRepository()
 tenants = TenantRepository()
 workflow = Workflow(state_machine_arn="")
+photos = S3PhotoStore()
+PHOTO_LINK_SECONDS = 300
 Identifier = Annotated[str, Field(max_length=64)]
+
+
+class PhotoLink(BaseModel):
+    key: str
+    url: str
+    expires_in: int
+
+
+class SubmissionPhotos(BaseModel):
+    photos: dict[str, PhotoLink]
 
 
 class DecisionIn(BaseModel):
@@ -74,6 +88,23 @@ def review_queue(caller: AdminDep, limit: Limit = 20, cursor: Cursor = None) -> 
     """Submissions waiting for a human, oldest first."""
     page = submissions.review_queue(caller.tenant, limit, cursor)
     return PageOf[SubmissionOut](items=[SubmissionOut.of(item) for item in page.items], cursor=page.cursor)
+
+
+@router.get("/submissions/{submission_id}/photos", response_model=SubmissionPhotos)
+def submission_photos(submission_id: Identifier, caller: AdminDep) -> SubmissionPhotos:
+    """Short-lived links to a submission's private photos, for the reviewer's eyes only."""
+    try:
+        item = submissions.get(caller.tenant, submission_id)
+    except SubmissionItem.DoesNotExist as error:
+        raise ApiError(404, "submission_not_found", "no such submission") from error
+    bucket = settings().uploads_bucket
+    links = {
+        kind: PhotoLink(
+            key=key, url=photos.presigned_get(bucket, key, PHOTO_LINK_SECONDS), expires_in=PHOTO_LINK_SECONDS
+        )
+        for kind, key in (item.photos.as_dict() if item.photos else {}).items()
+    }
+    return SubmissionPhotos(photos=links)
 
 
 @router.post("/submissions/{submission_id}/decision", response_model=SubmissionOut)
