@@ -1,6 +1,7 @@
 import "./style.css";
 import { api, loadConfig, session, type WhoAmI } from "./api";
 import { analyticsView } from "./views/analytics";
+import { communityView } from "./views/community";
 import { fleetView } from "./views/fleet";
 import { loginView } from "./views/login";
 import { mapView } from "./views/map";
@@ -14,6 +15,7 @@ const views: Record<string, { title: string; render: View }> = {
   map: { title: "Map", render: mapView },
   analytics: { title: "Analytics", render: analyticsView },
   fleet: { title: "Fleet", render: fleetView },
+  community: { title: "Community", render: communityView },
 };
 
 const root = document.getElementById("view") as HTMLElement;

@@ -166,3 +166,35 @@ def test_a_report_is_dispatched_to_a_new_truck(page, seeder, admin_token, report
 
     report = seeder.call("GET", f"/reports/{reports[0]}", admin_token).json()
     assert (report["status"], report["vehicle_id"]) == ("dispatched", "truck-7")
+
+
+def test_carbon_credits_are_reviewed_and_an_alert_reaches_the_zones_subscribers(page, seeder, shoot):
+    citizen = seeder.citizen(TENANT)
+    seeder.call("GET", "/me", citizen)
+    seeder.call("PUT", "/me/alerts/old-city", citizen)
+    request = seeder.call(
+        "POST", "/carbon-credits", citizen, json={"organisation": "Ravi Textiles", "tonnes": 12, "price_per_tonne": 18}
+    ).json()
+
+    page.get_by_role("link", name="Community").click()
+    row = page.locator(f'tr[data-request="{request["request_id"]}"]')
+    expect(row).to_contain_text("Ravi Textiles")
+    page.once("dialog", lambda dialog: dialog.accept("verified offsets"))
+    row.get_by_role("button", name="Approve").click()
+    expect(row).to_have_count(0)
+    assert (
+        seeder.call("GET", "/admin/carbon-credits?status=approved", seeder.token_for(ADMIN, "admin", TENANT)).json()[
+            "items"
+        ][0]["review_reason"]
+        == "verified offsets"
+    )
+
+    page.get_by_label("Zone id").fill("old-city")
+    page.get_by_label("Message").fill("Street sweeping on Mall Road tomorrow at 7")
+    page.get_by_role("button", name="Send alert").click()
+    expect(page.get_by_role("status").last).to_contain_text("Alert sent to 1 subscriber")
+    inbox = seeder.call("GET", "/me/inbox", citizen).json()["items"]
+    assert inbox[0]["body"] == "Street sweeping on Mall Road tomorrow at 7"
+    me = seeder.call("GET", "/me", citizen).json()
+    expect(page.get_by_role("table", name="Users of the city")).to_contain_text(me["email"])
+    shoot(page, "community")

@@ -1,0 +1,132 @@
+import { all, api } from "../api";
+import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+
+interface CarbonRequest {
+  request_id: string;
+  organisation: string;
+  tonnes: number;
+  price_per_tonne: number;
+  status: string;
+  created_at: string;
+}
+
+interface UserProfile {
+  user_id: string;
+  username: string;
+  email: string | null;
+  groups: string[];
+  points: number;
+  balance_pending: number;
+  balance_minted: number;
+}
+
+/** The tenant's people and outside requests: carbon-credit review, alert broadcasts, user accounts. */
+export function communityView(root: HTMLElement): () => void {
+  const status = statusLine();
+  const carbonRows = h("tbody", { id: "carbon-rows" });
+  const userRows = h("tbody", { id: "user-rows" });
+  const zone = h("input", { id: "alert-zone", name: "zone", required: true, pattern: "[a-z0-9-]{1,32}" });
+  const message = h("textarea", { id: "alert-message", name: "message", required: true, maxlength: 1000 });
+  const severity = h(
+    "select",
+    { id: "alert-severity", name: "severity" },
+    ["info", "warning", "critical"].map((level) => h("option", { value: level }, humanize(level))),
+  );
+  const alertForm = h(
+    "form",
+    { class: "card stack", "aria-labelledby": "alert-title", id: "alert-form" },
+    h("h2", { id: "alert-title" }, "Broadcast an alert to a zone"),
+    h("label", { for: "alert-zone" }, "Zone id"),
+    zone,
+    h("label", { for: "alert-message" }, "Message"),
+    message,
+    h("label", { for: "alert-severity" }, "Severity"),
+    severity,
+    h("button", { type: "submit", class: "primary" }, "Send alert"),
+  );
+
+  root.append(
+    h("div", { class: "view-head" }, h("h1", {}, "Community")),
+    status,
+    h(
+      "table",
+      { class: "carbon" },
+      h("caption", {}, "Carbon-credit requests waiting for review"),
+      h("thead", {}, h("tr", {}, ["Organisation", "Tonnes", "Price / t", "Requested", "Decision"].map((t) => h("th", { scope: "col" }, t)))),
+      carbonRows,
+    ),
+    h("div", { class: "forms" }, alertForm),
+    h(
+      "table",
+      { class: "users" },
+      h("caption", {}, "Users of the city"),
+      h("thead", {}, h("tr", {}, ["User", "Email", "Groups", "Points", "ECO pending", "ECO minted"].map((t) => h("th", { scope: "col" }, t)))),
+      userRows,
+    ),
+  );
+
+  async function decide(request: CarbonRequest, approve: boolean): Promise<void> {
+    const reason = window.prompt(`${approve ? "Approve" : "Reject"} ${request.organisation}'s request: why?`);
+    if (!reason) return;
+    await api("POST", `/admin/carbon-credits/${request.request_id}/decision`, { approve, reason });
+    showInfo(status, `${approve ? "Approved" : "Rejected"} the request of ${request.organisation}.`);
+    await load();
+  }
+
+  async function load(): Promise<void> {
+    const [requests, users] = await Promise.all([
+      all<CarbonRequest>("/admin/carbon-credits?status=pending"),
+      all<UserProfile>("/admin/users"),
+    ]);
+    carbonRows.replaceChildren(
+      ...requests.map((request) => {
+        const approve = h("button", { type: "button", class: "primary" }, "Approve");
+        const reject = h("button", { type: "button", class: "danger" }, "Reject");
+        approve.addEventListener("click", () => decide(request, true).catch((error) => showError(status, error)));
+        reject.addEventListener("click", () => decide(request, false).catch((error) => showError(status, error)));
+        return h(
+          "tr",
+          { "data-request": request.request_id },
+          h("th", { scope: "row" }, request.organisation),
+          h("td", { class: "num" }, String(request.tonnes)),
+          h("td", { class: "num" }, String(request.price_per_tonne)),
+          h("td", {}, when(request.created_at)),
+          h("td", {}, approve, " ", reject),
+        );
+      }),
+    );
+    if (!requests.length) carbonRows.append(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No request waits.")));
+    userRows.replaceChildren(
+      ...users.map((user) =>
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, user.username),
+          h("td", {}, user.email ?? "—"),
+          h("td", {}, user.groups.join(", ")),
+          h("td", { class: "num" }, String(user.points)),
+          h("td", { class: "num" }, String(user.balance_pending)),
+          h("td", { class: "num" }, String(user.balance_minted)),
+        ),
+      ),
+    );
+  }
+
+  alertForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const sent = await api<{ recipients: number }>("POST", "/admin/alerts", {
+        zone: zone.value.trim(),
+        message: message.value.trim(),
+        severity: severity.value,
+      });
+      alertForm.reset();
+      showInfo(status, `Alert sent to ${sent.recipients} subscriber${sent.recipients === 1 ? "" : "s"}.`);
+    } catch (error) {
+      showError(status, error);
+    }
+  });
+
+  load().catch((error) => showError(status, error));
+  return () => undefined;
+}
