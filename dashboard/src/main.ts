@@ -2,6 +2,7 @@ import "./style.css";
 import { api, loadConfig, session, type WhoAmI } from "./api";
 import { analyticsView } from "./views/analytics";
 import { communityView } from "./views/community";
+import { eventsView } from "./views/events";
 import { fleetView } from "./views/fleet";
 import { loginView } from "./views/login";
 import { mapView } from "./views/map";
@@ -15,6 +16,7 @@ const views: Record<string, { title: string; render: View }> = {
   map: { title: "Map", render: mapView },
   analytics: { title: "Analytics", render: analyticsView },
   fleet: { title: "Fleet", render: fleetView },
+  events: { title: "Events", render: eventsView },
   community: { title: "Community", render: communityView },
 };
 

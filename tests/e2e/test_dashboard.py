@@ -118,12 +118,22 @@ def test_a_rejection_needs_a_reason_and_reaches_the_citizen(page, seeder, shoot)
     assert rejected["rejection_reason"] == "the bags are still there"
 
 
-def test_the_map_shows_reports_by_status_and_waste_type(page, reports, shoot):
+def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_grid(
+    page, seeder, admin_token, reports, shoot
+):
+    settings = seeder.call("GET", "/admin/settings", admin_token).json()
+    old_city = {"zone_id": "old-city", "name": "Old City", "min_lat": 31.50, "min_lng": 74.34,
+                "max_lat": 31.54, "max_lng": 74.38}  # fmt: skip
+    seeder.call("PUT", "/admin/settings", admin_token, json={**settings, "zones": [old_city]})
     page.get_by_role("link", name="Map").click()
     expect(page.get_by_role("heading", name="Map of reports")).to_be_visible()
     expect(page.locator("#map-count")).to_have_text(f"{len(reports)} of {len(reports)} reports shown")
-    expect(page.locator(".leaflet-interactive")).to_have_count(len(reports))
+    expect(page.locator(".report-marker")).to_have_count(len(reports))
+    expect(page.locator("path.zone")).to_have_count(1)
+    page.get_by_label("Heatmap (reports per ~1 km cell)").check()
+    assert page.locator("path.heat-cell").count() >= 1
     shoot(page, "map")
+    page.get_by_label("Heatmap (reports per ~1 km cell)").uncheck()
 
     page.get_by_label("glass").uncheck()
     expect(page.locator("#map-count")).to_have_text(f"{len(reports) - 1} of {len(reports)} reports shown")
@@ -141,6 +151,7 @@ def test_analytics_show_the_counters_and_a_daily_chart(page, shoot):
     expect(page.locator("#kpi-submissions")).to_have_text(re.compile(r"[1-9]\d*"))
     page.get_by_role("button", name="Show").click()
     wait_until(lambda: page.evaluate("document.getElementById('daily-chart').width") > 0)
+    expect(page.get_by_role("table", name="By zone (all time)")).to_contain_text("Old City")
     shoot(page, "analytics")
 
 
@@ -160,12 +171,27 @@ def test_a_report_is_dispatched_to_a_new_truck(page, seeder, admin_token, report
     page.get_by_label("Note for the crew").fill("bags along the canal bank")
     page.get_by_role("button", name="Dispatch").click()
     expect(page.get_by_role("status").last).to_contain_text("dispatched to truck-7")
-    expect(row.locator(".vehicle-report")).to_have_text(reports[0][:8])
+    expect(row.locator(".vehicle-report")).to_contain_text(reports[0][:8])
     expect(row.locator(".vehicle-status")).to_have_text("assigned")
     shoot(page, "fleet")
 
     report = seeder.call("GET", f"/reports/{reports[0]}", admin_token).json()
     assert (report["status"], report["vehicle_id"]) == ("dispatched", "truck-7")
+
+    row.get_by_role("button", name=f"Mark report {reports[0][:8]} resolved").click()
+    expect(row.locator(".vehicle-status")).to_have_text("available")
+    assert seeder.call("GET", f"/reports/{reports[0]}", admin_token).json()["status"] == "resolved"
+
+
+def test_an_event_is_announced(page, shoot):
+    page.get_by_role("link", name="Events").click()
+    page.get_by_label("Title").fill("Canal bank cleanup")
+    page.get_by_label("Starts (your local time)").fill("2030-03-01T08:00")
+    page.get_by_label("Ends (your local time)").fill("2030-03-01T12:00")
+    page.get_by_role("button", name="Announce").click()
+    expect(page.get_by_role("table", name="Upcoming events")).to_contain_text("Canal bank cleanup")
+    expect(page.locator("tr[data-event]").first).to_contain_text("0 / 50")
+    shoot(page, "events")
 
 
 def test_carbon_credits_are_reviewed_and_an_alert_reaches_the_zones_subscribers(page, seeder, shoot):

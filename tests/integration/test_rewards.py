@@ -91,6 +91,7 @@ def test_an_approved_cleanup_is_minted_to_the_wallet_and_the_ledger_agrees(local
     assert (entry["state"], entry["amount"], entry["tx_hash"]) == ("paid", 10, paid["mint_tx"])
     profile = citizen.me()
     assert (profile["balance_minted"], profile["balance_pending"]) == (10, 0)
+    assert citizen.api("GET", "/analytics/summary", admin=True).json()["counters"]["rewards_minted"] >= 10
     note = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)[0]
     assert f"10 ECO were sent to {citizen.wallet}" in note["body"]
     assert ses.get_send_quota()["SentLast24Hours"] >= emails_before + 1, "and by email, to the account's address"

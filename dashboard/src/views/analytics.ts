@@ -50,6 +50,7 @@ export function analyticsView(root: HTMLElement): () => void {
   const from = h("input", { type: "date", id: "range-from", value: isoDay(new Date(today.getTime() - 13 * 86400000)) });
   const to = h("input", { type: "date", id: "range-to", value: isoDay(today) });
   const kpis = h("div", { class: "kpis", id: "kpis" });
+  const zoneRows = h("tbody", { id: "zone-rows" });
   const canvas = h("canvas", { id: "daily-chart", role: "img", "aria-label": "Daily reports and cleanups" });
   const chart = new Chart<"line", number[], string>(canvas, {
     type: "line",
@@ -77,6 +78,13 @@ export function analyticsView(root: HTMLElement): () => void {
     ),
     h("div", { class: "chart card" }, canvas),
     status,
+    h(
+      "table",
+      { class: "zones" },
+      h("caption", {}, "By zone (all time)"),
+      h("thead", {}, h("tr", {}, ["Zone", "Reports", "Dispatched", "Resolved", "Votes"].map((t) => h("th", { scope: "col" }, t)))),
+      zoneRows,
+    ),
   );
 
   async function loadSummary(): Promise<void> {
@@ -92,6 +100,23 @@ export function analyticsView(root: HTMLElement): () => void {
       kpi("Mean review time", review === null ? "—" : `${Math.round(review)} s`, "kpi-review"),
       kpi("Rewards minted", `${c.rewards_minted ?? 0} ECO`, "kpi-minted"),
     );
+  }
+
+  async function loadZones(): Promise<void> {
+    const zones = await api<{ zone_id: string; name: string; counters: Record<string, number> }[]>("GET", "/analytics/zones");
+    zoneRows.replaceChildren(
+      ...zones.map((zone) =>
+        h(
+          "tr",
+          { "data-zone": zone.zone_id },
+          h("th", { scope: "row" }, zone.name),
+          ...["reports_created", "reports_dispatched", "reports_resolved", "votes"].map((key) =>
+            h("td", { class: "num" }, String(zone.counters[key] ?? 0)),
+          ),
+        ),
+      ),
+    );
+    if (!zones.length) zoneRows.append(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "The city has no zones yet.")));
   }
 
   async function loadDaily(): Promise<void> {
@@ -111,6 +136,6 @@ export function analyticsView(root: HTMLElement): () => void {
     event.preventDefault();
     loadDaily().catch((error) => showError(status, error));
   });
-  Promise.all([loadSummary(), loadDaily()]).catch((error) => showError(status, error));
+  Promise.all([loadSummary(), loadDaily(), loadZones()]).catch((error) => showError(status, error));
   return () => chart.destroy();
 }

@@ -56,6 +56,22 @@ export function fleetView(root: HTMLElement): () => void {
     h("div", { class: "forms" }, createForm, dispatchForm),
   );
 
+  /** The crew is done: the report is resolved and its vehicle free again. */
+  function resolveButton(vehicle: Vehicle): HTMLElement {
+    const button = h("button", { type: "button", class: "secondary resolve" }, "Resolved");
+    button.setAttribute("aria-label", `Mark report ${vehicle.report_id?.slice(0, 8)} resolved`);
+    button.addEventListener("click", async () => {
+      try {
+        await api("POST", `/admin/reports/${vehicle.report_id}/status`, { status: "resolved", reason: `cleared by ${vehicle.name}` });
+        showInfo(status, `Report ${vehicle.report_id?.slice(0, 8)} resolved; ${vehicle.name} is available again.`);
+        await load();
+      } catch (error) {
+        showError(status, error);
+      }
+    });
+    return button;
+  }
+
   async function load(): Promise<void> {
     const [vehicles, submitted, verified] = await Promise.all([
       all<Vehicle>("/fleet/vehicles"),
@@ -72,7 +88,7 @@ export function fleetView(root: HTMLElement): () => void {
           h("td", { class: "vehicle-status" }, h("span", { class: `badge ${vehicle.status}` }, humanize(vehicle.status))),
           h("td", {}, vehicle.plate ?? "—"),
           h("td", { class: "num" }, `${vehicle.capacity_kg} kg`),
-          h("td", { class: "mono vehicle-report" }, vehicle.report_id?.slice(0, 8) ?? "—"),
+          h("td", { class: "mono vehicle-report" }, vehicle.report_id?.slice(0, 8) ?? "—", vehicle.report_id ? resolveButton(vehicle) : null),
           h("td", { class: "num" }, vehicle.lat === null || vehicle.lng === null ? "—" : `${vehicle.lat.toFixed(4)}, ${vehicle.lng.toFixed(4)}`),
           h("td", {}, when(vehicle.updated_at)),
         ),

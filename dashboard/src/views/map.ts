@@ -1,5 +1,9 @@
-import L from "leaflet";
+import L from "../leaflet-global";
 import "leaflet/dist/leaflet.css";
+import "leaflet.markercluster";
+import "leaflet.markercluster/dist/MarkerCluster.css";
+import "leaflet.markercluster/dist/MarkerCluster.Default.css";
+import geohash from "ngeohash";
 import { all, api, type Report } from "../api";
 import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
 
@@ -72,8 +76,12 @@ export function mapView(root: HTMLElement): () => void {
   );
 
   // No tile layer: deployments may be offline, so markers sit on a plain background.
-  const map = L.map(mapElement, { zoomControl: true, attributionControl: false }).setView(DEFAULT_CENTRE, 14);
-  const markers = L.featureGroup().addTo(map);
+  const map = L.map(mapElement, { zoomControl: true, attributionControl: false, maxZoom: 19 }).setView(DEFAULT_CENTRE, 14);
+  // Markers cluster when they crowd; zones and the heat grid are layers the admin switches on and off.
+  const markers = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
+  const zones = L.featureGroup().addTo(map);
+  const heat = L.featureGroup();
+  L.control.layers(undefined, { Zones: zones, "Heatmap (reports per ~1 km cell)": heat }, { collapsed: false }).addTo(map);
   let nearby: L.Circle | null = null;
   let reports: Report[] = [];
 
@@ -88,6 +96,7 @@ export function mapView(root: HTMLElement): () => void {
         weight: 1,
         fillColor: WASTE_COLOURS[report.waste_type] ?? "#444",
         fillOpacity: report.status === "resolved" ? 0.35 : 0.9,
+        className: "report-marker",
       })
         .bindTooltip(`${humanize(report.waste_type)} · ${report.status}`)
         .bindPopup(`<strong>${humanize(report.waste_type)}</strong> (${report.status})<br>${report.description ?? ""}`)
@@ -110,6 +119,42 @@ export function mapView(root: HTMLElement): () => void {
         ),
       ),
     );
+  }
+
+  async function loadLayers(): Promise<void> {
+    const [settings, cells] = await Promise.all([
+      api<{ zones: { zone_id: string; name: string; min_lat: number; min_lng: number; max_lat: number; max_lng: number }[] }>(
+        "GET",
+        "/admin/settings",
+      ),
+      api<{ geohash: string; reports: number }[]>("GET", "/analytics/heatmap"),
+    ]);
+    zones.clearLayers();
+    for (const zone of settings.zones) {
+      L.rectangle(
+        [
+          [zone.min_lat, zone.min_lng],
+          [zone.max_lat, zone.max_lng],
+        ],
+        { color: "#0b5cad", weight: 2, fill: false, className: "zone" },
+      )
+        .bindTooltip(zone.name)
+        .addTo(zones);
+    }
+    heat.clearLayers();
+    const most = Math.max(1, ...cells.map((cell) => cell.reports));
+    for (const cell of cells) {
+      const [minLat, minLng, maxLat, maxLng] = geohash.decode_bbox(cell.geohash);
+      L.rectangle(
+        [
+          [minLat, minLng],
+          [maxLat, maxLng],
+        ],
+        { stroke: false, fillColor: "#d62728", fillOpacity: 0.15 + 0.6 * (cell.reports / most), className: "heat-cell" },
+      )
+        .bindTooltip(`${cell.reports} report${cell.reports === 1 ? "" : "s"}`)
+        .addTo(heat);
+    }
   }
 
   async function load(): Promise<void> {
@@ -145,6 +190,7 @@ export function mapView(root: HTMLElement): () => void {
   });
 
   statusSelect.addEventListener("change", () => void load());
+  loadLayers().catch((error) => showError(status, error));
   for (const box of wasteBoxes) box.addEventListener("change", () => draw(false));
   void load();
   return () => map.remove();

@@ -7,6 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from ecopulse.rewards import leaderboard_periods, rank_key, reward_for
+from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import (
     EarnedItem,
@@ -145,6 +146,7 @@ class RewardRepository:
                 condition=SubmissionPayout.pk.exists(),
             )
             transaction.save(audit)
+            stats.count(transaction, tenant, None, rewards_minted=int(entry.amount))
 
         transact(write)
         return True

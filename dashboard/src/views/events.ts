@@ -1,0 +1,92 @@
+import { all, api } from "../api";
+import { h, showError, showInfo, statusLine, when } from "../dom";
+
+interface CommunityEvent {
+  event_id: string;
+  title: string;
+  description: string | null;
+  lat: number;
+  lng: number;
+  starts_at: string;
+  ends_at: string;
+  capacity: number;
+  attendees: number;
+}
+
+/** Community cleanups: the upcoming ones with who comes, and a form to announce the next. */
+export function eventsView(root: HTMLElement): () => void {
+  const status = statusLine();
+  const rows = h("tbody", { id: "event-rows" });
+  const field = (id: string, label: string, input: HTMLElement) => [h("label", { for: id }, label), input];
+  const title = h("input", { id: "event-title", required: true, maxlength: 200 });
+  const lat = h("input", { id: "event-lat", type: "number", step: "any", min: -90, max: 90, required: true, value: 31.5204 });
+  const lng = h("input", { id: "event-lng", type: "number", step: "any", min: -180, max: 180, required: true, value: 74.3587 });
+  const starts = h("input", { id: "event-starts", type: "datetime-local", required: true });
+  const ends = h("input", { id: "event-ends", type: "datetime-local", required: true });
+  const capacity = h("input", { id: "event-capacity", type: "number", min: 1, max: 100000, required: true, value: 50 });
+  const form = h(
+    "form",
+    { class: "card stack", "aria-labelledby": "event-form-title", id: "event-form" },
+    h("h2", { id: "event-form-title" }, "Announce a cleanup event"),
+    ...field("event-title", "Title", title),
+    ...field("event-lat", "Meeting point latitude", lat),
+    ...field("event-lng", "Meeting point longitude", lng),
+    ...field("event-starts", "Starts (your local time)", starts),
+    ...field("event-ends", "Ends (your local time)", ends),
+    ...field("event-capacity", "Capacity", capacity),
+    h("button", { type: "submit", class: "primary" }, "Announce"),
+  );
+
+  root.append(
+    h("div", { class: "view-head" }, h("h1", {}, "Events")),
+    status,
+    h(
+      "table",
+      { class: "events" },
+      h("caption", {}, "Upcoming events"),
+      h("thead", {}, h("tr", {}, ["Event", "Starts", "Ends", "Attending", "Where"].map((t) => h("th", { scope: "col" }, t)))),
+      rows,
+    ),
+    h("div", { class: "forms" }, form),
+  );
+
+  async function load(): Promise<void> {
+    const events = await all<CommunityEvent>("/events");
+    rows.replaceChildren(
+      ...events.map((event) =>
+        h(
+          "tr",
+          { "data-event": event.event_id },
+          h("th", { scope: "row" }, event.title),
+          h("td", {}, when(event.starts_at)),
+          h("td", {}, when(event.ends_at)),
+          h("td", { class: "num" }, `${event.attendees} / ${event.capacity}`),
+          h("td", { class: "num" }, `${event.lat.toFixed(4)}, ${event.lng.toFixed(4)}`),
+        ),
+      ),
+    );
+    if (!events.length) rows.append(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No event is planned.")));
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const created = await api<CommunityEvent>("POST", "/events", {
+        title: title.value.trim(),
+        lat: Number(lat.value),
+        lng: Number(lng.value),
+        starts_at: new Date(starts.value).toISOString(),
+        ends_at: new Date(ends.value).toISOString(),
+        capacity: Number(capacity.value),
+      });
+      form.reset();
+      showInfo(status, `Announced ${created.title}.`);
+      await load();
+    } catch (error) {
+      showError(status, error);
+    }
+  });
+
+  load().catch((error) => showError(status, error));
+  return () => undefined;
+}
