@@ -1,0 +1,55 @@
+"""How fast the dashboard's first screen is usable: from navigation to the review queue listing its
+submissions, for a signed-in admin, in headless Chromium against `ecopulse local` (cold page, warm API).
+
+Run: .venv/bin/python bench/dashboard.py [--loads 10]
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ecopulse_local.runtime import LocalRuntime, issuers_for  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--loads", type=int, default=10)
+    args = parser.parse_args()
+    runtime = LocalRuntime(
+        aws_port=0, dynamodb_port=0, chain_port=0, api_port=0, dashboard_port=0, state_dir=Path(tempfile.mkdtemp())
+    )
+    runtime.start()
+    try:
+        issuer = next(iter(issuers_for(runtime.stack, runtime.state_dir).values()))
+        token = issuer.issue("bench-admin", ["admin"], "lahore")
+        samples = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            for _ in range(args.loads + 1):
+                context = browser.new_context()
+                context.add_init_script(f"sessionStorage.setItem('ecopulse.id_token', '{token}')")
+                page = context.new_page()
+                started = time.perf_counter()
+                page.goto(runtime.endpoints.dashboard + "/#/queue")
+                page.get_by_text("Nothing waits for review.").wait_for()
+                samples.append((time.perf_counter() - started) * 1000)
+                context.close()
+            browser.close()
+        samples = samples[1:]
+        print(f"{'measure':<52}{'p50 ms':>9}{'max ms':>9}")
+        name = "dashboard: navigation -> review queue usable"
+        print(f"{name:<52}{statistics.median(samples):>9.0f}{max(samples):>9.0f}")
+    finally:
+        runtime.stop()
+
+
+if __name__ == "__main__":
+    main()
