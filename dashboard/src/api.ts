@@ -1,6 +1,8 @@
+import type { CognitoAuth } from "./cognito";
+
 export interface Config {
   apiUrl: string;
-  auth: { mode: "local"; tokenUrl: string } | { mode: string; [key: string]: unknown };
+  auth: { mode: "local"; tokenUrl: string } | CognitoAuth;
 }
 
 export interface WhoAmI {
@@ -113,7 +115,8 @@ export const session = {
 
 export async function localSignIn(user: string, group: string, tenant: string): Promise<string> {
   const { auth } = await loadConfig();
-  const response = await fetch(String(auth.tokenUrl), {
+  if (auth.mode !== "local") throw new ApiError(400, "this deployment signs in through the city's user pool");
+  const response = await fetch(auth.tokenUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ user, group, tenant }),

@@ -27,6 +27,7 @@ SERVED_BY_RUNTIME = {
     "AWS::Cognito::UserPool": "the local JWT issuer",
     "AWS::Cognito::UserPoolClient": "the local JWT issuer",
     "AWS::Cognito::UserPoolGroup": "the local JWT issuer",
+    "AWS::Cognito::UserPoolDomain": "the local JWT issuer",
     "AWS::Lambda::LayerVersion": "the project's virtualenv",
     "AWS::Lambda::Version": "the function workers",
     "AWS::Lambda::Alias": "the function workers",

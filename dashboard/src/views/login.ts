@@ -1,4 +1,5 @@
 import { loadConfig, localSignIn, session } from "../api";
+import { finishHostedSignIn, startHostedSignIn } from "../cognito";
 import { h, showError, statusLine } from "../dom";
 
 export function loginView(root: HTMLElement, signedIn: () => Promise<void>): void {
@@ -31,12 +32,21 @@ export function loginView(root: HTMLElement, signedIn: () => Promise<void>): voi
     }
   });
   root.append(form);
-  void loadConfig().then((config) => {
-    if (config.auth.mode !== "local") {
-      form.replaceChildren(
-        h("h1", {}, "Sign in"),
-        h("p", {}, `Sign-in mode "${config.auth.mode}" is not supported by this build yet.`),
-      );
+  void loadConfig().then(async (config) => {
+    if (config.auth.mode !== "cognito") return;
+    const auth = config.auth;
+    const button = h("button", { type: "button", class: "primary" }, "Sign in with the city's account");
+    button.addEventListener("click", () => void startHostedSignIn(auth));
+    form.replaceChildren(h("h1", { id: "login-title" }, "Sign in"), button, status);
+    try {
+      const token = await finishHostedSignIn(auth);
+      if (token) {
+        session.token = token;
+        await signedIn();
+      }
+    } catch (error) {
+      session.token = null;
+      showError(status, error);
     }
   });
   user.focus();
