@@ -92,6 +92,12 @@ def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflo
     ledger = wait_until(lambda: seeder.call("GET", "/me/ledger", citizen).json()["items"], timeout=30)
     assert ledger[0]["amount"] == 10
 
+    queue_item(page, second).click()
+    original = detail.get_by_role("img", name=f"earlier photo of submission {first}")
+    expect(original).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=original.element_handle())
+    expect(detail.get_by_role("list", name="The citizen's submissions")).to_contain_text("0 approved, 0 rejected")
+
 
 def test_a_rejection_needs_a_reason_and_reaches_the_citizen(page, seeder, shoot):
     citizen = seeder.citizen(TENANT)

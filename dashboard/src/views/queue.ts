@@ -127,7 +127,8 @@ export function queueView(root: HTMLElement): () => void {
     if (!items.length) list.append(h("li", { class: "empty" }, "Nothing waits for review."));
   }
 
-  /** Photos are private: each comes through a short-lived link the API signs for the reviewer. */
+  /** Photos are private: each comes through a short-lived link the API signs for the reviewer, and so do
+   * the earlier photos this one matches, so a copied picture is seen side by side with its original. */
   function photoGallery(item: Submission): HTMLElement {
     const gallery = h(
       "ul",
@@ -136,16 +137,48 @@ export function queueView(root: HTMLElement): () => void {
         h("li", { "data-kind": kind }, h("strong", {}, kind), " ", h("code", { class: "photo-key" }, key)),
       ),
     );
-    api<{ photos: Record<string, { url: string }> }>("GET", `/admin/submissions/${item.submission_id}/photos`)
-      .then(({ photos }) => {
+    const duplicates = h("ul", { class: "photos duplicates", "aria-label": "Earlier photos this one matches" });
+    api<{
+      photos: Record<string, { url: string }>;
+      duplicates: { url: string; submission_id: string; distance: number }[];
+    }>("GET", `/admin/submissions/${item.submission_id}/photos`)
+      .then(({ photos, duplicates: matches }) => {
         for (const [kind, link] of Object.entries(photos)) {
           gallery
             .querySelector(`li[data-kind="${kind}"]`)
             ?.prepend(h("img", { class: "photo", src: link.url, alt: `${kind} photo of submission ${item.submission_id}` }));
         }
+        duplicates.replaceChildren(
+          ...matches.map((match) =>
+            h(
+              "li",
+              {},
+              h("img", { class: "thumb", src: match.url, alt: `earlier photo of submission ${match.submission_id}` }),
+              `submission ${match.submission_id.slice(0, 8)}, ${match.distance} bits apart`,
+            ),
+          ),
+        );
       })
       .catch(() => gallery.append(h("li", { class: "hint" }, "The photos could not be loaded.")));
-    return gallery;
+    return h("div", {}, gallery, duplicates);
+  }
+
+  /** The citizen's earlier submissions and how they ended: a reviewer weighs a track record. */
+  function history(item: Submission): HTMLElement {
+    const list = h("ul", { class: "history", "aria-label": "The citizen's submissions" });
+    all<Submission>(`/admin/users/${item.user_id}/submissions`, 50)
+      .then((earlier) => {
+        const others = earlier.filter((other) => other.submission_id !== item.submission_id);
+        const count = (status: string) => others.filter((other) => other.status === status).length;
+        list.replaceChildren(
+          h("li", { class: "history-summary" }, `${count("approved")} approved, ${count("rejected")} rejected, ${others.length} in all`),
+          ...others.slice(0, 5).map((other) =>
+            h("li", {}, h("code", {}, other.submission_id.slice(0, 8)), ` ${other.status} · ${ago(other.created_at)}`),
+          ),
+        );
+      })
+      .catch(() => list.replaceChildren(h("li", { class: "hint" }, "The history could not be loaded.")));
+    return list;
   }
 
   function renderDetail(): void {
@@ -173,6 +206,8 @@ export function queueView(root: HTMLElement): () => void {
       ),
       h("h3", {}, "Photos"),
       photoGallery(item),
+      h("h3", {}, "The citizen's history"),
+      history(item),
       h("h3", {}, "Model"),
       h(
         "p",

@@ -41,8 +41,14 @@ class PhotoLink(BaseModel):
     expires_in: int
 
 
+class DuplicateLink(PhotoLink):
+    submission_id: str
+    distance: int
+
+
 class SubmissionPhotos(BaseModel):
     photos: dict[str, PhotoLink]
+    duplicates: list[DuplicateLink] = Field(description="Earlier photos of the tenant this one matches")
 
 
 class DecisionIn(BaseModel):
@@ -98,13 +104,33 @@ def submission_photos(submission_id: Identifier, caller: AdminDep) -> Submission
     except SubmissionItem.DoesNotExist as error:
         raise ApiError(404, "submission_not_found", "no such submission") from error
     bucket = settings().uploads_bucket
-    links = {
-        kind: PhotoLink(
-            key=key, url=photos.presigned_get(bucket, key, PHOTO_LINK_SECONDS), expires_in=PHOTO_LINK_SECONDS
-        )
-        for kind, key in (item.photos.as_dict() if item.photos else {}).items()
-    }
-    return SubmissionPhotos(photos=links)
+
+    def link(key: str) -> dict:
+        return {
+            "key": key,
+            "url": photos.presigned_get(bucket, key, PHOTO_LINK_SECONDS),
+            "expires_in": PHOTO_LINK_SECONDS,
+        }
+
+    verdict = item.verdict.as_dict() if item.verdict else {}
+    duplicate = next((s for s in verdict.get("signals", []) if s["name"] == "near_duplicate" and s["flagged"]), None)
+    matches = (duplicate.get("value") or {}).get("matches", []) if duplicate else []
+    return SubmissionPhotos(
+        photos={kind: PhotoLink(**link(key)) for kind, key in (item.photos.as_dict() if item.photos else {}).items()},
+        duplicates=[
+            DuplicateLink(**link(m["photo_key"]), submission_id=m["submission_id"], distance=m["distance"])
+            for m in matches
+        ],
+    )
+
+
+@router.get("/users/{user_id}/submissions", response_model=PageOf[SubmissionOut])
+def user_submissions(
+    user_id: Identifier, caller: AdminDep, limit: Limit = 20, cursor: Cursor = None
+) -> PageOf[SubmissionOut]:
+    """A citizen's track record, newest first, for the reviewer deciding on their next one."""
+    page = submissions.list_by_user(caller.tenant, user_id, limit, cursor)
+    return PageOf[SubmissionOut](items=[SubmissionOut.of(item) for item in page.items], cursor=page.cursor)
 
 
 @router.post("/submissions/{submission_id}/decision", response_model=SubmissionOut)
