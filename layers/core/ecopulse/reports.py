@@ -38,7 +38,3 @@ STATS_COUNTER = {
 
 def sources_for(target: ReportStatus) -> set[ReportStatus]:
     return _ALLOWED_FROM[target]
-
-
-def is_open(status: ReportStatus) -> bool:
-    return status not in (ReportStatus.RESOLVED, ReportStatus.REJECTED)

@@ -107,8 +107,6 @@ class UserItem(_Item):
     groups = ListAttribute(of=UnicodeAttribute, default=list)
     active = BooleanAttribute(default=True)
     wallet_address = UnicodeAttribute(null=True)
-    reports_count = NumberAttribute(default=0)
-    submissions_count = NumberAttribute(default=0)
     points = NumberAttribute(default=0)
     balance_pending = NumberAttribute(default=0)
     balance_minted = NumberAttribute(default=0)
@@ -125,7 +123,6 @@ class UserCounters(_Item):
     points = NumberAttribute(default=0)
     balance_pending = NumberAttribute(default=0)
     balance_minted = NumberAttribute(default=0)
-    submissions_count = NumberAttribute(default=0)
 
 
 class EarnedItem(_Item):
