@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -83,6 +85,44 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reconcile(args: argparse.Namespace) -> int:
+    """Compares the running system's ledger with its chain; exits 1 on any difference that is not in flight."""
+    state_dir = args.state_dir or default_state_dir(args.root, args.env)
+    described = json.loads((state_dir / "runtime.json").read_text())
+    table = described["outputs"]["TableName"]["Value"]
+    os.environ.update(AWS_ENDPOINT_URL_DYNAMODB=described["endpoints"]["dynamodb"], AWS_DEFAULT_REGION="us-east-1")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    # Imported here: web3 takes most of a second to import, which every other command would pay.
+    from web3 import HTTPProvider, Web3
+
+    from ecopulse.chain.abi import ECOCOIN_ABI
+    from ecopulse.reconcile import reconcile
+    from ecopulse.store import models
+    from ecopulse.store.rewards import RewardRepository
+
+    models._Item.Meta.table_name = table
+    chain = described["chain"]
+    token = Web3(HTTPProvider(chain["rpc_url"])).eth.contract(address=chain["token_address"], abi=ECOCOIN_ABI)
+    result = reconcile(RewardRepository().ledger_lines(args.tenant), lambda cid: token.functions.claimed(cid).call())
+    print(
+        json.dumps(
+            {
+                "tenant": args.tenant,
+                "checked": result.checked,
+                "paid_and_claimed": result.paid_and_claimed,
+                "unpaid": [line.submission_id for line in result.unpaid],
+                "paid_not_on_chain": [line.submission_id for line in result.paid_not_on_chain],
+                "on_chain_not_recorded": [line.submission_id for line in result.on_chain_not_recorded],
+                "invalid": [line.submission_id for line in result.invalid],
+                "consistent": result.consistent,
+            },
+            indent=2,
+        )
+    )
+    return 0 if result.consistent else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ecopulse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--lifetime", type=int, default=3600, help="seconds until the token expires")
     token.add_argument("--authorizer", help="authorizer name in the template (default: the first)")
     token.set_defaults(run=_token)
+    reconciliation = local_commands.add_parser("reconcile", help="compare the running system's ledger with its chain")
+    reconciliation.add_argument("--tenant", required=True)
+    reconciliation.set_defaults(run=_reconcile)
     args = parser.parse_args(argv)
     return args.run(args)
 

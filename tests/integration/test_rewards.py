@@ -2,6 +2,8 @@
 exactly once, and the ledger agrees with the chain."""
 
 import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -182,3 +184,17 @@ def test_the_same_photo_from_another_account_is_flagged_as_a_duplicate(local_sys
     assert "near_duplicate" in verdict["flags"]
     (duplicate,) = [signal for signal in verdict["signals"] if signal["name"] == "near_duplicate"]
     assert duplicate["value"]["matches"][0]["distance"] == 0
+
+
+def test_the_ledger_reconciles_with_the_chain(local_system):
+    """Runs after the payouts above: every reward the ledger calls paid is claimed on chain, and no claim on
+    chain is missing from the ledger."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "ecopulse_local.cli", "local", "--state-dir", str(local_system.state_dir),
+         "reconcile", "--tenant", REVIEWED],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["consistent"] and report["paid_and_claimed"] >= 3
+    assert report["paid_not_on_chain"] == [] and report["on_chain_not_recorded"] == []

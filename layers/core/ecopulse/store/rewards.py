@@ -1,11 +1,13 @@
 """Rewards: the grant written with an approval, and the payout recorded once the chain confirms it."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
+from ecopulse.reconcile import LedgerLine
 from ecopulse.rewards import leaderboard_periods, rank_key, reward_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
@@ -150,6 +152,16 @@ class RewardRepository:
 
         transact(write)
         return True
+
+    def ledger_lines(self, tenant: str) -> Iterator[LedgerLine]:
+        """Every reward of the tenant, user by user (an operator's audit, not a request path)."""
+        for user in UserItem.gsi1.query(tenant_key(tenant, "USERS")):
+            for entry in LedgerItem.query(
+                tenant_key(tenant, "USER", user.user_id), LedgerItem.sk.startswith("LEDGER#")
+            ):
+                yield LedgerLine(
+                    tenant, user.user_id, entry.submission_id, int(entry.amount), entry.state, entry.tx_hash
+                )
 
     def record_mint_failure(self, tenant: str, user_id: str, submission_id: str, reason: str) -> None:
         """Approved but unpaid: the ledger entry says why, for admins to see and retry."""
