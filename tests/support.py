@@ -1,7 +1,18 @@
 """Small helpers the test suites share."""
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from ecopulse_local.runtime import free_port
 
 
 def wait_until[T](probe: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.1) -> T:
@@ -14,3 +25,34 @@ def wait_until[T](probe: Callable[[], T | None], timeout: float = 15.0, interval
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last: {result!r})")
         time.sleep(interval)
+
+
+@contextmanager
+def running_local_system(state_dir: Path, overrides: str, *options: str) -> Iterator[dict]:
+    """`ecopulse local` started as a user starts it, on free ports; yields its runtime.json once the API answers."""
+    ports = {name: free_port("127.0.0.1") for name in ("aws", "dynamodb", "chain", "api", "dashboard")}
+    log_path = state_dir / "ecopulse-local.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "ecopulse_local.cli", "local",
+                *(argument for name, port in ports.items() for argument in (f"--{name}-port", str(port))),
+                "--state-dir", str(state_dir), "--parameter-overrides", overrides, *options,
+            ],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+    try:
+        runtime_file = state_dir / "runtime.json"
+        wait_until(lambda: runtime_file.exists() or process.poll() is not None, timeout=60)
+        if process.poll() is not None:
+            raise RuntimeError(f"ecopulse local exited early:\n{log_path.read_text()}")
+        described = json.loads(runtime_file.read_text())
+        wait_until(lambda: httpx.get(described["endpoints"]["api"] + "/health").status_code == 200, timeout=30)
+        yield described
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        print(f"ecopulse local log: {log_path}")

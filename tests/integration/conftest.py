@@ -1,8 +1,5 @@
 """Starts `ecopulse local` as a user would, on free ports, and hands tests clients for it."""
 
-import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +18,7 @@ from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import free_port, issuers_for, parse_parameter_overrides
 from ecopulse_local.template import load_stack
-from tests.support import wait_until
+from tests.support import running_local_system
 
 ROOT = Path(__file__).resolve().parents[2]
 # Short enough to watch a review time out within a test, long enough for a test to answer one.
@@ -76,36 +73,11 @@ class LocalSystem:
 @pytest.fixture(scope="session")
 def local_system(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("ecopulse-local")
-    ports = {name: free_port("127.0.0.1") for name in ("aws", "dynamodb", "chain", "api", "dashboard")}
-    log_path = state_dir / "ecopulse-local.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "ecopulse_local.cli", "local",
-                *(argument for name, port in ports.items() for argument in (f"--{name}-port", str(port))),
-                "--state-dir", str(state_dir),
-                "--parameter-overrides", TEST_OVERRIDES, "--verbose",
-            ],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
-    try:
-        runtime_file = state_dir / "runtime.json"
-        wait_until(lambda: runtime_file.exists() or process.poll() is not None, timeout=60)
-        if process.poll() is not None:
-            pytest.fail(f"ecopulse local exited early:\n{log_path.read_text()}")
-        described = json.loads(runtime_file.read_text())
+    with running_local_system(state_dir, TEST_OVERRIDES, "--verbose") as described:
         endpoints = described["endpoints"]
-        wait_until(lambda: httpx.get(endpoints["api"] + "/health").status_code == 200, timeout=30)
         yield LocalSystem(
             endpoints["api"], endpoints["dashboard"], endpoints["aws"], endpoints["dynamodb"], state_dir, described
         )
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        print(f"ecopulse local log: {log_path}")
 
 
 @pytest.fixture(scope="module", params=["moto", "dynamodb-local"])
