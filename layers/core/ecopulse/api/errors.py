@@ -14,6 +14,7 @@ from ecopulse.store.events import AlreadyJoined, EventFull, EventNotFound, NotAt
 from ecopulse.store.fleet import VehicleBusy, VehicleNotFound
 from ecopulse.store.pages import InvalidCursor
 from ecopulse.store.reports import AlreadyVoted, ReportNotFound
+from ecopulse.store.submissions import SubmissionNotFound
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.store.users import UserNotFound
 from ecopulse.submissions import InvalidTransition
@@ -37,6 +38,7 @@ class ApiError(Exception):
 
 _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     ReportNotFound: (404, "report_not_found", "no such report"),
+    SubmissionNotFound: (404, "submission_not_found", "no such submission"),
     EventNotFound: (404, "event_not_found", "no such event"),
     VehicleNotFound: (404, "vehicle_not_found", "no such vehicle"),
     UserNotFound: (404, "user_not_found", "no such user"),

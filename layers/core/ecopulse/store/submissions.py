@@ -7,19 +7,24 @@ from pynamodb.transactions import TransactWrite
 
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
-from ecopulse.store.models import ReportItem, SubmissionItem, sort_stamp, tenant_key, utcnow
+from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import Page, paged
 from ecopulse.store.rewards import RewardGrant
 from ecopulse.store.transactions import failed_on_condition, transact
 from ecopulse.submissions import InvalidTransition, Status, sources_for
-from ecopulse.uploads import BEFORE_PHOTO, UploadKey
-from ecopulse.verification.facts import PhotoFacts
-from ecopulse.verification.geo import GeoPoint
+from ecopulse.uploads import UploadKey
+
+
+class SubmissionNotFound(LookupError):
+    pass
 
 
 class SubmissionRepository:
     def get(self, tenant: str, submission_id: str) -> SubmissionItem:
-        return SubmissionItem.get(*SubmissionItem.keys(tenant, submission_id), consistent_read=True)
+        try:
+            return SubmissionItem.get(*SubmissionItem.keys(tenant, submission_id), consistent_read=True)
+        except DoesNotExist as error:
+            raise SubmissionNotFound(submission_id) from error
 
     def create_pending(
         self, tenant: str, submission_id: str, user_id: str, task: str, report_id: str | None
@@ -49,22 +54,9 @@ class SubmissionRepository:
         """The submission's status when it exists and belongs to the uploader, else None."""
         try:
             item = self.get(key.tenant, key.submission_id)
-        except DoesNotExist:
+        except SubmissionNotFound:
             return None
         return Status(item.status) if item.user_id == key.user_id else None
-
-    def comparison_of(self, key: UploadKey) -> tuple[GeoPoint | None, PhotoFacts | None]:
-        """What a photo of this submission is checked against: its report's place, its "before" photo."""
-        item = self.get(key.tenant, key.submission_id)
-        location = None
-        if item.report_id:
-            try:
-                report = ReportItem.get(*ReportItem.keys(key.tenant, item.report_id))
-                location = GeoPoint(float(report.lat), float(report.lng))
-            except DoesNotExist:
-                location = None
-        stored = item.photo_facts.as_dict().get(BEFORE_PHOTO) if item.photo_facts else None
-        return location, PhotoFacts.from_dict(stored) if stored else None
 
     def record_photo(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> None:
         item = self.get(key.tenant, key.submission_id)

@@ -19,7 +19,6 @@ from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import ReportStatus
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.fleet import FleetRepository
-from ecopulse.store.models import SubmissionItem
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.submissions import Outcome, Status
 from ecopulse.tenants import TenantSettings
@@ -99,10 +98,7 @@ def review_queue(caller: AdminDep, limit: Limit = 20, cursor: Cursor = None) -> 
 @router.get("/submissions/{submission_id}/photos", response_model=SubmissionPhotos)
 def submission_photos(submission_id: Identifier, caller: AdminDep) -> SubmissionPhotos:
     """Short-lived links to a submission's private photos, for the reviewer's eyes only."""
-    try:
-        item = submissions.get(caller.tenant, submission_id)
-    except SubmissionItem.DoesNotExist as error:
-        raise ApiError(404, "submission_not_found", "no such submission") from error
+    item = submissions.get(caller.tenant, submission_id)
     bucket = settings().uploads_bucket
 
     def link(key: str) -> dict:
@@ -136,10 +132,7 @@ def user_submissions(
 @router.post("/submissions/{submission_id}/decision", response_model=SubmissionOut)
 def decide(submission_id: Identifier, body: DecisionIn, caller: AdminDep) -> SubmissionOut:
     """Resumes the submission's waiting workflow with the admin's verdict."""
-    try:
-        item = submissions.get(caller.tenant, submission_id)
-    except SubmissionItem.DoesNotExist as error:
-        raise ApiError(404, "submission_not_found", "no such submission") from error
+    item = submissions.get(caller.tenant, submission_id)
     if item.status != Status.IN_REVIEW or not item.task_token:
         raise ApiError(409, "not_in_review", "the submission is not waiting for a review")
     try:

@@ -95,10 +95,7 @@ def list_submissions(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None
 
 @router.get("/{submission_id}", response_model=SubmissionOut)
 def get_submission(submission_id: Annotated[str, Field(max_length=64)], caller: CallerDep) -> SubmissionOut:
-    try:
-        item = submissions.get(caller.tenant, submission_id)
-    except SubmissionItem.DoesNotExist as error:
-        raise ApiError(404, "submission_not_found", "no such submission") from error
+    item = submissions.get(caller.tenant, submission_id)
     if item.user_id != caller.user_id and not caller.is_in(Group.ADMIN):
         raise ApiError(404, "submission_not_found", "no such submission")
     return SubmissionOut.of(item)
