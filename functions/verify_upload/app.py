@@ -17,8 +17,8 @@ from ecopulse.config import settings
 from ecopulse.intake import UploadedObject, take_in
 from ecopulse.observability import logger, metrics, tracer
 from ecopulse.photos import S3PhotoStore
+from ecopulse.store.intake import IntakeSubmissions
 from ecopulse.store.photo_hashes import PhotoHashIndex
-from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.uploads import UploadKey, UploadRejected
 from ecopulse.verification.classifier import WasteClassifier
@@ -26,7 +26,7 @@ from ecopulse.verification.service import PhotoContext, VerificationPolicy, veri
 from ecopulse.workflow import Workflow
 
 photos = S3PhotoStore()
-submissions = SubmissionRepository()
+submissions = IntakeSubmissions()
 tenants = TenantRepository()
 workflow = Workflow(settings().state_machine_arn)
 classifier = WasteClassifier(os.environ["MODEL_DIR"])

@@ -5,16 +5,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ecopulse.chain.claims import InvalidClaim, claim_id
-
-
-@dataclass(frozen=True)
-class LedgerLine:
-    tenant: str
-    user_id: str
-    submission_id: str
-    amount: int
-    state: str
-    tx_hash: str | None
+from ecopulse.rewards import LedgerLine
 
 
 @dataclass

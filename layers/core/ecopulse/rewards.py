@@ -1,6 +1,7 @@
 """What a verified cleanup earns: the tenant's rate for the task, an event bonus, and a daily cap per
 citizen so nobody farms rewards with a flood of small submissions."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from ecopulse.tenants import TenantSettings
@@ -22,3 +23,13 @@ def leaderboard_periods(moment: datetime) -> list[str]:
 def rank_key(points: int, user_id: str) -> str:
     """Sorts by points as text: zero-padded, so the index orders numbers correctly."""
     return f"{points:012d}#{user_id}"
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    tenant: str
+    user_id: str
+    submission_id: str
+    amount: int
+    state: str
+    tx_hash: str | None

@@ -1,7 +1,8 @@
 import uuid
 
 from ecopulse.chain.claims import claim_id
-from ecopulse.reconcile import LedgerLine, reconcile
+from ecopulse.reconcile import reconcile
+from ecopulse.rewards import LedgerLine
 
 
 def line(state: str, submission_id: str | None = None) -> LedgerLine:

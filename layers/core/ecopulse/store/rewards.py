@@ -7,8 +7,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from ecopulse.reconcile import LedgerLine
-from ecopulse.rewards import leaderboard_periods, rank_key, reward_for
+from ecopulse.rewards import LedgerLine, leaderboard_periods, rank_key, reward_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import (

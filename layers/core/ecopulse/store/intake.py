@@ -1,0 +1,28 @@
+"""The submission repository as photo intake needs it: with what a new photo is compared against.
+
+Kept apart from store.submissions because it needs the verification package (numpy), which only the
+verification function's layers carry; the API functions import store.submissions without it.
+"""
+
+from pynamodb.exceptions import DoesNotExist
+
+from ecopulse.store.models import ReportItem
+from ecopulse.store.submissions import SubmissionRepository
+from ecopulse.uploads import BEFORE_PHOTO, UploadKey
+from ecopulse.verification.facts import PhotoFacts
+from ecopulse.verification.geo import GeoPoint
+
+
+class IntakeSubmissions(SubmissionRepository):
+    def comparison_of(self, key: UploadKey) -> tuple[GeoPoint | None, PhotoFacts | None]:
+        """What a photo of this submission is checked against: its report's place, its "before" photo."""
+        item = self.get(key.tenant, key.submission_id)
+        location = None
+        if item.report_id:
+            try:
+                report = ReportItem.get(*ReportItem.keys(key.tenant, item.report_id))
+                location = GeoPoint(float(report.lat), float(report.lng))
+            except DoesNotExist:
+                location = None
+        stored = item.photo_facts.as_dict().get(BEFORE_PHOTO) if item.photo_facts else None
+        return location, PhotoFacts.from_dict(stored) if stored else None
