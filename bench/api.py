@@ -6,15 +6,12 @@ Starts its own local runtime on free ports, seeds a few reports, then measures e
 
 import argparse
 import statistics
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
-
-from ecopulse_local.runtime import LocalRuntime, issuers_for
+from local_system import started_runtime
 
 LAHORE = (31.5204, 74.3587)
 
@@ -29,10 +26,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per route")
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    runtime = LocalRuntime(aws_port=0, api_port=0, dashboard_port=0, state_dir=Path(tempfile.mkdtemp()))
-    runtime.start()
-    try:
-        issuer = next(iter(issuers_for(runtime.stack, runtime.state_dir).values()))
+    with started_runtime() as (runtime, issuer):
         citizen = {"Authorization": "Bearer " + issuer.issue("bench-citizen", ["citizen"], "lahore")}
         admin = {"Authorization": "Bearer " + issuer.issue("bench-admin", ["admin"], "lahore")}
         api = runtime.endpoints.api
@@ -77,8 +71,6 @@ def main() -> None:
                 f"{name:<28}{statistics.median(latencies):>10.1f}{percentile(latencies, 0.95):>10.1f}"
                 f"{max(latencies):>10.1f}{len(results) / elapsed:>10.0f}{errors:>8}"
             )
-    finally:
-        runtime.stop()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ Run: .venv/bin/python bench/dashboard.py [--loads 10]
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ecopulse_local.runtime import LocalRuntime, issuers_for  # noqa: E402
+from local_system import started_runtime  # noqa: E402
+
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 
@@ -23,12 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--loads", type=int, default=10)
     args = parser.parse_args()
-    runtime = LocalRuntime(
-        aws_port=0, dynamodb_port=0, chain_port=0, api_port=0, dashboard_port=0, state_dir=Path(tempfile.mkdtemp())
-    )
-    runtime.start()
-    try:
-        issuer = next(iter(issuers_for(runtime.stack, runtime.state_dir).values()))
+    with started_runtime() as (runtime, issuer):
         token = issuer.issue("bench-admin", ["admin"], "lahore")
         samples = []
         with sync_playwright() as playwright:
@@ -47,8 +42,6 @@ def main() -> None:
         print(f"{'measure':<52}{'p50 ms':>9}{'max ms':>9}")
         name = "dashboard: navigation -> review queue usable"
         print(f"{name:<52}{statistics.median(samples):>9.0f}{max(samples):>9.0f}")
-    finally:
-        runtime.stop()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ Run: .venv/bin/python bench/pipeline.py [--submissions 20] [--concurrency 4]
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +16,8 @@ from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ecopulse_local.runtime import LocalRuntime, issuers_for  # noqa: E402
+from local_system import started_runtime  # noqa: E402
+
 from tests.integration.photos import clean_scene  # noqa: E402
 
 
@@ -31,12 +31,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    runtime = LocalRuntime(
-        aws_port=0, dynamodb_port=0, chain_port=0, api_port=0, dashboard_port=0, state_dir=Path(tempfile.mkdtemp())
-    )
-    runtime.start()
-    try:
-        issuer = next(iter(issuers_for(runtime.stack, runtime.state_dir).values()))
+    with started_runtime() as (runtime, issuer):
         api = runtime.endpoints.api
         photo = clean_scene()
 
@@ -72,8 +67,6 @@ def main() -> None:
         for name, samples in (("upload -> approved", approvals), ("upload -> minted", mints)):
             print(f"{name:<34}{statistics.median(samples):>8.2f}{percentile(samples, 0.95):>8.2f}{max(samples):>8.2f}")
         print(f"{'throughput (minted per second)':<34}{args.submissions / elapsed:>8.2f}")
-    finally:
-        runtime.stop()
 
 
 if __name__ == "__main__":

@@ -5,13 +5,10 @@ Run: .venv/bin/python bench/startup.py [--runs 3]
 
 import argparse
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
-
-from ecopulse_local.runtime import LocalRuntime
+from local_system import fresh_runtime
 
 
 def main() -> None:
@@ -20,7 +17,7 @@ def main() -> None:
     args = parser.parse_args()
     startups, colds, warms = [], [], []
     for _ in range(args.runs):
-        runtime = LocalRuntime(aws_port=0, api_port=0, dashboard_port=0, state_dir=Path(tempfile.mkdtemp()))
+        runtime = fresh_runtime()
         started = time.perf_counter()
         runtime.start()
         startups.append(time.perf_counter() - started)
