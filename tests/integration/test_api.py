@@ -1,11 +1,18 @@
 """The API through the running `ecopulse local`: the newcomer's walk-through, and who may do what where."""
 
+import base64
+import json
+import re
 import uuid
 
 import httpx
 import pytest
 
 from ecopulse.tenants import hash_api_key
+from ecopulse_local.auth import LocalIssuer
+from ecopulse_local.gateway import HttpApiDefinition
+from ecopulse_local.template import load_stack
+from tests.integration.conftest import ROOT
 from tests.support import wait_until
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
@@ -120,11 +127,19 @@ def test_validation_errors_have_one_shape(local_system):
     assert good.json()["wallet_address"] == "0x52908400098527886E0F7030069857D2E4169EE7"
 
 
+OTHER_TENANT = "karachi"
+
+
 @pytest.fixture(scope="module")
 def lahore_entities(local_system):
-    """One of each entity in lahore, to be reached (or not) by every role of both tenants."""
+    """One of each entity in lahore, to be reached (or not) by every role of both tenants. Entities that a
+    route changes for good (a dispatch, a status change, a carbon-credit decision) get one of their own."""
     alice, admin = Api(local_system, "alice", "citizen"), Api(local_system, "amina", "admin")
-    report = alice("POST", "/reports", json={"waste_type": "metal", "lat": LAHORE[0], "lng": LAHORE[1]}).json()
+
+    def report() -> str:
+        body = {"waste_type": "metal", "lat": LAHORE[0], "lng": LAHORE[1]}
+        return alice("POST", "/reports", json=body).json()["report_id"]
+
     submission = alice("POST", "/submissions", json={"task": "cleanup"}).json()["submission"]
     event = admin(
         "POST",
@@ -134,84 +149,164 @@ def lahore_entities(local_system):
     ).json()  # fmt: skip
     vehicle = f"van-{uuid.uuid4().hex[:6]}"
     admin("POST", "/fleet/vehicles", json={"vehicle_id": vehicle, "name": "Van"})
-    return {"report": report["report_id"], "submission": submission["submission_id"], "event": event["event_id"],
-            "vehicle": vehicle}  # fmt: skip
+    credit = alice("POST", "/carbon-credits", json={"organisation": "Acme", "tonnes": 1, "price_per_tonne": 20})
+    return {
+        "report": report(), "report_to_dispatch": report(), "report_to_close": report(),
+        "submission": submission["submission_id"], "event": event["event_id"], "vehicle": vehicle,
+        "user": alice("GET", "/me").json()["user_id"], "credit": credit.json()["request_id"],
+    }  # fmt: skip
 
 
 C, D, A = "citizen", "driver", "admin"
+WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
 # (method, path, body, {role: status in the own tenant}); another tenant's callers get 404 on lahore's entities.
 MATRIX = [
+    ("GET", "/whoami", None, {C: 200, D: 200, A: 200}),
     ("GET", "/me", None, {C: 200, D: 200, A: 200}),
+    ("PATCH", "/me", {"display_name": "Someone"}, {C: 200, D: 200, A: 200}),
+    ("PUT", "/me/wallet", {"address": WALLET}, {C: 200, D: 200, A: 200}),
     ("GET", "/me/inbox", None, {C: 200, D: 200, A: 200}),
     ("GET", "/me/reports", None, {C: 200, D: 200, A: 200}),
     ("GET", "/me/submissions", None, {C: 200, D: 200, A: 200}),
     ("GET", "/me/ledger", None, {C: 200, D: 200, A: 200}),
+    ("PUT", "/me/alerts/{zone}", None, {C: 204, D: 204, A: 204}),
+    ("DELETE", "/me/alerts/{zone}", None, {C: 204, D: 204, A: 204}),
     ("POST", "/uploads", {"content_type": "image/png"}, {C: 201, D: 403, A: 201}),
     ("POST", "/submissions", {"task": "cleanup"}, {C: 201, D: 403, A: 201}),
+    ("GET", "/submissions", None, {C: 200, D: 200, A: 200}),
     ("GET", "/submissions/{submission}", None, {C: 404, D: 404, A: 200}),
     ("POST", "/reports", {"waste_type": "paper", "lat": 31.5, "lng": 74.3}, {C: 201, D: 403, A: 201}),
     ("GET", "/reports", None, {C: 200, D: 200, A: 200}),
+    ("GET", "/reports/nearby?lat=31.52&lng=74.36&radius_m=100", None, {C: 200, D: 200, A: 200}),
     ("GET", "/reports/{report}", None, {C: 200, D: 200, A: 200}),
     ("GET", "/reports/{report}/history", None, {C: 200, D: 200, A: 200}),
     ("POST", "/reports/{report}/votes", {"agrees": True}, {C: 201, D: 403, A: 201}),
+    ("POST", "/events", {"title": "Beach", "lat": 31.5, "lng": 74.3, "capacity": 5,
+                         "starts_at": "2030-02-01T08:00:00+00:00", "ends_at": "2030-02-01T10:00:00+00:00"},
+     {C: 403, D: 403, A: 201}),
     ("GET", "/events", None, {C: 200, D: 200, A: 200}),
+    ("GET", "/events/{event}", None, {C: 200, D: 200, A: 200}),
     ("POST", "/events/{event}/join", None, {C: 200, D: 403, A: 200}),
+    ("POST", "/events/{event}/check-in", {"lat": LAHORE[0], "lng": LAHORE[1]}, {C: 409, D: 403, A: 409}),
     ("GET", "/events/{event}/attendees", None, {C: 403, D: 403, A: 200}),
     ("GET", "/leaderboard", None, {C: 200, D: 200, A: 200}),
     ("POST", "/carbon-credits", {"organisation": "Acme", "tonnes": 2, "price_per_tonne": 30}, {C: 201, D: 201, A: 201}),
     ("GET", "/admin/review-queue", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/submissions/{submission}/photos", None, {C: 403, D: 403, A: 200}),
+    ("POST", "/admin/submissions/{submission}/decision", {"outcome": "approved", "reason": "looks clean"},
+     {C: 403, D: 403, A: 409}),
     ("GET", "/admin/users", None, {C: 403, D: 403, A: 200}),
+    ("PATCH", "/admin/users/{user}", {"active": True}, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/users/{user}/submissions", None, {C: 403, D: 403, A: 200}),
+    ("POST", "/admin/reports/{report_to_dispatch}/dispatch", {"vehicle_id": "{vehicle}"}, {C: 403, D: 403, A: 200}),
+    ("POST", "/admin/reports/{report_to_close}/status", {"status": "resolved", "reason": "gone"},
+     {C: 403, D: 403, A: 200}),
+    ("POST", "/admin/alerts", {"zone": "canal", "message": "Road closed"}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
+    ("PUT", "/admin/settings", {"display_name": "Lahore"}, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/carbon-credits", None, {C: 403, D: 403, A: 200}),
+    ("POST", "/admin/carbon-credits/{credit}/decision", {"approve": True, "reason": "verified"},
+     {C: 403, D: 403, A: 200}),
+    ("POST", "/fleet/vehicles", {"vehicle_id": "truck-9", "name": "Truck"}, {C: 403, D: 403, A: 201}),
     ("GET", "/fleet/vehicles", None, {C: 403, D: 200, A: 200}),
     ("PUT", "/fleet/vehicles/{vehicle}/position", {"lat": 31.5, "lng": 74.3}, {C: 403, D: 403, A: 200}),
     ("GET", "/analytics/summary", None, {C: 403, D: 403, A: 200}),
-]
-ENTITY = {"{report}", "{submission}", "{event}", "{vehicle}"}
+    ("GET", "/analytics/daily", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/analytics/zones", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/analytics/heatmap", None, {C: 403, D: 403, A: 200}),
+]  # fmt: skip
+MATRIX_IDS = [f"{method} {path}" for method, path, _, _ in MATRIX]
+
+
+def concrete(template: str, entities: dict[str, str]) -> str:
+    return template.format(**entities, zone="canal")
+
+
+def template_path(path: str) -> str:
+    """The matrix's path as the template names it: entity markers become the route's path parameters."""
+    names = {"report_to_dispatch": "report_id", "report_to_close": "report_id", "credit": "request_id", "zone": "zone"}
+    marker = re.compile(r"\{(\w+)\}")
+    return marker.sub(lambda found: "{" + names.get(found[1], f"{found[1]}_id") + "}", path.split("?")[0])
+
+
+def authorized_routes() -> set[tuple[str, str]]:
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev"})
+    return {
+        (route.method, route.path)
+        for logical_id in stack.of_type("AWS::ApiGatewayV2::Api")
+        for route in HttpApiDefinition.from_stack(stack, logical_id).routes
+        if route.authorizer
+    }
+
+
+def test_the_matrix_covers_every_route_behind_the_authorizer():
+    covered = {(method, template_path(path)) for method, path, _, _ in MATRIX}
+    assert covered == authorized_routes()
+
+
+def leaks(answer: httpx.Response, entities: dict[str, str]) -> list[str]:
+    return [value for value in entities.values() if value in answer.text]
 
 
 @pytest.mark.parametrize("role", [C, D, A])
-@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=MATRIX_IDS)
 def test_role_by_tenant_matrix(local_system, lahore_entities, role, method, path, body, expected):
-    concrete = path.format(**lahore_entities)
-    own = Api(local_system, f"{role}-{uuid.uuid4().hex[:6]}", role)(method, concrete, json=body)
+    url = concrete(path, lahore_entities)
+    payload = body and {name: concrete(value, lahore_entities) if isinstance(value, str) else value
+                        for name, value in body.items()}  # fmt: skip
+    own = Api(local_system, f"{role}-{uuid.uuid4().hex[:6]}", role)(method, url, json=payload)
     assert own.status_code == expected[role], own.text
 
-    other = Api(local_system, f"{role}-{uuid.uuid4().hex[:6]}", role, tenant="karachi")(method, concrete, json=body)
-    names_an_entity = any(marker in path for marker in ENTITY)
+    other = Api(local_system, f"{role}-{uuid.uuid4().hex[:6]}", role, tenant=OTHER_TENANT)(method, url, json=payload)
+    assert not leaks(other, lahore_entities), f"lahore's data leaked to {OTHER_TENANT}: {other.text}"
+    names_an_entity = any("{" + name + "}" in path for name in lahore_entities)
     if expected[role] == 403:
         assert other.status_code in (403, 404)
-        assert not any(value in other.text for value in lahore_entities.values())
     elif names_an_entity:
         assert other.status_code == 404, other.text
-        assert not any(value in other.text for value in lahore_entities.values())
     else:
         assert other.status_code == expected[role]
-        assert not any(value in other.text for value in lahore_entities.values()), "lahore's data leaked"
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {},
-        {"Authorization": "Bearer not-a-jwt"},
-        {"Authorization": "Basic YWxpY2U6cGFzcw=="},
-    ],
-    ids=["no token", "garbage", "basic auth"],
-)
-def test_requests_without_a_valid_token_are_refused_before_any_function_runs(local_system, headers):
-    answer = httpx.get(local_system.api + "/me", headers=headers)
+@pytest.fixture(scope="module")
+def bad_tokens(local_system, tmp_path_factory) -> dict[str, dict[str, str]]:
+    forger = LocalIssuer(tmp_path_factory.mktemp("forger") / "forged.pem", local_system.issuer.config)
+    genuine = local_system.issuer.issue("mallory", ["admin"], "lahore")
+    header, payload, signature = genuine.split(".")
+    other_payload = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    other_payload["custom:tenant"] = OTHER_TENANT
+    swapped = base64.urlsafe_b64encode(json.dumps(other_payload).encode()).rstrip(b"=").decode()
+    return {
+        "no token": {},
+        "garbage": {"Authorization": "Bearer not-a-jwt"},
+        "basic auth": {"Authorization": "Basic YWxpY2U6cGFzcw=="},
+        "expired": local_system.bearer("mallory", "admin", "lahore", now=1_000_000, lifetime_seconds=60),
+        "forged signature": {"Authorization": "Bearer " + forger.issue("mallory", ["admin"], "lahore")},
+        "tampered tenant": {"Authorization": f"Bearer {header}.{swapped}.{signature}"},
+        "unsigned": {"Authorization": f"Bearer {_unsigned(other_payload)}"},
+    }
+
+
+def _unsigned(claims: dict) -> str:
+    """The "alg": "none" token, the classic JWT forgery."""
+
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+BAD_TOKENS = ["no token", "garbage", "basic auth", "expired", "forged signature", "tampered tenant", "unsigned"]
+
+
+@pytest.mark.parametrize("token", BAD_TOKENS)
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=MATRIX_IDS)
+def test_every_route_refuses_a_missing_or_bad_token_before_any_function_runs(
+    local_system, lahore_entities, bad_tokens, token, method, path, body, expected
+):
+    answer = httpx.request(method, local_system.api + concrete(path, lahore_entities), headers=bad_tokens[token],
+                           json=body, timeout=30)  # fmt: skip
     assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
-
-
-def test_expired_and_forged_tokens_are_refused(local_system, tmp_path):
-    from ecopulse_local.auth import LocalIssuer
-
-    expired = local_system.bearer("alice", "admin", "lahore", now=1_000_000, lifetime_seconds=60)
-    assert httpx.get(local_system.api + "/me", headers=expired).status_code == 401
-    forger = LocalIssuer(tmp_path / "forged.pem", local_system.issuer.config)
-    forged = {"Authorization": "Bearer " + forger.issue("mallory", ["admin"], "lahore")}
-    assert httpx.get(local_system.api + "/admin/users", headers=forged).status_code == 401
 
 
 def test_a_disabled_user_is_refused(local_system):

@@ -124,7 +124,9 @@ def submission_photos(submission_id: Identifier, caller: AdminDep) -> Submission
 def user_submissions(
     user_id: Identifier, caller: AdminDep, limit: Limit = 20, cursor: Cursor = None
 ) -> PageOf[SubmissionOut]:
-    """A citizen's track record, newest first, for the reviewer deciding on their next one."""
+    """A citizen's track record, newest first, for the reviewer deciding on their next one. A user of another
+    tenant is not found, as everything of another tenant is."""
+    users.get(caller.tenant, user_id)
     page = submissions.list_by_user(caller.tenant, user_id, limit, cursor)
     return PageOf[SubmissionOut](items=[SubmissionOut.of(item) for item in page.items], cursor=page.cursor)
 
