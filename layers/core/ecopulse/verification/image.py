@@ -2,7 +2,7 @@
 
 Every limit is checked on what the file's header declares, before any pixel is decoded, so a small file that
 claims a huge canvas (a decompression bomb) costs nothing. Pillow's own errors never escape: each becomes a
-``PhotoRejected`` with a plain reason.
+``PhotoRejected`` with a plain reason that never quotes Pillow, whose messages can hold object addresses.
 """
 
 import io
@@ -11,7 +11,6 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 from PIL import Image
 
 from ecopulse.uploads import SNIFF_BYTES, UploadRejected, check_size, sniff_image_type
@@ -22,7 +21,7 @@ MIN_SHORT_SIDE = 64
 MAX_ASPECT_RATIO = 10
 _PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 _BACKGROUND = (255, 255, 255, 255)
-_SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
+_SIXTEEN_BIT_RAW_MODES = frozenset({"I;16B", "LA;16B", "RGB;16B", "RGBA;16B"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _ORIENTATION_TRANSPOSES = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -124,6 +123,7 @@ def load_photo(data: bytes, max_bytes: int, max_pixels: int, *, reduce: bool = T
     _check_shape(image.size)
     if pillow_format != "JPEG" and getattr(image, "is_animated", False):
         raise PhotoRejected("animated", "animated images are not accepted: upload a single photo")
+    _check_camera_mode(image)
     stored_size = image.size
     quantization = tuple(tuple(table) for _, table in sorted(getattr(image, "quantization", {}).items()))
     try:
@@ -134,7 +134,7 @@ def load_photo(data: bytes, max_bytes: int, max_pixels: int, *, reduce: bool = T
         upright = upright_rgb(image, exif.orientation)
         view = scaled_to_short_side(upright, MODEL_SHORT_SIDE)
     except Exception as error:
-        raise PhotoRejected("corrupt", f"the image is damaged or incomplete and cannot be decoded ({error})") from error
+        raise PhotoRejected("corrupt", "the image is damaged or incomplete and cannot be decoded") from error
     return Photo(
         content_type=content_type,
         format=image.format or pillow_format,
@@ -227,7 +227,7 @@ def _open(data: bytes, pillow_format: str, max_pixels: int) -> Image.Image:
         raise PhotoRejected("pixels", f"the image declares more pixels than the {max_pixels:,} allowed") from error
     except Exception as error:
         raise PhotoRejected(
-            "corrupt", f"the file starts like a {pillow_format} image but its header is damaged ({error})"
+            "corrupt", f"the file starts like a {pillow_format} image but its header is damaged"
         ) from error
 
 
@@ -249,15 +249,24 @@ def _check_shape(size: tuple[int, int]) -> None:
         )
 
 
+def _check_camera_mode(image: Image.Image) -> None:
+    """Cameras write 8-bit RGB (YCbCr in a JPEG); CMYK comes from print tools and 16 bits per channel from
+    editors, and neither is worth a colour conversion on a citizen's cleanup photo. Pillow opens a 16-bit
+    colour PNG as 8-bit RGB, so the decoder's raw mode is what tells."""
+    if image.mode == "CMYK":
+        raise PhotoRejected("colour", "the image is CMYK, a print format: upload the photo as the camera saved it")
+    if any(tile.args in _SIXTEEN_BIT_RAW_MODES for tile in image.tile):
+        raise PhotoRejected(
+            "depth",
+            "the image has 16 bits per channel, as editing tools save it: upload the photo as the camera saved it",
+        )
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
-    """8-bit RGB whatever the source: 16-bit grey is scaled (Pillow's convert would clip it), alpha is laid
-    on white (the colour under transparent pixels is arbitrary), CMYK and palettes go through Pillow."""
+    """8-bit RGB: alpha is laid on white (the colour under transparent pixels is arbitrary), palettes and
+    greyscale go through Pillow."""
     if image.mode == "RGB":
         return image
-    if image.mode in _SIXTEEN_BIT_MODES:
-        levels = np.asarray(image).astype(np.float32)
-        grey = np.clip(np.rint(levels / 257.0), 0, 255).astype(np.uint8)
-        return Image.fromarray(grey, "L").convert("RGB")
     if image.mode in _ALPHA_MODES or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         return Image.alpha_composite(Image.new("RGBA", rgba.size, _BACKGROUND), rgba).convert("RGB")
