@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ecopulse_local.faults import FaultRegistry
 from ecopulse_local.template import Stack
 from ecopulse_local.worker import RESULTS_FD_VARIABLE
 
@@ -170,9 +171,10 @@ class _Worker:
 
 
 class _FunctionPool:
-    def __init__(self, spec: FunctionSpec, base_environment: dict[str, str]) -> None:
+    def __init__(self, spec: FunctionSpec, base_environment: dict[str, str], faults: FaultRegistry) -> None:
         self.spec = spec
         self._base_environment = base_environment
+        self._faults = faults
         self._idle: list[_Worker] = []
         self._slots = threading.BoundedSemaphore(spec.concurrency)
         self._lock = threading.Lock()
@@ -194,6 +196,7 @@ class _FunctionPool:
                     "request_id": request_id,
                     "invoked_function_arn": invoked_arn,
                     "deadline": time.time() + self.spec.timeout_seconds,
+                    "faults": self._faults.for_function(self.spec.logical_id),
                 },
                 # The first invocation also pays for the import: Lambda's init phase has a budget of its own.
                 self.spec.timeout_seconds + (0 if worker.warm else INIT_BUDGET_SECONDS),
@@ -212,6 +215,7 @@ class _FunctionPool:
                     duration_ms=duration_ms,
                 )
             worker.warm = True
+            self._faults.record(reply.get("fault_hits", {}))
             with self._lock:
                 self._idle.append(worker)
             return Invocation(
@@ -248,7 +252,8 @@ class Functions:
         async_retry_delays: tuple[float, ...] = (1.0, 2.0),
     ) -> None:
         self.specs = specs
-        self._pools = {name: _FunctionPool(spec, base_environment) for name, spec in specs.items()}
+        self.faults = FaultRegistry()
+        self._pools = {name: _FunctionPool(spec, base_environment, self.faults) for name, spec in specs.items()}
         self._send_to_destination = send_to_destination
         self._retry_delays = async_retry_delays
         self._async = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-async")

@@ -29,6 +29,7 @@ from typing import Any
 import boto3
 import uvicorn
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -40,6 +41,7 @@ from ecopulse_local.auth import LocalIssuer
 from ecopulse_local.chain import LocalChain
 from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.event_sources import SqsPoller, sqs_mappings
+from ecopulse_local.faults import Fault
 from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
 from ecopulse_local.lambdas import Functions, function_specs
 from ecopulse_local.provision import Provisioned, Provisioner
@@ -289,9 +291,22 @@ class LocalRuntime:
             """Asynchronous invocations queued, running, done: what a test or an operator waits on."""
             return JSONResponse({"async": asdict(self.functions.async_stats)})
 
+        async def faults(request: Request) -> JSONResponse:
+            """Fault injection (see ecopulse_local.faults): POST a list of faults to add, DELETE to clear."""
+            if request.method == "POST":
+                try:
+                    added = TypeAdapter(list[Fault]).validate_json(await request.body())
+                except ValidationError as error:
+                    return JSONResponse({"message": str(error)}, status_code=400)
+                self.functions.faults.add(added)
+            elif request.method == "DELETE":
+                self.functions.faults.clear()
+            return JSONResponse([fault.model_dump() for fault in self.functions.faults.all()])
+
         return Starlette(
             routes=[
                 Route("/config.json", config),
+                Route("/local-runtime/faults", faults, methods=["GET", "POST", "DELETE"]),
                 Route("/local-auth/token", token, methods=["POST"]),
                 Route("/local-auth/jwks.json", jwks),
                 Route("/local-runtime/status", status),

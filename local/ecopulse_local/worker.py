@@ -14,6 +14,8 @@ import time
 import traceback
 from typing import Any
 
+from ecopulse_local.faults import injector
+
 RESULTS_FD_VARIABLE = "ECOPULSE_RESULTS_FD"
 
 
@@ -65,7 +67,8 @@ def main() -> None:
             reply = {"ok": False, "payload": {**init_error, "requestId": request["request_id"]}}
         else:
             try:
-                result = handler(request["event"], LambdaContext(request))
+                with injector.applied(request.get("faults", [])):
+                    result = handler(request["event"], LambdaContext(request))
             except Exception as error:
                 reply = {"ok": False, "payload": _error(type(error).__name__, error)}
             else:
@@ -74,6 +77,7 @@ def main() -> None:
                 except (TypeError, ValueError) as error:
                     reply = {"ok": False, "payload": _error("Runtime.MarshalError", error)}
         reply["init_ms"] = init_ms
+        reply["fault_hits"] = dict(injector.hits)
         init_ms = 0.0
         results.write(json.dumps(reply) + "\n")
 
