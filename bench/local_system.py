@@ -1,13 +1,29 @@
 """The local runtime as the benchmarks use it: free ports and a state folder of its own, so a bench never
 meets (or disturbs) an `ecopulse local` already running on the default ports."""
 
+import json
+import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from ecopulse_local.auth import LocalIssuer
-from ecopulse_local.runtime import LocalRuntime, issuers_for
+from ecopulse_local.runtime import REPOSITORY_ROOT, LocalRuntime, issuers_for, samconfig_parameter_overrides
+from ecopulse_local.template import load_stack
+
+
+@dataclass(frozen=True)
+class Target:
+    """A running system as a bench drives it: the same two members as the tests' `local_system` fixture, so a
+    bench's functions run unchanged inside a test."""
+
+    api: str
+    issuer: LocalIssuer
+
+    def bearer(self, user: str, group: str, tenant: str) -> dict[str, str]:
+        return {"Authorization": "Bearer " + self.issuer.issue(user, [group], tenant)}
 
 
 def fresh_runtime() -> LocalRuntime:
@@ -18,10 +34,25 @@ def fresh_runtime() -> LocalRuntime:
 
 @contextmanager
 def started_runtime() -> Iterator[tuple[LocalRuntime, LocalIssuer]]:
-    """A started runtime and the issuer of its tokens, stopped on the way out."""
+    """A started runtime and the issuer of its tokens, stopped on the way out. moto's request log is silenced: a
+    bench's output is its table."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     runtime = fresh_runtime()
     runtime.start()
     try:
         yield runtime, next(iter(issuers_for(runtime.stack, runtime.state_dir).values()))
     finally:
         runtime.stop()
+
+
+@contextmanager
+def started_target() -> Iterator[Target]:
+    with started_runtime() as (runtime, issuer):
+        yield Target(runtime.endpoints.api, issuer)
+
+
+def running_target(state_dir: Path) -> Target:
+    """An `ecopulse local` someone else started: its API from runtime.json, tokens signed with its key."""
+    described = json.loads((state_dir / "runtime.json").read_text())
+    stack = load_stack(REPOSITORY_ROOT / "template.yaml", samconfig_parameter_overrides(REPOSITORY_ROOT, "local"))
+    return Target(described["endpoints"]["api"], next(iter(issuers_for(stack, state_dir).values())))

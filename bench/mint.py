@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 from eth_account import Account
+from stats import Rows, print_table
 from web3 import HTTPProvider, Web3
 
 from ecopulse.chain.claims import Claim, claim_id
@@ -40,40 +41,45 @@ class DictClaimStore:
         self.claims[claim.claim_id] = claim
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--claims", type=int, default=200)
-    parser.add_argument("--starts", type=int, default=5)
-    args = parser.parse_args()
+def measure(claims: int = 200, starts: int = 5) -> Rows:
     state_dir = Path(tempfile.mkdtemp(prefix="ecopulse-bench-"))
-    print(f"{'measure':<48}{'value':>14}")
     answering, ready = [], []
-    for run in range(args.starts):
+    for run in range(starts):
         started = time.perf_counter()
         chain = LocalChain(state_dir / f"start-{run}.json", port=free_port("127.0.0.1"))
         chain.start()
         ready.append(time.perf_counter() - started)
         answering.append(chain.startup_seconds)
         chain.stop()
-    print(f"{'anvil answering, fresh state (s, median)':<48}{statistics.median(answering):>14.3f}")
-    print(f"{'anvil ready with EcoCoin deployed (s, median)':<48}{statistics.median(ready):>14.3f}")
-
+    rows = {
+        "anvil answering, fresh state (s)": {"p50": statistics.median(answering)},
+        "anvil ready with EcoCoin deployed (s)": {"p50": statistics.median(ready)},
+    }
     with LocalChain(state_dir / "bench.json", port=free_port("127.0.0.1")) as chain:
         w3 = Web3(HTTPProvider(chain.rpc_url))
         adapter = Web3Chain(chain.rpc_url, chain.chain_id, chain.token_address, chain.minter_private_key)
         settings = dict(receipt_timeout=10.0, poll_interval=0.002)
         for size in (1, 10, 20, 50):
-            claims = _claims(args.claims)
+            batch = _claims(claims)
             minter = Minter(adapter, DictClaimStore(), MinterSettings(max_batch=size, **settings))
             started = time.perf_counter()
-            result = minter.mint(claims)
+            result = minter.mint(batch)
             elapsed = time.perf_counter() - started
             assert all(claim.outcome for claim in result), "every claim must be confirmed"
             gas = sum(w3.eth.get_transaction_receipt(tx).gasUsed for tx in {c.mined_in for c in result})
             label = "single (batch of 1)" if size == 1 else f"batch of {size}"
-            print(f"{f'mints per second, {label}':<48}{len(claims) / elapsed:>14.1f}")
-            print(f"{f'gas per claim, {label}':<48}{gas / len(claims):>14.0f}")
-        print(f"{'gas per claim, mintForClaim (one claim)':<48}{_single_mint_gas(chain, w3):>14.0f}")
+            rows[f"mints per second, {label}"] = {"value": len(batch) / elapsed}
+            rows[f"gas per claim, {label}"] = {"value": gas / len(batch)}
+        rows["gas per claim, mintForClaim (one claim)"] = {"value": _single_mint_gas(chain, w3)}
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--claims", type=int, default=200)
+    parser.add_argument("--starts", type=int, default=5)
+    args = parser.parse_args()
+    print_table(measure(args.claims, args.starts), ("p50", "value"))
 
 
 def _claims(count: int) -> list[Claim]:

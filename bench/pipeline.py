@@ -5,10 +5,10 @@ Run: .venv/bin/python bench/pipeline.py [--submissions 20] [--concurrency 4]
 """
 
 import argparse
-import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,14 +16,70 @@ from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local_system import started_runtime  # noqa: E402
+from local_system import Target, started_target  # noqa: E402
+from stats import Rows, print_table, spread  # noqa: E402
 
 from tests.integration.photos import clean_scene  # noqa: E402
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+@dataclass(frozen=True)
+class Cleanup:
+    """An open cleanup submission of a citizen with a wallet, waiting for its photo."""
+
+    headers: dict[str, str]
+    submission_id: str
+    form: dict
+
+
+def open_cleanup(target: Target, user: str, tenant: str) -> Cleanup:
+    headers = target.bearer(user, "citizen", tenant)
+    with httpx.Client(base_url=target.api, headers=headers, timeout=60) as client:
+        client.put("/me/wallet", json={"address": Account.create().address}).raise_for_status()
+        opened = client.post("/submissions", json={"task": "cleanup"}).raise_for_status().json()
+    return Cleanup(headers, opened["submission"]["submission_id"], opened["uploads"]["after"])
+
+
+def post_photo(cleanup: Cleanup, photo: bytes) -> None:
+    files = {"file": ("after.jpg", photo, "image/jpeg")}
+    httpx.post(cleanup.form["url"], data=cleanup.form["fields"], files=files, timeout=60).raise_for_status()
+
+
+def upload_until_minted(target: Target, user: str, tenant: str, photo: bytes) -> tuple[float, float]:
+    """Seconds from the start of the upload until the submission is approved, and until its reward is minted."""
+    cleanup = open_cleanup(target, user, tenant)
+    started = time.perf_counter()
+    post_photo(cleanup, photo)
+    approved = None
+    with httpx.Client(base_url=target.api, headers=cleanup.headers, timeout=60) as client:
+        while True:
+            submission = client.get(f"/submissions/{cleanup.submission_id}").json()
+            if approved is None and submission["status"] == "approved":
+                approved = time.perf_counter() - started
+            if submission["mint_tx"]:
+                return approved or 0.0, time.perf_counter() - started
+            if time.perf_counter() - started > 120:
+                raise TimeoutError(f"{cleanup.submission_id} stuck at {submission['status']}")
+            time.sleep(0.05)
+
+
+def measure(target: Target, submissions: int = 20, concurrency: int = 4) -> Rows:
+    """`concurrency` submissions at a time, after one warm-up."""
+    photo = clean_scene()
+
+    def one(n: int) -> tuple[float, float]:
+        # A tenant per submission: the same photo in one tenant would be caught as a duplicate.
+        return upload_until_minted(target, f"bench-{n}", f"bench-{n}", photo)
+
+    one(-1)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(one, range(submissions)))
+    elapsed = time.perf_counter() - started
+    return {
+        "upload -> approved (s)": spread([approved for approved, _ in results]),
+        "upload -> minted (s)": spread([minted for _, minted in results]),
+        "minted per second": {"value": submissions / elapsed},
+    }
 
 
 def main() -> None:
@@ -31,42 +87,10 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    with started_runtime() as (runtime, issuer):
-        api = runtime.endpoints.api
-        photo = clean_scene()
-
-        def one(n: int) -> tuple[float, float]:
-            # A tenant per submission: the same photo in one tenant would be caught as a duplicate.
-            headers = {"Authorization": "Bearer " + issuer.issue(f"bench-{n}", ["citizen"], f"bench-{n}")}
-            with httpx.Client(base_url=api, headers=headers, timeout=60) as client:
-                client.put("/me/wallet", json={"address": Account.create().address}).raise_for_status()
-                opened = client.post("/submissions", json={"task": "cleanup"}).json()
-                form, submission_id = opened["uploads"]["after"], opened["submission"]["submission_id"]
-                started = time.perf_counter()
-                files = {"file": ("after.jpg", photo, "image/jpeg")}
-                httpx.post(form["url"], data=form["fields"], files=files).raise_for_status()
-                approved = None
-                while True:
-                    submission = client.get(f"/submissions/{submission_id}").json()
-                    if approved is None and submission["status"] == "approved":
-                        approved = time.perf_counter() - started
-                    if submission["mint_tx"]:
-                        return approved or 0.0, time.perf_counter() - started
-                    if time.perf_counter() - started > 120:
-                        raise TimeoutError(f"{submission_id} stuck at {submission['status']}")
-                    time.sleep(0.05)
-
-        one(-1)
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            results = list(pool.map(one, range(args.submissions)))
-        elapsed = time.perf_counter() - started
-        approvals, mints = [a for a, _ in results], [m for _, m in results]
-        print(f"{args.submissions} confident submissions, {args.concurrency} at a time, after one warm-up")
-        print(f"{'measure':<34}{'p50 s':>8}{'p95 s':>8}{'max s':>8}")
-        for name, samples in (("upload -> approved", approvals), ("upload -> minted", mints)):
-            print(f"{name:<34}{statistics.median(samples):>8.2f}{percentile(samples, 0.95):>8.2f}{max(samples):>8.2f}")
-        print(f"{'throughput (minted per second)':<34}{args.submissions / elapsed:>8.2f}")
+    with started_target() as target:
+        rows = measure(target, args.submissions, args.concurrency)
+    print(f"{args.submissions} confident submissions, {args.concurrency} at a time, after one warm-up")
+    print_table(rows, ("p50", "p95", "max", "value"))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from skimage import data as skimage_data
+from stats import Rows, print_table, spread
 
 from ecopulse.verification.classifier import WasteClassifier
 from ecopulse.verification.duplicates import PhotoMatch, PhotoRecord, distance_to
@@ -85,10 +86,6 @@ def timed(action, runs: int) -> list[float]:
     return samples
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    return float(np.percentile(samples, 50)), float(np.percentile(samples, 95))
-
-
 def cold_start(runs: int) -> tuple[list[float], list[float]]:
     imports, sessions = [], []
     for _ in range(runs):
@@ -100,19 +97,23 @@ def cold_start(runs: int) -> tuple[list[float], list[float]]:
     return imports, sessions
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=40, help="timed runs per image and stage")
-    parser.add_argument("--cold-runs", type=int, default=5, help="fresh processes for the cold start")
-    args = parser.parse_args()
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+def measure(runs: int = 40, cold_runs: int = 5) -> Rows:
+    """Pinned to one core, as a Lambda of this size gets; the process's cores are given back afterwards."""
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        return _measure_on_one_core(runs, cold_runs)
+    finally:
+        os.sched_setaffinity(0, cores)
 
+
+def _measure_on_one_core(runs: int, cold_runs: int) -> Rows:
     classifier = WasteClassifier(MODEL_DIR)
     images = {
         "12-MP JPEG 4032x3024": phone_jpeg(skimage_data.coffee(), (4032, 3024)),
         "1-MP JPEG 1152x864": phone_jpeg(skimage_data.astronaut(), (1152, 864)),
     }
-    rows = []
+    rows = {}
     for name, data in images.items():
         index = MemoryIndex()
         photo = load_photo(data, DEFAULT_POLICY.max_bytes, DEFAULT_POLICY.max_pixels)
@@ -137,24 +138,26 @@ def main() -> None:
             ),
         }
         for stage, action in stages.items():
-            rows.append((f"{label}: {stage}", *percentiles(timed(action, args.runs)), "ms"))
+            rows[f"{label}: {stage} (ms)"] = spread(timed(action, runs))
 
-    imports, sessions = cold_start(args.cold_runs)
-    totals = [a + b for a, b in zip(imports, sessions, strict=True)]
-    rows += [
-        ("cold start: imports", *percentiles(imports), "ms"),
-        ("cold start: session creation (fp32)", *percentiles(sessions), "ms"),
-        ("cold start: total", *percentiles(totals), "ms"),
-    ]
+    imports, sessions = cold_start(cold_runs)
+    rows["cold start: imports (ms)"] = spread(imports)
+    rows["cold start: session creation, fp32 (ms)"] = spread(sessions)
+    rows["cold start: total (ms)"] = spread([a + b for a, b in zip(imports, sessions, strict=True)])
     for name in MODEL_FILES:
         size = (MODEL_DIR / name).stat().st_size
-        rows.append((f"file {name}", *((size / 1e6, None, "MB") if size >= 1e6 else (size / 1e3, None, "kB"))))
+        rows[f"file {name} ({'MB' if size >= 1e6 else 'kB'})"] = {"value": size / 1e6 if size >= 1e6 else size / 1e3}
+    return rows
 
-    print(f"1 core (CPU {min(os.sched_getaffinity(0))}), {args.runs} runs per stage, onnxruntime intra-op threads 1")
-    print(f"{'measure':<62}{'p50':>10}{'p95':>10}  unit")
-    for measure, p50, p95, unit in rows:
-        p95_text = f"{p95:>10.1f}" if p95 is not None else f"{'':>10}"
-        print(f"{measure:<62}{p50:>10.1f}{p95_text}  {unit}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40, help="timed runs per image and stage")
+    parser.add_argument("--cold-runs", type=int, default=5, help="fresh processes for the cold start")
+    args = parser.parse_args()
+    rows = measure(args.runs, args.cold_runs)
+    print(f"1 core, {args.runs} runs per stage, onnxruntime intra-op threads 1")
+    print_table(rows, ("p50", "p95", "value"))
     print("aims: inference <= 10 ms and whole verify_photo <= 60 ms at p50; cold start <= 1000 ms")
 
 
