@@ -75,7 +75,7 @@ def handler(event: S3Model, context: LambdaContext) -> dict:
         upload = {
             "bucket": record.s3.bucket.name,
             "key": unquote_plus(record.s3.object.key),
-            "size": record.s3.object.size or 0,
+            "size": int(record.s3.object.size or 0),  # the event model parses it as a float
             "etag": record.s3.object.eTag or record.s3.object.sequencer,
             "at": record.eventTime.isoformat(),
         }

@@ -18,9 +18,10 @@ from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import free_port, issuers_for, parse_parameter_overrides
 from ecopulse_local.template import load_stack
-from tests.support import running_local_system
+from tests.support import running_local_system, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+TENANT = "pipeline"
 # Short enough to watch a review time out within a test, long enough for a test to answer one.
 TEST_OVERRIDES = "ReviewTimeoutSeconds=8 RetryIntervalSeconds=1"
 
@@ -78,6 +79,74 @@ def local_system(tmp_path_factory):
         yield LocalSystem(
             endpoints["api"], endpoints["dashboard"], endpoints["aws"], endpoints["dynamodb"], state_dir, described
         )
+
+
+class Pipeline:
+    """The uploads bucket, the table and the state machine of the running system."""
+
+    def __init__(self, system):
+        self.system = system
+        admin = system.bearer("admin", "admin", TENANT)
+        assert httpx.get(system.api + "/me", headers=admin).status_code == 200
+        settings = httpx.get(system.api + "/admin/settings", headers=admin).json()
+        # Every verdict goes to a human here, whatever the photo scores: these tests follow the review path.
+        settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0)
+        assert httpx.put(system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
+        self.s3 = system.client("s3")
+        self.dynamodb = system.client("dynamodb")
+        self.sfn = system.client("stepfunctions")
+        self.bucket = system.output("UploadsBucketName")
+        self.table = system.output("TableName")
+        self.machine = system.output("PipelineStateMachineArn")
+
+    def open_submission(self, tenant: str = TENANT, user: str = "alice") -> tuple[str, dict]:
+        """A new cleanup submission through the API: its id and the form for its "after" photo."""
+        citizen = self.system.bearer(user, "citizen", tenant)
+        opened = httpx.post(self.system.api + "/submissions", json={"task": "cleanup"}, headers=citizen)
+        assert opened.status_code == 201, opened.text
+        return opened.json()["submission"]["submission_id"], opened.json()["uploads"]["after"]
+
+    def upload(self, body: bytes, tenant: str = TENANT, user: str = "alice") -> str:
+        """Opens a submission through the API and posts the photo with the form it returned, as the app does."""
+        submission_id, form = self.open_submission(tenant, user)
+        posted = httpx.post(form["url"], data=form["fields"], files={"file": ("after.jpg", body, "image/jpeg")})
+        assert posted.status_code in (200, 204), posted.text
+        return submission_id
+
+    def submission(self, submission_id: str, tenant: str = TENANT) -> dict | None:
+        item = self.dynamodb.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"TENANT#{tenant}#SUBMISSION#{submission_id}"}, "sk": {"S": "SUBMISSION"}},
+            ConsistentRead=True,
+        ).get("Item")
+        return {name: next(iter(value.values())) for name, value in item.items()} if item else None
+
+    def wait_for_status(self, submission_id: str, status: str, timeout: float = 20) -> dict:
+        return wait_until(
+            lambda: (item := self.submission(submission_id)) and item["status"] == status and item, timeout
+        )
+
+    def executions(self, submission_id: str) -> list[dict]:
+        listed = self.sfn.list_executions(stateMachineArn=self.machine)["executions"]
+        return [execution for execution in listed if execution["name"] == submission_id]
+
+    def finished(self, submission_id: str, timeout: float = 20) -> dict:
+        def done():
+            (execution,) = self.executions(submission_id)
+            described = self.sfn.describe_execution(executionArn=execution["executionArn"])
+            return described if described["status"] != "RUNNING" else None
+
+        return wait_until(done, timeout)
+
+    def inbox(self, user: str = "alice", tenant: str = TENANT) -> list[dict]:
+        answer = httpx.get(self.system.api + "/me/inbox", headers=self.system.bearer(user, "citizen", tenant))
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"]
+
+
+@pytest.fixture(scope="module")
+def pipeline(local_system):
+    return Pipeline(local_system)
 
 
 @pytest.fixture(scope="module", params=["moto", "dynamodb-local"])
