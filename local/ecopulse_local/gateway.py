@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ecopulse_local.auth import (
     JwtAuthorizerConfig,
@@ -33,6 +32,7 @@ from ecopulse_local.lambdas import Functions
 from ecopulse_local.template import Stack
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+TEXT_MEDIA_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
 _FUNCTION_IN_URI = re.compile(r"functions/(arn:[^/]+)/invocations")
 
 
@@ -58,7 +58,7 @@ def _path_pattern(path: str) -> re.Pattern[str]:
     pattern = re.escape(path)
     pattern = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", pattern)
     pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", pattern)
-    return re.compile(f"^{pattern}$")
+    return re.compile(rf"^{pattern}\Z", re.DOTALL)
 
 
 @dataclass
@@ -139,6 +139,17 @@ class _TokenBucket:
             return True
 
 
+def _as_text(body: bytes, content_type: str) -> str | None:
+    """The body as text, or None when it is binary: a media type that is not text, or bytes that are not UTF-8.
+    API Gateway passes binary bodies base64-encoded."""
+    if body and not content_type.startswith(TEXT_MEDIA_TYPES):
+        return None
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        return None
+
+
 def _message(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"message": message}, status_code=status, headers=headers)
 
@@ -152,16 +163,16 @@ class HttpApiGateway:
             _TokenBucket(float(api.rate_limit), int(api.burst_limit)) if api.rate_limit and api.burst_limit else None
         )
 
-    def asgi(self) -> Starlette:
-        return Starlette(
-            routes=[
-                Route(
-                    "/{path:path}",
-                    self.handle,
-                    methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-                )
-            ]
-        )
+    def asgi(self) -> ASGIApp:
+        """Every request goes to ``handle``, whatever its path holds: a path parameter may carry a percent-encoded
+        newline, which no Starlette route matches."""
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                response = await self.handle(Request(scope, receive))
+                await response(scope, receive, send)
+
+        return app
 
     def _cors_headers(self, request: Request) -> dict[str, str]:
         cors = self.api.cors
@@ -189,7 +200,7 @@ class HttpApiGateway:
         return Response(status_code=204, headers=headers)
 
     async def handle(self, request: Request) -> Response:
-        path = "/" + request.path_params["path"]
+        path = request.scope["path"]
         method = request.method
         if method == "OPTIONS" and self.api.cors and "access-control-request-method" in request.headers:
             return self._preflight(request)
@@ -234,10 +245,7 @@ class HttpApiGateway:
         query: dict[str, str] = {}
         for name, value in request.query_params.multi_items():
             query[name] = f"{query[name]},{value}" if name in query else value
-        content_type = request.headers.get("content-type", "")
-        is_text = not body or content_type.startswith(
-            ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
-        )
+        text = _as_text(body, request.headers.get("content-type", ""))
         now = datetime.now(UTC)
         request_id = uuid.uuid4().hex[:16]
         event: dict[str, Any] = {
@@ -264,7 +272,7 @@ class HttpApiGateway:
                 "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
                 "timeEpoch": int(now.timestamp() * 1000),
             },
-            "isBase64Encoded": not is_text,
+            "isBase64Encoded": text is None,
         }
         if request.cookies:
             event["cookies"] = [f"{name}={value}" for name, value in request.cookies.items()]
@@ -277,7 +285,7 @@ class HttpApiGateway:
                 "jwt": {"claims": claims_as_api_gateway_passes_them(claims), "scopes": None}
             }
         if body:
-            event["body"] = body.decode() if is_text else base64.b64encode(body).decode()
+            event["body"] = text if text is not None else base64.b64encode(body).decode()
         return event
 
     @staticmethod

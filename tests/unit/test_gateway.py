@@ -1,5 +1,6 @@
 """The local HTTP API: routes and events come from the template, events parse as API Gateway's do."""
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,24 @@ def test_unknown_routes_and_methods_are_404(api, issuer):
     http = client(api, issuer, RecordingFunctions())
     assert http.get("/nope").json() == {"message": "Not Found"}
     assert http.post("/health").status_code == 404
+
+
+def test_a_path_parameter_may_hold_a_newline(api, issuer):
+    functions = RecordingFunctions()
+    response = client(api, issuer, functions).get("/open311/lahore/v2/requests/a%0Ab.json")
+    assert response.status_code == 201
+    assert functions.events[0][1]["pathParameters"] == {"tenant": "lahore", "proxy": "requests/a\nb.json"}
+
+
+def test_a_text_body_that_is_not_utf8_goes_base64_encoded_like_binary(api, issuer):
+    functions = RecordingFunctions()
+    http = client(api, issuer, functions)
+    for body in (b'{"ok": true}', b"\xff{\xfe"):
+        response = http.post("/open311/lahore/v2/requests.json", content=body, headers={"content-type": "text/plain"})
+        assert response.status_code == 201
+    (_, text), (_, binary) = functions.events
+    assert (text["isBase64Encoded"], text["body"]) == (False, '{"ok": true}')
+    assert (binary["isBase64Encoded"], base64.b64decode(binary["body"])) == (True, b"\xff{\xfe")
 
 
 def test_cors_preflight_follows_the_template(api, issuer):
