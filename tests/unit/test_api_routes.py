@@ -1,11 +1,12 @@
-"""Every route an endpoint group's app serves is declared for its function in template.yaml, and the
-OpenAPI document describes every declared route."""
+"""Every route an endpoint group's app serves is declared for its function in template.yaml, the OpenAPI
+document describes every declared route and every answer, and every error has the one shape."""
 
 import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from ecopulse_local.gateway import HttpApiDefinition
 from ecopulse_local.template import load_stack
@@ -80,3 +81,33 @@ def test_every_route_but_health_openapi_and_open311_requires_a_token(api):
         "GET /open311/{tenant}/v2/{proxy+}",
         "POST /open311/{tenant}/v2/{proxy+}",
     }
+
+
+def test_the_document_declares_the_gateways_401_for_every_route_behind_the_authorizer(api):
+    _, definition = api
+    document = load_app(ROOT / "functions" / "system_api").openapi()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            route = next(r for r in definition.routes if covered((method.upper(), path), {(r.method, r.path)}))
+            if route.authorizer:
+                schema = operation["responses"]["401"]["content"]["application/json"]["schema"]
+                assert {"$ref": "#/components/schemas/GatewayMessage"} in schema["anyOf"], route.route_key
+
+
+def test_open311_answers_are_declared_in_json_and_xml():
+    document = load_app(ROOT / "functions" / "system_api").openapi()
+    file_request = document["paths"]["/open311/{tenant}/v2/requests.{fmt}"]["post"]["responses"]
+    assert set(file_request) == {"201", "400", "403", "422"}
+    for status in ("201", "400", "403"):
+        assert set(file_request[status]["content"]) == {"application/json", "text/xml"}
+    one_request = document["paths"]["/open311/{tenant}/v2/requests/{request_id}.{fmt}"]["get"]["responses"]
+    assert set(one_request) == {"200", "404", "422"}
+
+
+def test_paths_and_methods_no_route_serves_get_the_one_error_shape():
+    """Open311's greedy route sends any path under it to the function, whose router then finds none."""
+    http = TestClient(load_app(ROOT / "functions" / "open311_api"))
+    unknown = http.get("/open311/lahore/v2/nothing.json")
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "not_found")
+    wrong_method = http.delete("/open311/lahore/v2/services.json")
+    assert (wrong_method.status_code, wrong_method.json()["error"]["code"]) == (405, "method_not_allowed")

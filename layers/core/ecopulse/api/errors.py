@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from ecopulse.observability import logger
 from ecopulse.reports import InvalidReportTransition
@@ -28,6 +29,12 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class GatewayMessage(BaseModel):
+    """What API Gateway answers itself, before any function runs: a missing or invalid token."""
+
+    message: str
 
 
 class ApiError(Exception):
@@ -56,7 +63,8 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422)
+    **{status: {"model": ErrorResponse} for status in (400, 403, 404, 409, 422)},
+    401: {"model": GatewayMessage | ErrorResponse, "description": "No valid token, or one without a tenant"},
 }
 
 

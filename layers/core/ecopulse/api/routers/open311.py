@@ -7,11 +7,12 @@ public, as the standard expects; filing a request needs one of the tenant's Open
 import json
 import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from ecopulse.api.errors import ErrorResponse
 from ecopulse.api.routers.reports import ReportIn, create_report, reports
 from ecopulse.reports import ReportStatus
 from ecopulse.store.models import ReportItem
@@ -19,7 +20,7 @@ from ecopulse.store.reports import ReportNotFound
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.waste import WasteType
 
-router = APIRouter(prefix="/open311/{tenant}/v2", tags=["open311"])
+router = APIRouter(prefix="/open311/{tenant}/v2", tags=["open311"], responses={422: {"model": ErrorResponse}})
 tenants = TenantRepository()
 Tenant = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$")]
 Format = Annotated[str, Path(pattern=r"^(json|xml)$")]
@@ -37,6 +38,56 @@ SERVICE_NAMES = {
     WasteType.E_WASTE: "Electronic waste",
     WasteType.MIXED: "Mixed litter or dumping",
 }
+
+
+class Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: str
+    type: str
+    keywords: str
+    group: str
+
+
+class ServiceRequest(BaseModel):
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str
+    service_name: str
+    service_code: str
+    description: str | None
+    agency_responsible: str
+    service_notice: None
+    requested_datetime: str
+    updated_datetime: str
+    expected_datetime: None
+    address: str | None
+    address_id: None
+    zipcode: None
+    lat: float
+    long: float
+    media_url: None
+
+
+class FiledRequest(BaseModel):
+    service_request_id: str
+    service_notice: None
+    account_id: None
+
+
+class Open311Error(BaseModel):
+    code: int
+    description: str
+
+
+def _answers(status: int, model: Any, *error_statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Declares what an Open311 route answers: a list of ``model`` (or of errors) as JSON or as XML."""
+    xml = {"text/xml": {"schema": {"type": "string"}}}
+    return {
+        status: {"model": list[model], "content": xml},
+        **{error: {"model": list[Open311Error], "content": xml} for error in error_statuses},
+    }
 
 
 class ServiceRequestIn(BaseModel):
@@ -61,50 +112,50 @@ def _render(payload: list[dict[str, Any]], fmt: str, root: str, item: str, statu
 
 
 def _error(fmt: str, status: int, description: str) -> Response:
-    return _render([{"code": status, "description": description}], fmt, "errors", "error", status)
+    return _render([Open311Error(code=status, description=description).model_dump()], fmt, "errors", "error", status)
 
 
 def _service_request(tenant: str, report: ReportItem) -> dict[str, Any]:
     status = "closed" if ReportStatus(report.status) in CLOSED else "open"
-    return {
-        "service_request_id": report.report_id,
-        "status": status,
-        "status_notes": report.status,
-        "service_name": SERVICE_NAMES.get(WasteType(report.waste_type), report.waste_type),
-        "service_code": report.waste_type,
-        "description": report.description,
-        "agency_responsible": tenants.settings(tenant).open311_jurisdiction or tenant,
-        "service_notice": None,
-        "requested_datetime": report.created_at.isoformat(),
-        "updated_datetime": report.updated_at.isoformat(),
-        "expected_datetime": None,
-        "address": report.address,
-        "address_id": None,
-        "zipcode": None,
-        "lat": float(report.lat),
-        "long": float(report.lng),
-        "media_url": None,
-    }
+    return ServiceRequest(
+        service_request_id=report.report_id,
+        status=status,
+        status_notes=report.status,
+        service_name=SERVICE_NAMES.get(WasteType(report.waste_type), report.waste_type),
+        service_code=report.waste_type,
+        description=report.description,
+        agency_responsible=tenants.settings(tenant).open311_jurisdiction or tenant,
+        service_notice=None,
+        requested_datetime=report.created_at.isoformat(),
+        updated_datetime=report.updated_at.isoformat(),
+        expected_datetime=None,
+        address=report.address,
+        address_id=None,
+        zipcode=None,
+        lat=float(report.lat),
+        long=float(report.lng),
+        media_url=None,
+    ).model_dump()
 
 
-@router.get("/services.{fmt}")
+@router.get("/services.{fmt}", responses=_answers(200, Service))
 def services(tenant: Tenant, fmt: Format) -> Response:
     payload = [
-        {
-            "service_code": code.value,
-            "service_name": name,
-            "description": f"Report {name.lower()} for cleanup",
-            "metadata": "false",
-            "type": "realtime",
-            "keywords": f"litter,waste,{code.value}",
-            "group": "Street cleaning",
-        }
+        Service(
+            service_code=code.value,
+            service_name=name,
+            description=f"Report {name.lower()} for cleanup",
+            metadata="false",
+            type="realtime",
+            keywords=f"litter,waste,{code.value}",
+            group="Street cleaning",
+        ).model_dump()
         for code, name in SERVICE_NAMES.items()
     ]
     return _render(payload, fmt, "services", "service")
 
 
-@router.get("/requests.{fmt}")
+@router.get("/requests.{fmt}", responses=_answers(200, ServiceRequest, 400))
 def list_requests(
     tenant: Tenant,
     fmt: Format,
@@ -137,7 +188,7 @@ def list_requests(
     return _render([_service_request(tenant, r) for r in found[:MAX_REQUESTS]], fmt, "service_requests", "request")
 
 
-@router.get("/requests/{request_id}.{fmt}")
+@router.get("/requests/{request_id}.{fmt}", responses=_answers(200, ServiceRequest, 404))
 def get_request(tenant: Tenant, request_id: Annotated[str, Path(max_length=64)], fmt: Format) -> Response:
     try:
         report = reports.get(tenant, request_id)
@@ -146,7 +197,7 @@ def get_request(tenant: Tenant, request_id: Annotated[str, Path(max_length=64)],
     return _render([_service_request(tenant, report)], fmt, "service_requests", "request")
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", status_code=201, responses=_answers(201, FiledRequest, 400, 403))
 def file_request(
     tenant: Tenant,
     fmt: Format,
@@ -175,7 +226,7 @@ def file_request(
     )
     report = create_report(tenant, "open311", body, source="open311")
     return _render(
-        [{"service_request_id": report.report_id, "service_notice": None, "account_id": None}],
+        [FiledRequest(service_request_id=report.report_id, service_notice=None, account_id=None).model_dump()],
         fmt,
         "service_requests",
         "request",

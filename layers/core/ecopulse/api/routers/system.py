@@ -5,6 +5,7 @@ from pydantic import BaseModel
 
 from ecopulse.api.app import API_VERSION
 from ecopulse.api.auth import CallerDep, Group
+from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.config import settings
 
 router = APIRouter(tags=["system"])
@@ -28,6 +29,6 @@ def health() -> Health:
     return Health(status="ok", stage=settings().stage, version=API_VERSION)
 
 
-@router.get("/whoami", response_model=WhoAmI)
+@router.get("/whoami", response_model=WhoAmI, responses={401: ERROR_RESPONSES[401]})
 def whoami(caller: CallerDep) -> WhoAmI:
     return WhoAmI(user_id=caller.user_id, username=caller.username, tenant=caller.tenant, groups=sorted(caller.groups))
