@@ -1,19 +1,25 @@
 """A tenant's settings: how it rewards, when it trusts the model, its zones and its Open311 keys."""
 
 import hashlib
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from ecopulse.geo import Zone
+
+# Settings are stored in DynamoDB, which takes no number nearer zero than 1e-130 and none over 38 digits.
+Degrees = AfterValidator(lambda value: round(value, 7))
+Confidence = Annotated[float, Field(ge=0, le=1), AfterValidator(lambda value: round(value, 4))]
+Points = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class ZoneSettings(BaseModel):
     zone_id: str = Field(pattern=r"^[a-z0-9-]{1,32}$")
     name: str = Field(min_length=1, max_length=80)
-    min_lat: float = Field(ge=-90, le=90)
-    min_lng: float = Field(ge=-180, le=180)
-    max_lat: float = Field(ge=-90, le=90)
-    max_lng: float = Field(ge=-180, le=180)
+    min_lat: Annotated[float, Field(ge=-90, le=90), Degrees]
+    min_lng: Annotated[float, Field(ge=-180, le=180), Degrees]
+    max_lat: Annotated[float, Field(ge=-90, le=90), Degrees]
+    max_lng: Annotated[float, Field(ge=-180, le=180), Degrees]
 
     def zone(self) -> Zone:
         return Zone(self.zone_id, self.name, self.min_lat, self.min_lng, self.max_lat, self.max_lng)
@@ -21,13 +27,17 @@ class ZoneSettings(BaseModel):
 
 class TenantSettings(BaseModel):
     display_name: str = Field(default="", max_length=80)
-    reward_per_task: dict[str, int] = Field(default_factory=lambda: {"cleanup": 10, "report": 2, "event": 15})
-    daily_reward_cap: int = Field(default=100, ge=0)
-    auto_approve_confidence: float = Field(default=0.9, ge=0, le=1)
-    auto_reject_confidence: float = Field(default=0.2, ge=0, le=1)
+    reward_per_task: dict[Annotated[str, Field(max_length=32)], Points] = Field(
+        default_factory=lambda: {"cleanup": 10, "report": 2, "event": 15}, max_length=20
+    )
+    daily_reward_cap: Points = 100
+    auto_approve_confidence: Confidence = 0.9
+    auto_reject_confidence: Confidence = 0.2
     review_timeout_action: str = Field(default="reject", pattern="^(reject|wait)$")
     zones: list[ZoneSettings] = Field(default_factory=list, max_length=200)
-    open311_key_hashes: list[str] = Field(default_factory=list, max_length=20)
+    open311_key_hashes: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
+        default_factory=list, max_length=20
+    )
     open311_jurisdiction: str = Field(default="", max_length=80)
 
     def zone_list(self) -> list[Zone]:

@@ -3,10 +3,17 @@
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+def rounded(digits: int) -> AfterValidator:
+    """Nothing we measure is finer than this, and DynamoDB stores no number nearer zero than 1e-130."""
+    return AfterValidator(lambda value: round(value, digits))
+
+
+# Seven decimals of a degree are about a centimetre.
+Latitude = Annotated[float, Field(ge=-90, le=90), rounded(7)]
+Longitude = Annotated[float, Field(ge=-180, le=180), rounded(7)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]

@@ -28,7 +28,7 @@ class EventIn(BaseModel):
     description: LongText | None = None
     lat: Latitude
     lng: Longitude
-    checkin_radius_m: Annotated[float, Field(gt=0, le=5000)] = 200
+    checkin_radius_m: Annotated[float, Field(ge=1, le=5000)] = 200
     starts_at: datetime
     ends_at: datetime
     capacity: Annotated[int, Field(ge=1, le=100_000)]
@@ -81,8 +81,8 @@ class LeaderboardRow(BaseModel):
 
 class CarbonCreditIn(BaseModel):
     organisation: ShortText
-    tonnes: Annotated[float, Field(gt=0, le=1_000_000)]
-    price_per_tonne: Annotated[float, Field(gt=0, le=100_000)]
+    tonnes: Annotated[float, Field(ge=0.001, le=1_000_000, description="At least a kilogram")]
+    price_per_tonne: Annotated[float, Field(ge=0.01, le=100_000)]
 
 
 class CarbonCreditOut(BaseModel):

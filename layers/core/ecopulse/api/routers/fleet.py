@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from ecopulse.api.auth import AdminDep, FleetDep, Group
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError
-from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, PageOf, ShortText
+from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, PageOf, ShortText, rounded
 from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.models import VehicleItem
 
@@ -21,7 +21,7 @@ class VehicleIn(BaseModel):
     vehicle_id: VehicleId
     name: ShortText
     plate: Annotated[str | None, Field(max_length=20)] = None
-    capacity_kg: Annotated[float, Field(ge=0, le=100_000)] = 0
+    capacity_kg: Annotated[float, Field(ge=0, le=100_000), rounded(3)] = 0
     driver_id: Annotated[str | None, Field(max_length=64)] = None
     lat: Latitude | None = None
     lng: Longitude | None = None

@@ -1,0 +1,44 @@
+"""What the API accepts is what DynamoDB can store: no number nearer zero than 1e-130, none over 38 digits.
+The fuzzer found each of these as a 500 from a request its schema allowed."""
+
+import pytest
+from pydantic import ValidationError
+
+from ecopulse.api.routers.community import CarbonCreditIn, EventIn
+from ecopulse.api.routers.fleet import PositionIn, VehicleIn
+from ecopulse.api.routers.reports import ReportIn
+from ecopulse.tenants import TenantSettings
+
+
+def test_coordinates_are_kept_to_about_a_centimetre():
+    report = ReportIn(waste_type="paper", lat=4.807665916394029e-195, lng=74.358712345678)
+    assert (report.lat, report.lng) == (0.0, 74.3587123)
+    assert PositionIn(lat=-18.7, lng=1.1125369292536007e-308).lng == 0.0
+    assert VehicleIn(vehicle_id="v-1", name="Van", lat=1e-200, capacity_kg=5e-324).model_dump()["lat"] == 0.0
+
+
+EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_at": "2030-01-01T08:00:00+00:00",
+         "ends_at": "2030-01-01T12:00:00+00:00"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (CarbonCreditIn, {"organisation": "Acme", "tonnes": 5e-324, "price_per_tonne": 30}),
+        (CarbonCreditIn, {"organisation": "Acme", "tonnes": 2, "price_per_tonne": 5e-324}),
+        (EventIn, {**EVENT, "checkin_radius_m": 5e-324}),
+        (TenantSettings, {"daily_reward_cap": 1234567890123456789012345678901234567890123}),
+        (TenantSettings, {"reward_per_task": {"cleanup": -5}}),
+        (TenantSettings, {"open311_key_hashes": ["x" * 100_000]}),
+    ],
+    ids=["tonnes", "price", "check-in radius", "reward cap", "negative reward", "key hash"],
+)
+def test_quantities_below_their_least_meaningful_value_or_beyond_storage_are_refused(model, fields):
+    with pytest.raises(ValidationError):
+        model(**fields)
+
+
+def test_tenant_settings_keep_storable_numbers():
+    zone = {"zone_id": "old-town", "name": "Old town", "min_lat": 5e-324, "min_lng": 0, "max_lat": 1, "max_lng": 1}
+    settings = TenantSettings(auto_reject_confidence=5e-324, zones=[zone])
+    assert (settings.auto_reject_confidence, settings.zones[0].min_lat) == (0.0, 0.0)
