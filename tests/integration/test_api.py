@@ -130,6 +130,14 @@ def test_validation_errors_have_one_shape(local_system):
 OTHER_TENANT = "karachi"
 
 
+def test_a_vehicle_id_is_taken_once(local_system):
+    admin = Api(local_system, "amina", "admin")
+    vehicle = {"vehicle_id": f"truck-{uuid.uuid4().hex[:6]}", "name": "Truck"}
+    assert admin("POST", "/fleet/vehicles", json=vehicle).status_code == 201
+    again = admin("POST", "/fleet/vehicles", json={**vehicle, "name": "Another truck"})
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "vehicle_exists")
+
+
 @pytest.fixture(scope="module")
 def lahore_entities(local_system):
     """One of each entity in lahore, to be reached (or not) by every role of both tenants. Entities that a

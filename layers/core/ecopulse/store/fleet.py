@@ -1,6 +1,6 @@
 """Fleet vehicles: positions reported by drivers, assignments made by admins."""
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from ecopulse.reports import InvalidReportTransition, ReportStatus, sources_for
 from ecopulse.store import stats
@@ -18,12 +18,21 @@ class VehicleBusy(Exception):
     pass
 
 
+class VehicleExists(Exception):
+    pass
+
+
 class FleetRepository:
     def add(self, tenant: str, vehicle: VehicleItem) -> VehicleItem:
         vehicle.pk, vehicle.sk = VehicleItem.keys(tenant, vehicle.vehicle_id)
         vehicle.tenant = tenant
         vehicle.gsi1pk, vehicle.gsi1sk = tenant_key(tenant, "VEHICLES"), vehicle.vehicle_id
-        vehicle.save(condition=VehicleItem.pk.does_not_exist())
+        try:
+            vehicle.save(condition=VehicleItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise VehicleExists(vehicle.vehicle_id) from error
+            raise
         return vehicle
 
     def get(self, tenant: str, vehicle_id: str) -> VehicleItem:
