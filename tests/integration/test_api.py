@@ -138,6 +138,12 @@ def test_a_vehicle_id_is_taken_once(local_system):
     assert (again.status_code, again.json()["error"]["code"]) == (409, "vehicle_exists")
 
 
+def test_daily_analytics_reach_back_to_the_first_day_of_the_calendar(local_system):
+    admin = Api(local_system, "amina", "admin")
+    days = admin("GET", "/analytics/daily", params={"to": "0001-01-03"})
+    assert [point["day"] for point in days.json()] == ["0001-01-01", "0001-01-02", "0001-01-03"]
+
+
 @pytest.fixture(scope="module")
 def lahore_entities(local_system):
     """One of each entity in lahore, to be reached (or not) by every role of both tenants. Entities that a

@@ -15,6 +15,7 @@ router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESP
 analytics = AnalyticsRepository()
 tenants = TenantRepository()
 MAX_DAYS = 366
+DEFAULT_DAYS = 30
 
 
 class Summary(BaseModel):
@@ -65,7 +66,8 @@ def daily(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> list[DailyPoint]:
     end = end or date.today()
-    start = start or end - timedelta(days=29)
+    # The 30 days up to `end`, or as many as the calendar has before it.
+    start = start or end - timedelta(days=min(DEFAULT_DAYS - 1, (end - date.min).days))
     if start > end or (end - start).days >= MAX_DAYS:
         raise ApiError(422, "invalid_range", f"from must not be after to, and the range at most {MAX_DAYS} days")
     return [DailyPoint(day=day, counters=counters) for day, counters in analytics.daily(caller.tenant, start, end)]
