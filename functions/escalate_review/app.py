@@ -1,8 +1,10 @@
 """Workflow task: a review waited too long. The tenant's admins are told; its settings say wait or reject."""
 
+from datetime import datetime
+
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ecopulse.config import settings
 from ecopulse.notifications import Notifier
@@ -16,6 +18,7 @@ notifier = Notifier(settings().notifications_topic_arn)
 
 
 class EscalationRequest(BaseModel):
+    escalated_at: datetime | None = Field(default=None, description="When the workflow entered the step")
     tenant: str
     submission_id: str
 
@@ -30,6 +33,8 @@ def handler(event: EscalationRequest, context: LambdaContext) -> dict:
         "it keeps waiting in the queue." if action == "wait" else "it was rejected as timed out."
     )
     for admin in admins:
-        notifier.notify(event.tenant, admin.user_id, "Review overdue", body, event.submission_id)
+        notifier.notify(
+            event.tenant, admin.user_id, "Review overdue", body, event.submission_id, sent_at=event.escalated_at
+        )
     logger.info("review escalated", extra={"submission_id": event.submission_id, "admins": len(admins)})
     return {"action": action, "admins_told": len(admins)}

@@ -1,10 +1,11 @@
 """Workflow task: tell the citizen how their submission ended, and what happened to the reward."""
 
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ecopulse.config import settings
 from ecopulse.messages import outcome_message
@@ -24,6 +25,7 @@ class Recorded(BaseModel):
 
 
 class NotifyRequest(BaseModel):
+    notified_at: datetime | None = Field(default=None, description="When the workflow entered the step")
     tenant: str
     submission_id: str
     user_id: str
@@ -44,5 +46,7 @@ def handler(event: NotifyRequest, context: LambdaContext) -> dict:
         email = users.get(event.tenant, event.user_id).email
     except UserNotFound:
         email = None
-    message_id = notifier.notify(event.tenant, event.user_id, title, body, event.submission_id, email)
+    message_id = notifier.notify(
+        event.tenant, event.user_id, title, body, event.submission_id, email, sent_at=event.notified_at
+    )
     return {"message_id": message_id}

@@ -4,83 +4,31 @@ exactly once, and the ledger agrees with the chain."""
 import json
 import subprocess
 import sys
-import uuid
-from pathlib import Path
 
-import httpx
 import pytest
-from eth_account import Account
-from web3 import HTTPProvider, Web3
 
-from tests.integration.photos import ambiguous_scene, clean_scene, littered_scene
+from tests.integration.citizens import TOKEN, Citizen, ecocoin, reviewed_by_a_human
+from tests.integration.photos import clean_scene, littered_scene
 from tests.support import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-TOKEN = 10**18
 REVIEWED = "rewards"
 AUTOMATIC = "autopilot"
 
 
 @pytest.fixture(scope="module")
 def token(local_system):
-    chain = local_system.described["chain"]
-    w3 = Web3(HTTPProvider(chain["rpc_url"]))
-    abi = json.loads((ROOT / "contracts" / "build" / "EcoCoin.json").read_text())["abi"]
-    return w3.eth.contract(address=chain["token_address"], abi=abi)
+    return ecocoin(local_system)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def every_verdict_reviewed_by_a_human(local_system):
-    admin = local_system.bearer("amina", "admin", REVIEWED)
-    settings = httpx.get(local_system.api + "/admin/settings", headers=admin).json()
-    settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0)
-    assert httpx.put(local_system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
-
-
-class Citizen:
-    def __init__(self, system, tenant: str = REVIEWED) -> None:
-        self.system, self.tenant = system, tenant
-        self.name = f"citizen-{uuid.uuid4().hex[:8]}"
-        self.headers = system.bearer(self.name, "citizen", tenant)
-        self.admin = system.bearer("amina", "admin", tenant)
-        self.wallet = Account.create().address
-
-    def api(self, method: str, path: str, admin: bool = False, **kwargs) -> httpx.Response:
-        headers = self.admin if admin else self.headers
-        return httpx.request(method, self.system.api + path, headers=headers, timeout=30, **kwargs)
-
-    def add_wallet(self) -> None:
-        assert self.api("PUT", "/me/wallet", json={"address": self.wallet}).status_code == 200
-
-    def submit(self, photo: bytes | None = None, until: str = "in_review") -> str:
-        opened = self.api("POST", "/submissions", json={"task": "cleanup"}).json()
-        form = opened["uploads"]["after"]
-        files = {"file": ("after.jpg", photo or ambiguous_scene(), "image/jpeg")}
-        assert httpx.post(form["url"], data=form["fields"], files=files).status_code in (200, 204)
-        submission_id = opened["submission"]["submission_id"]
-        wait_until(lambda: self.submission(submission_id)["status"] == until, timeout=30)
-        return submission_id
-
-    def submission(self, submission_id: str) -> dict:
-        return self.api("GET", f"/submissions/{submission_id}").json()
-
-    def approve(self, submission_id: str) -> httpx.Response:
-        return self.api(
-            "POST", f"/admin/submissions/{submission_id}/decision", admin=True,
-            json={"outcome": "approved", "reason": "litter gone"},
-        )  # fmt: skip
-
-    def me(self) -> dict:
-        return self.api("GET", "/me").json()
-
-    def ledger(self) -> list[dict]:
-        return self.api("GET", "/me/ledger").json()["items"]
+    reviewed_by_a_human(local_system, REVIEWED)
 
 
 def test_an_approved_cleanup_is_minted_to_the_wallet_and_the_ledger_agrees(local_system, token):
     ses = local_system.client("ses")
     emails_before = ses.get_send_quota()["SentLast24Hours"]
-    citizen = Citizen(local_system)
+    citizen = Citizen(local_system, REVIEWED)
     citizen.me()
     citizen.add_wallet()
     submission_id = citizen.submit()
@@ -100,7 +48,7 @@ def test_an_approved_cleanup_is_minted_to_the_wallet_and_the_ledger_agrees(local
 
 
 def test_a_reward_earned_without_a_wallet_waits_and_is_paid_when_one_is_added(local_system, token):
-    citizen = Citizen(local_system)
+    citizen = Citizen(local_system, REVIEWED)
     submission_id = citizen.submit()
     citizen.approve(submission_id)
     pending = wait_until(lambda: (e := citizen.ledger()) and e[0], timeout=30)
@@ -113,7 +61,7 @@ def test_a_reward_earned_without_a_wallet_waits_and_is_paid_when_one_is_added(lo
 
 
 def test_the_same_approval_sent_a_hundred_times_mints_once(local_system, token):
-    citizen = Citizen(local_system)
+    citizen = Citizen(local_system, REVIEWED)
     citizen.me()
     citizen.add_wallet()
     submission_id = citizen.submit()
@@ -136,7 +84,7 @@ def test_the_same_approval_sent_a_hundred_times_mints_once(local_system, token):
 
 
 def test_a_rejected_cleanup_pays_nothing_and_says_why(local_system, token):
-    citizen = Citizen(local_system)
+    citizen = Citizen(local_system, REVIEWED)
     citizen.me()
     citizen.add_wallet()
     submission_id = citizen.submit()

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -69,6 +71,31 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+RETRY_AFTER_SECONDS = 1
+_THROTTLED = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+    }
+)
+
+
+def _busy(error: BaseException | None) -> bool:
+    """A dependency throttling or out of reach, past the SDK's own retries: the client may retry, it is no bug.
+    pynamodb keeps the botocore error as ``cause``; everything else chains it as ``__cause__``."""
+    while error is not None:
+        if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _THROTTLED:
+            return True
+        if isinstance(error, EndpointUnreachable | HTTPClientError):
+            return True
+        error = getattr(error, "cause", None) or error.__cause__
+    return False
+
+
 def _body(status: int, code: str, message: str, details: list | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
 
@@ -101,5 +128,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        if _busy(error):
+            logger.warning("a dependency is throttling or unreachable", exc_info=error)
+            answer = _body(503, "service_busy", "the service is busy; retry in a moment")
+            answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return answer
         logger.exception("unhandled error")
         return _body(500, "internal_error", "something went wrong; it has been logged")

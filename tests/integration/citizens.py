@@ -1,0 +1,71 @@
+"""A citizen and their city's admin, as the reward suites drive them through the running system's API."""
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+from eth_account import Account
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+
+from tests.integration.photos import ambiguous_scene
+from tests.support import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = 10**18
+
+
+def ecocoin(system) -> Contract:
+    """The deployed EcoCoin, read straight from the local chain."""
+    chain = system.described["chain"]
+    abi = json.loads((ROOT / "contracts" / "build" / "EcoCoin.json").read_text())["abi"]
+    return Web3(HTTPProvider(chain["rpc_url"])).eth.contract(address=chain["token_address"], abi=abi)
+
+
+def reviewed_by_a_human(system, tenant: str) -> None:
+    """Sets the tenant's thresholds so that no verdict is confident enough to decide alone."""
+    admin = system.bearer("amina", "admin", tenant)
+    settings = httpx.get(system.api + "/admin/settings", headers=admin).json()
+    settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0)
+    assert httpx.put(system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
+
+
+class Citizen:
+    def __init__(self, system, tenant: str) -> None:
+        self.system, self.tenant = system, tenant
+        self.name = f"citizen-{uuid.uuid4().hex[:8]}"
+        self.headers = system.bearer(self.name, "citizen", tenant)
+        self.admin = system.bearer("amina", "admin", tenant)
+        self.wallet = Account.create().address
+
+    def api(self, method: str, path: str, admin: bool = False, **kwargs) -> httpx.Response:
+        headers = self.admin if admin else self.headers
+        return httpx.request(method, self.system.api + path, headers=headers, timeout=30, **kwargs)
+
+    def add_wallet(self) -> None:
+        assert self.api("PUT", "/me/wallet", json={"address": self.wallet}).status_code == 200
+
+    def submit(self, photo: bytes | None = None, until: str = "in_review") -> str:
+        opened = self.api("POST", "/submissions", json={"task": "cleanup"}).json()
+        form = opened["uploads"]["after"]
+        files = {"file": ("after.jpg", photo or ambiguous_scene(), "image/jpeg")}
+        assert httpx.post(form["url"], data=form["fields"], files=files).status_code in (200, 204)
+        submission_id = opened["submission"]["submission_id"]
+        wait_until(lambda: self.submission(submission_id)["status"] == until, timeout=30)
+        return submission_id
+
+    def submission(self, submission_id: str) -> dict:
+        return self.api("GET", f"/submissions/{submission_id}").json()
+
+    def approve(self, submission_id: str) -> httpx.Response:
+        return self.api(
+            "POST", f"/admin/submissions/{submission_id}/decision", admin=True,
+            json={"outcome": "approved", "reason": "litter gone"},
+        )  # fmt: skip
+
+    def me(self) -> dict:
+        return self.api("GET", "/me").json()
+
+    def ledger(self) -> list[dict]:
+        return self.api("GET", "/me/ledger").json()["items"]
