@@ -4,10 +4,10 @@ Run: .venv/bin/python bench/run.py [--quick] [--skip-build] [--note TEXT]
 
 In turn: verification on one core (per image, and the cold start), minting on anvil, the Lambda artifacts' sizes
 (after a `sam build`, or from the last one with --skip-build), then through one `ecopulse local` on free ports: the
-API's main routes, upload → minted, and the load tool's mixed traffic and upload burst. About 6 minutes on 2 cores.
+API's main routes, upload → minted, and the load tool's mixed traffic and upload burst. About 5 minutes on 2 cores.
 
 A full run prints the table with each row's previous value and the change, and rewrites bench/results.md with it.
---quick takes about 3 minutes with fewer samples and leaves bench/results.md alone: its numbers are not a baseline.
+--quick takes about 2 minutes with fewer samples and leaves bench/results.md alone: its numbers are not a baseline.
 """
 
 import argparse
@@ -82,7 +82,7 @@ def measure_all(settings: dict[str, dict], skip_build: bool) -> Table:
         table |= picked("pipeline", rows, {"upload -> minted (s)": ("p50", "p95"), "minted per second": ("value",)})
         progress("load: mixed traffic")
         phase = load.mixed_traffic(target, **settings["mixed traffic"])
-        served = ("offered/s", "achieved/s", "p50", "p95", "p99", "bad status", "no answer")
+        served = ("requests", "offered/s", "achieved/s", "p50", "p95", "p99", "bad status", "no answer")
         table |= picked("load, mixed traffic", phase.rows, {"all routes": served})
         progress("load: upload burst")
         phase = load.upload_burst(target, **settings["upload burst"])
@@ -107,7 +107,7 @@ def previous_table(path: Path) -> Table:
         if not line.startswith("|"):
             break
         measure, stat, now = (cell.strip() for cell in line.strip("|").split("|")[:3])
-        table[(measure, stat)] = float(now)
+        table[(measure, stat)] = int(now) if now.isdigit() else float(now)
     return table
 
 
@@ -116,7 +116,8 @@ def change(now: float, previous: float | None) -> str:
         return "new"
     if previous == 0:
         return "" if now == 0 else "was 0"
-    return f"{(now - previous) / previous:+.0%}"
+    ratio = (now - previous) / previous
+    return "0%" if round(ratio, 2) == 0 else f"{ratio:+.0%}"
 
 
 def markdown(table: Table, previous: Table) -> list[str]:
