@@ -83,25 +83,28 @@ def test_every_route_but_health_openapi_and_open311_requires_a_token(api):
     }
 
 
-def test_the_document_declares_the_gateways_401_for_every_route_behind_the_authorizer(api):
+def test_the_document_declares_what_the_gateway_answers_itself(api):
+    """Its 429 for every route, and its 401 for every route behind the authorizer."""
     _, definition = api
     document = load_app(ROOT / "functions" / "system_api").openapi()
+    gateway_message = {"$ref": "#/components/schemas/GatewayMessage"}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
+            assert operation["responses"]["429"]["content"]["application/json"]["schema"] == gateway_message
             route = next(r for r in definition.routes if covered((method.upper(), path), {(r.method, r.path)}))
             if route.authorizer:
                 schema = operation["responses"]["401"]["content"]["application/json"]["schema"]
-                assert {"$ref": "#/components/schemas/GatewayMessage"} in schema["anyOf"], route.route_key
+                assert gateway_message in schema["anyOf"], route.route_key
 
 
 def test_open311_answers_are_declared_in_json_and_xml():
     document = load_app(ROOT / "functions" / "system_api").openapi()
     file_request = document["paths"]["/open311/{tenant}/v2/requests.{fmt}"]["post"]["responses"]
-    assert set(file_request) == {"201", "400", "403", "422"}
+    assert set(file_request) == {"201", "400", "403", "422", "429"}
     for status in ("201", "400", "403"):
         assert set(file_request[status]["content"]) == {"application/json", "text/xml"}
     one_request = document["paths"]["/open311/{tenant}/v2/requests/{request_id}.{fmt}"]["get"]["responses"]
-    assert set(one_request) == {"200", "404", "422"}
+    assert set(one_request) == {"200", "404", "422", "429"}
 
 
 def test_paths_and_methods_no_route_serves_get_the_one_error_shape():

@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from fastapi import APIRouter, FastAPI
 from mangum import Mangum
 
-from ecopulse.api.errors import install_error_handlers
+from ecopulse.api.errors import GATEWAY_RESPONSES, install_error_handlers
 from ecopulse.api.idempotency import config as idempotency_config
 from ecopulse.observability import logger, metrics, tracer
 
@@ -32,7 +32,7 @@ def create_app(*routers: APIRouter) -> FastAPI:
     )
     install_error_handlers(app)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=GATEWAY_RESPONSES)
     return app
 
 

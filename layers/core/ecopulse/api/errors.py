@@ -34,7 +34,7 @@ class ErrorResponse(BaseModel):
 
 
 class GatewayMessage(BaseModel):
-    """What API Gateway answers itself, before any function runs: a missing or invalid token."""
+    """What API Gateway answers itself, before any function runs: a missing or invalid token, throttling."""
 
     message: str
 
@@ -68,6 +68,10 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     **{status: {"model": ErrorResponse} for status in (400, 403, 404, 409, 422)},
     401: {"model": GatewayMessage | ErrorResponse, "description": "No valid token, or one without a tenant"},
+}
+# The gateway throttles the whole stage: any route may answer 429 before its function runs.
+GATEWAY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: {"model": GatewayMessage, "description": "Throttled by the gateway; retry in a moment"},
 }
 
 
