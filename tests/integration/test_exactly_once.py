@@ -1,0 +1,169 @@
+"""Exactly once, under the deliveries and races a real deployment sees: S3 delivering the same event a thousand
+times while the first is still running, admins approving one submission at the same moment, citizens racing
+for the last places of an event or voting on one report together. One verdict, one ledger line, one mint."""
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.citizens import TOKEN, Citizen, ecocoin, reviewed_by_a_human
+from tests.integration.photos import LAHORE, ambiguous_scene
+from tests.support import wait_until
+
+pytestmark = pytest.mark.slow
+TENANT = "once"
+REWARD = 10
+DELIVERIES = 1000
+EVENT_TEMPLATE = Path(__file__).resolve().parents[2] / "events" / "s3-photo-uploaded.json"
+
+
+@pytest.fixture(scope="module")
+def token(local_system):
+    """Reviews here outlast the test runtime's short review timeout, so an overdue one keeps waiting."""
+    reviewed_by_a_human(local_system, TENANT)
+    admin = local_system.bearer("amina", "admin", TENANT)
+    settings = httpx.get(local_system.api + "/admin/settings", headers=admin).json()
+    settings["review_timeout_action"] = "wait"
+    assert httpx.put(local_system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
+    return ecocoin(local_system)
+
+
+@pytest.fixture
+def citizen(local_system) -> Citizen:
+    citizen = Citizen(local_system, TENANT)
+    citizen.me()
+    citizen.add_wallet()
+    return citizen
+
+
+def s3_event(bucket: str, key: str, size: int, etag: str) -> dict:
+    """The notification S3 sends for one new object, from the sample in events/."""
+    event = json.loads(EVENT_TEMPLATE.read_text())
+    (record,) = event["Records"]
+    record["eventTime"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    record["s3"]["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
+    record["s3"]["object"].update(key=key, size=size, eTag=etag)
+    return event
+
+
+def executions(system, submission_id: str) -> list[dict]:
+    sfn = system.client("stepfunctions")
+    listed = sfn.list_executions(stateMachineArn=system.output("PipelineStateMachineArn"))["executions"]
+    return [execution for execution in listed if execution["name"] == submission_id]
+
+
+def approve_until_decided(citizen: Citizen, submission_id: str) -> None:
+    """Approves as an admin does who still sees the submission in the queue: a review that timed out and went
+    back to waiting at that moment has a new task token, and an approval sent to the old one changed nothing."""
+
+    def decided() -> bool:
+        if citizen.submission(submission_id)["status"] != "in_review":
+            return True
+        assert citizen.approve(submission_id).status_code in (200, 409)
+        return False
+
+    wait_until(decided, timeout=90, interval=3)
+
+
+def test_the_same_s3_event_delivered_a_thousand_times_verifies_and_pays_once(local_system, token, citizen):
+    opened = citizen.api("POST", "/submissions", json={"task": "cleanup"}).json()
+    submission_id = opened["submission"]["submission_id"]
+    key = opened["uploads"]["after"]["fields"]["key"]
+    bucket = local_system.output("UploadsBucketName")
+    s3, functions = local_system.client("s3"), local_system.client("lambda")
+    verify = next(f["FunctionName"] for f in functions.list_functions()["Functions"]
+                  if f["FunctionName"].endswith("VerifyUploadFunction"))  # fmt: skip
+    before = local_system.async_stats()
+
+    written = s3.put_object(Bucket=bucket, Key=key, Body=ambiguous_scene(), ContentType="image/jpeg")
+    event = json.dumps(s3_event(bucket, key, len(ambiguous_scene()), written["ETag"].strip('"')))
+
+    def deliver(_: int) -> int:
+        return functions.invoke(FunctionName=verify, InvocationType="Event", Payload=event)["StatusCode"]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(deliver, range(DELIVERIES)))
+    assert answers == [202] * DELIVERIES
+    settled = wait_until(
+        lambda: (
+            (s := local_system.async_stats())["in_flight"] == 0
+            and s["queued"] >= before["queued"] + DELIVERIES + 1
+            and s
+        ),
+        timeout=300,
+        interval=0.5,
+    )
+    assert settled["succeeded"] + settled["failed"] == settled["queued"], "every delivery ended somewhere"
+
+    submission = citizen.submission(submission_id)
+    assert submission["status"] == "in_review"
+    assert len(executions(local_system, submission_id)) == 1
+    approve_until_decided(citizen, submission_id)
+    wait_until(lambda: citizen.submission(submission_id)["mint_tx"], timeout=60)
+    assert len(citizen.ledger()) == 1
+    assert token.functions.balanceOf(citizen.wallet).call() == REWARD * TOKEN
+
+
+def test_admins_deciding_one_submission_at_the_same_moment_settle_it_once(local_system, token, citizen):
+    submission_id = citizen.submit(ambiguous_scene())
+
+    def decide(n: int) -> int:
+        outcome = "approved" if n % 2 == 0 else "rejected"
+        return citizen.api("POST", f"/admin/submissions/{submission_id}/decision", admin=True,
+                           json={"outcome": outcome, "reason": f"reviewer {n}"}).status_code  # fmt: skip
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(decide, range(24)))
+    assert set(answers) <= {200, 409} and answers.count(200) >= 1
+    settled = wait_until(lambda: (s := citizen.submission(submission_id))["status"] in ("approved", "rejected") and s,
+                         timeout=60)  # fmt: skip
+    assert len(executions(local_system, submission_id)) == 1
+    if settled["status"] == "approved":
+        wait_until(lambda: citizen.submission(submission_id)["mint_tx"], timeout=60)
+        wait_until(lambda: citizen.ledger() and citizen.ledger()[0]["state"] == "paid", timeout=30)
+        assert len(citizen.ledger()) == 1
+        assert token.functions.balanceOf(citizen.wallet).call() == REWARD * TOKEN
+    else:
+        assert citizen.ledger() == [] and token.functions.balanceOf(citizen.wallet).call() == 0
+
+
+def test_citizens_racing_for_the_last_places_never_overfill_an_event(local_system):
+    admin = local_system.bearer("amina", "admin", TENANT)
+    event = httpx.post(local_system.api + "/events", headers=admin, json={
+        "title": "Riverbank", "lat": LAHORE.lat, "lng": LAHORE.lng, "capacity": 5,
+        "starts_at": "2031-03-01T08:00:00+00:00", "ends_at": "2031-03-01T11:00:00+00:00",
+    }).json()  # fmt: skip
+
+    def join(_: int) -> int:
+        headers = local_system.bearer(f"runner-{uuid.uuid4().hex[:6]}", "citizen", TENANT)
+        return httpx.post(
+            f"{local_system.api}/events/{event['event_id']}/join", headers=headers, timeout=30
+        ).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(join, range(20)))
+    assert (answers.count(200), answers.count(409)) == (5, 15)
+    attendees = httpx.get(f"{local_system.api}/events/{event['event_id']}/attendees", headers=admin).json()["items"]
+    assert len(attendees) == 5
+
+
+def test_votes_cast_together_are_all_counted(local_system):
+    author = local_system.bearer("author", "citizen", TENANT)
+    report = httpx.post(local_system.api + "/reports", headers=author,
+                        json={"waste_type": "plastic", "lat": LAHORE.lat, "lng": LAHORE.lng}).json()  # fmt: skip
+
+    def vote(n: int) -> int:
+        headers = local_system.bearer(f"voter-{n}-{uuid.uuid4().hex[:4]}", "citizen", TENANT)
+        url = f"{local_system.api}/reports/{report['report_id']}/votes"
+        return httpx.post(url, headers=headers, json={"agrees": n % 4 != 0}, timeout=30).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(vote, range(20)))
+    assert answers == [201] * 20
+    counted = httpx.get(f"{local_system.api}/reports/{report['report_id']}", headers=author).json()
+    assert (counted["votes_up"], counted["votes_down"]) == (15, 5)
