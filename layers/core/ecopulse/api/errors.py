@@ -68,6 +68,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     **{status: {"model": ErrorResponse} for status in (400, 403, 404, 409, 422)},
     401: {"model": GatewayMessage | ErrorResponse, "description": "No valid token, or one without a tenant"},
+    503: {"model": ErrorResponse, "description": "A dependency is throttling or unreachable; retry after Retry-After"},
 }
 # The gateway throttles the whole stage: any route may answer 429 before its function runs.
 GATEWAY_RESPONSES: dict[int | str, dict[str, Any]] = {
