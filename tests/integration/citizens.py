@@ -23,11 +23,11 @@ def ecocoin(system) -> Contract:
     return Web3(HTTPProvider(chain["rpc_url"])).eth.contract(address=chain["token_address"], abi=abi)
 
 
-def reviewed_by_a_human(system, tenant: str) -> None:
+def reviewed_by_a_human(system, tenant: str, **more_settings) -> None:
     """Sets the tenant's thresholds so that no verdict is confident enough to decide alone."""
     admin = system.bearer("amina", "admin", tenant)
     settings = httpx.get(system.api + "/admin/settings", headers=admin).json()
-    settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0)
+    settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0, **more_settings)
     assert httpx.put(system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
 
 
@@ -42,6 +42,14 @@ class Citizen:
     def api(self, method: str, path: str, admin: bool = False, **kwargs) -> httpx.Response:
         headers = self.admin if admin else self.headers
         return httpx.request(method, self.system.api + path, headers=headers, timeout=30, **kwargs)
+
+    @classmethod
+    def with_wallet(cls, system, tenant: str) -> "Citizen":
+        """A citizen who has signed in once and added a wallet: ready to be paid."""
+        citizen = cls(system, tenant)
+        citizen.me()
+        citizen.add_wallet()
+        return citizen
 
     def add_wallet(self) -> None:
         assert self.api("PUT", "/me/wallet", json={"address": self.wallet}).status_code == 200

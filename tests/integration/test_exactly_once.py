@@ -25,20 +25,13 @@ EVENT_TEMPLATE = Path(__file__).resolve().parents[2] / "events" / "s3-photo-uplo
 @pytest.fixture(scope="module")
 def token(local_system):
     """Reviews here outlast the test runtime's short review timeout, so an overdue one keeps waiting."""
-    reviewed_by_a_human(local_system, TENANT)
-    admin = local_system.bearer("amina", "admin", TENANT)
-    settings = httpx.get(local_system.api + "/admin/settings", headers=admin).json()
-    settings["review_timeout_action"] = "wait"
-    assert httpx.put(local_system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
+    reviewed_by_a_human(local_system, TENANT, review_timeout_action="wait")
     return ecocoin(local_system)
 
 
 @pytest.fixture
 def citizen(local_system) -> Citizen:
-    citizen = Citizen(local_system, TENANT)
-    citizen.me()
-    citizen.add_wallet()
-    return citizen
+    return Citizen.with_wallet(local_system, TENANT)
 
 
 def s3_event(bucket: str, key: str, size: int, etag: str) -> dict:

@@ -49,10 +49,7 @@ def faults(local_system):
 
 @pytest.fixture
 def citizen(local_system) -> Citizen:
-    citizen = Citizen(local_system, TENANT)
-    citizen.me()
-    citizen.add_wallet()
-    return citizen
+    return Citizen.with_wallet(local_system, TENANT)
 
 
 def reconcile(system) -> dict:
