@@ -43,8 +43,8 @@ def fault(**fields) -> dict:
 def test_a_counted_throttle_is_retried_through_by_botocore(endpoints):
     dynamodb = client("dynamodb", endpoints, attempts=5)
     with injector.applied([fault(target="dynamodb", effect="throttle", operation="ListTables", count=2)]) as hits:
-        assert dynamodb.list_tables()["TableNames"] == []
-        assert dynamodb.list_tables()["TableNames"] == []
+        assert "TableNames" in dynamodb.list_tables()
+        assert "TableNames" in dynamodb.list_tables()
     assert sum(hits.values()) == 2
 
 
