@@ -96,7 +96,7 @@ def test_a_newcomers_walk_through(local_system):
 def test_open311_filing_needs_the_tenants_key(local_system):
     admin = Api(local_system, "amina", "admin", tenant="quetta")
     settings = admin("GET", "/admin/settings").json()
-    settings["open311_key_hashes"] = [hash_api_key("crm-secret")]
+    settings.update(open311_key_hashes=[hash_api_key("crm-secret")], open311_jurisdiction="Quetta Metropolitan")
     assert admin("PUT", "/admin/settings", json=settings).status_code == 200
     url = f"{local_system.api}/open311/quetta/v2/requests.json"
     form = {"service_code": "mixed", "lat": "30.18", "long": "66.99", "description": "dumped rubble"}
@@ -109,6 +109,9 @@ def test_open311_filing_needs_the_tenants_key(local_system):
     request_id = filed.json()[0]["service_request_id"]
     got = httpx.get(f"{local_system.api}/open311/quetta/v2/requests/{request_id}.json").json()
     assert got[0]["service_code"] == "mixed" and got[0]["status"] == "open"
+    assert got[0]["agency_responsible"] == "Quetta Metropolitan"
+    listed = httpx.get(f"{local_system.api}/open311/quetta/v2/requests.json").json()
+    assert {r["agency_responsible"] for r in listed} == {"Quetta Metropolitan"}
     assert httpx.get(f"{local_system.api}/open311/lahore/v2/requests/{request_id}.json").status_code == 404
 
 

@@ -29,9 +29,10 @@ EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_a
         (EventIn, {**EVENT, "checkin_radius_m": 5e-324}),
         (TenantSettings, {"daily_reward_cap": 1234567890123456789012345678901234567890123}),
         (TenantSettings, {"reward_per_task": {"cleanup": -5}}),
+        (TenantSettings, {"reward_per_task": {"": 5}}),
         (TenantSettings, {"open311_key_hashes": ["x" * 100_000]}),
     ],
-    ids=["tonnes", "price", "check-in radius", "reward cap", "negative reward", "key hash"],
+    ids=["tonnes", "price", "check-in radius", "reward cap", "negative reward", "reward for no task", "key hash"],
 )
 def test_quantities_below_their_least_meaningful_value_or_beyond_storage_are_refused(model, fields):
     with pytest.raises(ValidationError):

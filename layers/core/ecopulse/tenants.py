@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from ecopulse.geo import Zone
+from ecopulse.submissions import Task
 
 # Settings are stored in DynamoDB, which takes no number nearer zero than 1e-130 and none over 38 digits.
 Degrees = AfterValidator(lambda value: round(value, 7))
@@ -27,7 +28,7 @@ class ZoneSettings(BaseModel):
 
 class TenantSettings(BaseModel):
     display_name: str = Field(default="", max_length=80)
-    reward_per_task: dict[Annotated[str, Field(max_length=32)], Points] = Field(
+    reward_per_task: dict[Task, Points] = Field(
         default_factory=lambda: {"cleanup": 10, "report": 2, "event": 15}, max_length=20
     )
     daily_reward_cap: Points = 100

@@ -20,7 +20,7 @@ class TenantRepository:
             item = TenantItem.get(pk, sk)
         except DoesNotExist:
             item = TenantItem(pk, sk, tenant=tenant, name=settings.display_name or tenant)
-        item.settings = settings.model_dump()
+        item.settings = settings.model_dump(mode="json")
         item.name = settings.display_name or tenant
         item.save()
         return settings

@@ -115,7 +115,13 @@ def _error(fmt: str, status: int, description: str) -> Response:
     return _render([Open311Error(code=status, description=description).model_dump()], fmt, "errors", "error", status)
 
 
-def _service_request(tenant: str, report: ReportItem) -> dict[str, Any]:
+def _service_requests(tenant: str, found: list[ReportItem]) -> list[dict[str, Any]]:
+    """The reports as Open311 service requests; the tenant's settings are read once, not once per report."""
+    agency = tenants.settings(tenant).open311_jurisdiction or tenant
+    return [_service_request(agency, report) for report in found]
+
+
+def _service_request(agency: str, report: ReportItem) -> dict[str, Any]:
     status = "closed" if ReportStatus(report.status) in CLOSED else "open"
     return ServiceRequest(
         service_request_id=report.report_id,
@@ -124,7 +130,7 @@ def _service_request(tenant: str, report: ReportItem) -> dict[str, Any]:
         service_name=SERVICE_NAMES.get(WasteType(report.waste_type), report.waste_type),
         service_code=report.waste_type,
         description=report.description,
-        agency_responsible=tenants.settings(tenant).open311_jurisdiction or tenant,
+        agency_responsible=agency,
         service_notice=None,
         requested_datetime=report.created_at.isoformat(),
         updated_datetime=report.updated_at.isoformat(),
@@ -172,7 +178,7 @@ def list_requests(
                 found.append(reports.get(tenant, report_id.strip()))
             except ReportNotFound:
                 continue
-        return _render([_service_request(tenant, r) for r in found], fmt, "service_requests", "request")
+        return _render(_service_requests(tenant, found), fmt, "service_requests", "request")
     end = end_date or datetime.now(UTC)
     start = start_date or end - MAX_WINDOW
     if end - start > MAX_WINDOW or start > end:
@@ -185,7 +191,7 @@ def list_requests(
         if service_code is None or report.waste_type == service_code
     ]
     found.sort(key=lambda report: report.created_at, reverse=True)
-    return _render([_service_request(tenant, r) for r in found[:MAX_REQUESTS]], fmt, "service_requests", "request")
+    return _render(_service_requests(tenant, found[:MAX_REQUESTS]), fmt, "service_requests", "request")
 
 
 @router.get("/requests/{request_id}.{fmt}", responses=_answers(200, ServiceRequest, 404))
@@ -194,7 +200,7 @@ def get_request(tenant: Tenant, request_id: Annotated[str, Path(max_length=64)],
         report = reports.get(tenant, request_id)
     except ReportNotFound:
         return _error(fmt, 404, "no such service request")
-    return _render([_service_request(tenant, report)], fmt, "service_requests", "request")
+    return _render(_service_requests(tenant, [report]), fmt, "service_requests", "request")
 
 
 @router.post("/requests.{fmt}", status_code=201, responses=_answers(201, FiledRequest, 400, 403))
