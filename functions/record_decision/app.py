@@ -38,6 +38,4 @@ def handler(event: DecisionRequest, context: LambdaContext) -> dict:
         event.tenant, event.submission_id, status_for(decision.outcome), decision.reason, decision.reviewer, grant
     )
     user = users.get(event.tenant, item.user_id)
-    if grant:
-        rewards.rank(event.tenant, item.user_id, user.display_name or user.username, grant.amount, now)
     return {"status": item.status, "reward": int(item.reward or 0), "wallet": user.wallet_address}

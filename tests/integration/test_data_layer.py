@@ -9,9 +9,15 @@ import uuid
 import pytest
 from pynamodb.exceptions import PutError, UpdateError
 
-from ecopulse.store.models import SubmissionItem
+from ecopulse.rewards import leaderboard_periods
+from ecopulse.store.community import CommunityRepository
+from ecopulse.store.models import SubmissionItem, utcnow
+from ecopulse.store.rewards import RewardRepository
 from ecopulse.store.submissions import SubmissionRepository
+from ecopulse.store.transactions import ConcurrentChange
+from ecopulse.store.users import UserRepository
 from ecopulse.submissions import InvalidTransition, Status
+from ecopulse.tenants import TenantSettings
 from ecopulse.uploads import UploadKey
 
 
@@ -64,6 +70,30 @@ def test_a_stale_copy_loses_to_a_concurrent_decision(repository):
     with pytest.raises(UpdateError):
         stale.update(actions=[SubmissionItem.status.set(Status.APPROVED.value)])
     assert repository.get("lahore", upload.submission_id).status == Status.REJECTED
+
+
+def test_an_approval_ranks_the_citizen_on_every_board_in_its_own_transaction(repository):
+    """The reward, the balance, the allowance and the leaderboards are written together. A grant sized against
+    totals another approval has changed since is refused whole, as a conflict to retry, and the retry, sized
+    afresh, counts both rewards."""
+    UserRepository().ensure("lahore", "alice", "alice", None, ["citizen"])
+    rewards, settings, now = RewardRepository(), TenantSettings(), utcnow()
+    first, second = received(repository, 20), received(repository, 21)
+    stale = rewards.plan(repository.get("lahore", second.submission_id), settings, now)
+    fresh = rewards.plan(repository.get("lahore", first.submission_id), settings, now)
+    repository.decide("lahore", first.submission_id, Status.APPROVED, "clean", "admin-1", fresh)
+    with pytest.raises(ConcurrentChange):
+        repository.decide("lahore", second.submission_id, Status.APPROVED, "clean", "admin-1", stale)
+    assert repository.get("lahore", second.submission_id).status == Status.RECEIVED
+    assert rewards.unpaid("lahore", "alice")[0].submission_id == first.submission_id
+
+    retried = rewards.plan(repository.get("lahore", second.submission_id), settings, now)
+    repository.decide("lahore", second.submission_id, Status.APPROVED, "clean", "admin-1", retried)
+    before = {period: points or 0 for period, points in fresh.standings.items()}
+    for period in leaderboard_periods(now):
+        (row,) = [row for row in CommunityRepository().leaderboard("lahore", period, 50) if row.user_id == "alice"]
+        assert row.points == before[period] + 2 * settings.reward_per_task["cleanup"]
+    assert len(rewards.unpaid("lahore", "alice")) == 2
 
 
 def test_the_review_queue_is_per_tenant_and_oldest_first(repository):

@@ -39,6 +39,9 @@ class RewardGrant:
     earned_today: int
     daily_cap: int
     wallet: str | None
+    name: str
+    standings: dict[str, int | None]
+    """The citizen's points on each board of the moment as read, None where not ranked yet."""
 
     def write(self, transaction: TransactWrite, submission: SubmissionItem, now: datetime) -> None:
         pk, sk = LedgerItem.keys(self.tenant, self.user_id, self.submission_id)
@@ -70,6 +73,27 @@ class RewardGrant:
             actions=[EarnedItem.amount.add(self.amount), EarnedItem.tenant.set(self.tenant)],
             condition=EarnedItem.amount.does_not_exist() | (EarnedItem.amount <= self.daily_cap - self.amount),
         )
+        for period, points in self.standings.items():
+            self._rank(transaction, period, points)
+
+    def _rank(self, transaction: TransactWrite, period: str, points: int | None) -> None:
+        """Adds the reward on one board and re-sorts the citizen there. The sort key holds the new total, so the
+        write is conditional on the total read: an approval that raced this one makes the transaction retry."""
+        total = (points or 0) + self.amount
+        pk, sk = LeaderboardItem.keys(self.tenant, period, self.user_id)
+        transaction.update(
+            LeaderboardItem(pk, sk),
+            actions=[
+                LeaderboardItem.points.set(total),
+                LeaderboardItem.tenant.set(self.tenant),
+                LeaderboardItem.period.set(period),
+                LeaderboardItem.user_id.set(self.user_id),
+                LeaderboardItem.username.set(self.name),
+                LeaderboardItem.gsi2pk.set(tenant_key(self.tenant, "LEADERBOARD", period)),
+                LeaderboardItem.gsi2sk.set(rank_key(total, self.user_id)),
+            ],
+            condition=LeaderboardItem.pk.does_not_exist() if points is None else LeaderboardItem.points == points,
+        )
 
 
 class RewardRepository:
@@ -83,32 +107,26 @@ class RewardRepository:
         amount = reward_for(submission.task, settings, earned)
         if amount <= 0:
             return None
-        try:
-            wallet = UserItem.get(*UserItem.keys(tenant, user_id), consistent_read=True).wallet_address
-        except DoesNotExist:
-            wallet = None
-        return RewardGrant(tenant, user_id, submission.submission_id, amount, earned, settings.daily_reward_cap, wallet)
+        user = UserItem.get(*UserItem.keys(tenant, user_id), consistent_read=True)
+        standings = {period: self._standing(tenant, period, user_id) for period in leaderboard_periods(now)}
+        return RewardGrant(
+            tenant=tenant,
+            user_id=user_id,
+            submission_id=submission.submission_id,
+            amount=amount,
+            earned_today=earned,
+            daily_cap=settings.daily_reward_cap,
+            wallet=user.wallet_address,
+            name=user.display_name or user.username,
+            standings=standings,
+        )
 
-    def rank(self, tenant: str, user_id: str, username: str, points: int, now: datetime) -> None:
-        """Adds the points to every board of the moment and re-sorts the citizen on each."""
-        for period in leaderboard_periods(now):
-            pk, sk = LeaderboardItem.keys(tenant, period, user_id)
-            entry = LeaderboardItem(pk, sk)
-            entry.update(
-                actions=[
-                    LeaderboardItem.points.add(points),
-                    LeaderboardItem.tenant.set(tenant),
-                    LeaderboardItem.period.set(period),
-                    LeaderboardItem.user_id.set(user_id),
-                    LeaderboardItem.username.set(username),
-                ]
-            )
-            entry.update(
-                actions=[
-                    LeaderboardItem.gsi2pk.set(tenant_key(tenant, "LEADERBOARD", period)),
-                    LeaderboardItem.gsi2sk.set(rank_key(int(entry.points), user_id)),
-                ]
-            )
+    @staticmethod
+    def _standing(tenant: str, period: str, user_id: str) -> int | None:
+        try:
+            return int(LeaderboardItem.get(*LeaderboardItem.keys(tenant, period, user_id), consistent_read=True).points)
+        except DoesNotExist:
+            return None
 
     def unpaid(self, tenant: str, user_id: str) -> list[LedgerItem]:
         """Rewards granted but not minted yet: waiting for a wallet, or for a failed mint to be retried."""

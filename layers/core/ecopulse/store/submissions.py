@@ -10,7 +10,7 @@ from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import Page, paged
 from ecopulse.store.rewards import RewardGrant
-from ecopulse.store.transactions import failed_on_condition, transact
+from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 from ecopulse.submissions import InvalidTransition, Status, sources_for
 from ecopulse.uploads import UploadKey
 
@@ -221,6 +221,10 @@ class SubmissionRepository:
         try:
             transact(write)
         except TransactWriteError as error:
-            if failed_on_condition(error):
+            if not failed_on_condition(error):
+                raise
+            if SubmissionItem.get(item.pk, item.sk, consistent_read=True).status not in allowed:
                 raise InvalidTransition(f"submission {item.submission_id} changed while becoming {target}") from error
-            raise
+            # The submission could still move: what changed is a total the write was sized against (the
+            # daily allowance, a leaderboard), so reading afresh and writing again will do.
+            raise ConcurrentChange(f"totals changed while submission {item.submission_id} became {target}") from error
