@@ -125,6 +125,20 @@ def test_admins_deciding_one_submission_at_the_same_moment_settle_it_once(local_
         assert citizen.ledger() == [] and token.functions.balanceOf(citizen.wallet).call() == 0
 
 
+def test_one_citizens_cleanups_approved_together_are_each_paid_and_ranked_once(local_system, token, citizen):
+    """Each approval sizes its reward against the citizen's daily total and leaderboard places; approvals that
+    race refuse each other's stale totals, and the workflow retries them afresh instead of losing one."""
+    submissions = [citizen.submit(ambiguous_scene()) for _ in range(5)]
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda submission_id: citizen.approve(submission_id).status_code, submissions))
+    assert answers == [200] * 5
+    wait_until(lambda: all(citizen.submission(s)["mint_tx"] for s in submissions), timeout=120, interval=1)
+    assert sorted(line["submission_id"] for line in citizen.ledger() if line["state"] == "paid") == sorted(submissions)
+    assert token.functions.balanceOf(citizen.wallet).call() == 5 * REWARD * TOKEN
+    board = citizen.api("GET", "/leaderboard", params={"limit": 100}).json()
+    assert [row["points"] for row in board if row["user_id"] == citizen.me()["user_id"]] == [5 * REWARD]
+
+
 def test_citizens_racing_for_the_last_places_never_overfill_an_event(local_system):
     admin = local_system.bearer("amina", "admin", TENANT)
     event = httpx.post(local_system.api + "/events", headers=admin, json={
