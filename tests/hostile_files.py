@@ -115,7 +115,8 @@ def _disguised_documents() -> list[HostileFile]:
 
 
 def _bombs() -> list[HostileFile]:
-    """Huge canvases declared over a few bytes of data, and text chunks that inflate to 64 MB: Pillow stops
+    """Huge canvases declared over a few bytes of data; canvases within the limit that still decode from a file
+    thousands of times smaller than any photo of that size; and text chunks that inflate to 64 MB: Pillow stops
     inflating PNG text at 1 MB, so those are refused as damaged."""
     zlib_bomb = _zlib_bomb()
     return [
@@ -125,11 +126,20 @@ def _bombs() -> list[HostileFile]:
         HostileFile("webp-vp8x-canvas-bomb", _webp_vp8x_declaring(1 << 24, 1 << 24), "image/webp", "pixels"),
         HostileFile("webp-vp8l-bomb-16384x16384", _webp_vp8l_declaring(16384, 16384), "image/webp", "pixels"),
         HostileFile("webp-vp8-bomb-16383x16383", _webp_vp8_declaring(16383, 16383), "image/webp", "pixels"),
+        HostileFile("webp-lossless-24mp-in-a-few-bytes", _flat("RGB", "WEBP", lossless=True), "image/webp", "pixels"),
+        HostileFile("png-one-bit-24mp-in-a-few-kb", _flat("1", "PNG"), "image/png", "pixels"),
         HostileFile(
             "png-ztxt-zlib-bomb", _png_with_chunk(b"zTXt", b"note\x00\x00" + zlib_bomb), "image/png", "corrupt"
         ),
         HostileFile("png-iccp-zlib-bomb", _png_with_chunk(b"iCCP", b"icc\x00\x00" + zlib_bomb), "image/png", "corrupt"),
     ]
+
+
+def _flat(mode: str, image_format: str, **options) -> bytes:
+    """A valid 24-megapixel image of one colour: the encoder packs it into bytes, the decoder unpacks it all."""
+    buffer = io.BytesIO()
+    Image.new(mode, (6000, 4000)).save(buffer, image_format, **options)
+    return buffer.getvalue()
 
 
 def _damaged(photo: Image.Image, jpeg: bytes, png: bytes, webp: bytes) -> list[HostileFile]:

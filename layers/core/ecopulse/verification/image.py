@@ -19,6 +19,7 @@ from ecopulse.verification.geo import GeoPoint
 MODEL_SHORT_SIDE = 256
 MIN_SHORT_SIDE = 64
 MAX_ASPECT_RATIO = 10
+MAX_PIXELS_PER_BYTE = 5_000
 _PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 _BACKGROUND = (255, 255, 255, 255)
 _SIXTEEN_BIT_RAW_MODES = frozenset({"I;16B", "LA;16B", "RGB;16B", "RGBA;16B"})
@@ -121,6 +122,7 @@ def load_photo(data: bytes, max_bytes: int, max_pixels: int, *, reduce: bool = T
     image = _open(data, pillow_format, max_pixels)
     _check_pixels(image.size, max_pixels)
     _check_shape(image.size)
+    _check_density(image.size, len(data))
     if pillow_format != "JPEG" and getattr(image, "is_animated", False):
         raise PhotoRejected("animated", "animated images are not accepted: upload a single photo")
     _check_camera_mode(image)
@@ -235,6 +237,16 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width * height > max_pixels:
         raise PhotoRejected("pixels", f"the image is {width}x{height} pixels, more than the {max_pixels:,} allowed")
+
+
+def _check_density(size: tuple[int, int], byte_size: int) -> None:
+    """A photograph takes at least a byte per few hundred pixels in any of our formats, even a flat one; a file
+    thousands of times smaller than its canvas is a bomb built to make the decoder allocate and work."""
+    width, height = size
+    if width * height > MAX_PIXELS_PER_BYTE * byte_size:
+        raise PhotoRejected(
+            "pixels", f"the file is {byte_size:,} bytes but declares {width}x{height} pixels: no photo packs so tight"
+        )
 
 
 def _check_shape(size: tuple[int, int]) -> None:
