@@ -70,10 +70,9 @@ class FaultRegistry:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def add(self, faults: list[Fault]) -> list[Fault]:
+    def add(self, faults: list[Fault]) -> None:
         with self._lock:
             self._faults.extend(faults)
-            return list(self._faults)
 
     def clear(self) -> None:
         with self._lock:
@@ -162,9 +161,14 @@ def _endpoint_port(target: str) -> int | None:
     return urlparse(url).port if url else None
 
 
+def _text(body: Any) -> str:
+    """A request body as text; a streamed body (an S3 upload) reads as empty."""
+    return body.decode("utf-8", "replace") if isinstance(body, bytes) else body if isinstance(body, str) else ""
+
+
 def _operation(target: str, method: str, body: Any, headers: dict) -> str:
     """The operation a call performs, read from the request as the service reads it."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body if isinstance(body, str) else ""
+    text = _text(body)
     if target == "chain":
         try:
             request = json.loads(text)
@@ -184,7 +188,6 @@ def _error_response(fault: Fault, method: str, body: Any, headers: dict, preload
     from urllib3 import HTTPResponse
 
     throttle = fault.effect == "throttle"
-    request_text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
     if fault.target == "chain":
         status, content_type = (429, "text/plain") if throttle else (502, "text/plain")
         answer = b"Too Many Requests" if throttle else b"Bad Gateway"
@@ -193,7 +196,7 @@ def _error_response(fault: Fault, method: str, body: Any, headers: dict, preload
         prefix = "com.amazonaws.dynamodb.v20120810#" if fault.target == "dynamodb" else ""
         status, content_type = (400 if throttle else 500), "application/x-amz-json-1.0"
         answer = json.dumps({"__type": prefix + code, "message": f"fault {fault.id}: {code}"}).encode()
-    elif isinstance(request_text, str) and "Action=" in request_text:
+    elif "Action=" in _text(body):
         code = "Throttling" if throttle else "InternalFailure"
         status, content_type = (400 if throttle else 500), "text/xml"
         answer = (f"<ErrorResponse><Error><Type>{'Sender' if throttle else 'Receiver'}</Type><Code>{code}</Code>"

@@ -18,6 +18,7 @@ from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import free_port, issuers_for, parse_parameter_overrides
 from ecopulse_local.template import load_stack
+from tests.integration.citizens import reviewed_by_a_human
 from tests.support import running_local_system, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,10 +89,8 @@ class Pipeline:
         self.system = system
         admin = system.bearer("admin", "admin", TENANT)
         assert httpx.get(system.api + "/me", headers=admin).status_code == 200
-        settings = httpx.get(system.api + "/admin/settings", headers=admin).json()
         # Every verdict goes to a human here, whatever the photo scores: these tests follow the review path.
-        settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0)
-        assert httpx.put(system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
+        reviewed_by_a_human(system, TENANT)
         self.s3 = system.client("s3")
         self.dynamodb = system.client("dynamodb")
         self.sfn = system.client("stepfunctions")

@@ -44,12 +44,6 @@ def s3_event(bucket: str, key: str, size: int, etag: str) -> dict:
     return event
 
 
-def executions(system, submission_id: str) -> list[dict]:
-    sfn = system.client("stepfunctions")
-    listed = sfn.list_executions(stateMachineArn=system.output("PipelineStateMachineArn"))["executions"]
-    return [execution for execution in listed if execution["name"] == submission_id]
-
-
 def approve_until_decided(citizen: Citizen, submission_id: str) -> None:
     """Approves as an admin does who still sees the submission in the queue: a review that timed out and went
     back to waiting at that moment has a new task token, and an approval sent to the old one changed nothing."""
@@ -63,7 +57,7 @@ def approve_until_decided(citizen: Citizen, submission_id: str) -> None:
     wait_until(decided, timeout=90, interval=3)
 
 
-def test_the_same_s3_event_delivered_a_thousand_times_verifies_and_pays_once(local_system, token, citizen):
+def test_the_same_s3_event_delivered_a_thousand_times_verifies_and_pays_once(local_system, token, citizen, pipeline):
     opened = citizen.api("POST", "/submissions", json={"task": "cleanup"}).json()
     submission_id = opened["submission"]["submission_id"]
     key = opened["uploads"]["after"]["fields"]["key"]
@@ -95,14 +89,14 @@ def test_the_same_s3_event_delivered_a_thousand_times_verifies_and_pays_once(loc
 
     submission = citizen.submission(submission_id)
     assert submission["status"] == "in_review"
-    assert len(executions(local_system, submission_id)) == 1
+    assert len(pipeline.executions(submission_id)) == 1
     approve_until_decided(citizen, submission_id)
     wait_until(lambda: citizen.submission(submission_id)["mint_tx"], timeout=60)
     assert len(citizen.ledger()) == 1
     assert token.functions.balanceOf(citizen.wallet).call() == REWARD * TOKEN
 
 
-def test_admins_deciding_one_submission_at_the_same_moment_settle_it_once(local_system, token, citizen):
+def test_admins_deciding_one_submission_at_the_same_moment_settle_it_once(local_system, token, citizen, pipeline):
     submission_id = citizen.submit(ambiguous_scene())
 
     def decide(n: int) -> int:
@@ -115,7 +109,7 @@ def test_admins_deciding_one_submission_at_the_same_moment_settle_it_once(local_
     assert set(answers) <= {200, 409} and answers.count(200) >= 1
     settled = wait_until(lambda: (s := citizen.submission(submission_id))["status"] in ("approved", "rejected") and s,
                          timeout=60)  # fmt: skip
-    assert len(executions(local_system, submission_id)) == 1
+    assert len(pipeline.executions(submission_id)) == 1
     if settled["status"] == "approved":
         wait_until(lambda: citizen.submission(submission_id)["mint_tx"], timeout=60)
         wait_until(lambda: citizen.ledger() and citizen.ledger()[0]["state"] == "paid", timeout=30)

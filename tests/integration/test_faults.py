@@ -63,19 +63,6 @@ def reconcile(system) -> dict:
     return report
 
 
-def finished(system, submission_id: str) -> str:
-    """How the submission's workflow execution ended, once it has."""
-    sfn = system.client("stepfunctions")
-    listed = sfn.list_executions(stateMachineArn=system.output("PipelineStateMachineArn"))["executions"]
-    (execution,) = [execution for execution in listed if execution["name"] == submission_id]
-
-    def status() -> str | None:
-        answer = sfn.describe_execution(executionArn=execution["executionArn"])["status"]
-        return None if answer == "RUNNING" else answer
-
-    return wait_until(status, timeout=60)
-
-
 def paid_once(citizen: Citizen, token, submission_id: str) -> dict:
     """Waits for the payout, then checks there is exactly one: one ledger line, one claim's worth on chain."""
     paid = wait_until(lambda: (s := citizen.submission(submission_id))["mint_tx"] and s, timeout=90)
@@ -126,14 +113,14 @@ def test_a_chain_node_throttling_the_broadcast_still_pays_once(local_system, tok
     assert faults.hits(throttled) == 2
 
 
-def test_the_workflow_answer_failing_after_the_mint_does_not_mint_again(local_system, token, faults, citizen):
+def test_the_workflow_answer_failing_after_the_mint_does_not_mint_again(local_system, token, faults, citizen, pipeline):
     """The chain has the payout but Step Functions never hears of it: the message comes back, and the minter
     finds the claim paid instead of paying it twice."""
     lost = faults.inject(function="MintFunction", target="aws", effect="error", operation="SendTaskSuccess", count=6)
     submission_id = citizen.submit(ambiguous_scene())
     citizen.approve(submission_id)
     wait_until(lambda: faults.hits(lost) == 6, timeout=60)
-    assert finished(local_system, submission_id) == "SUCCEEDED"
+    assert pipeline.finished(submission_id, timeout=60)["status"] == "SUCCEEDED"
     paid_once(citizen, token, submission_id)
 
 
@@ -150,7 +137,7 @@ def test_a_step_failing_twice_is_retried_by_the_workflow_and_does_its_work_once(
     assert faults.hits(failing) == 2
 
 
-def test_notify_failing_after_the_inbox_write_tells_the_citizen_once(local_system, token, faults, citizen):
+def test_notify_failing_after_the_inbox_write_tells_the_citizen_once(local_system, token, faults, citizen, pipeline):
     """The inbox message is written, then the push (SNS) fails past botocore's retries: the workflow runs the
     step again, and the citizen still finds one message."""
     push_down = faults.inject(function="NotifyFunction", target="aws", effect="error", operation="Publish", count=6)
@@ -158,7 +145,7 @@ def test_notify_failing_after_the_inbox_write_tells_the_citizen_once(local_syste
     citizen.approve(submission_id)
     paid_once(citizen, token, submission_id)
     wait_until(lambda: faults.hits(push_down) == 6, timeout=30)
-    assert finished(local_system, submission_id) == "SUCCEEDED"
+    assert pipeline.finished(submission_id, timeout=60)["status"] == "SUCCEEDED"
     assert len(citizen.api("GET", "/me/inbox").json()["items"]) == 1
 
 

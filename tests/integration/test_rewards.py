@@ -28,9 +28,7 @@ def every_verdict_reviewed_by_a_human(local_system):
 def test_an_approved_cleanup_is_minted_to_the_wallet_and_the_ledger_agrees(local_system, token):
     ses = local_system.client("ses")
     emails_before = ses.get_send_quota()["SentLast24Hours"]
-    citizen = Citizen(local_system, REVIEWED)
-    citizen.me()
-    citizen.add_wallet()
+    citizen = Citizen.with_wallet(local_system, REVIEWED)
     submission_id = citizen.submit()
     assert citizen.approve(submission_id).status_code == 200
 
@@ -63,9 +61,7 @@ def test_a_reward_earned_without_a_wallet_waits_and_is_paid_when_one_is_added(lo
 
 
 def test_the_same_approval_sent_a_hundred_times_mints_once(local_system, token):
-    citizen = Citizen(local_system, REVIEWED)
-    citizen.me()
-    citizen.add_wallet()
+    citizen = Citizen.with_wallet(local_system, REVIEWED)
     submission_id = citizen.submit()
     answers = [citizen.approve(submission_id).status_code for _ in range(100)]
     assert answers.count(200) >= 1 and set(answers) <= {200, 409}
@@ -86,9 +82,7 @@ def test_the_same_approval_sent_a_hundred_times_mints_once(local_system, token):
 
 
 def test_a_rejected_cleanup_pays_nothing_and_says_why(local_system, token):
-    citizen = Citizen(local_system, REVIEWED)
-    citizen.me()
-    citizen.add_wallet()
+    citizen = Citizen.with_wallet(local_system, REVIEWED)
     submission_id = citizen.submit()
     rejected = citizen.api(
         "POST", f"/admin/submissions/{submission_id}/decision", admin=True,
@@ -102,9 +96,7 @@ def test_a_rejected_cleanup_pays_nothing_and_says_why(local_system, token):
 
 
 def test_a_confident_cleanup_is_approved_minted_and_notified_with_no_human(local_system, token):
-    citizen = Citizen(local_system, tenant=AUTOMATIC)
-    citizen.me()
-    citizen.add_wallet()
+    citizen = Citizen.with_wallet(local_system, AUTOMATIC)
     submission_id = citizen.submit(clean_scene(), until="approved")
     verdict = citizen.submission(submission_id)["verdict"]
     assert verdict["confidence"] >= 0.9 and verdict["flags"] == []

@@ -100,7 +100,8 @@ def test_an_invocation_can_only_be_failed_or_delayed():
 
 def test_a_counted_fault_stops_applying_once_its_hits_are_recorded():
     registry = FaultRegistry()
-    (added,) = registry.add([Fault(function="MintFunction", target="chain", effect="unavailable", count=3)])
+    added = Fault(function="MintFunction", target="chain", effect="unavailable", count=3)
+    registry.add([added])
     assert registry.for_function("NotifyFunction") == []
     assert registry.for_function("MintFunction")[0]["id"] == added.id
     registry.record({added.id: 3})
