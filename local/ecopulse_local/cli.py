@@ -12,7 +12,9 @@ import threading
 from pathlib import Path
 
 from ecopulse_local.runtime import (
+    ACCESS_KEY_ID,
     REPOSITORY_ROOT,
+    SECRET_ACCESS_KEY,
     LocalRuntime,
     default_state_dir,
     issuers_for,
@@ -51,11 +53,14 @@ def _serve(args: argparse.Namespace) -> int:
         f"EcoPulse is running locally (started in {described['startup_seconds']:.2f} s)\n"
         f"  HTTP API       {endpoints['api']}   (try {endpoints['api']}/health and /openapi.json)\n"
         f"  Dashboard      {endpoints['dashboard']}\n"
-        f"  AWS emulator   {endpoints['aws']}   (export AWS_ENDPOINT_URL={endpoints['aws']})\n"
+        f"  AWS emulator   {endpoints['aws']}   (export AWS_ENDPOINT_URL={endpoints['aws']}"
+        f" AWS_ACCESS_KEY_ID={ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY})\n"
         f"  DynamoDB Local {endpoints['dynamodb']}   (export AWS_ENDPOINT_URL_DYNAMODB={endpoints['dynamodb']})\n"
         f"  Chain (anvil)  {endpoints['chain']}   EcoCoin at {described['chain']['token_address']}\n"
         f"  Resources      {len(described['resources'])} created from template.yaml;"
         f" not emulated: {not_emulated or 'none'}\n"
+        f"  S3 buckets     private: signed requests, presigned URLs and POST policies checked as S3 checks them;"
+        f" not enforced: {', '.join(described['s3_not_enforced'])}\n"
         f"  Sign in        ecopulse local token --user alice --group admin --tenant lahore\n"
         f"  State          AWS and DynamoDB in memory (lost on exit); the chain, the signing key and runtime.json"
         f" in {runtime.state_dir}\n"

@@ -1,8 +1,9 @@
 """Starts the whole system on one machine from template.yaml, with no AWS account and no Docker.
 
 - moto in server mode is the AWS emulator (S3, SNS, SES, SQS, Secrets Manager, Step Functions, IAM,
-  CloudWatch, Logs) on one loopback port, and the official DynamoDB Local serves DynamoDB; the template's
-  resources are created in them;
+  CloudWatch, Logs) on one loopback port, behind a layer that keeps the template's buckets private as S3 does
+  (``private_buckets``), and the official DynamoDB Local serves DynamoDB; the template's resources are created
+  in them;
 - the template's functions run in worker processes (``lambdas``) that moto's Lambda reaches through
   ``bridge``, so Step Functions tasks and S3 notifications run the real handlers;
 - the template's HTTP API is served by ``gateway`` with the local JWT issuer standing in for Cognito;
@@ -28,7 +29,6 @@ from typing import Any
 
 import boto3
 import uvicorn
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -44,10 +44,15 @@ from ecopulse_local.event_sources import SqsPoller, sqs_mappings
 from ecopulse_local.faults import Fault
 from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
 from ecopulse_local.lambdas import Functions, function_specs
+from ecopulse_local.private_buckets import NOT_ENFORCED, AwsEmulator
 from ecopulse_local.provision import Provisioned, Provisioner
+from ecopulse_local.s3_auth import Authenticator
 from ecopulse_local.template import Stack, load_stack
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+# The only credentials the emulator's private buckets take: the runtime's, the functions' and the tests'.
+ACCESS_KEY_ID = "local"
+SECRET_ACCESS_KEY = "local"
 log = logging.getLogger("ecopulse.local")
 
 
@@ -154,7 +159,7 @@ class LocalRuntime:
         self.functions: Functions | None = None
         self.provisioned: Provisioned | None = None
         self._servers: list[_ThreadedServer] = []
-        self._moto: ThreadedMotoServer | None = None
+        self._emulator: AwsEmulator | None = None
         self._dynamodb = DynamoDBLocal(host, self.ports["dynamodb"], self.state_dir / "dynamodb")
         self.chain = LocalChain(self.state_dir / "anvil-state.json", port=self.ports["chain"], host=host)
         self._pollers: list[SqsPoller] = []
@@ -173,12 +178,12 @@ class LocalRuntime:
         dynamodb = threading.Thread(target=self._dynamodb.start)
         dynamodb.start()
         self.chain.start()
-        self._start_emulator()
         self.stack = load_stack(
             self.root / "template.yaml",
             {**self.parameter_overrides, **self._chain_parameters()},
             endpoints={"aws": self.endpoints.aws, "api": self.endpoints.api, "dashboard": self.endpoints.dashboard},
         )
+        self._start_emulator()
         self._store_minter_key()
         dynamodb.join()
         provisioner = Provisioner(self.stack, self.endpoints.aws, {"dynamodb": self.endpoints.dynamodb})
@@ -205,8 +210,10 @@ class LocalRuntime:
 
     def _start_emulator(self) -> None:
         os.environ["MOTO_PORT"] = str(self.ports["aws"])  # moto's Step Functions calls Lambda through this port
-        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.ports["aws"], verbose=False)
-        self._moto.start()
+        buckets = [self.stack.ref(logical_id) for logical_id in self.stack.of_type("AWS::S3::Bucket")]
+        authenticator = Authenticator({ACCESS_KEY_ID: SECRET_ACCESS_KEY}, self.stack.region)
+        self._emulator = AwsEmulator(self.host, self.ports["aws"], buckets, authenticator)
+        self._emulator.start()
         # moto's backends live in the process: a runtime started again begins empty, as after a restart.
         self._moto_api("reset", {})
         self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
@@ -237,7 +244,9 @@ class LocalRuntime:
         )
 
     def _client(self, service: str) -> Any:
-        session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=self.stack.region)
+        session = boto3.Session(
+            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self.stack.region
+        )
         endpoint = self.endpoints.dynamodb if service == "dynamodb" else self.endpoints.aws
         return session.client(service, endpoint_url=endpoint)
 
@@ -245,8 +254,8 @@ class LocalRuntime:
         inherited = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ", "TMPDIR") if name in os.environ}
         return {
             **inherited,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
             "AWS_SESSION_TOKEN": "local",
             "AWS_REGION": self.stack.region,
             "AWS_DEFAULT_REGION": self.stack.region,
@@ -321,6 +330,7 @@ class LocalRuntime:
             "resources": self.provisioned.created if self.provisioned else {},
             "served_by_runtime": self.provisioned.served_by_runtime if self.provisioned else {},
             "not_emulated": self.provisioned.not_emulated if self.provisioned else {},
+            "s3_not_enforced": list(NOT_ENFORCED),
             "outputs": self.stack.resolve(self.stack.outputs) if self.stack else {},
             "chain": {
                 "rpc_url": self.chain.rpc_url,
@@ -337,7 +347,7 @@ class LocalRuntime:
             server.stop()
         if self.functions:
             self.functions.stop()
-        if self._moto:
-            self._moto.stop()
+        if self._emulator:
+            self._emulator.stop()
         self._dynamodb.stop()
         self.chain.stop()
