@@ -407,7 +407,7 @@ class _SignedHeadersOnly:
     """botocore's S3 SigV4 signer, made to sign exactly the headers the caller says it signed, as S3 does."""
 
     def __init__(self, secret: str, credential: Credential, signed_headers: list[str]) -> None:
-        super().__init__(Credentials(credential.access_key, secret), "s3", credential.region)  # type: ignore[call-arg]
+        super().__init__(Credentials(credential.access_key, secret), "s3", credential.region)
         self._signed_headers = signed_headers
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
