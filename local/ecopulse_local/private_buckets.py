@@ -2,8 +2,9 @@
 
 moto accepts any request at a bucket: a presigned POST form with another key, another type or a larger file,
 an expired or unsigned form, an anonymous PUT, List or GET. In front of moto, every request addressed to one
-of the stack's buckets (path-style or virtual-hosted) must carry a valid SigV4 signature: in the
-``Authorization`` header, in a presigned URL's query, or a POST policy's (``s3_auth``). Anything else is
+of the stack's buckets (path-style or virtual-hosted) must carry a valid signature: SigV4 in the
+``Authorization`` header, a presigned URL's, or a POST policy's (SigV2 too for those two where the region takes
+it; see ``s3_auth``). Anything else is
 refused with S3's answer before moto sees it; other services and moto's own API pass through untouched.
 """
 
