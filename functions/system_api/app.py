@@ -1,7 +1,19 @@
 """HTTP: /health, /whoami and /openapi.json, which documents every route of every endpoint group."""
 
 from ecopulse.api.app import create_app, lambda_handler
-from ecopulse.api.routers import admin, analytics, community, fleet, me, open311, reports, submissions, system, uploads
+from ecopulse.api.routers import (
+    admin,
+    analytics,
+    community,
+    fleet,
+    me,
+    open311,
+    reports,
+    submissions,
+    system,
+    uploads,
+    verifier,
+)
 
 app = create_app(
     system.router,
@@ -11,6 +23,7 @@ app = create_app(
     reports.router,
     community.router,
     admin.router,
+    verifier.router,
     fleet.router,
     analytics.router,
     open311.router,

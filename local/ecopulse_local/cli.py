@@ -1,4 +1,5 @@
-"""``ecopulse local`` runs the system on this machine; ``ecopulse local token`` signs a caller's ID token."""
+"""``ecopulse local`` runs the system on this machine; ``ecopulse local token`` signs a caller's ID token;
+``ecopulse local train`` runs the verifier training now."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import signal
 import sys
 import threading
 from pathlib import Path
+
+import boto3
+from botocore.config import Config
 
 from ecopulse_local.runtime import (
     ACCESS_KEY_ID,
@@ -128,6 +132,28 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 0 if result.consistent else 1
 
 
+TRAINER = "TrainVerifierFunction"
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Runs the daily verifier training now, in the running system; exits 1 when the function failed."""
+    state_dir = args.state_dir or default_state_dir(args.root, args.env)
+    described = json.loads((state_dir / "runtime.json").read_text())
+    stack = load_stack(args.root / "template.yaml", _overrides(args))
+    timeout = int(stack.properties(TRAINER).get("Timeout", 3)) + 30
+    client = boto3.client(
+        "lambda",
+        endpoint_url=described["endpoints"]["aws"],
+        region_name=stack.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(read_timeout=timeout, retries={"max_attempts": 1}),
+    )
+    response = client.invoke(FunctionName=stack.ref(TRAINER), Payload=json.dumps({"tenants": args.tenant or []}))
+    print(json.dumps(json.loads(response["Payload"].read()), indent=2))
+    return 1 if response.get("FunctionError") else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ecopulse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     reconciliation = local_commands.add_parser("reconcile", help="compare the running system's ledger with its chain")
     reconciliation.add_argument("--tenant", required=True)
     reconciliation.set_defaults(run=_reconcile)
+    training = local_commands.add_parser("train", help="train the verifier heads now, as the daily schedule does")
+    training.add_argument(
+        "--tenant", action="append", help="only this tenant (repeatable; default: every labelled one)"
+    )
+    training.set_defaults(run=_train)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,13 +1,23 @@
-"""SQS event source mappings: poll the queue, invoke the function with a batch in AWS's event shape, delete
-what it handled. With ReportBatchItemFailures only the reported messages stay; a function error leaves the
-whole batch to come back after the queue's visibility timeout, as Lambda's poller does."""
+"""Event sources the runtime drives itself.
+
+- SQS event source mappings: poll the queue, invoke the function with a batch in AWS's event shape, delete
+  what it handled. With ReportBatchItemFailures only the reported messages stay; a function error leaves the
+  whole batch to come back after the queue's visibility timeout, as Lambda's poller does.
+- EventBridge schedules (a SAM ``Schedule`` event): a ``rate(...)`` rule invokes its targets asynchronously
+  every period, the first one period after start, as EventBridge does. ``cron(...)`` rules are not run
+  locally; they are listed at start-up with what is not emulated.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 import threading
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ecopulse_local.lambdas import Functions
@@ -101,3 +111,83 @@ class SqsPoller:
                 QueueUrl=self._queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def rate_seconds(expression: str) -> int | None:
+    """The period of a ``rate(...)`` expression, None for anything else (a cron expression)."""
+    match = _RATE.match(expression.strip())
+    return int(match[1]) * _UNIT_SECONDS[match[2].rstrip("s")] if match else None
+
+
+@dataclass(frozen=True)
+class ScheduledRule:
+    logical_id: str
+    arn: str
+    period_seconds: float
+    targets: tuple[tuple[str, str | None], ...]  # (function ARN, the target's fixed Input or None)
+
+
+def schedules(stack: Stack) -> tuple[list[ScheduledRule], dict[str, str]]:
+    """The template's enabled rate schedules, and the schedules the runtime does not run, with why."""
+    rules, not_run = [], {}
+    for logical_id in stack.of_type("AWS::Events::Rule"):
+        props = stack.properties(logical_id)
+        expression = props.get("ScheduleExpression")
+        if not expression or props.get("State", "ENABLED") != "ENABLED":
+            continue
+        period = rate_seconds(expression)
+        if period is None:
+            not_run[logical_id] = f"{expression} schedules (only rate(...) runs locally)"
+            continue
+        targets = tuple((target["Arn"], target.get("Input")) for target in props.get("Targets", []))
+        arn = stack.arn("events", f"rule/{stack.ref(logical_id)}")
+        rules.append(ScheduledRule(logical_id, arn, period, targets))
+    return rules, not_run
+
+
+def scheduled_event(rule: ScheduledRule, region: str, at: datetime) -> dict[str, Any]:
+    """The event EventBridge sends a target of a schedule that has no fixed Input."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": rule.arn.split(":")[4],
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [rule.arn],
+        "detail": {},
+    }
+
+
+class Scheduler:
+    """Fires one rule every period until stopped."""
+
+    def __init__(self, rule: ScheduledRule, functions: Functions, region: str) -> None:
+        self.rule = rule
+        self._functions, self._region = functions, region
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"schedule-{rule.logical_id}")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.rule.period_seconds):
+            self.fire()
+
+    def fire(self) -> None:
+        for function_arn, fixed_input in self.rule.targets:
+            event = (
+                json.loads(fixed_input) if fixed_input else scheduled_event(self.rule, self._region, datetime.now(UTC))
+            )
+            log.info("schedule %s invokes %s", self.rule.logical_id, function_arn)
+            self._functions.invoke_async(function_arn, event)

@@ -34,6 +34,7 @@ SERVED_BY_RUNTIME = {
     "AWS::Lambda::Permission": "the function workers",
     "AWS::Lambda::EventInvokeConfig": "the function workers",
     "AWS::Lambda::EventSourceMapping": "the SQS pollers",
+    "AWS::Events::Rule": "the local scheduler (rate schedules)",
     "AWS::CloudFront::Distribution": "the local dashboard server",
     "AWS::CloudFront::OriginAccessControl": "the local dashboard server",
 }

@@ -40,7 +40,7 @@ from ecopulse_local import bridge
 from ecopulse_local.auth import LocalIssuer
 from ecopulse_local.chain import LocalChain
 from ecopulse_local.dynamodb_local import DynamoDBLocal
-from ecopulse_local.event_sources import SqsPoller, sqs_mappings
+from ecopulse_local.event_sources import Scheduler, SqsPoller, schedules, sqs_mappings
 from ecopulse_local.faults import Fault
 from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
 from ecopulse_local.lambdas import Functions, function_specs
@@ -162,7 +162,7 @@ class LocalRuntime:
         self._emulator: AwsEmulator | None = None
         self._dynamodb = DynamoDBLocal(host, self.ports["dynamodb"], self.state_dir / "dynamodb")
         self.chain = LocalChain(self.state_dir / "anvil-state.json", port=self.ports["chain"], host=host)
-        self._pollers: list[SqsPoller] = []
+        self._pollers: list[SqsPoller | Scheduler] = []
 
     def start(self) -> None:
         """Starts everything, or, if any part fails, stops what did start before raising."""
@@ -200,6 +200,14 @@ class LocalRuntime:
             poller = SqsPoller(mapping, sqs, self.functions, self.stack.region)
             poller.start()
             self._pollers.append(poller)
+        rules, not_run = schedules(self.stack)
+        for logical_id, reason in not_run.items():
+            self.provisioned.served_by_runtime.pop(logical_id, None)
+            self.provisioned.not_emulated[logical_id] = reason
+        for rule in rules:
+            scheduler = Scheduler(rule, self.functions, self.stack.region)
+            scheduler.start()
+            self._pollers.append(scheduler)
         issuers = issuers_for(self.stack, self.state_dir)
         for logical_id in self.stack.of_type("AWS::ApiGatewayV2::Api"):
             gateway = HttpApiGateway(HttpApiDefinition.from_stack(self.stack, logical_id), self.functions, issuers)

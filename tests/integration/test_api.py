@@ -220,6 +220,7 @@ MATRIX = [
      {C: 403, D: 403, A: 200}),
     ("POST", "/admin/alerts", {"zone": "canal", "message": "Road closed"}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/verifier", None, {C: 403, D: 403, A: 200}),
     ("PUT", "/admin/settings", {"display_name": "Lahore"}, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/carbon-credits", None, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/carbon-credits/{credit}/decision", {"approve": True, "reason": "verified"},

@@ -31,8 +31,20 @@ EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_a
         (TenantSettings, {"reward_per_task": {"cleanup": -5}}),
         (TenantSettings, {"reward_per_task": {"": 5}}),
         (TenantSettings, {"open311_key_hashes": ["x" * 100_000]}),
+        (TenantSettings, {"verifier_false_approval_target": 5e-324}),
+        (TenantSettings, {"verifier_false_approval_target": 0.6}),
     ],
-    ids=["tonnes", "price", "check-in radius", "reward cap", "negative reward", "reward for no task", "key hash"],
+    ids=[
+        "tonnes",
+        "price",
+        "check-in radius",
+        "reward cap",
+        "negative reward",
+        "reward for no task",
+        "key hash",
+        "no false approval at all",
+        "most approvals false",
+    ],  # fmt: skip
 )
 def test_quantities_below_their_least_meaningful_value_or_beyond_storage_are_refused(model, fields):
     with pytest.raises(ValidationError):

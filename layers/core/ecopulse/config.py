@@ -10,6 +10,7 @@ class Settings(BaseModel):
     stage: str = "dev"
     table_name: str = ""
     uploads_bucket: str = ""
+    models_bucket: str = ""
     state_machine_arn: str = ""
     idempotency_table_name: str = ""
     notifications_topic_arn: str = ""
@@ -19,6 +20,7 @@ class Settings(BaseModel):
     upload_expiry_seconds: int = Field(default=900, gt=0)
     max_upload_pixels: int = Field(default=50_000_000, gt=0)
     near_duplicate_distance: int = Field(default=8, ge=0, le=16)
+    verifier_min_labels: int = Field(default=40, ge=2)
 
 
 @cache

@@ -12,6 +12,7 @@ from ecopulse.submissions import Task
 Degrees = AfterValidator(lambda value: round(value, 7))
 Confidence = Annotated[float, Field(ge=0, le=1), AfterValidator(lambda value: round(value, 4))]
 Points = Annotated[int, Field(ge=0, le=1_000_000)]
+Rate = Annotated[float, Field(ge=0.0001, le=0.5), AfterValidator(lambda value: round(value, 4))]
 
 
 class ZoneSettings(BaseModel):
@@ -34,6 +35,9 @@ class TenantSettings(BaseModel):
     daily_reward_cap: Points = 100
     auto_approve_confidence: Confidence = 0.9
     auto_reject_confidence: Confidence = 0.2
+    # The learned head may approve alone only below this false-approval rate, shown on reviewers' newest
+    # decisions at 95% confidence (docs/verification.md, "Learning from reviewers").
+    verifier_false_approval_target: Rate = 0.01
     review_timeout_action: str = Field(default="reject", pattern="^(reject|wait)$")
     zones: list[ZoneSettings] = Field(default_factory=list, max_length=200)
     open311_key_hashes: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
