@@ -98,7 +98,7 @@ def test_a_tenant_that_keeps_waiting_keeps_the_review_open_past_the_timeout(pipe
 def test_a_file_that_is_not_an_image_is_refused_with_a_reason_and_starts_nothing(pipeline):
     submission_id = pipeline.upload(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>")
     refused = pipeline.wait_for_status(submission_id, "rejected")
-    assert refused["rejection_reason"] == "content is not a JPEG, PNG or WebP image"
+    assert refused["rejection_reason"] == "content is not a JPEG, PNG, WebP or HEIC image"
     assert pipeline.executions(submission_id) == []
 
 
