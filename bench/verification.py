@@ -4,8 +4,9 @@ start (imports + session creation) and the model files' sizes.
 Run: .venv/bin/python bench/verification.py [--runs 40]
 
 The photos are real ones (scikit-image's coffee and astronaut) upscaled to phone sizes with a little sensor-like
-noise and saved at JPEG quality 95 with camera EXIF, so they decode like phone photos (a 12-MP one is ~3 MB).
-The duplicate index is in memory: in AWS its four DynamoDB queries and one batch write come on top.
+noise and saved at JPEG quality 95 with camera EXIF, so they decode like phone photos (a 12-MP one is ~3 MB);
+the 12-MP one is also saved as an iPhone saves HEIC, in 512-px tiles. The duplicate index is in memory: in AWS
+its four DynamoDB queries and one batch write come on top.
 """
 
 import argparse
@@ -22,7 +23,7 @@ from PIL import Image
 from skimage import data as skimage_data
 from stats import Rows, print_table, spread
 
-from ecopulse.verification.classifier import WasteClassifier
+from ecopulse.verification.classifier import MODEL_FILE, WasteClassifier
 from ecopulse.verification.duplicates import PhotoMatch, PhotoRecord, distance_to
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.hashing import hash_variants
@@ -32,6 +33,7 @@ from ecopulse.verification.service import DEFAULT_POLICY, PhotoContext, photo_si
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "layers" / "model"
 MODEL_FILES = ("efficientnet_lite0.onnx", "efficientnet_lite0.int8.onnx", "imagenet_labels.json", "waste_classes.json")
+INT8_FILE = "efficientnet_lite0.int8.onnx"
 SUBMITTED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 LAHORE = GeoPoint(31.5204, 74.3587)
 COLD_START = """
@@ -62,17 +64,32 @@ class MemoryIndex:
         self.records[record.photo_key] = record
 
 
-def phone_jpeg(pixels: np.ndarray, size: tuple[int, int]) -> bytes:
+def phone_picture(pixels: np.ndarray, size: tuple[int, int]) -> Image.Image:
     """A real photo upscaled to a phone's size, with noise so it compresses like a sensor's output."""
     upscaled = np.asarray(Image.fromarray(pixels).convert("RGB").resize(size, Image.Resampling.BICUBIC), np.float32)
     noisy = upscaled + np.random.default_rng(0).normal(0, 3, upscaled.shape)
-    image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def camera_exif(make: str, model: str) -> Image.Exif:
     exif = Image.Exif()
-    exif[0x010F], exif[0x0110] = "Google", "Pixel 8"
+    exif[0x010F], exif[0x0110] = make, model
     exif.get_ifd(0x8769)[0x9003] = (SUBMITTED - timedelta(hours=1)).strftime("%Y:%m:%d %H:%M:%S")
     exif.get_ifd(0x8769)[0x9011] = "+00:00"
+    return exif
+
+
+def phone_jpeg(pixels: np.ndarray, size: tuple[int, int]) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=95, exif=exif)
+    phone_picture(pixels, size).save(buffer, "JPEG", quality=95, exif=camera_exif("Google", "Pixel 8"))
+    return buffer.getvalue()
+
+
+def phone_heic(pixels: np.ndarray, size: tuple[int, int]) -> bytes:
+    """HEIC the way an iPhone stores it: 512-px tiles, the camera's EXIF, about 1.5 MB for 12 MP."""
+    buffer = io.BytesIO()
+    exif = camera_exif("Apple", "iPhone 15 Pro").tobytes()
+    phone_picture(pixels, size).save(buffer, "HEIF", quality=55, tile_size=512, exif=exif)
     return buffer.getvalue()
 
 
@@ -108,10 +125,11 @@ def measure(runs: int = 40, cold_runs: int = 5) -> Rows:
 
 
 def _measure_on_one_core(runs: int, cold_runs: int) -> Rows:
-    classifier = WasteClassifier(MODEL_DIR)
+    classifier, int8 = WasteClassifier(MODEL_DIR), WasteClassifier(MODEL_DIR, INT8_FILE)
     images = {
         "12-MP JPEG 4032x3024": phone_jpeg(skimage_data.coffee(), (4032, 3024)),
         "1-MP JPEG 1152x864": phone_jpeg(skimage_data.astronaut(), (1152, 864)),
+        "12-MP HEIC 4032x3024": phone_heic(skimage_data.coffee(), (4032, 3024)),
     }
     rows = {}
     for name, data in images.items():
@@ -133,6 +151,7 @@ def _measure_on_one_core(runs: int, cold_runs: int) -> Rows:
                 hash_variants(photo.view),
             ),
             "inference": lambda photo=photo: classifier.run(photo.view),
+            "inference, int8 file (not shipped)": lambda photo=photo: int8.run(photo.view),
             "verify_photo (whole)": lambda data=data, context=context, index=index: verify_photo(
                 data, context, classifier, index, lambda: SUBMITTED
             ),
@@ -142,7 +161,7 @@ def _measure_on_one_core(runs: int, cold_runs: int) -> Rows:
 
     imports, sessions = cold_start(cold_runs)
     rows["cold start: imports (ms)"] = spread(imports)
-    rows["cold start: session creation, fp32 (ms)"] = spread(sessions)
+    rows[f"cold start: session creation, {'int8' if MODEL_FILE == INT8_FILE else 'fp32'} (ms)"] = spread(sessions)
     rows["cold start: total (ms)"] = spread([a + b for a, b in zip(imports, sessions, strict=True)])
     for name in MODEL_FILES:
         size = (MODEL_DIR / name).stat().st_size

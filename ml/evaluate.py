@@ -11,6 +11,7 @@ photo files; missing ones are skipped):
     python ml/evaluate.py --decode-check   # also: reduced vs full JPEG decoding on 12-MP copies
     python ml/evaluate.py --hash-check     # also: are copies of the photos found in the duplicate index?
     python ml/evaluate.py --pair-check     # also: embedding similarity of same-scene and different photos
+    python ml/evaluate.py --decision-check # also: int8 against fp32 on every bundled picture and copies of them
     python ml/evaluate.py --json out.json
 """
 
@@ -31,7 +32,7 @@ from ecopulse.verification.classifier import WasteClassifier
 from ecopulse.verification.duplicates import distance_to, hamming, hash_bands
 from ecopulse.verification.facts import cosine_similarity
 from ecopulse.verification.hashing import hash_variants
-from ecopulse.verification.image import load_photo
+from ecopulse.verification.image import PhotoRejected, load_photo
 from ecopulse.verification.scoring import NOT_WASTE, WASTE_TYPES, Classification, classification, model_input
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,8 @@ MODELS = {"fp32": "efficientnet_lite0.onnx", "int8": "efficientnet_lite0.int8.on
 GENERATED_SIZE = (320, 240)
 PHONE_SIZE = (4032, 3024)
 CONFIDENT = 0.5
+WASTE_DECISION = 0.5  # a photo "shows waste" when its waste probability is at least this
+PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png")
 DUPLICATE_DISTANCE = 8
 SAME_PLACE_SIMILARITY = 0.65
 # Two views of one scene each (stereo pairs, video frames, a second shot), all in Debian's opencv-doc.
@@ -167,6 +170,96 @@ def agreement(items: list, predictions: dict, calibration: set) -> dict:
         "confident_count": len(confident),
         "fp32_top1_in_int8_top5": fraction(in_top5, len(items)),
         "waste_type": fraction([a.waste_type == b.waste_type for a, b in zip(fp32, int8, strict=True)], len(items)),
+        "decisions": decision_agreement(fp32, int8, [item["ref"] for item in items]),
+    }
+
+
+def decision_agreement(fp32: list, int8: list, refs: list) -> dict:
+    """int8 against fp32 on what a verdict reads: the waste decision (waste probability >= WASTE_DECISION), the
+    predicted waste type, the waste probability itself, and the embedding that the before/after check compares
+    by cosine."""
+    pairs = list(zip(fp32, int8, strict=True))
+    decisions = [(a.waste_probability >= WASTE_DECISION) == (b.waste_probability >= WASTE_DECISION) for a, b in pairs]
+    differences = [abs(a.waste_probability - b.waste_probability) for a, b in pairs]
+    cosines = [cosine_similarity(a.embedding, b.embedding) for a, b in pairs]
+    return {
+        "images": len(pairs),
+        "waste_decision": fraction(decisions, len(pairs)),
+        "waste_type": fraction([a.waste_type == b.waste_type for a, b in pairs], len(pairs)),
+        "waste_probability_mean_abs_diff": statistics.fmean(differences),
+        "waste_probability_max_abs_diff": max(differences),
+        "embedding_cosine_mean": statistics.fmean(cosines),
+        "embedding_cosine_min": min(cosines),
+        "decision_disagreements": [
+            {"ref": ref, "fp32": round(a.waste_probability, 3), "int8": round(b.waste_probability, 3)}
+            for ref, (a, b), same in zip(refs, pairs, decisions, strict=True)
+            if not same
+        ],
+        "type_disagreements": [
+            {"ref": ref, "fp32": a.waste_type, "int8": b.waste_type}
+            for ref, (a, b) in zip(refs, pairs, strict=True)
+            if a.waste_type != b.waste_type
+        ],
+    }
+
+
+def bundled_pictures() -> list:
+    """Every picture shipped in scikit-image's data and Debian's opencv-doc that ``load_photo`` accepts. The two
+    models are compared with each other, so a picture needs no label, whatever it shows."""
+    folders = {"skimage": photos.resolve("skimage:x").parent, "opencv-doc": photos.OPENCV_DOC_DIR}
+    pictures = []
+    for source, folder in folders.items():
+        for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+            if path.suffix.lower() not in PICTURE_SUFFIXES:
+                continue
+            data = path.read_bytes()
+            try:
+                upright = load_photo(data, MAX_BYTES, MAX_PIXELS, reduce=False).image
+            except PhotoRejected:
+                continue
+            pictures.append({"ref": f"{source}:{path.name}", "data": data, "upright": upright})
+    return pictures
+
+
+def _darker(image: Image.Image, factor: float) -> Image.Image:
+    return Image.fromarray(np.clip(np.asarray(image, dtype=np.float32) * factor, 0, 255).astype(np.uint8))
+
+
+# Copies an upload might be: a part of the scene, mirrored, under other light, recompressed.
+VARIANTS = {
+    "top-left 70%": lambda image: _jpeg(_crop(image, 0, 0, 0.3, 0.3), 90),
+    "bottom-right 70%": lambda image: _jpeg(_crop(image, 0.3, 0.3, 0, 0), 90),
+    "centre 50%": lambda image: _jpeg(_crop(image, 0.25, 0.25, 0.25, 0.25), 90),
+    "mirrored": lambda image: _jpeg(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT), 90),
+    "darker": lambda image: _jpeg(_darker(image, 0.6), 90),
+    "brighter": lambda image: _jpeg(_darker(image, 1.3), 90),
+    "JPEG quality 50": lambda image: _jpeg(image, 50),
+}
+
+
+def decision_check(classifiers: dict, calibration: set) -> dict:
+    """The agreement of ``decision_agreement`` on every bundled picture and its VARIANTS, each decoded once
+    through ``load_photo`` and read by both models; and on those never used to calibrate int8."""
+    refs, views = [], []
+    for picture in bundled_pictures():
+        copies = {"": picture["data"]} | {name: copy(picture["upright"]) for name, copy in VARIANTS.items()}
+        for name, data in copies.items():
+            try:
+                views.append(load_photo(data, MAX_BYTES, MAX_PIXELS).view)
+            except PhotoRejected:
+                continue  # a crop of a small picture can fall under the minimum side
+            refs.append(f"{picture['ref']} {name}".strip())
+    readings = {
+        model: [classification(*classifier.run(view), classifier.labels, classifier.waste_classes) for view in views]
+        for model, classifier in classifiers.items()
+    }
+    held_out = [i for i, ref in enumerate(refs) if ref.split(" ")[0] not in calibration]
+    return {
+        "pictures": sum(" " not in ref for ref in refs),
+        "all": decision_agreement(readings["fp32"], readings["int8"], refs),
+        "held_out": decision_agreement(
+            *([readings[model][i] for i in held_out] for model in ("fp32", "int8")), [refs[i] for i in held_out]
+        ),
     }
 
 
@@ -313,6 +406,18 @@ def print_verbose(items: list, predictions: dict) -> None:
     print()
 
 
+def print_decisions(what: str, agree: dict) -> None:
+    print(
+        f"int8 vs fp32 on {what} ({agree['images']} images): waste decision (p >= {WASTE_DECISION}) agrees on"
+        f" {agree['waste_decision']:.1%}, waste type on {agree['waste_type']:.1%};\n"
+        f"              |waste probability difference| mean {agree['waste_probability_mean_abs_diff']:.4f}"
+        f" max {agree['waste_probability_max_abs_diff']:.3f}; embedding cosine mean"
+        f" {agree['embedding_cosine_mean']:.4f} min {agree['embedding_cosine_min']:.4f}"
+    )
+    for disagreement in agree["decision_disagreements"] + agree["type_disagreements"]:
+        print(f"              differs: {disagreement}")
+
+
 def print_summary(results: dict) -> None:
     per_class, agree = results["per_class"], results["agreement"]
     counts = results["images"]
@@ -335,8 +440,10 @@ def print_summary(results: dict) -> None:
         f" where fp32 top-1 p >= {CONFIDENT}: {agree['imagenet_top1_confident']:.1%}"
         f" of {agree['confident_count']}),\n"
         f"              fp32 top-1 in int8 top-5 {agree['fp32_top1_in_int8_top5']:.1%},"
-        f" waste-type agreement {agree['waste_type']:.1%}\n"
+        f" waste-type agreement {agree['waste_type']:.1%}"
     )
+    print_decisions("the evaluation set", agree["decisions"])
+    print()
     header = ("MB", "session ms", "1st run ms", "mean ms", "p50 ms", "p90 ms")
     print(f"{'model':6} " + " ".join(f"{h:>10}" for h in header) + "   (1 thread)")
     for name, info in results["models"].items():
@@ -358,9 +465,8 @@ def print_summary(results: dict) -> None:
             f" mean {check['waste_probability_mean_abs_diff']:.3f}; decode p50 {check['decode_ms_p50_reduced']:.0f} ms"
             f" reduced vs {check['decode_ms_p50_full']:.0f} ms full"
         )
-    check = results.get("pair_check")
-    if check:
-        print(f"\nembedding cosine, same scene (same place at >= {SAME_PLACE_SIMILARITY}):")
+    for model, check in results.get("pair_check", {}).items():
+        print(f"\n{model}: embedding cosine, same scene (same place at >= {SAME_PLACE_SIMILARITY}):")
         for name, value in check["same_scene"].items():
             print(f"  {name:66} {value:.3f}")
         print(
@@ -368,6 +474,11 @@ def print_summary(results: dict) -> None:
             f" p99 {check['different_p99']:.3f}, max {check['different_max']:.3f};"
             f" {check['different_at_or_above_threshold']:.1%} at or above the threshold"
         )
+    check = results.get("decision_check")
+    if check:
+        print()
+        print_decisions(f"{check['pictures']} bundled pictures and their copies", check["all"])
+        print_decisions("the same, never used to calibrate int8", check["held_out"])
     check = results.get("hash_check")
     if check:
         print(f"\ncopies of {check['photos']} real photos found in the duplicate index")
@@ -389,6 +500,7 @@ def main() -> int:
     parser.add_argument("--decode-check", action="store_true", help="compare reduced and full JPEG decoding")
     parser.add_argument("--hash-check", action="store_true", help="measure the duplicate index on copies")
     parser.add_argument("--pair-check", action="store_true", help="measure before/after scene similarity")
+    parser.add_argument("--decision-check", action="store_true", help="int8 against fp32 on every bundled picture")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -429,11 +541,14 @@ def main() -> int:
         results["per_class"][waste_type] = {"n": len(rows)} | {
             name: sum(predictions[name][i].waste_type == waste_type for i in rows) for name in MODELS
         }
-    results["agreement"] = agreement(items, predictions, set(card["quantization"]["calibration_photos"]))
+    calibration = set(card["quantization"]["calibration_photos"])
+    results["agreement"] = agreement(items, predictions, calibration)
     if args.decode_check:
         results["decode_check"] = decode_check(classifiers["fp32"], items[:real_count])
     if args.pair_check:
-        results["pair_check"] = pair_check(classifiers["fp32"], items[:real_count])
+        results["pair_check"] = {name: pair_check(classifiers[name], items[:real_count]) for name in MODELS}
+    if args.decision_check:
+        results["decision_check"] = decision_check(classifiers, calibration)
     if args.hash_check:
         results["hash_check"] = hash_check(items[:real_count])
 

@@ -12,10 +12,18 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+import pillow_heif
 from PIL import Image
 
 from ecopulse.verification.service import DEFAULT_POLICY
-from tests.unit.verification.pictures import camera_exif, encode, skimage_photo
+from tests.unit.verification.pictures import (
+    camera_exif,
+    encode,
+    heif_declaring,
+    heif_sequence,
+    iphone_heic,
+    skimage_photo,
+)
 
 
 @dataclass(frozen=True)
@@ -29,8 +37,8 @@ class HostileFile:
 @dataclass(frozen=True)
 class ToleratedFile:
     """A sound photo with something odd outside its pixels: bytes after the image (motion photos carry their
-    video there) or a damaged EXIF block, which is read leniently. ``exif_present`` and ``camera`` are what
-    should be read from it."""
+    video there) or a damaged EXIF block, which is read leniently; or a HEIC as phones and cameras store it.
+    ``exif_present`` and ``camera`` are what should be read from it."""
 
     name: str
     data: bytes
@@ -42,12 +50,13 @@ def hostile_files(max_bytes: int = DEFAULT_POLICY.max_bytes) -> list[HostileFile
     """The corpus for the default pixel limit (50 MP) and an upload limit of ``max_bytes``."""
     photo = _photo()
     jpeg, png, webp = encode(photo), encode(photo, "PNG"), encode(photo, "WEBP", lossless=True)
+    heic = iphone_heic(photo)
     return [
         *_sizes(jpeg, max_bytes),
         *_unsupported_formats(photo),
         *_disguised_documents(),
         *_bombs(),
-        *_damaged(photo, jpeg, png, webp),
+        *_damaged(photo, jpeg, png, webp, heic),
         *_wrong_shapes(),
         *_animations(photo),
         *_print_and_editing_modes(photo),
@@ -66,6 +75,10 @@ def tolerated_files() -> list[ToleratedFile]:
         ToleratedFile("jpeg-exif-tag-value-outside-the-block", encode(photo, exif=_exif_value_outside()), True, "Pix"),
         ToleratedFile("jpeg-exif-ifd-chain-loops-on-itself", encode(photo, exif=_exif_ifd_loop()), True, "Pix"),
         ToleratedFile("jpeg-exif-not-tiff", encode(photo, exif=b"Exif\x00\x00" + b"garbage" * 20), False, None),
+        ToleratedFile("heic-from-an-iphone-in-tiles", iphone_heic(photo), True, "Apple iPhone 15 Pro"),
+        ToleratedFile("heic-with-a-zip-appended", iphone_heic(photo) + _zip(), True, "Apple iPhone 15 Pro"),
+        ToleratedFile("heic-with-a-second-picture", _heic_pair(photo), True, "Google Pixel 8"),
+        ToleratedFile("heic-10-bit-from-a-mirrorless-camera", _heic_10_bit(photo), True, "SONY ILCE-7M4"),
     ]
 
 
@@ -92,8 +105,8 @@ def _unsupported_formats(photo: Image.Image) -> list[HostileFile]:
         HostileFile("tiff", encode(photo, "TIFF"), "image/tiff", "type"),
         HostileFile("ico", encode(photo, "ICO"), "image/x-icon", "type"),
         HostileFile("psd", psd, "image/vnd.adobe.photoshop", "type"),
-        HostileFile("heic", _iso_media(b"heic", b"mif1heic"), "image/heic", "type"),
         HostileFile("avif", _iso_media(b"avif", b"avifmif1miaf"), "image/avif", "type"),
+        HostileFile("avif-branded-as-plain-heif", _iso_media(b"mif1", b"mif1avifmiaf"), "image/heif", "type"),
         HostileFile("jpeg-xl-codestream", b"\xff\x0a\xfa\x7f\x01\x90\x08" + bytes(64), "image/jxl", "type"),
         HostileFile("riff-wave-audio", b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt " + bytes(64), "image/webp", "type"),
     ]
@@ -128,6 +141,9 @@ def _bombs() -> list[HostileFile]:
         HostileFile("webp-vp8-bomb-16383x16383", _webp_vp8_declaring(16383, 16383), "image/webp", "pixels"),
         HostileFile("webp-lossless-24mp-in-a-few-bytes", _flat("RGB", "WEBP", lossless=True), "image/webp", "pixels"),
         HostileFile("png-one-bit-24mp-in-a-few-kb", _flat("1", "PNG"), "image/png", "pixels"),
+        HostileFile("heic-bomb-65535x65535", heif_declaring(65_535, 65_535), "image/heic", "pixels"),
+        HostileFile("heic-bomb-just-over-50mp", heif_declaring(7072, 7072), "image/heic", "pixels"),
+        HostileFile("heic-24mp-canvas-over-a-64x64-picture", heif_declaring(6000, 4000), "image/heic", "pixels"),
         HostileFile(
             "png-ztxt-zlib-bomb", _png_with_chunk(b"zTXt", b"note\x00\x00" + zlib_bomb), "image/png", "corrupt"
         ),
@@ -142,13 +158,16 @@ def _flat(mode: str, image_format: str, **options) -> bytes:
     return buffer.getvalue()
 
 
-def _damaged(photo: Image.Image, jpeg: bytes, png: bytes, webp: bytes) -> list[HostileFile]:
+def _damaged(photo: Image.Image, jpeg: bytes, png: bytes, webp: bytes, heic: bytes) -> list[HostileFile]:
     return [
         *(
             HostileFile(f"{kind}-truncated-at-{cut}", data[: _cut(data, cut)], f"image/{kind}", "corrupt")
-            for kind, data in (("jpeg", jpeg), ("png", png), ("webp", webp))
+            for kind, data in (("jpeg", jpeg), ("png", png), ("webp", webp), ("heic", heic))
             for cut in ("header", "half", "ninety-percent")
         ),
+        HostileFile("heic-missing-its-last-byte", heic[:-1], "image/heic", "corrupt"),
+        HostileFile("heic-with-an-empty-meta-box", _iso_media(b"heic", b"mif1heic"), "image/heic", "corrupt"),
+        HostileFile("heic-picture-larger-than-its-canvas", _heic_canvas_shrunk(photo), "image/heic", "corrupt"),
         HostileFile("jpeg-without-a-frame", b"\xff\xd8\xff\xfe\x00\x04hi\xff\xd9", "image/jpeg", "corrupt"),
         HostileFile(
             "jpeg-huffman-table-overwritten", _overwritten(jpeg, jpeg.index(b"\xff\xc4") + 4), "image/jpeg", "corrupt"
@@ -177,6 +196,7 @@ def _animations(photo: Image.Image) -> list[HostileFile]:
     return [
         HostileFile("apng", _animated(photo, "PNG"), "image/png", "animated"),
         HostileFile("webp-animated", _animated(photo, "WEBP"), "image/webp", "animated"),
+        HostileFile("heif-sequence", heif_sequence(photo), "image/heic", "animated"),
     ]
 
 
@@ -193,6 +213,7 @@ def _print_and_editing_modes(photo: Image.Image) -> list[HostileFile]:
         HostileFile(
             "png-16-bit-rgba", _png16(np.dstack([levels, levels[:, :, :1]]), colour_type=6), "image/png", "depth"
         ),
+        HostileFile("heif-10-bit-grey", _heif_deep(levels[:, :, 0], "L;16"), "image/heif", "depth"),
     ]
 
 
@@ -294,6 +315,36 @@ def _iso_media(brand: bytes, compatible: bytes) -> bytes:
     ftyp = brand + b"\x00\x00\x00\x00" + compatible
     meta = b"\x00\x00\x00\x00" + bytes(24)
     return struct.pack(">I", 8 + len(ftyp)) + b"ftyp" + ftyp + struct.pack(">I", 8 + len(meta)) + b"meta" + meta
+
+
+def _heif_deep(levels: np.ndarray, mode: str, exif: Image.Exif | None = None) -> bytes:
+    """16-bit samples saved by pillow-heif as a 10-bit HEIF."""
+    height, width = levels.shape[:2]
+    deep = pillow_heif.from_bytes(mode, (width, height), levels.astype("<u2").tobytes())
+    buffer = io.BytesIO()
+    deep.save(buffer, quality=90, exif=None if exif is None else exif.tobytes())
+    return buffer.getvalue()
+
+
+def _heic_10_bit(photo: Image.Image) -> bytes:
+    exif = camera_exif(camera=("SONY", "ILCE-7M4"))
+    return _heif_deep(np.asarray(photo, dtype=np.uint16) * 257, "RGB;16", exif)
+
+
+def _heic_pair(photo: Image.Image) -> bytes:
+    """Two pictures, the first the primary one: a burst's pick, one half of a stereo pair."""
+    buffer = io.BytesIO()
+    photo.save(buffer, "HEIF", save_all=True, append_images=[photo.rotate(180)], exif=camera_exif().tobytes())
+    return buffer.getvalue()
+
+
+def _heic_canvas_shrunk(photo: Image.Image) -> bytes:
+    """The real picture larger than the canvas declared in ``ispe``: decoded in full, it would outgrow the
+    pixel cap that the canvas was checked against."""
+    data = bytearray(encode(photo, "HEIF"))
+    extents = data.index(b"ispe") + 8
+    data[extents : extents + 8] = struct.pack(">II", 64, 64)
+    return bytes(data)
 
 
 def _zip() -> bytes:

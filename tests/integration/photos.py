@@ -7,7 +7,7 @@ import skimage.data
 from PIL import Image
 
 from ecopulse.verification.geo import GeoPoint
-from tests.unit.verification.pictures import camera_exif, encode, opencv_photo
+from tests.unit.verification.pictures import camera_exif, encode, iphone_heic, opencv_photo
 
 LAHORE = GeoPoint(31.5204, 74.3587)
 
@@ -15,6 +15,13 @@ LAHORE = GeoPoint(31.5204, 74.3587)
 def phone_photo(image: Image.Image, location: GeoPoint = LAHORE) -> bytes:
     taken = datetime.now(UTC) - timedelta(minutes=5)
     return encode(image, exif=camera_exif(taken, location, pixel_size=image.size))
+
+
+def iphone_scene() -> bytes:
+    """The clean street as an iPhone saves it: HEIC in tiles, with the camera's fresh EXIF."""
+    taken = datetime.now(UTC) - timedelta(minutes=5)
+    exif = camera_exif(taken, LAHORE, camera=("Apple", "iPhone 15 Pro"))
+    return iphone_heic(Image.fromarray(skimage.data.rocket()).convert("RGB"), exif)
 
 
 def clean_scene() -> bytes:

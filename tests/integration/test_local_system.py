@@ -5,7 +5,7 @@ import json
 import httpx
 
 from tests.integration.conftest import TENANT
-from tests.integration.photos import ambiguous_scene, clean_scene, littered_scene
+from tests.integration.photos import ambiguous_scene, clean_scene, iphone_scene, littered_scene
 from tests.support import wait_until
 
 
@@ -98,8 +98,23 @@ def test_a_tenant_that_keeps_waiting_keeps_the_review_open_past_the_timeout(pipe
 def test_a_file_that_is_not_an_image_is_refused_with_a_reason_and_starts_nothing(pipeline):
     submission_id = pipeline.upload(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>")
     refused = pipeline.wait_for_status(submission_id, "rejected")
-    assert refused["rejection_reason"] == "content is not a JPEG, PNG or WebP image"
+    assert refused["rejection_reason"] == "content is not a JPEG, PNG, WebP or HEIC image"
     assert pipeline.executions(submission_id) == []
+
+
+def test_an_iphone_heic_is_uploaded_with_the_form_for_heic_and_verified_like_a_jpeg(pipeline):
+    citizen = pipeline.system.bearer("fiona", "citizen", TENANT)
+    body = {"task": "cleanup", "photos": {"content_type": "image/heic"}}
+    opened = httpx.post(pipeline.system.api + "/submissions", json=body, headers=citizen)
+    assert opened.status_code == 201, opened.text
+    submission_id, form = opened.json()["submission"]["submission_id"], opened.json()["uploads"]["after"]
+    assert form["key"].endswith("/after.heic") and form["fields"]["Content-Type"] == "image/heic"
+    posted = httpx.post(
+        form["url"], data=form["fields"], files={"file": ("IMG_0001.HEIC", iphone_scene(), "image/heic")}
+    )
+    assert posted.status_code in (200, 204), posted.text
+    verified = pipeline.wait_for_status(submission_id, "in_review")
+    assert verified["content_type"] == "image/heic"
 
 
 def test_a_redelivered_upload_neither_records_nor_starts_twice(pipeline, local_system):

@@ -40,8 +40,9 @@ def test_sam_build_produces_every_artifact_for_arm64(tmp_path):
     }
     assert (artifact["CoreLayer"] / "python" / "ecopulse" / "intake.py").exists()
     assert (artifact["ModelLayer"] / "efficientnet_lite0.onnx").exists()
-    native = next((artifact["InferenceLayer"] / "python" / "onnxruntime" / "capi").glob("*.so"))
-    assert "aarch64" in subprocess.run(["file", native], capture_output=True, text=True).stdout
+    inference = artifact["InferenceLayer"] / "python"
+    for native in (next((inference / "onnxruntime" / "capi").glob("*.so")), next(inference.glob("_pillow_heif*.so"))):
+        assert "aarch64" in subprocess.run(["file", native], capture_output=True, text=True).stdout, native
 
     global_layers = ["CoreLayer"]
     for name, resource in built.items():

@@ -8,8 +8,12 @@ UPLOAD_PREFIX = "uploads/"
 REPORT_PHOTO = "report"
 BEFORE_PHOTO = "before"
 AFTER_PHOTO = "after"
-SNIFF_BYTES = 16
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+SNIFF_BYTES = 64
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic", "image/heif": "heif"}
+# HEIF brands (ISO/IEC 23008-12 Annex B) of HEVC-coded pictures, the one HEIF codec the verifier decodes; "mif1"
+# and "msf1" name the container alone, so the compatible brands must then name HEVC. AVIF (AV1) is not accepted.
+HEVC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
+HEIF_BRANDS = frozenset({b"mif1", b"msf1"})
 _KEY_PATTERN = re.compile(
     r"^uploads/(?P<tenant>[a-z0-9-]{2,32})/(?P<user_id>[A-Za-z0-9_-]{1,64})/"
     r"(?P<submission_id>[A-Za-z0-9-]{8,64})/(?P<photo>report|before|after)(?:\.[A-Za-z0-9]{1,5})?$"
@@ -20,6 +24,8 @@ class ImageType(StrEnum):
     JPEG = "image/jpeg"
     PNG = "image/png"
     WEBP = "image/webp"
+    HEIC = "image/heic"
+    HEIF = "image/heif"
 
 
 class UploadRejected(ValueError):
@@ -56,7 +62,19 @@ def sniff_image_type(head: bytes) -> str:
         return "image/png"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
-    raise UploadRejected("content is not a JPEG, PNG or WebP image")
+    if head[4:8] == b"ftyp":
+        major, compatible = _brands(head)
+        if major in HEVC_BRANDS:
+            return "image/heic"
+        if major in HEIF_BRANDS and compatible & HEVC_BRANDS:
+            return "image/heif"
+    raise UploadRejected("content is not a JPEG, PNG, WebP or HEIC image")
+
+
+def _brands(head: bytes) -> tuple[bytes, set[bytes]]:
+    """The major brand of an ISO base media file and the compatible brands its ``ftyp`` box lists in ``head``."""
+    end = min(int.from_bytes(head[:4], "big"), len(head))
+    return head[8:12], {head[offset : offset + 4] for offset in range(16, end - 3, 4)}
 
 
 def check_size(size: int, max_bytes: int) -> None:

@@ -2,15 +2,19 @@
 images made here with Pillow, encoded and tagged the way phones, editors and messengers leave them."""
 
 import io
+import struct
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pillow_heif
 from PIL import Image
 from skimage import data as skimage_data
 
 from ecopulse.verification.geo import GeoPoint
+
+pillow_heif.register_heif_opener()  # HEIF saving; the options the verifier sets stay as they are
 
 OPENCV_DOC = Path("/usr/share/doc/opencv-doc/examples/data")
 LAHORE = GeoPoint(31.5204, 74.3587)
@@ -27,13 +31,43 @@ def opencv_photo(name: str) -> bytes:
 
 
 def encode(image: Image.Image, image_format: str = "JPEG", exif: Image.Exif | None = None, **options) -> bytes:
+    """``image`` saved as a file; HEIF through pillow-heif, which turns an EXIF orientation into the ``irot`` or
+    ``imir`` transform an iPhone writes (it reads the orientation only from EXIF given as bytes) and keeps the
+    tag in the EXIF too, as iPhones do."""
     buffer = io.BytesIO()
     if image_format == "JPEG":
         options.setdefault("quality", 92)
     if exif is not None:
-        options["exif"] = exif
+        options["exif"] = exif.tobytes() if image_format == "HEIF" else exif
     image.save(buffer, image_format, **options)
     return buffer.getvalue()
+
+
+def iphone_heic(image: Image.Image, exif: Image.Exif | None = None, **options) -> bytes:
+    """HEIC as an iPhone stores it: a grid of square tiles (512 px on a phone, 64 px here so that a small test
+    photo has several) over the Apple camera's EXIF."""
+    exif = exif if exif is not None else camera_exif(camera=("Apple", "iPhone 15 Pro"))
+    return encode(image, "HEIF", exif=exif, tile_size=64, quality=85, **options)
+
+
+def heif_declaring(width: int, height: int) -> bytes:
+    """A one-picture HEIC whose image spatial extents (``ispe``) declare a canvas its 64x64 picture is not."""
+    data = bytearray(encode(Image.new("RGB", (64, 64), "green"), "HEIF"))
+    extents = data.index(b"ispe") + 8  # past the box type and the full box's version and flags
+    data[extents : extents + 8] = struct.pack(">II", width, height)
+    return bytes(data)
+
+
+def heif_sequence(image: Image.Image) -> bytes:
+    """A HEIF image sequence: pillow-heif writes still pictures only, so two of them get a sequence's brands
+    (msf1, hevc) and a movie box (``moov`` with its header ``mvhd``), where a sequence keeps its timed frames."""
+    buffer = io.BytesIO()
+    image.save(buffer, "HEIF", save_all=True, append_images=[image.rotate(180)])
+    stills = buffer.getvalue()
+    ftyp_end = int.from_bytes(stills[:4], "big")
+    ftyp = stills[:ftyp_end].replace(b"ftypheic", b"ftypmsf1").replace(b"miaf", b"hevc")
+    movie_header = struct.pack(">I4sI", 12 + 96, b"mvhd", 0) + bytes(96)
+    return ftyp + stills[ftyp_end:] + struct.pack(">I4s", 8 + len(movie_header), b"moov") + movie_header
 
 
 def _dms(value: float) -> tuple[Fraction, Fraction, Fraction]:

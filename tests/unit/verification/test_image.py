@@ -7,13 +7,23 @@ import zlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
+import pillow_heif
 import pytest
 from PIL import Image, ImageFile, TiffImagePlugin
 
 from ecopulse.uploads import UploadRejected
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.image import MODEL_SHORT_SIDE, Photo, PhotoRejected, load_photo
-from tests.unit.verification.pictures import LAHORE, camera_exif, encode, opencv_photo, skimage_photo
+from tests.unit.verification.pictures import (
+    LAHORE,
+    camera_exif,
+    encode,
+    heif_declaring,
+    heif_sequence,
+    iphone_heic,
+    opencv_photo,
+    skimage_photo,
+)
 
 MAX_BYTES = 10_000_000
 MAX_PIXELS = 50_000_000
@@ -30,7 +40,8 @@ def refusal(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXEL
 
 
 @pytest.mark.parametrize(
-    ("image_format", "content_type"), [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")]
+    ("image_format", "content_type"),
+    [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"), ("HEIF", "image/heic")],
 )
 def test_a_real_photo_decodes_to_rgb_with_a_256_pixel_view_in_each_accepted_format(image_format, content_type):
     photo = load(encode(skimage_photo("coffee"), image_format))
@@ -120,8 +131,10 @@ def _webp_declaring(width: int, height: int, variant: str) -> bytes:
         _webp_declaring(12_000, 12_000, "lossy"),
         _webp_declaring(12_000, 12_000, "lossless"),
         _webp_declaring(100_000, 100_000, "extended"),
+        heif_declaring(12_000, 12_000),
+        heif_declaring(65_535, 65_535),
     ],
-    ids=["png", "png-beyond-pillows-limit", "jpeg", "webp-lossy", "webp-lossless", "webp-extended"],
+    ids=["png", "png-beyond-pillows-limit", "jpeg", "webp-lossy", "webp-lossless", "webp-extended", "heic", "heic-max"],
 )
 def test_a_decompression_bomb_is_refused_from_its_header_before_any_pixel_is_decoded(bomb):
     refused = refusal(bomb)
@@ -136,11 +149,28 @@ def test_the_pixel_cap_is_the_callers_not_pillows():
     assert refusal(data, max_pixels=600 * 400 - 1).code == "pixels"
 
 
-@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP", "HEIF"])
 def test_a_truncated_file_is_refused_never_half_decoded(image_format):
     data = encode(skimage_photo("coffee"), image_format)
     assert refusal(data[: len(data) // 2]).code == "corrupt"
     assert not ImageFile.LOAD_TRUNCATED_IMAGES
+
+
+def test_a_heic_cut_anywhere_in_its_tiles_is_refused_not_drawn_with_blank_tiles():
+    data = iphone_heic(skimage_photo("coffee"))
+    pictures_start = data.index(b"mdat") + 4
+    for cut in range(pictures_start, len(data), (len(data) - pictures_start) // 20):
+        refused = refusal(data[:cut])
+        assert (refused.code, str(refused)) == ("corrupt", "the image is damaged or incomplete and cannot be decoded")
+    assert refusal(data[:-1]).code == "corrupt"
+
+
+def test_the_canvas_a_heic_declares_binds_its_decoding():
+    """A picture larger than its declared canvas would decode past the pixel cap: libheif refuses it."""
+    data = bytearray(encode(skimage_photo("coffee"), "HEIF"))
+    extents = data.index(b"ispe") + 8
+    data[extents : extents + 8] = struct.pack(">II", 100, 64)
+    assert refusal(bytes(data)).code == "corrupt"
 
 
 @pytest.mark.parametrize("image_format", ["WEBP", "PNG"])
@@ -150,6 +180,22 @@ def test_an_animated_image_is_refused(image_format):
     coffee.save(buffer, image_format, save_all=True, append_images=[coffee.rotate(180)])
     refused = refusal(buffer.getvalue())
     assert refused.code == "animated" and "single photo" in str(refused)
+
+
+def test_a_heif_image_sequence_is_refused_as_animated():
+    refused = refusal(heif_sequence(skimage_photo("coffee")))
+    assert refused.code == "animated" and "single photo" in str(refused)
+
+
+def test_a_heif_with_several_pictures_is_its_primary_picture_not_an_animation():
+    coffee = skimage_photo("coffee")
+    buffer = io.BytesIO()
+    coffee.save(buffer, "HEIF", save_all=True, append_images=[coffee.rotate(180)], primary_index=1)
+    photo = load(buffer.getvalue())
+    pixels = np.asarray(photo.image, dtype=np.float32)
+    assert photo.format == "HEIF"
+    assert np.abs(pixels - np.asarray(coffee.rotate(180), dtype=np.float32)).mean() < 6
+    assert np.abs(pixels - np.asarray(coffee, dtype=np.float32)).mean() > 30
 
 
 def test_a_multi_picture_jpeg_from_a_phone_is_its_first_picture_not_an_animation():
@@ -180,11 +226,50 @@ def test_exif_orientation_is_applied_so_the_photo_is_upright():
     assert pixels[190, 50, 2] > 200 and pixels[190, 50, 0] < 50
 
 
+def test_a_heic_rotated_by_its_transform_is_turned_once_though_its_exif_orientation_says_the_same():
+    """iPhones store the sensor's picture with an ``irot`` transform and the same turn in EXIF's Orientation;
+    libheif applies the transform and pillow-heif resets the EXIF tag, so the turn is not applied twice."""
+    stored = Image.new("RGB", (200, 100), "red")
+    stored.paste((0, 0, 255), (100, 0, 200, 100))
+    data = iphone_heic(stored, camera_exif(orientation=6))
+    assert b"irot" in data
+    photo = load(data)
+    pixels = np.asarray(photo.image)
+    assert (photo.image.size, photo.size, photo.upright_size, photo.exif.orientation) == (
+        (100, 200),
+        (100, 200),
+        (100, 200),
+        1,
+    )
+    assert tuple(pixels[10, 50]) > (200, 0, 0) and pixels[10, 50, 2] < 50
+    assert pixels[190, 50, 2] > 200 and pixels[190, 50, 0] < 50
+
+
+def test_a_10_bit_heic_from_a_camera_is_decoded_to_8_bit_rgb():
+    coffee = skimage_photo("coffee")
+    levels = (np.asarray(coffee, dtype=np.uint16) * 257).astype("<u2").tobytes()
+    ten_bit = pillow_heif.from_bytes("RGB;16", coffee.size, levels)
+    buffer = io.BytesIO()
+    ten_bit.save(buffer, quality=90)
+    photo = load(buffer.getvalue())
+    assert photo.image.mode == "RGB"
+    assert np.abs(np.asarray(photo.image, dtype=np.float32) - np.asarray(coffee, dtype=np.float32)).mean() < 6
+
+
+def test_10_bit_greyscale_heif_is_refused_like_a_16_bit_png():
+    grey = np.asarray(skimage_photo("coffee").convert("L"), dtype=np.uint16) * 257
+    deep = pillow_heif.from_bytes("L;16", (grey.shape[1], grey.shape[0]), grey.astype("<u2").tobytes())
+    buffer = io.BytesIO()
+    deep.save(buffer, quality=90)
+    refused = refusal(buffer.getvalue())
+    assert refused.code == "depth" and "more than 8 bits per channel" in str(refused)
+
+
 @pytest.mark.parametrize(
     ("image", "code", "reason"),
     [
         (Image.new("CMYK", (96, 96), (0, 255, 255, 0)), "colour", "CMYK, a print format"),
-        (Image.fromarray(np.full((96, 96), 40_000, dtype=np.uint16)), "depth", "16 bits per channel"),
+        (Image.fromarray(np.full((96, 96), 40_000, dtype=np.uint16)), "depth", "more than 8 bits per channel"),
     ],
     ids=["cmyk", "16-bit"],
 )
@@ -212,15 +297,17 @@ def test_transparency_is_laid_on_white_for_rgba_and_palette_images():
     assert tuple(pixels[10, 80]) == (255, 255, 255) and tuple(pixels[10, 10]) == (0, 0, 200)
 
 
-@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP", "HEIF"])
 def test_exif_written_by_pillow_is_read_back_from_each_format(image_format):
     taken = datetime(2024, 5, 1, 9, 30, tzinfo=timezone(timedelta(hours=5)))
     exif = camera_exif(taken, GeoPoint(-33.8568, -151.2153), software="GIMP 2.10", pixel_size=(4000, 3000))
+    exif.get_ifd(0x8769)[0xA434] = "Pixel 8 back camera 6.9mm f/1.68"
     read = load(encode(skimage_photo("coffee"), image_format, exif=exif)).exif
     assert read.captured_at() == (datetime(2024, 5, 1, 4, 30, tzinfo=UTC), True)
     assert read.location.lat == pytest.approx(-33.8568, abs=1e-6)
     assert read.location.lng == pytest.approx(-151.2153, abs=1e-6)
     assert (read.software, read.camera, read.pixel_size) == ("GIMP 2.10", "Google Pixel 8", (4000, 3000))
+    assert read.lens == "Pixel 8 back camera 6.9mm f/1.68"
 
 
 def test_without_a_zone_offset_gps_time_gives_the_utc_capture_time_and_else_the_zone_is_unknown():
@@ -271,7 +358,7 @@ def _mutations(data: bytes, count: int, seed: int):
         yield bytes(mutated)
 
 
-@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP", "HEIF"])
 def test_damaged_files_either_decode_or_are_refused_and_nothing_else_escapes(image_format):
     source = encode(
         skimage_photo("coffee").resize((120, 80)), image_format, exif=camera_exif(datetime(2024, 5, 1), LAHORE)

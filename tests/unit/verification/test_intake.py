@@ -132,7 +132,7 @@ def test_a_redelivered_upload_starts_nothing_twice(intake, photo):
 
 @pytest.mark.parametrize(
     ("body", "reason"),
-    [(b"GIF89a" + b"\x00" * 40, "not a JPEG, PNG or WebP"), (b"\xff\xd8\xff" + b"\x00" * 64, "")],
+    [(b"GIF89a" + b"\x00" * 40, "not a JPEG, PNG, WebP or HEIC"), (b"\xff\xd8\xff" + b"\x00" * 64, "")],
     ids=["not an image", "truncated JPEG"],
 )
 def test_a_bad_file_is_refused_with_its_reason_and_no_workflow(intake, body, reason):

@@ -11,16 +11,27 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import pillow_heif
 from PIL import Image
 
 from ecopulse.uploads import SNIFF_BYTES, UploadRejected, check_size, sniff_image_type
 from ecopulse.verification.geo import GeoPoint
+from ecopulse.verification.heif import MalformedHeif, heif_layout
 
 MODEL_SHORT_SIDE = 256
 MIN_SHORT_SIDE = 64
 MAX_ASPECT_RATIO = 10
 MAX_PIXELS_PER_BYTE = 5_000
-_PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+_PILLOW_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WEBP",
+    "image/heic": "HEIF",
+    "image/heif": "HEIF",
+}
+# Formats whose extra pictures are not frames: a phone's multi-picture JPEG, a HEIF's several still images (a
+# burst's picks, a stereo pair). The first or the primary picture is the photo.
+_STILL_COLLECTIONS = frozenset({"JPEG", "HEIF"})
 _BACKGROUND = (255, 255, 255, 255)
 _SIXTEEN_BIT_RAW_MODES = frozenset({"I;16B", "LA;16B", "RGB;16B", "RGBA;16B"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
@@ -39,11 +50,17 @@ _TAG_MAKE, _TAG_MODEL, _TAG_ORIENTATION, _TAG_SOFTWARE, _TAG_DATETIME = 0x010F, 
 _IFD_EXIF, _IFD_GPS = 0x8769, 0x8825
 _TAG_DATETIME_ORIGINAL, _TAG_DATETIME_DIGITIZED = 0x9003, 0x9004
 _TAG_OFFSET_TIME_ORIGINAL, _TAG_OFFSET_TIME_DIGITIZED = 0x9011, 0x9012
-_TAG_PIXEL_X, _TAG_PIXEL_Y = 0xA002, 0xA003
+_TAG_PIXEL_X, _TAG_PIXEL_Y, _TAG_LENS_MODEL = 0xA002, 0xA003, 0xA434
 _GPS_LAT_REF, _GPS_LAT, _GPS_LNG_REF, _GPS_LNG, _GPS_TIME, _GPS_DATE = 1, 2, 3, 4, 7, 29
 _QUARTER_TURNS = frozenset({5, 6, 7, 8})
 _MALFORMED = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError)
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+_ANIMATED = "animated images are not accepted: upload a single photo"
+_DAMAGED = "the image is damaged or incomplete and cannot be decoded"
+
+# libheif with one decoding thread (a Lambda's share of a vCPU gains nothing from more) and without the
+# thumbnails, depth maps and auxiliary pictures (an iPhone's HDR gain map) that verification never looks at.
+pillow_heif.register_heif_opener(decode_threads=1, thumbnails=False, depth_images=False, aux_images=False)
 
 
 class PhotoRejected(UploadRejected):
@@ -70,6 +87,7 @@ class PhotoExif:
     location: GeoPoint | None = None
     software: str | None = None
     camera: str | None = None
+    lens: str | None = None
     pixel_size: tuple[int, int] | None = None
     orientation: int = 1
 
@@ -119,12 +137,14 @@ def load_photo(data: bytes, max_bytes: int, max_pixels: int, *, reduce: bool = T
     pillow_format = _PILLOW_FORMATS[content_type]
     if pillow_format == "WEBP":
         _check_pixels(webp_canvas_size(data), max_pixels)
+    if pillow_format == "HEIF":
+        _check_heif_layout(data)
     image = _open(data, pillow_format, max_pixels)
     _check_pixels(image.size, max_pixels)
     _check_shape(image.size)
     _check_density(image.size, len(data))
-    if pillow_format != "JPEG" and getattr(image, "is_animated", False):
-        raise PhotoRejected("animated", "animated images are not accepted: upload a single photo")
+    if pillow_format not in _STILL_COLLECTIONS and getattr(image, "is_animated", False):
+        raise PhotoRejected("animated", _ANIMATED)
     _check_camera_mode(image)
     stored_size = image.size
     quantization = tuple(tuple(table) for _, table in sorted(getattr(image, "quantization", {}).items()))
@@ -136,7 +156,7 @@ def load_photo(data: bytes, max_bytes: int, max_pixels: int, *, reduce: bool = T
         upright = upright_rgb(image, exif.orientation)
         view = scaled_to_short_side(upright, MODEL_SHORT_SIDE)
     except Exception as error:
-        raise PhotoRejected("corrupt", "the image is damaged or incomplete and cannot be decoded") from error
+        raise PhotoRejected("corrupt", _DAMAGED) from error
     return Photo(
         content_type=content_type,
         format=image.format or pillow_format,
@@ -201,6 +221,7 @@ def read_exif(image: Image.Image) -> PhotoExif:
         location=_gps_location(gps_ifd),
         software=_text(exif.get(_TAG_SOFTWARE)),
         camera=" ".join(filter(None, (_text(exif.get(_TAG_MAKE)), _text(exif.get(_TAG_MODEL))))) or None,
+        lens=_text(exif_ifd.get(_TAG_LENS_MODEL)),
         pixel_size=_pixel_size(exif_ifd),
         orientation=_orientation(exif.get(_TAG_ORIENTATION)),
     )
@@ -215,6 +236,19 @@ def _accepted_type(data: bytes, max_bytes: int) -> str:
         return sniff_image_type(data[:SNIFF_BYTES])
     except UploadRejected as refusal:
         raise PhotoRejected("type", str(refusal)) from refusal
+
+
+def _check_heif_layout(data: bytes) -> None:
+    """Refuse an image sequence, and a file that lacks bytes its pictures point to, before libheif sees it:
+    libheif would draw a missing grid tile as a flat square (``heif.py``)."""
+    try:
+        layout = heif_layout(data)
+    except MalformedHeif as error:
+        raise PhotoRejected("corrupt", "the file starts like a HEIF image but its header is damaged") from error
+    if layout.is_sequence:
+        raise PhotoRejected("animated", _ANIMATED)
+    if layout.items_end > len(data):
+        raise PhotoRejected("corrupt", _DAMAGED)
 
 
 def _open(data: bytes, pillow_format: str, max_pixels: int) -> Image.Image:
@@ -264,13 +298,17 @@ def _check_shape(size: tuple[int, int]) -> None:
 def _check_camera_mode(image: Image.Image) -> None:
     """Cameras write 8-bit RGB (YCbCr in a JPEG); CMYK comes from print tools and 16 bits per channel from
     editors, and neither is worth a colour conversion on a citizen's cleanup photo. Pillow opens a 16-bit
-    colour PNG as 8-bit RGB, so the decoder's raw mode is what tells."""
+    colour PNG as 8-bit RGB, so the decoder's raw mode is what tells.
+
+    10- and 12-bit colour HEIF is what mirrorless cameras write in their HDR modes, so libheif converts it to
+    8 bits as it decodes; deep greyscale (mode I;16), which no camera writes, is refused like a 16-bit PNG."""
     if image.mode == "CMYK":
         raise PhotoRejected("colour", "the image is CMYK, a print format: upload the photo as the camera saved it")
-    if any(tile.args in _SIXTEEN_BIT_RAW_MODES for tile in image.tile):
+    if image.mode == "I;16" or any(tile.args in _SIXTEEN_BIT_RAW_MODES for tile in image.tile):
         raise PhotoRejected(
             "depth",
-            "the image has 16 bits per channel, as editing tools save it: upload the photo as the camera saved it",
+            "the image has more than 8 bits per channel, as editing tools save it: "
+            "upload the photo as the camera saved it",
         )
 
 

@@ -8,6 +8,8 @@ been recompressed: downloaded from a social network, sent through a messenger, o
 
 from dataclasses import dataclass
 
+import numpy as np
+
 _LUMINANCE = (
     16, 11, 10, 16, 24, 40, 51, 61,
     12, 12, 14, 19, 26, 58, 60, 55,
@@ -42,15 +44,19 @@ def scaled_table(base: tuple[int, ...], quality: int) -> tuple[int, ...]:
 
 
 def estimate_quality(tables: tuple[tuple[int, ...], ...]) -> JpegQuality | None:
-    """The libjpeg quality whose luminance table is closest to the file's (tables in natural order)."""
+    """The libjpeg quality whose luminance table is closest to the file's (tables in natural order); of equally
+    close ones, the highest."""
     if not tables or len(tables[0]) != 64:
         return None
     luminance = tables[0]
-    quality = min(
-        range(1, 101),
-        key=lambda q: (sum(abs(a - b) for a, b in zip(scaled_table(_LUMINANCE, q), luminance, strict=True)), -q),
-    )
+    distances = np.abs(_LUMINANCE_BY_QUALITY - np.asarray(luminance)).sum(axis=1)
+    quality = int(np.flatnonzero(distances == distances.min())[-1]) + 1
     standard = scaled_table(_LUMINANCE, quality) == luminance and all(
         table == scaled_table(_CHROMINANCE, quality) for table in tables[1:]
     )
     return JpegQuality(quality, standard)
+
+
+# Every quality's luminance table, made once: comparing a file's table with all of them is then one numpy step
+# instead of 6,400 Python subtractions per photo.
+_LUMINANCE_BY_QUALITY = np.array([scaled_table(_LUMINANCE, quality) for quality in range(1, 101)])

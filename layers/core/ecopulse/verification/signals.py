@@ -124,7 +124,10 @@ def edited_after_capture(exif: PhotoExif, stored_size: tuple[int, int]) -> Signa
 
 def recompression(image_format: str, quantization: tuple[tuple[int, ...], ...], min_quality: int) -> Signal:
     """Was the file saved again after the camera? Estimated from the JPEG quantization tables; PNG and WebP
-    are not what phone cameras write, so they count as re-saved."""
+    are not what phone cameras write, so they count as re-saved. HEIC is what iPhones write, and it has no
+    tables to estimate from."""
+    if image_format == "HEIF":
+        return Signal("recompression", False, "HEIC, as phone cameras save it: no JPEG tables to judge a re-save by")
     if image_format not in CAMERA_FORMATS:
         return Signal("recompression", True, f"{image_format} is not a camera format: a screenshot or export")
     estimate = estimate_quality(quantization)
