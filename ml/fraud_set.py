@@ -138,7 +138,7 @@ TURNS = (None, Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM,
 def grounds() -> tuple[Ground, ...]:
     """Places to photograph: windows of real photographs of grass, gravel, paving and streets, as they are or
     turned over (a street only mirrored). Each submission photographs its own, so none is a near-duplicate of
-    another by accident (ml/fraud_set.py --check-grounds measures it); they come round-robin over the photos."""
+    another by accident (each is more than 8 bits from every other by dHash); they come round-robin over the photos."""
     by_photo = [[Ground(ref, window, turn) for turn in TURNS for window in TEXTURE_WINDOWS] for ref in TEXTURES]
     by_photo += [[Ground(ref, window, turn) for turn in TURNS[:2] for window in STREET_WINDOWS] for ref in STREETS]
     longest = max(len(views) for views in by_photo)
