@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/run.py [--quick] [--skip-build] [--note TEXT]
 
 In turn: verification on one core (per image, and the cold start), minting on anvil, the Lambda artifacts' sizes
 (after a `sam build`, or from the last one with --skip-build), then through one `ecopulse local` on free ports: the
-API's main routes, upload → minted, and the load tool's mixed traffic and upload burst. About 5 minutes on 2 cores.
+API's main routes, upload → minted, and the load tool's mixed traffic and upload burst; last, the fraud attempts of
+bench/fraud.py, whose table per kind follows the main one. About 6 minutes on 2 cores.
 
 A full run prints the table with each row's previous value and the change, and rewrites bench/results.md with it.
 --quick takes about 2 minutes with fewer samples and leaves bench/results.md alone: its numbers are not a baseline.
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import api
+import fraud
 import load
 import mint
 import pipeline
@@ -36,6 +38,7 @@ FULL = {
     "pipeline": {"submissions": 20, "concurrency": 4},
     "mixed traffic": {"rate": 20, "duration": 30},
     "upload burst": {"uploads": 30},
+    "fraud": {"per_kind": None},
 }
 QUICK = {
     "verification": {"runs": 10, "cold_runs": 2},
@@ -44,6 +47,7 @@ QUICK = {
     "pipeline": {"submissions": 5, "concurrency": 4},
     "mixed traffic": {"rate": 20, "duration": 10},
     "upload burst": {"uploads": 10},
+    "fraud": {"per_kind": 1},
 }
 
 Table = dict[tuple[str, str], float]
@@ -143,7 +147,11 @@ def main() -> None:
     parser.add_argument("--note", help="a sentence for the header, e.g. what else the machine was doing")
     args = parser.parse_args()
     started, load_before = time.time(), os.getloadavg()[0]
-    table = measure_all(QUICK if args.quick else FULL, args.skip_build)
+    settings = QUICK if args.quick else FULL
+    table = measure_all(settings, args.skip_build)
+    progress("fraud attempts")
+    fraud_rows, outcomes = fraud.measure(**settings["fraud"])
+    table |= picked("fraud", fraud_rows, {"all fraud": fraud.DECISIONS, "honest": ("approved %", "to a human %")})
     minutes, load_after = (time.time() - started) / 60, os.getloadavg()[0]
     header = [
         "# Benchmark results",
@@ -158,7 +166,8 @@ def main() -> None:
         *([f"- note: {args.note}"] if args.note else []),
         "",
     ]
-    text = "\n".join([*header, *markdown(table, previous_table(RESULTS))]) + "\n"
+    fraud_section = ["", "## Fraud attempts (bench/fraud.py)", "", *fraud.markdown(fraud_rows, outcomes)]
+    text = "\n".join([*header, *markdown(table, previous_table(RESULTS)), *fraud_section]) + "\n"
     print(text)
     if not args.quick:
         RESULTS.write_text(text)
