@@ -63,12 +63,12 @@ def assess(attempts: Iterable[fraud_set.Attempt], classifier: PhotoClassifier, r
     for attempt in attempts:
         index = indexes[fraud_set.TENANT]
         try:
-            before = _verified(attempt, PhotoKind.BEFORE, classifier, index, None) if attempt.before else None
-            after = _verified(attempt, PhotoKind.AFTER, classifier, index, before)
+            before = _verified(attempt, PhotoKind.BEFORE, classifier, index) if attempt.before else None
+            after = _verified(attempt, PhotoKind.AFTER, classifier, index)
         except PhotoRejected as refusal:
             outcomes.append(_outcome(attempt, "reject", (f"photo refused: {refusal}",)))
             continue
-        assessment = assess_cleanup(before, after, attempt.opened_at, rules)
+        assessment = assess_cleanup(before.facts if before else None, after.facts, attempt.opened_at, rules)
         outcomes.append(_outcome(attempt, assessment.decision, tuple(assessment.reasons)))
     return outcomes
 
@@ -78,7 +78,6 @@ def _verified(
     kind: PhotoKind,
     classifier: PhotoClassifier,
     index: MemoryIndex,
-    before: Verdict | None,
 ) -> Verdict:
     data, uploaded_at = (
         (attempt.before, attempt.before_uploaded_at)
@@ -94,7 +93,6 @@ def _verified(
         photo_key=f"uploads/{fraud_set.TENANT}/{attempt.user_id}/{submission}/{kind.value}.jpg",
         submitted_at=uploaded_at,
         kind=kind,
-        before=before.facts if before else None,
     )
     verified_at: datetime = uploaded_at + VERIFIED_AFTER
     return verify_photo(data, context, classifier, index, lambda: verified_at)

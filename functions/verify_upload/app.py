@@ -20,6 +20,7 @@ from ecopulse.photos import S3PhotoStore
 from ecopulse.store.intake import IntakeSubmissions
 from ecopulse.store.photo_hashes import PhotoHashIndex
 from ecopulse.store.tenants import TenantRepository
+from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.uploads import UploadKey, UploadRejected
 from ecopulse.verification.classifier import WasteClassifier
 from ecopulse.verification.service import PhotoContext, VerificationPolicy, verify_photo
@@ -31,12 +32,13 @@ tenants = TenantRepository()
 workflow = Workflow(settings().state_machine_arn)
 classifier = WasteClassifier(os.environ["MODEL_DIR"])
 duplicates = PhotoHashIndex()
+heads = VerifierHeadStore(settings().models_bucket)
 policy = VerificationPolicy(
     max_bytes=settings().max_upload_bytes,
     max_pixels=settings().max_upload_pixels,
     duplicate_distance=settings().near_duplicate_distance,
 )
-idempotency = IdempotencyConfig(event_key_jmespath="[bucket, key, etag]", expires_after_seconds=24 * 3600)
+idempotency = IdempotencyConfig(event_key_jmespath="[bucket, key, version_id, etag]", expires_after_seconds=24 * 3600)
 
 
 def verify(data: bytes, context: PhotoContext):
@@ -50,15 +52,18 @@ def verify(data: bytes, context: PhotoContext):
 )
 def take_in_once(upload: dict) -> dict:
     """One verification per object version: a redelivered S3 event returns the stored result."""
-    uploaded = UploadedObject(upload["bucket"], upload["key"], upload["size"], datetime.fromisoformat(upload["at"]))
+    uploaded = UploadedObject(
+        upload["bucket"], upload["key"], upload["size"], datetime.fromisoformat(upload["at"]), upload["version_id"]
+    )
     tenant = UploadKey.parse(uploaded.key).tenant
     result = take_in(
-        uploaded, photos, submissions, workflow, verify, tenants.settings(tenant), settings().max_upload_bytes
+        uploaded, photos, submissions, workflow, verify, heads, tenants.settings(tenant), settings().max_upload_bytes
     )
     return {
         "submission_id": result.submission_id,
         "status": result.status,
         "reason": result.reason,
+        "decision": result.decision,
         "confidence": result.confidence,
         "started": result.started,
     }
@@ -76,6 +81,7 @@ def handler(event: S3Model, context: LambdaContext) -> dict:
             "bucket": record.s3.bucket.name,
             "key": unquote_plus(record.s3.object.key),
             "size": int(record.s3.object.size or 0),  # the event model parses it as a float
+            "version_id": record.s3.object.versionId or "",
             "etag": record.s3.object.eTag or record.s3.object.sequencer,
             "at": record.eventTime.isoformat(),
         }

@@ -14,6 +14,7 @@ from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = 10**18
+DECIDED = ("in_review", "approved", "rejected")
 
 
 def ecocoin(system) -> Contract:
@@ -62,6 +63,28 @@ class Citizen:
         submission_id = opened["submission"]["submission_id"]
         wait_until(lambda: self.submission(submission_id)["status"] == until, timeout=30)
         return submission_id
+
+    def submit_cleanup(self, before: bytes | None, after: bytes, until: tuple[str, ...] = DECIDED) -> dict:
+        """Opens a cleanup and posts its photos through the forms it returned, "before" first as the app does;
+        the submission once its status is one of ``until``."""
+        opened = self.api("POST", "/submissions", json={"task": "cleanup"})
+        assert opened.status_code == 201, opened.text
+        forms = opened.json()["uploads"]
+        for photo, data in (("before", before), ("after", after)):
+            if data is not None:
+                posted = httpx.post(forms[photo]["url"], data=forms[photo]["fields"], files={"file": (photo, data)})
+                assert posted.status_code in (200, 204), posted.text
+        submission_id = opened.json()["submission"]["submission_id"]
+        seen: list[dict] = []
+
+        def decided() -> dict | None:
+            seen.append(self.submission(submission_id))
+            return seen[-1] if seen[-1]["status"] in until else None
+
+        try:
+            return wait_until(decided, timeout=30)
+        except AssertionError as error:
+            raise AssertionError(f"submission never reached {until}: {seen[-1]}") from error
 
     def submission(self, submission_id: str) -> dict:
         return self.api("GET", f"/submissions/{submission_id}").json()

@@ -10,6 +10,7 @@ import pytest
 from pynamodb.exceptions import PutError, UpdateError
 
 from ecopulse.rewards import leaderboard_periods
+from ecopulse.store.audit import history
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.models import SubmissionItem, utcnow
 from ecopulse.store.rewards import RewardRepository
@@ -36,7 +37,7 @@ def key(n: int) -> UploadKey:
 def received(repository: SubmissionRepository, n: int) -> UploadKey:
     upload = key(n)
     repository.create_pending("lahore", upload.submission_id, "alice", "cleanup", None)
-    assert repository.mark_received(upload, f"uploads/x/{n}.jpg", VERDICT, {"phash": "0" * 16})
+    assert repository.mark_received(upload, f"uploads/x/{n}.jpg", "version-1", VERDICT, {"phash": "0" * 16})
     return upload
 
 
@@ -44,10 +45,25 @@ def test_a_submission_is_opened_once_and_takes_its_photo_once(repository):
     upload = received(repository, 1)
     with pytest.raises(PutError):
         repository.create_pending("lahore", upload.submission_id, "mallory", "cleanup", None)
-    assert not repository.mark_received(upload, "uploads/x/1.jpg", VERDICT, {"phash": "0" * 16})
+    assert not repository.mark_received(upload, "uploads/x/1.jpg", "version-1", VERDICT, {"phash": "0" * 16})
     assert repository.status_of(upload) == Status.RECEIVED
+    assert repository.get("lahore", upload.submission_id).photo_versions.as_dict() == {"after": "version-1"}
     assert repository.status_of(UploadKey("lahore", "mallory", upload.submission_id, "after")) is None
     assert repository.status_of(UploadKey("karachi", "alice", upload.submission_id, "after")) is None
+
+
+def test_an_upload_over_a_verified_photo_is_flagged_once_per_version_with_an_audit_entry(repository):
+    upload = received(repository, 30)
+    for _ in range(2):
+        repository.flag_replaced(upload, "version-2")
+    repository.flag_replaced(upload, "version-3")
+    item = repository.get("lahore", upload.submission_id)
+    assert set(item.replaced_uploads.as_dict()) == {"version-2", "version-3"}
+    assert item.photo_versions.as_dict() == {"after": "version-1"} and item.status == Status.RECEIVED
+    entries = [
+        entry for entry in history("lahore", "submission", upload.submission_id) if entry.action == "photo_replaced"
+    ]
+    assert sorted(entry.new for entry in entries) == ["version-2", "version-3"]
 
 
 def test_review_and_decision_move_only_forward(repository):

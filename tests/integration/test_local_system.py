@@ -117,18 +117,22 @@ def test_an_iphone_heic_is_uploaded_with_the_form_for_heic_and_verified_like_a_j
     assert verified["content_type"] == "image/heic"
 
 
-def test_a_redelivered_upload_neither_records_nor_starts_twice(pipeline, local_system):
+def test_an_upload_over_a_verified_photo_is_never_read_only_flagged(pipeline, local_system):
     photo = clean_scene()
     submission_id = pipeline.upload(photo, user="dana")
     first = pipeline.wait_for_status(submission_id, "in_review")
     queued_before = local_system.async_stats()["queued"]
     for _ in range(3):
-        pipeline.s3.put_object(Bucket=pipeline.bucket, Key=first["photo_key"], Body=photo)
+        pipeline.s3.put_object(Bucket=pipeline.bucket, Key=first["photo_key"], Body=ambiguous_scene())
     wait_until(lambda: (s := local_system.async_stats())["queued"] >= queued_before + 3 and s["in_flight"] == 0)
     assert len(pipeline.executions(submission_id)) == 1
     again = pipeline.submission(submission_id)
-    assert (again["status"], again["task_token"], again["version"]) == (
+    assert (again["status"], again["task_token"], again["verdict"]) == (
         "in_review",
         first["task_token"],
-        first["version"],
+        first["verdict"],
     )
+    assert len(again["replaced_uploads"]) == 3 and again["photo_versions"] == first["photo_versions"]
+    verified = first["photo_versions"]["after"]["S"]
+    stored = pipeline.s3.get_object(Bucket=pipeline.bucket, Key=first["photo_key"], VersionId=verified)["Body"].read()
+    assert stored == photo

@@ -95,17 +95,6 @@ def test_a_rejected_cleanup_pays_nothing_and_says_why(local_system, token):
     assert citizen.ledger() == [] and token.functions.balanceOf(citizen.wallet).call() == 0
 
 
-def test_a_confident_cleanup_is_approved_minted_and_notified_with_no_human(local_system, token):
-    citizen = Citizen.with_wallet(local_system, AUTOMATIC)
-    submission_id = citizen.submit(clean_scene(), until="approved")
-    verdict = citizen.submission(submission_id)["verdict"]
-    assert verdict["confidence"] >= 0.9 and verdict["flags"] == []
-    wait_until(lambda: citizen.submission(submission_id)["mint_tx"], timeout=40)
-    assert token.functions.balanceOf(citizen.wallet).call() == 10 * TOKEN
-    note = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)[0]
-    assert "10 ECO were sent" in note["body"]
-
-
 def test_a_photo_still_full_of_litter_is_rejected_with_no_human_and_the_citizen_told_why(local_system):
     citizen = Citizen(local_system, tenant=AUTOMATIC)
     submission_id = citizen.submit(littered_scene(), until="rejected")
@@ -119,7 +108,7 @@ def test_a_photo_still_full_of_litter_is_rejected_with_no_human_and_the_citizen_
 def test_the_same_photo_from_another_account_is_flagged_as_a_duplicate(local_system):
     photo = clean_scene()
     first = Citizen(local_system, tenant="dupes")
-    first.submit(photo, until="approved")
+    first.submit(photo, until="in_review")
     second = Citizen(local_system, tenant="dupes")
     submission_id = second.submit(photo, until="rejected")
     verdict = second.submission(submission_id)["verdict"]

@@ -1,13 +1,14 @@
 """Intake of an uploaded photo: verify it, record the verdict on its submission once, start its workflow once."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from ecopulse.submissions import Status
 from ecopulse.tenants import TenantSettings
-from ecopulse.uploads import AFTER_PHOTO, UploadKey, UploadRejected, check_size
+from ecopulse.uploads import AFTER_PHOTO, BEFORE_PHOTO, StoredObject, UploadKey, UploadRejected, check_size
+from ecopulse.verification.evidence import Decision, EvidenceRules, Scorer, assess_cleanup
 from ecopulse.verification.facts import PhotoFacts
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.service import PhotoContext
@@ -15,28 +16,52 @@ from ecopulse.verification.verdict import PhotoKind, Verdict
 
 
 class PhotoStore(Protocol):
-    def read(self, bucket: str, key: str, max_bytes: int) -> bytes: ...
+    def read(self, bucket: str, key: str, max_bytes: int, version_id: str | None = None) -> bytes: ...
+
+    def latest(self, bucket: str, prefix: str) -> StoredObject | None:
+        """The newest object whose key starts with ``prefix``, if any."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    """What the submission already holds when a photo arrives: when it was opened, its report's place, its
+    verified "before" photo, and the object version verified for each photo slot."""
+
+    opened_at: datetime
+    report_location: GeoPoint | None = None
+    before: PhotoFacts | None = None
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 class Submissions(Protocol):
     def status_of(self, key: UploadKey) -> Status | None: ...
 
-    def comparison_of(self, key: UploadKey) -> tuple[GeoPoint | None, PhotoFacts | None]:
-        """The linked report's place and the verified "before" photo's facts, if any."""
-        ...
+    def evidence_of(self, key: UploadKey) -> StoredEvidence: ...
 
-    def record_photo(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> None: ...
+    def record_photo(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> None: ...
 
-    def mark_received(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> bool: ...
+    def mark_received(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> bool: ...
 
     def mark_refused(self, key: UploadKey, photo_key: str, reason: str) -> bool: ...
+
+    def flag_replaced(self, key: UploadKey, version_id: str) -> None:
+        """Note on the submission, and in its audit, that its verified photo was uploaded over."""
+        ...
 
 
 class WorkflowStarter(Protocol):
     def start(self, execution_name: str, payload: dict[str, Any]) -> bool: ...
 
 
+class Heads(Protocol):
+    def in_force(self, tenant: str) -> Scorer | None:
+        """The tenant's reviewer-trained head, None when the rules decide alone."""
+        ...
+
+
 Verify = Callable[[bytes, PhotoContext], Verdict]
+REPLACED = "this photo was verified already: a new upload to its slot is ignored"
 
 
 @dataclass(frozen=True)
@@ -45,6 +70,7 @@ class UploadedObject:
     key: str
     size: int
     submitted_at: datetime
+    version_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,7 @@ class IntakeResult:
     submission_id: str
     status: Status | None
     reason: str | None = None
+    decision: Decision | None = None
     confidence: float | None = None
     started: bool = False
 
@@ -62,56 +89,108 @@ def take_in(
     submissions: Submissions,
     workflow: WorkflowStarter,
     verify: Verify,
+    heads: Heads,
     settings: TenantSettings,
     max_bytes: int,
 ) -> IntakeResult:
     """Refuses a bad file with a reason on the submission; verifies a good one. A "before" photo is kept for
-    the pair check; the "after" photo moves the submission on and starts its workflow with the verdict and
-    the tenant's thresholds.
+    the pair; the "after" photo has the whole cleanup assessed (``evidence.assess_cleanup``), moves the
+    submission on and starts its workflow with the decision.
 
-    Only a submission created through the API and owned by the uploader takes photos. A redelivered event
-    finds the submission received already (the conditional write changes nothing) and the execution name
-    taken, so nothing happens twice, while a delivery that failed half-way still gets its workflow started.
-    A key outside the upload layout raises UploadRejected: there is no submission to tell.
+    Only a submission created through the API and owned by the uploader takes photos, and each photo slot
+    takes one object version: a later upload to a slot already verified (a form posted again) is never read,
+    only flagged, so the evidence an admin sees is the evidence that was verified. A redelivered event finds
+    the same version, the submission received already (the conditional write changes nothing) and the
+    execution name taken, so nothing happens twice, while a delivery that failed half-way still gets its
+    workflow started. A key outside the upload layout raises UploadRejected: there is no submission to tell.
     """
     key = UploadKey.parse(upload.key)
     status = None if key.is_report_photo else submissions.status_of(key)
+    if status is None:
+        return IntakeResult(key.submission_id, status, reason="no submission waits for this upload")
+    stored = submissions.evidence_of(key)
+    verified_version = stored.versions.get(key.photo)
+    if verified_version is not None and verified_version != upload.version_id:
+        submissions.flag_replaced(key, upload.version_id)
+        return IntakeResult(key.submission_id, status, reason=REPLACED)
     if status not in (Status.AWAITING_UPLOAD, Status.RECEIVED):
         return IntakeResult(key.submission_id, status, reason="no submission waits for this upload")
-    report_location, before = submissions.comparison_of(key)
-    context = PhotoContext(
-        tenant=key.tenant,
-        user_id=key.user_id,
-        submission_id=key.submission_id,
-        photo_key=upload.key,
-        submitted_at=upload.submitted_at,
-        kind=PhotoKind(key.photo),
-        report_location=report_location,
-        before=before if key.photo == AFTER_PHOTO else None,
-    )
+    this = StoredObject(upload.key, upload.version_id, upload.size)
     try:
-        check_size(upload.size, max_bytes)
-        verdict = verify(photos.read(upload.bucket, upload.key, max_bytes), context)
+        verdict = _verified(this, upload, stored, photos, verify, max_bytes)
+        if key.photo != AFTER_PHOTO:
+            submissions.record_photo(key, upload.key, upload.version_id, verdict.to_dict(), verdict.facts.to_dict())
+            return IntakeResult(key.submission_id, Status.AWAITING_UPLOAD, confidence=verdict.confidence)
+        before = stored.before or _before_sent_alongside(key, upload, stored, photos, submissions, verify, max_bytes)
     except UploadRejected as refusal:
         submissions.mark_refused(key, upload.key, str(refusal))
         return IntakeResult(key.submission_id, Status.REJECTED, reason=str(refusal))
-    summary, facts = verdict.to_dict(), verdict.facts.to_dict()
-    if key.photo != AFTER_PHOTO:
-        submissions.record_photo(key, upload.key, summary, facts)
-        return IntakeResult(key.submission_id, Status.AWAITING_UPLOAD, confidence=verdict.confidence)
 
-    submissions.mark_received(key, upload.key, summary, facts)
+    rules = EvidenceRules.from_settings(settings)
+    assessment = assess_cleanup(before, verdict.facts, stored.opened_at, rules, heads.in_force(key.tenant))
+    summary = {**verdict.to_dict(), **assessment.to_dict()}
+    submissions.mark_received(key, upload.key, upload.version_id, summary, verdict.facts.to_dict())
     started = workflow.start(
         key.submission_id,
         {
             "tenant": key.tenant,
             "user_id": key.user_id,
             "submission_id": key.submission_id,
-            "verdict": {"confidence": summary["confidence"], "flags": summary["flags"]},
-            "thresholds": {
-                "approve": settings.auto_approve_confidence,
-                "reject": settings.auto_reject_confidence,
+            "verdict": {
+                "decision": assessment.decision.value,
+                "confidence": round(assessment.confidence, 4),
+                "reasons": list(assessment.reasons),
             },
         },
     )
-    return IntakeResult(key.submission_id, Status.RECEIVED, confidence=verdict.confidence, started=started)
+    return IntakeResult(
+        key.submission_id,
+        Status.RECEIVED,
+        decision=assessment.decision,
+        confidence=assessment.confidence,
+        started=started,
+    )
+
+
+def _verified(
+    photo: StoredObject,
+    upload: UploadedObject,
+    stored: StoredEvidence,
+    photos: PhotoStore,
+    verify: Verify,
+    max_bytes: int,
+) -> Verdict:
+    """One photo of the submission, read at its version and verified; UploadRejected if the file is refused."""
+    key = UploadKey.parse(photo.key)
+    context = PhotoContext(
+        tenant=key.tenant,
+        user_id=key.user_id,
+        submission_id=key.submission_id,
+        photo_key=photo.key,
+        submitted_at=upload.submitted_at,
+        kind=PhotoKind(key.photo),
+        report_location=stored.report_location,
+    )
+    check_size(photo.size, max_bytes)
+    return verify(photos.read(upload.bucket, photo.key, max_bytes, photo.version_id or None), context)
+
+
+def _before_sent_alongside(
+    key: UploadKey,
+    upload: UploadedObject,
+    stored: StoredEvidence,
+    photos: PhotoStore,
+    submissions: Submissions,
+    verify: Verify,
+    max_bytes: int,
+) -> PhotoFacts | None:
+    """An app uploads both photos at once, so the "after" photo may be taken in before the "before" photo's
+    own event: the "before" photo in the bucket is then verified and recorded now (its own event later finds
+    the same version recorded), so that the pair is judged as a whole whatever the order of delivery."""
+    found = photos.latest(upload.bucket, key.slot_prefix(BEFORE_PHOTO))
+    if found is None:
+        return None
+    verdict = _verified(found, upload, stored, photos, verify, max_bytes)
+    before_key = UploadKey.parse(found.key)
+    submissions.record_photo(before_key, found.key, found.version_id, verdict.to_dict(), verdict.facts.to_dict())
+    return verdict.facts

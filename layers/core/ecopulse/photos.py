@@ -4,20 +4,31 @@ from typing import Any
 
 import boto3
 
-from ecopulse.uploads import UploadRejected
+from ecopulse.uploads import StoredObject, UploadRejected
 
 
 class S3PhotoStore:
     def __init__(self, client: Any | None = None) -> None:
         self._s3 = client or boto3.client("s3")
 
-    def read(self, bucket: str, key: str, max_bytes: int) -> bytes:
-        """The object, but never more than ``max_bytes``: a larger one is refused without reading it all."""
-        response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")
+    def read(self, bucket: str, key: str, max_bytes: int, version_id: str | None = None) -> bytes:
+        """The object (this version of it, when given), but never more than ``max_bytes``: a larger one is
+        refused without reading it all."""
+        version = {"VersionId": version_id} if version_id else {}
+        response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}", **version)
         data = response["Body"].read(max_bytes + 1)
         if len(data) > max_bytes:
             raise UploadRejected(f"the upload is more than the {max_bytes} bytes allowed")
         return data
+
+    def latest(self, bucket: str, prefix: str) -> StoredObject | None:
+        """The newest object under ``prefix`` with its current version (a slot holds one key per file type)."""
+        listed = self._s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=10).get("Contents", [])
+        if not listed:
+            return None
+        newest = max(listed, key=lambda entry: entry["LastModified"])
+        head = self._s3.head_object(Bucket=bucket, Key=newest["Key"])
+        return StoredObject(newest["Key"], head.get("VersionId") or "", int(head["ContentLength"]))
 
     def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int) -> dict:
         """A browser/app form that can upload exactly one object: this key, this type, at most this size."""
@@ -29,8 +40,10 @@ class S3PhotoStore:
             ExpiresIn=expires_seconds,
         )
 
-    def presigned_get(self, bucket: str, key: str, expires_seconds: int) -> str:
-        """A short-lived link to one private photo, for an admin's browser."""
+    def presigned_get(self, bucket: str, key: str, expires_seconds: int, version_id: str | None = None) -> str:
+        """A short-lived link to one private photo (the version that was verified, when given), for an admin's
+        browser."""
+        version = {"VersionId": version_id} if version_id else {}
         return self._s3.generate_presigned_url(
-            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_seconds
+            "get_object", Params={"Bucket": bucket, "Key": key, **version}, ExpiresIn=expires_seconds
         )

@@ -3,6 +3,7 @@
 import hashlib
 from typing import Annotated
 
+from geojson_pydantic import MultiPolygon, Polygon
 from pydantic import AfterValidator, BaseModel, Field
 
 from ecopulse.geo import Zone
@@ -13,6 +14,7 @@ Degrees = AfterValidator(lambda value: round(value, 7))
 Confidence = Annotated[float, Field(ge=0, le=1), AfterValidator(lambda value: round(value, 4))]
 Points = Annotated[int, Field(ge=0, le=1_000_000)]
 Rate = Annotated[float, Field(ge=0.0001, le=0.5), AfterValidator(lambda value: round(value, 4))]
+ServiceArea = Annotated[Polygon | MultiPolygon, Field(discriminator="type")]
 
 
 class ZoneSettings(BaseModel):
@@ -38,6 +40,14 @@ class TenantSettings(BaseModel):
     # The learned head may approve alone only below this false-approval rate, shown on reviewers' newest
     # decisions at 95% confidence (docs/verification.md, "Learning from reviewers").
     verifier_false_approval_target: Rate = 0.01
+    # The evidence a cleanup needs before it is paid without a human (docs/verification.md, "Evidence model").
+    service_area: ServiceArea | None = None
+    outside_service_area: str = Field(default="review", pattern="^(review|reject)$")
+    min_before_waste: Confidence = 0.45
+    min_waste_drop: Confidence = 0.25
+    pair_max_distance_m: float = Field(default=100.0, ge=5, le=5_000)
+    min_scene_similarity: Confidence = 0.35
+    cleanup_window_hours: float = Field(default=12.0, gt=0, le=72)
     review_timeout_action: str = Field(default="reject", pattern="^(reject|wait)$")
     zones: list[ZoneSettings] = Field(default_factory=list, max_length=200)
     open311_key_hashes: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(

@@ -33,6 +33,15 @@ class UploadRejected(ValueError):
 
 
 @dataclass(frozen=True)
+class StoredObject:
+    """One version of an object in the uploads bucket."""
+
+    key: str
+    version_id: str
+    size: int
+
+
+@dataclass(frozen=True)
 class UploadKey:
     tenant: str
     user_id: str
@@ -42,6 +51,10 @@ class UploadKey:
     @property
     def is_report_photo(self) -> bool:
         return self.photo == REPORT_PHOTO
+
+    def slot_prefix(self, photo: str) -> str:
+        """The start of the key of any file this submission's ``photo`` slot may hold, whatever its type."""
+        return f"uploads/{self.tenant}/{self.user_id}/{self.submission_id}/{photo}."
 
     def object_key(self, content_type: str) -> str:
         return f"uploads/{self.tenant}/{self.user_id}/{self.submission_id}/{self.photo}.{EXTENSIONS[content_type]}"

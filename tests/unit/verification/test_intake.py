@@ -2,23 +2,24 @@
 
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
 
-from ecopulse.intake import UploadedObject, take_in
+from ecopulse.intake import REPLACED, StoredEvidence, UploadedObject, take_in
 from ecopulse.submissions import Status
 from ecopulse.tenants import TenantSettings
-from ecopulse.uploads import UploadKey, UploadRejected
+from ecopulse.uploads import StoredObject, UploadKey, UploadRejected
 from ecopulse.verification.facts import PhotoFacts
 from ecopulse.verification.service import PhotoContext, verify_photo
-from tests.unit.verification.pictures import encode, opencv_photo
+from tests.unit.verification.pictures import encode, opencv_photo, skimage_photo
 from tests.unit.verification.test_service import MemoryDuplicateIndex
 
 AFTER = "uploads/lahore/alice/sub-00000001/after.jpg"
 BEFORE = "uploads/lahore/alice/sub-00000001/before.jpg"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+OPENED = NOW - timedelta(minutes=20)
 SETTINGS = TenantSettings(auto_approve_confidence=0.85, auto_reject_confidence=0.25)
 
 
@@ -29,43 +30,60 @@ def photo() -> bytes:
 
 @dataclass
 class FakePhotos:
-    objects: dict[str, bytes]
+    """Versioned objects: key -> [bytes of each version, oldest first]; version ids are "v1", "v2"..."""
 
-    def read(self, bucket: str, key: str, max_bytes: int) -> bytes:
-        data = self.objects[key]
+    objects: dict[str, list[bytes]]
+
+    def read(self, bucket: str, key: str, max_bytes: int, version_id: str | None = None) -> bytes:
+        versions = self.objects[key]
+        data = versions[int(version_id[1:]) - 1] if version_id else versions[-1]
         if len(data) > max_bytes:
             raise UploadRejected("too big")
         return data
 
+    def latest(self, bucket: str, prefix: str) -> StoredObject | None:
+        key = next((key for key in self.objects if key.startswith(prefix)), None)
+        return StoredObject(key, f"v{len(self.objects[key])}", len(self.objects[key][-1])) if key else None
+
 
 @dataclass
 class FakeSubmissions:
-    """Submissions opened through the API: id -> owner, status, photo verdicts and facts, reason."""
+    """Submissions opened through the API: id -> owner, status, photo verdicts, facts, versions, reason."""
 
     items: dict[str, dict] = field(default_factory=dict)
 
     def open(self, submission_id: str, owner: str = "alice") -> "FakeSubmissions":
-        self.items[submission_id] = {"owner": owner, "status": Status.AWAITING_UPLOAD, "verdicts": {}, "facts": {}}
+        self.items[submission_id] = {
+            "owner": owner, "status": Status.AWAITING_UPLOAD, "verdicts": {}, "facts": {}, "versions": {},
+            "replaced": [],
+        }  # fmt: skip
         return self
 
     def status_of(self, key: UploadKey) -> Status | None:
         item = self.items.get(key.submission_id)
         return item["status"] if item and item["owner"] == key.user_id else None
 
-    def comparison_of(self, key: UploadKey):
-        before = self.items[key.submission_id]["facts"].get("before")
-        return None, PhotoFacts.from_dict(before) if before else None
+    def evidence_of(self, key: UploadKey) -> StoredEvidence:
+        item = self.items[key.submission_id]
+        before = item["facts"].get("before")
+        return StoredEvidence(
+            OPENED, before=PhotoFacts.from_dict(before) if before else None, versions=dict(item["versions"])
+        )
 
-    def record_photo(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> None:
-        self.items[key.submission_id]["verdicts"][key.photo] = verdict
-        self.items[key.submission_id]["facts"][key.photo] = facts
+    def record_photo(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> None:
+        item = self.items[key.submission_id]
+        item["verdicts"][key.photo], item["facts"][key.photo] = verdict, facts
+        item["versions"][key.photo] = version_id
 
-    def mark_received(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> bool:
-        self.record_photo(key, photo_key, verdict, facts)
+    def mark_received(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> bool:
+        self.record_photo(key, photo_key, version_id, verdict, facts)
         return self._move(key, Status.RECEIVED)
 
     def mark_refused(self, key: UploadKey, photo_key: str, reason: str) -> bool:
         return self._move(key, Status.REJECTED, reason=reason)
+
+    def flag_replaced(self, key: UploadKey, version_id: str) -> None:
+        self.items[key.submission_id]["replaced"].append((key.photo, version_id))
 
     def _move(self, key: UploadKey, status: Status, **changes) -> bool:
         item = self.items[key.submission_id]
@@ -73,6 +91,14 @@ class FakeSubmissions:
             return False
         item.update(status=status, **changes)
         return True
+
+
+@dataclass
+class FakeHeads:
+    head: object = None
+
+    def in_force(self, tenant: str):
+        return self.head
 
 
 @dataclass
@@ -93,34 +119,82 @@ def intake(classifier):
     def verify(data: bytes, context: PhotoContext):
         return verify_photo(data, context, classifier, index, lambda: NOW)
 
-    def run(body: bytes, key: str = AFTER, submissions=None, workflow=None, max_bytes: int = 10_000_000):
+    def run(body: bytes, key: str = AFTER, submissions=None, workflow=None, max_bytes: int = 10_000_000, photos=None):
         submissions = submissions if submissions is not None else FakeSubmissions().open("sub-00000001")
         workflow = workflow if workflow is not None else FakeWorkflow()
-        upload = UploadedObject("bucket", key, len(body), NOW)
-        result = take_in(upload, FakePhotos({key: body}), submissions, workflow, verify, SETTINGS, max_bytes)
+        photos = photos if photos is not None else FakePhotos({})
+        photos.objects.setdefault(key, []).append(body)
+        upload = UploadedObject("bucket", key, len(body), NOW, f"v{len(photos.objects[key])}")
+        result = take_in(upload, photos, submissions, workflow, verify, FakeHeads(), SETTINGS, max_bytes)
         return result, submissions, workflow
 
     return run
 
 
-def test_an_after_photo_is_verified_and_starts_its_workflow_with_the_tenants_thresholds(intake, photo):
-    result, submissions, workflow = intake(photo)
-    assert result.status is Status.RECEIVED and result.started
+@pytest.fixture(scope="module")
+def clean_street() -> bytes:
+    return encode(skimage_photo("rocket"))
+
+
+def test_an_after_photo_alone_is_verified_and_sent_to_a_human_with_the_reason(intake, clean_street):
+    result, submissions, workflow = intake(clean_street)
+    assert result.status is Status.RECEIVED and result.started and result.decision == "review"
     stored = submissions.items["sub-00000001"]["verdicts"]["after"]
-    assert stored["model"]["waste_type"] == "organic" and stored["photo"]["content_type"] == "image/jpeg"
+    assert stored["model"]["waste_type"] == "not_waste" and stored["photo"]["content_type"] == "image/jpeg"
+    assert stored["decision"] == "review" and "before_photo" in {check["name"] for check in stored["checks"]}
     payload = workflow.started["sub-00000001"]
-    assert payload["verdict"]["confidence"] == stored["confidence"] == pytest.approx(result.confidence, abs=1e-4)
-    assert payload["thresholds"] == {"approve": 0.85, "reject": 0.25}
+    assert payload["verdict"] == {
+        "decision": "review",
+        "confidence": stored["confidence"],
+        "reasons": stored["reasons"],
+    }
+    assert "a cleanup needs a before photo as well as an after photo" in payload["verdict"]["reasons"]
+    assert submissions.items["sub-00000001"]["versions"] == {"after": "v1"}
 
 
-def test_a_before_photo_is_kept_for_the_pair_check_without_starting_anything(intake, photo):
+def test_an_after_photo_that_still_shows_litter_is_rejected_without_a_human(intake, photo):
+    result, _, workflow = intake(photo)
+    assert result.decision == "reject"
+    reasons = workflow.started["sub-00000001"]["verdict"]["reasons"]
+    assert "the after photo still shows litter, or is not a photo that can show a cleanup" in reasons
+
+
+def test_a_before_photo_is_kept_for_the_pair_and_the_same_photo_as_after_is_rejected(intake, photo):
     submissions = FakeSubmissions().open("sub-00000001")
     result, _, workflow = intake(photo, key=BEFORE, submissions=submissions)
     assert result.status is Status.AWAITING_UPLOAD and workflow.started == {}
-    assert "phash" in submissions.items["sub-00000001"]["facts"]["before"]
-    intake(photo, submissions=submissions)
-    flags = submissions.items["sub-00000001"]["verdicts"]["after"]["flags"]
-    assert "pair_reused_photo" in flags, "the same photo sent as before and after is caught"
+    before = submissions.items["sub-00000001"]["facts"]["before"]
+    assert before["sha256"] and before["phash"] and before["size"]
+    result, _, workflow = intake(photo, submissions=submissions)
+    assert result.decision == "reject"
+    assert "the after photo is the before photo again" in workflow.started["sub-00000001"]["verdict"]["reasons"]
+
+
+def test_an_after_photo_delivered_first_has_the_before_photo_in_the_bucket_verified_with_it(intake, photo):
+    submissions, photos = FakeSubmissions().open("sub-00000001"), FakePhotos({BEFORE: [photo]})
+    result, _, workflow = intake(photo, submissions=submissions, photos=photos)
+    assert submissions.items["sub-00000001"]["versions"] == {"before": "v1", "after": "v1"}
+    assert result.decision == "reject"
+    assert "the after photo is the before photo again" in workflow.started["sub-00000001"]["verdict"]["reasons"]
+
+
+def test_a_damaged_before_photo_found_with_the_after_refuses_the_submission(intake, clean_street):
+    submissions = FakeSubmissions().open("sub-00000001")
+    photos = FakePhotos({BEFORE: [b"\xff\xd8\xff" + b"\x00" * 64]})
+    result, _, workflow = intake(clean_street, submissions=submissions, photos=photos)
+    assert result.status is Status.REJECTED and workflow.started == {}
+    assert submissions.items["sub-00000001"]["reason"] == result.reason
+
+
+def test_a_second_upload_to_a_verified_slot_is_never_read_only_flagged(intake, photo):
+    submissions, photos = FakeSubmissions().open("sub-00000001"), FakePhotos({})
+    intake(photo, key=BEFORE, submissions=submissions, photos=photos)
+    verified = dict(submissions.items["sub-00000001"]["facts"]["before"])
+    swapped = encode(Image.new("RGB", (640, 480), (40, 120, 40)))
+    result, _, workflow = intake(swapped, key=BEFORE, submissions=submissions, photos=photos)
+    assert result.reason == REPLACED and workflow.started == {}
+    assert submissions.items["sub-00000001"]["facts"]["before"] == verified
+    assert submissions.items["sub-00000001"]["replaced"] == [("before", "v2")]
 
 
 def test_a_redelivered_upload_starts_nothing_twice(intake, photo):

@@ -2,13 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import pytest
 from PIL import ImageFilter
 
 from ecopulse.verification import signals
 from ecopulse.verification.duplicates import PhotoMatch
-from ecopulse.verification.facts import PhotoFacts
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.image import PhotoExif, load_photo
 from ecopulse.verification.jpeg import estimate_quality
@@ -155,36 +153,3 @@ def test_a_near_duplicate_names_the_earlier_submission_and_who_sent_it():
     )
     assert other.value["matches"][0]["user_id"] == "bob"
     assert "by the same user" in signals.near_duplicate([_match("alice", 0)], "alice").reason
-
-
-def _facts(phash: int, location: GeoPoint | None, embedding: list[float], waste: float) -> PhotoFacts:
-    return PhotoFacts(phash, location, np.asarray(embedding, dtype="<f2").tobytes(), waste)
-
-
-def test_an_after_photo_that_is_the_before_photo_again_is_flagged():
-    before = _facts(0xF0F0F0F0F0F0F0F0, LAHORE, [1, 0], 0.8)
-    assert signals.pair_reused_photo(before, _facts(0xF0F0F0F0F0F0F0F1, LAHORE, [1, 0], 0.8), 8).flagged
-    assert not signals.pair_reused_photo(before, _facts(0x0F0F0F0F0F0F0F0F, LAHORE, [1, 0], 0.1), 8).flagged
-
-
-def test_same_place_is_decided_by_gps_when_both_photos_have_it():
-    before = _facts(1, LAHORE, [1, 0], 0.8)
-    near = signals.pair_same_place(before, _facts(2, GeoPoint(31.5205, 74.3588), [0, 1], 0.1), 100, 0.65)
-    assert not near.flagged and near.value["distance_m"] < 20
-    far = signals.pair_same_place(before, _facts(2, NEARBY, [1, 0], 0.1), 100, 0.65)
-    assert far.flagged and far.reason == "taken 1.1 km from the before photo"
-
-
-def test_same_place_without_gps_needs_the_scenes_to_look_alike():
-    before = _facts(1, None, [1, 0.2], 0.8)
-    alike = signals.pair_same_place(before, _facts(2, LAHORE, [1, 0.3], 0.1), 100, 0.65)
-    assert not alike.flagged and alike.value["similarity"] > 0.99
-    unlike = signals.pair_same_place(before, _facts(2, None, [0, 1], 0.1), 100, 0.65)
-    assert unlike.flagged and "scenes differ" in unlike.reason
-
-
-def test_after_a_cleanup_the_model_should_see_less_waste():
-    before = _facts(1, None, [1, 0], 0.82)
-    assert not signals.pair_less_litter(before, _facts(2, None, [1, 0], 0.12), 0.1).flagged
-    same = signals.pair_less_litter(before, _facts(2, None, [1, 0], 0.78), 0.1)
-    assert same.flagged and same.reason == "the after photo shows as much waste as the before photo (0.78 vs 0.82)"

@@ -6,6 +6,7 @@ verification function's layers carry; the API functions import store.submissions
 
 from pynamodb.exceptions import DoesNotExist
 
+from ecopulse.intake import StoredEvidence
 from ecopulse.store.models import ReportItem
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.uploads import BEFORE_PHOTO, UploadKey
@@ -14,8 +15,9 @@ from ecopulse.verification.geo import GeoPoint
 
 
 class IntakeSubmissions(SubmissionRepository):
-    def comparison_of(self, key: UploadKey) -> tuple[GeoPoint | None, PhotoFacts | None]:
-        """What a photo of this submission is checked against: its report's place, its "before" photo."""
+    def evidence_of(self, key: UploadKey) -> StoredEvidence:
+        """What a photo of this submission is judged with: its opening, its report's place, its "before"
+        photo, the versions verified so far."""
         item = self.get(key.tenant, key.submission_id)
         location = None
         if item.report_id:
@@ -25,4 +27,9 @@ class IntakeSubmissions(SubmissionRepository):
             except DoesNotExist:
                 location = None
         stored = item.photo_facts.as_dict().get(BEFORE_PHOTO) if item.photo_facts else None
-        return location, PhotoFacts.from_dict(stored) if stored else None
+        return StoredEvidence(
+            opened_at=item.created_at,
+            report_location=location,
+            before=PhotoFacts.from_dict(stored) if stored else None,
+            versions=item.photo_versions.as_dict() if item.photo_versions else {},
+        )

@@ -201,6 +201,8 @@ class SubmissionItem(_Item):
     status = UnicodeAttribute()
     photo_key = UnicodeAttribute()
     photos = MapAttribute(default=dict)
+    photo_versions = MapAttribute(default=dict)
+    replaced_uploads = MapAttribute(default=dict)
     photo_verdicts = MapAttribute(default=dict)
     photo_facts = MapAttribute(default=dict)
     content_type = UnicodeAttribute(null=True)

@@ -58,13 +58,16 @@ class SubmissionRepository:
             return None
         return Status(item.status) if item.user_id == key.user_id else None
 
-    def record_photo(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> None:
+    def record_photo(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> None:
         item = self.get(key.tenant, key.submission_id)
         item.update(
-            actions=[*self._photo_actions(key, photo_key, verdict, facts), SubmissionItem.updated_at.set(utcnow())]
+            actions=[
+                *self._photo_actions(key, photo_key, version_id, verdict, facts),
+                SubmissionItem.updated_at.set(utcnow()),
+            ]
         )
 
-    def mark_received(self, key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> bool:
+    def mark_received(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> bool:
         """False when the photo was taken in already (a redelivered event)."""
         return self._try_transition(
             key,
@@ -74,14 +77,38 @@ class SubmissionRepository:
                 SubmissionItem.content_type.set(verdict["photo"]["content_type"]),
                 SubmissionItem.size_bytes.set(verdict["photo"]["bytes"]),
                 SubmissionItem.verdict.set(verdict),
-                *self._photo_actions(key, photo_key, verdict, facts),
+                *self._photo_actions(key, photo_key, version_id, verdict, facts),
             ],
         )
 
+    def flag_replaced(self, key: UploadKey, version_id: str) -> None:
+        """Once per replacing version, on the submission and in its audit trail."""
+        item = self.get(key.tenant, key.submission_id)
+        if version_id in (item.replaced_uploads.as_dict() if item.replaced_uploads else {}):
+            return
+        now = utcnow()
+        audit = audit_entry(
+            key.tenant, "submission", key.submission_id, key.user_id, "photo_replaced",
+            new=version_id, reason=f"the {key.photo} photo was uploaded again after it was verified",
+        )  # fmt: skip
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.update(
+                item,
+                actions=[
+                    SubmissionItem.replaced_uploads[version_id].set({"photo": key.photo, "at": now.isoformat()}),
+                    SubmissionItem.updated_at.set(now),
+                ],
+            )
+            transaction.save(audit)
+
+        transact(write)
+
     @staticmethod
-    def _photo_actions(key: UploadKey, photo_key: str, verdict: dict, facts: dict) -> list:
+    def _photo_actions(key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> list:
         return [
             SubmissionItem.photos[key.photo].set(photo_key),
+            SubmissionItem.photo_versions[key.photo].set(version_id),
             SubmissionItem.photo_verdicts[key.photo].set(verdict),
             SubmissionItem.photo_facts[key.photo].set(facts),
         ]

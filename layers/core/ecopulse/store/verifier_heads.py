@@ -17,8 +17,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from ecopulse.observability import logger
 from ecopulse.store.models import utcnow
 from ecopulse.verification.reviews import PromotedHead
 
@@ -75,6 +76,19 @@ class VerifierHeadStore:
         if hashlib.sha256(blob).hexdigest() != record.sha256:
             raise InvalidHead(f"head {record.version} does not match the digest current.json holds for it")
         return VerifierHead.from_bytes(blob)
+
+    def in_force(self, tenant: str) -> "VerifierHead | None":
+        """The head that may decide a cleanup now: None when there is none, or when it cannot be read (damaged,
+        or S3 failing) — the conservative rules then decide alone, and the failure is logged, not raised, so
+        that an upload is never lost to the learned part. A failure is remembered as long as a head would be."""
+        from ecopulse.verification.learning import InvalidHead
+
+        try:
+            return self.current(tenant)
+        except (InvalidHead, ClientError, BotoCoreError) as error:
+            logger.warning("verifier head unusable, the rules decide", extra={"tenant": tenant, "error": str(error)})
+            self._cache[tenant] = (self._monotonic() + self._cache_seconds, None)
+            return None
 
     def current_record(self, tenant: str) -> PromotedHead | None:
         document = self._read_json(self.key(tenant, "current.json"))

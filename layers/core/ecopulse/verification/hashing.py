@@ -4,11 +4,12 @@ dHash was measured against pHash on 115 photos from scikit-image and opencv-doc 
 survive resizing, recompression and brightness changes with a distance of at most 4, both lose a photo once
 5% is cropped off each side, and dHash held up slightly better under one-sided crops. Neither global hash is
 crop-invariant, so a photo is indexed under the hashes of a few centred crops of itself as well: a copy
-cropped by up to ~12% per side then lands within a few bits of one of them.
+cropped by up to ~12% per side then lands within a few bits of one of them. The mirror image is indexed too:
+flipping a photo left to right is the cheapest way to make an old photo look new to a hash.
 """
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 HASH_WIDTH, HASH_HEIGHT = 9, 8
 CENTRE_CROPS = (0.03, 0.06, 0.09, 0.12)
@@ -22,8 +23,8 @@ def dhash(image: Image.Image) -> int:
 
 
 def hash_variants(view: Image.Image) -> tuple[int, ...]:
-    """The photo's own hash first, then those of its centred crops and its centred square (square crops
-    are what social apps make)."""
+    """The photo's own hash first, then those of its centred crops, its centred square (square crops are what
+    social apps make) and its mirror image."""
     width, height = view.size
     boxes = [(0, 0, width, height)]
     for fraction in CENTRE_CROPS:
@@ -32,5 +33,5 @@ def hash_variants(view: Image.Image) -> tuple[int, ...]:
     side = min(width, height)
     left, top = (width - side) // 2, (height - side) // 2
     boxes.append((left, top, left + side, top + side))
-    hashes = [dhash(view.crop(box)) for box in boxes]
+    hashes = [dhash(view.crop(box)) for box in boxes] + [dhash(ImageOps.mirror(view))]
     return tuple(dict.fromkeys(hashes))

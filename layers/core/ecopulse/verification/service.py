@@ -1,9 +1,11 @@
 """Verify one uploaded photo: decode, classify, gather signals, combine, and remember its hash.
 
 Pure except for its ports: the classifier (the ONNX model), the duplicate index (DynamoDB in AWS) and the
-clock. A refusal of the file itself raises ``PhotoRejected`` with the reason for the submission.
+clock. A refusal of the file itself raises ``PhotoRejected`` with the reason for the submission. Whether a
+before/after pair proves a cleanup is judged afterwards, on both photos' facts, by ``evidence.assess_cleanup``.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,9 +36,6 @@ class VerificationPolicy:
     duplicate_distance: int = 8
     capture_max_age: timedelta = timedelta(hours=72)
     report_max_distance_m: float = 250.0
-    pair_max_distance_m: float = 100.0
-    pair_min_similarity: float = 0.65
-    pair_min_waste_drop: float = 0.1
     min_jpeg_quality: int = 80
     min_sharpness: float = 20.0
     min_brightness: float = 35.0
@@ -47,8 +46,7 @@ DEFAULT_POLICY = VerificationPolicy()
 
 @dataclass(frozen=True)
 class PhotoContext:
-    """Who sent the photo, for what, and what it is compared with. ``before`` is set for an "after" photo
-    once its "before" photo has been verified."""
+    """Who sent the photo, for what, and where its report says the litter is."""
 
     tenant: str
     user_id: str
@@ -57,7 +55,6 @@ class PhotoContext:
     submitted_at: datetime
     kind: PhotoKind = PhotoKind.REPORT
     report_location: GeoPoint | None = None
-    before: PhotoFacts | None = None
 
 
 def verify_photo(
@@ -73,18 +70,14 @@ def verify_photo(
     photo = load_photo(data, policy.max_bytes, policy.max_pixels)
     classification = classifier.classify(photo)
     variants = hash_variants(photo.view)
-    facts = PhotoFacts(variants[0], photo.exif.location, classification.embedding, classification.waste_probability)
     # Photos of the same submission (its before/after pair, or this photo redelivered) are not duplicates.
     matches = [
         match
-        for match in duplicates.find_near(context.tenant, facts.phash, policy.duplicate_distance)
+        for match in duplicates.find_near(context.tenant, variants[0], policy.duplicate_distance)
         if match.submission_id != context.submission_id
     ]
-    found = (
-        *photo_signals(photo, context, policy),
-        signals.near_duplicate(matches, context.user_id),
-        *pair_signals(context, facts, policy),
-    )
+    found = (*photo_signals(photo, context, policy), signals.near_duplicate(matches, context.user_id))
+    facts = photo_facts(data, photo, variants[0], classification, found)
     evidence = model_evidence(context.kind, classification.waste_probability)
     now = clock()
     duplicates.remember(
@@ -125,15 +118,23 @@ def photo_signals(photo: Photo, context: PhotoContext, policy: VerificationPolic
     )
 
 
-def pair_signals(context: PhotoContext, after: PhotoFacts, policy: VerificationPolicy) -> tuple[signals.Signal, ...]:
-    """Before/after checks, for an "after" photo whose "before" photo is known."""
-    if context.kind is not PhotoKind.AFTER or context.before is None:
-        return ()
-    before = context.before
-    return (
-        signals.pair_reused_photo(before, after, policy.duplicate_distance),
-        signals.pair_same_place(before, after, policy.pair_max_distance_m, policy.pair_min_similarity),
-        signals.pair_less_litter(before, after, policy.pair_min_waste_drop),
+def photo_facts(
+    data: bytes, photo: Photo, phash: int, classification: Classification, found: tuple[signals.Signal, ...]
+) -> PhotoFacts:
+    """What the pair checks need of this photo once its partner arrives."""
+    captured_at, zone_known = photo.exif.captured_at()
+    return PhotoFacts(
+        phash=phash,
+        location=photo.exif.location,
+        embedding=classification.embedding,
+        waste_probability=classification.waste_probability,
+        sha256=hashlib.sha256(data).hexdigest(),
+        captured_at=captured_at,
+        capture_zone_known=zone_known,
+        camera=photo.exif.camera,
+        lens=photo.exif.lens,
+        size=photo.upright_size,
+        flags=tuple(signal.name for signal in found if signal.flagged),
     )
 
 
@@ -152,5 +153,7 @@ def photo_summary(photo: Photo, facts: PhotoFacts) -> dict:
         "capture_zone_known": zone_known,
         "location": photo.exif.location.to_dict() if photo.exif.location else None,
         "camera": photo.exif.camera,
+        "lens": photo.exif.lens,
+        "sha256": facts.sha256,
         "software": photo.exif.software,
     }

@@ -11,8 +11,7 @@ import numpy as np
 from PIL import Image
 
 from ecopulse.geo import distance_m
-from ecopulse.verification.duplicates import PhotoMatch, hamming
-from ecopulse.verification.facts import PhotoFacts, cosine_similarity
+from ecopulse.verification.duplicates import PhotoMatch
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.image import PhotoExif
 from ecopulse.verification.jpeg import estimate_quality
@@ -51,10 +50,11 @@ def capture_time(exif: PhotoExif, submitted_at: datetime, max_age: timedelta) ->
     hours = round(age.total_seconds() / 3600, 2)
     zone = "" if zone_known else " (camera time zone unknown)"
     if age > max_age + slack:
-        return Signal("capture_time", True, f"taken {_duration(age)} before it was submitted{zone}", hours)
+        return Signal("capture_time", True, f"taken {duration_text(age)} before it was submitted{zone}", hours)
     if age < -slack:
-        return Signal("capture_time", True, f"dated {_duration(-age)} after it was submitted{zone}", hours)
-    return Signal("capture_time", False, f"taken {_duration(max(age, timedelta(0)))} before submission{zone}", hours)
+        return Signal("capture_time", True, f"dated {duration_text(-age)} after it was submitted{zone}", hours)
+    taken = duration_text(max(age, timedelta(0)))
+    return Signal("capture_time", False, f"taken {taken} before submission{zone}", hours)
 
 
 def gps_distance(location: GeoPoint | None, report_location: GeoPoint | None, max_distance_m: float) -> Signal:
@@ -65,8 +65,8 @@ def gps_distance(location: GeoPoint | None, report_location: GeoPoint | None, ma
         return Signal("gps_distance", False, "the photo has no GPS position")
     metres = round(_distance_m(location, report_location), 1)
     if metres > max_distance_m:
-        return Signal("gps_distance", True, f"taken {_metres(metres)} from the reported place", metres)
-    return Signal("gps_distance", False, f"taken {_metres(metres)} from the reported place", metres)
+        return Signal("gps_distance", True, f"taken {distance_text(metres)} from the reported place", metres)
+    return Signal("gps_distance", False, f"taken {distance_text(metres)} from the reported place", metres)
 
 
 def missing_exif(exif: PhotoExif) -> Signal:
@@ -116,7 +116,7 @@ def edited_after_capture(exif: PhotoExif, stored_size: tuple[int, int]) -> Signa
     if exif.taken_local is not None and exif.modified_local is not None:
         later = exif.modified_local - exif.taken_local
         if later > timedelta(minutes=1):
-            findings.append(f"modified {_duration(later)} after it was taken")
+            findings.append(f"modified {duration_text(later)} after it was taken")
     if findings:
         return Signal("edited_after_capture", True, "; ".join(findings), findings)
     return Signal("edited_after_capture", False, "no trace of an edit in EXIF")
@@ -168,52 +168,11 @@ def near_duplicate(matches: list[PhotoMatch], user_id: str) -> Signal:
     return Signal("near_duplicate", True, reason, {"matches": [match.to_dict() for match in matches[:5]]})
 
 
-def pair_reused_photo(before: PhotoFacts, after: PhotoFacts, max_distance: int) -> Signal:
-    """An "after" photo that is the "before" photo again (or a copy of it) proves no work."""
-    distance = hamming(before.phash, after.phash)
-    if distance <= max_distance:
-        return Signal(
-            "pair_reused_photo", True, f"the after photo is the before photo again ({distance} bits apart)", distance
-        )
-    return Signal(
-        "pair_reused_photo", False, f"a different picture from the before photo ({distance} bits apart)", distance
-    )
-
-
-def pair_same_place(before: PhotoFacts, after: PhotoFacts, max_distance_m: float, min_similarity: float) -> Signal:
-    """Were before and after taken at the same place? GPS decides when both photos have it (removing litter
-    changes the picture, so a GPS match is enough); otherwise the scenes must look alike (embedding cosine)."""
-    similarity = round(cosine_similarity(before.embedding, after.embedding), 3)
-    value: dict[str, float | None] = {"similarity": similarity, "distance_m": None}
-    if before.location is not None and after.location is not None:
-        metres = round(_distance_m(before.location, after.location), 1)
-        value["distance_m"] = metres
-        if metres > max_distance_m:
-            return Signal("pair_same_place", True, f"taken {_metres(metres)} from the before photo", value)
-        return Signal("pair_same_place", False, f"taken {_metres(metres)} from the before photo", value)
-    if similarity < min_similarity:
-        reason = f"no GPS on both photos and the scenes differ (similarity {similarity} < {min_similarity})"
-        return Signal("pair_same_place", True, reason, value)
-    return Signal("pair_same_place", False, f"no GPS on both photos; the scenes look alike ({similarity})", value)
-
-
-def pair_less_litter(before: PhotoFacts, after: PhotoFacts, min_drop: float) -> Signal:
-    """After a cleanup the model should see less waste than before."""
-    drop = round(before.waste_probability - after.waste_probability, 4)
-    value = {"before": round(before.waste_probability, 4), "after": round(after.waste_probability, 4)}
-    if drop < min_drop:
-        reason = (
-            f"the after photo shows as much waste as the before photo ({value['after']:.2f} vs {value['before']:.2f})"
-        )
-        return Signal("pair_less_litter", True, reason, value)
-    return Signal("pair_less_litter", False, f"waste fell from {value['before']:.2f} to {value['after']:.2f}", value)
-
-
 def _distance_m(a: GeoPoint, b: GeoPoint) -> float:
     return distance_m(a.lat, a.lng, b.lat, b.lng)
 
 
-def _duration(delta: timedelta) -> str:
+def duration_text(delta: timedelta) -> str:
     seconds = delta.total_seconds()
     if seconds >= 2 * 86400:
         return f"{seconds / 86400:.0f} days"
@@ -222,5 +181,5 @@ def _duration(delta: timedelta) -> str:
     return f"{max(seconds, 0) / 60:.0f} minutes"
 
 
-def _metres(metres: float) -> str:
+def distance_text(metres: float) -> str:
     return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"

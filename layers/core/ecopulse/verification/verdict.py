@@ -19,11 +19,8 @@ from ecopulse.verification.signals import Signal
 
 PENALTIES = {
     "near_duplicate": 0.9,
-    "pair_reused_photo": 0.9,
     "gps_distance": 0.6,
-    "pair_same_place": 0.6,
     "capture_time": 0.5,
-    "pair_less_litter": 0.5,
     "editing_software": 0.3,
     "edited_after_capture": 0.3,
     "blur": 0.3,
