@@ -209,6 +209,7 @@ MATRIX = [
     ("GET", "/leaderboard", None, {C: 200, D: 200, A: 200}),
     ("POST", "/carbon-credits", {"organisation": "Acme", "tonnes": 2, "price_per_tonne": 30}, {C: 201, D: 201, A: 201}),
     ("GET", "/admin/review-queue", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/submissions/{submission}", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/submissions/{submission}/photos", None, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/submissions/{submission}/decision", {"outcome": "approved", "reason": "looks clean"},
      {C: 403, D: 403, A: 409}),
