@@ -259,7 +259,10 @@ class LocalRuntime:
         return session.client(service, endpoint_url=endpoint)
 
     def _worker_environment(self) -> dict[str, str]:
-        inherited = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ", "TMPDIR") if name in os.environ}
+        """What a function sees of the runtime's environment. PYTHONPATH passes, so functions import the same
+        ``ecopulse`` as the runtime (a checkout's layers, not whatever the virtualenv installed)."""
+        names = ("PATH", "HOME", "LANG", "TZ", "TMPDIR", "PYTHONPATH")
+        inherited = {name: os.environ[name] for name in names if name in os.environ}
         return {
             **inherited,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,

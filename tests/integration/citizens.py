@@ -89,6 +89,10 @@ class Citizen:
     def submission(self, submission_id: str) -> dict:
         return self.api("GET", f"/submissions/{submission_id}").json()
 
+    def evidence(self, submission_id: str) -> dict:
+        """The submission as an admin sees it, with the verifier's full verdict."""
+        return self.api("GET", f"/admin/submissions/{submission_id}", admin=True).json()
+
     def approve(self, submission_id: str) -> httpx.Response:
         return self.api(
             "POST", f"/admin/submissions/{submission_id}/decision", admin=True,

@@ -5,6 +5,8 @@ deployed ones.
 """
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from pynamodb.exceptions import PutError, UpdateError
@@ -17,7 +19,7 @@ from ecopulse.store.rewards import RewardRepository
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.store.users import UserRepository
-from ecopulse.submissions import InvalidTransition, Status
+from ecopulse.submissions import DecisionConflict, InvalidTransition, Outcome, ReviewDecision, Status
 from ecopulse.tenants import TenantSettings
 from ecopulse.uploads import UploadKey
 
@@ -86,6 +88,76 @@ def test_a_stale_copy_loses_to_a_concurrent_decision(repository):
     with pytest.raises(UpdateError):
         stale.update(actions=[SubmissionItem.status.set(Status.APPROVED.value)])
     assert repository.get("lahore", upload.submission_id).status == Status.REJECTED
+
+
+def in_review(repository: SubmissionRepository, n: int) -> str:
+    upload = received(repository, n)
+    repository.park_for_review("lahore", upload.submission_id, f"token-{n}")
+    return upload.submission_id
+
+
+def admin_decision(outcome: Outcome, reviewer: str) -> ReviewDecision:
+    return ReviewDecision(outcome=outcome, reason=f"{reviewer} decided", reviewer=reviewer, decided_at=utcnow())
+
+
+def test_the_first_admin_decision_is_stored_a_repeat_changes_nothing_and_another_conflicts(repository):
+    submission_id = in_review(repository, 30)
+    stored, taken = repository.take_decision("lahore", submission_id, admin_decision(Outcome.APPROVED, "amina"))
+    assert taken and repository.decision_of(stored).reviewer == "amina"
+    again, taken = repository.take_decision("lahore", submission_id, admin_decision(Outcome.APPROVED, "omar"))
+    assert not taken and repository.decision_of(again).reviewer == "amina"
+    with pytest.raises(DecisionConflict) as refused:
+        repository.take_decision("lahore", submission_id, admin_decision(Outcome.REJECTED, "omar"))
+    assert refused.value.taken.reviewer == "amina"
+    assert repository.get("lahore", submission_id).status == Status.IN_REVIEW, "storing it moves no status"
+
+    repository.decide("lahore", submission_id, Status.APPROVED, "amina decided", "amina")
+    assert not repository.take_decision("lahore", submission_id, admin_decision(Outcome.APPROVED, "zoe"))[1]
+    with pytest.raises(DecisionConflict):
+        repository.take_decision("lahore", submission_id, admin_decision(Outcome.REJECTED, "zoe"))
+
+
+def test_no_admin_decision_is_stored_on_a_submission_that_is_not_in_review(repository):
+    upload = received(repository, 31)
+    with pytest.raises(DecisionConflict):
+        repository.take_decision("lahore", upload.submission_id, admin_decision(Outcome.APPROVED, "amina"))
+    assert repository.get("lahore", upload.submission_id).review_decision is None
+
+
+def test_of_admins_deciding_at_the_same_moment_exactly_one_decision_is_stored(repository):
+    submission_id = in_review(repository, 32)
+
+    def decide(n: int) -> str:
+        outcome = Outcome.APPROVED if n % 2 else Outcome.REJECTED
+        try:
+            _, taken = repository.take_decision("lahore", submission_id, admin_decision(outcome, f"admin-{n}"))
+        except DecisionConflict:
+            return "conflict"
+        return f"taken {outcome}" if taken else f"repeat {outcome}"
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(decide, range(16)))
+    (winner,) = [answer for answer in answers if answer.startswith("taken")]
+    outcome = winner.split()[1]
+    assert {answer for answer in answers if answer != winner} <= {"conflict", f"repeat {outcome}"}
+    assert answers.count("conflict") == 8, "every admin who chose the other outcome is told so"
+    assert repository.decision_of(repository.get("lahore", submission_id)).outcome == outcome
+
+
+def test_a_decision_is_withdrawn_only_by_its_own_request_and_a_renewed_review_drops_it(repository):
+    submission_id = in_review(repository, 33)
+    mine = admin_decision(Outcome.APPROVED, "amina")
+    repository.take_decision("lahore", submission_id, mine)
+    lookalike = mine.model_copy(update={"decided_at": mine.decided_at + timedelta(microseconds=1)})
+    assert not repository.withdraw_decision("lahore", submission_id, lookalike)
+    assert repository.withdraw_decision("lahore", submission_id, mine)
+    assert repository.get("lahore", submission_id).review_decision is None
+    assert not repository.withdraw_decision("lahore", submission_id, mine)
+
+    _, taken = repository.take_decision("lahore", submission_id, admin_decision(Outcome.REJECTED, "omar"))
+    assert taken, "once withdrawn, the review takes a decision again"
+    renewed = repository.park_for_review("lahore", submission_id, "token-renewed")
+    assert renewed.review_decision is None, "a decision sent to the old token never reached the renewed review"
 
 
 def test_an_approval_ranks_the_citizen_on_every_board_in_its_own_transaction(repository):

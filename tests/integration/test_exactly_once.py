@@ -3,6 +3,7 @@ times while the first is still running, admins approving one submission at the s
 for the last places of an event or voting on one report together. One verdict, one ledger line, one mint."""
 
 import json
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -96,19 +97,52 @@ def test_the_same_s3_event_delivered_a_thousand_times_verifies_and_pays_once(loc
     assert token.functions.balanceOf(citizen.wallet).call() == REWARD * TOKEN
 
 
+def closed(answer: httpx.Response) -> bool:
+    return answer.status_code == 409 and answer.json()["error"]["code"] == "review_closed"
+
+
+def decide_together(citizen: Citizen, submission_id: str, outcomes: list[str]) -> list[httpx.Response]:
+    """Sends the admins' decisions at the same moment. The test runtime's short review timeout may renew the
+    review's token while they travel: a decision sent to the old one is 409 ``review_closed`` and withdrawn, so
+    the admins, still seeing the submission in the queue, decide again on the renewed review."""
+    gate = threading.Barrier(len(outcomes))
+
+    def send(n: int) -> httpx.Response:
+        gate.wait()
+        return citizen.api("POST", f"/admin/submissions/{submission_id}/decision", admin=True,
+                           json={"outcome": outcomes[n], "reason": f"reviewer {n}"})  # fmt: skip
+
+    for _ in range(5):
+        with ThreadPoolExecutor(len(outcomes)) as pool:
+            answers = list(pool.map(send, range(len(outcomes))))
+        if not any(closed(answer) for answer in answers):
+            return answers
+    raise AssertionError("the review kept closing under the decisions")
+
+
+def test_two_admins_deciding_differently_at_the_same_moment_one_wins_and_the_other_is_told(token, citizen):
+    submission_id = citizen.submit(ambiguous_scene())
+    answers = decide_together(citizen, submission_id, ["approved", "rejected"])
+    assert sorted(answer.status_code for answer in answers) == [200, 409], [answer.text for answer in answers]
+    (won,) = [answer.json() for answer in answers if answer.status_code == 200]
+    (lost,) = [answer.json()["error"] for answer in answers if answer.status_code == 409]
+    winner = won["review_decision"]["outcome"]
+    assert lost["code"] == "decision_conflict" and lost["details"][0]["decision"]["outcome"] == winner
+    settled = wait_until(lambda: (s := citizen.submission(submission_id))["status"] != "in_review" and s, timeout=60)
+    assert settled["status"] == winner
+    assert citizen.evidence(submission_id)["review_decision"] == won["review_decision"]
+
+
 def test_admins_deciding_one_submission_at_the_same_moment_settle_it_once(local_system, token, citizen, pipeline):
     submission_id = citizen.submit(ambiguous_scene())
-
-    def decide(n: int) -> int:
-        outcome = "approved" if n % 2 == 0 else "rejected"
-        return citizen.api("POST", f"/admin/submissions/{submission_id}/decision", admin=True,
-                           json={"outcome": outcome, "reason": f"reviewer {n}"}).status_code  # fmt: skip
-
-    with ThreadPoolExecutor(12) as pool:
-        answers = list(pool.map(decide, range(24)))
-    assert set(answers) <= {200, 409} and answers.count(200) >= 1
+    outcomes = ["approved" if n % 2 == 0 else "rejected" for n in range(24)]
+    answers = decide_together(citizen, submission_id, outcomes)
+    taken = {outcome for outcome, answer in zip(outcomes, answers, strict=True) if answer.status_code == 200}
+    assert len(taken) == 1, "every admin who agreed with the decision taken is answered 200, and only they are"
+    assert [answer.status_code for answer in answers].count(409) == 12
     settled = wait_until(lambda: (s := citizen.submission(submission_id))["status"] in ("approved", "rejected") and s,
                          timeout=60)  # fmt: skip
+    assert settled["status"] == taken.pop()
     assert len(pipeline.executions(submission_id)) == 1
     if settled["status"] == "approved":
         wait_until(lambda: citizen.submission(submission_id)["mint_tx"], timeout=60)

@@ -152,7 +152,7 @@ def test_notify_failing_after_the_inbox_write_tells_the_citizen_once(local_syste
 def test_dynamodb_throttling_the_verification_is_retried_and_verifies_once(local_system, token, faults, citizen):
     throttled = faults.inject(function="VerifyUploadFunction", target="dynamodb", effect="throttle", count=3)
     submission_id = citizen.submit(ambiguous_scene())
-    submission = citizen.submission(submission_id)
+    submission = citizen.evidence(submission_id)
     assert submission["status"] == "in_review" and submission["verdict"]["confidence"] is not None
     assert faults.hits(throttled) == 3
     citizen.approve(submission_id)

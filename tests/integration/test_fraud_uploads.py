@@ -57,7 +57,7 @@ def test_the_citizen_reads_why_a_fraud_attempt_waits_for_a_human(local_system, o
         "after_only_unrelated": "a cleanup needs a before photo as well as an after photo",
         "gps_outside": "outside the city's service area",
     }[kind]
-    assert any(expected in reason for reason in found["verdict"]["reasons"]), found["verdict"]["reasons"]
+    assert any(expected in reason for reason in found["outcome"]["reasons"]), found["outcome"]["reasons"]
 
 
 def test_an_honest_cleanup_where_the_city_trusts_the_rules_is_approved_and_paid_with_no_human(
@@ -68,7 +68,7 @@ def test_an_honest_cleanup_where_the_city_trusts_the_rules_is_approved_and_paid_
     citizen = Citizen.with_wallet(local_system, tenant)
     honest = next(upload for upload in one_of_each_kind if upload.kind == "honest")
     found = citizen.submit_cleanup(honest.before, honest.after)
-    assert found["status"] == "approved", found["verdict"]["reasons"]
+    assert found["status"] == "approved", found["outcome"]["reasons"]
     wait_until(lambda: citizen.submission(found["submission_id"])["mint_tx"], timeout=40)
     assert token.functions.balanceOf(citizen.wallet).call() == 10 * TOKEN
     note = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)[0]

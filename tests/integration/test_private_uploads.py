@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from ecopulse.photos import S3PhotoStore
 from tests.integration.conftest import TENANT
 from tests.integration.photos import clean_scene, littered_scene
+from tests.support import wait_until
 
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
 SIGNING_FIELDS = {"policy", "signature", "awsaccesskeyid", "x-amz-signature", "x-amz-credential", "x-amz-algorithm"}
@@ -149,6 +150,23 @@ def test_an_anonymous_put_into_another_citizens_submission_never_reaches_verific
     photos = httpx.get(f"{pipeline.system.api}/admin/submissions/{submission_id}/photos", headers=admin).json()
     seen = httpx.get(photos["photos"]["after"]["url"])
     assert (seen.status_code, seen.content) == (200, photo)
+
+
+def test_a_form_posted_again_after_verification_changes_nothing_an_admin_sees(pipeline):
+    submission_id, form = pipeline.open_submission(user="erin")
+    photo = clean_scene()
+    assert post(form, file=photo).status_code == 204
+    verified = pipeline.wait_for_status(submission_id, "in_review")
+    assert post(form, file=littered_scene()).status_code == 204, "the form is still valid: S3 takes the upload"
+    flagged = wait_until(lambda: (item := pipeline.submission(submission_id))["replaced_uploads"] and item)
+    assert (flagged["status"], flagged["verdict"]) == ("in_review", verified["verdict"])
+    admin = pipeline.system.bearer("amina", "admin", TENANT)
+    photos = httpx.get(f"{pipeline.system.api}/admin/submissions/{submission_id}/photos", headers=admin).json()
+    after = photos["photos"]["after"]
+    assert after["version_id"] == verified["photo_versions"]["after"]["S"]
+    seen = httpx.get(after["url"])
+    assert (seen.status_code, seen.content) == (200, photo)
+    assert len(versions(pipeline, form["fields"]["key"])) == 2
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ class Settings(BaseModel):
     notification_sender: str = ""
     mint_queue_url: str = ""
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    upload_expiry_seconds: int = Field(default=900, gt=0)
+    upload_expiry_seconds: int = Field(default=300, gt=0)
     max_upload_pixels: int = Field(default=50_000_000, gt=0)
     near_duplicate_distance: int = Field(default=8, ge=0, le=16)
     verifier_min_labels: int = Field(default=40, ge=2)

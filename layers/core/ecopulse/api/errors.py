@@ -20,7 +20,7 @@ from ecopulse.store.reports import AlreadyVoted, ReportNotFound
 from ecopulse.store.submissions import SubmissionNotFound
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.store.users import UserNotFound
-from ecopulse.submissions import InvalidTransition
+from ecopulse.submissions import DecisionConflict, InvalidTransition, SlotTaken
 
 
 class ErrorBody(BaseModel):
@@ -40,9 +40,9 @@ class GatewayMessage(BaseModel):
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.details = status, code, message, details
 
 
 _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
@@ -61,6 +61,8 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     AlreadyReviewed: (409, "already_reviewed", "the request has been reviewed already"),
     InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
     InvalidTransition: (409, "invalid_transition", "the submission's status does not allow this"),
+    DecisionConflict: (409, "decision_conflict", "the submission was decided otherwise or is not in review"),
+    SlotTaken: (409, "photo_slot_taken", "this photo of the submission was uploaded and verified, or is closed"),
     InvalidCursor: (400, "invalid_cursor", "the cursor is not valid"),
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
 }
@@ -122,12 +124,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> JSONResponse:
-        return _body(error.status, error.code, error.message)
+        return _body(error.status, error.code, error.message, error.details)
 
+    # A domain error may say more through a ``details`` attribute (a conflict says what the state is now).
     for exception_type, (status, code, message) in _DOMAIN_ERRORS.items():
 
         async def domain_error(request: Request, error: Exception, status=status, code=code, message=message):
-            return _body(status, code, message)
+            return _body(status, code, message, getattr(error, "details", None))
 
         app.add_exception_handler(exception_type, domain_error)
 

@@ -210,6 +210,8 @@ class SubmissionItem(_Item):
     verdict = MapAttribute(null=True)
     rejection_reason = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
+    # The admin decision taken ({outcome, reason, reviewer, decided_at}), stored before the workflow hears it.
+    review_decision = MapAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
     reward = NumberAttribute(null=True)
     mint_tx = UnicodeAttribute(null=True)

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ecopulse.store import stats
@@ -10,8 +10,8 @@ from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import Page, paged
 from ecopulse.store.rewards import RewardGrant
-from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
-from ecopulse.submissions import InvalidTransition, Status, sources_for
+from ecopulse.store.transactions import MAX_ATTEMPTS, ConcurrentChange, failed_on_condition, transact
+from ecopulse.submissions import InvalidTransition, ReviewDecision, Status, admits_decision, sources_for
 from ecopulse.uploads import UploadKey
 
 
@@ -154,6 +154,8 @@ class SubmissionRepository:
         )
 
     def park_for_review(self, tenant: str, submission_id: str, task_token: str) -> SubmissionItem:
+        """Waits for an admin under ``task_token``. A review that timed out and waits again drops any decision
+        stored for the old token: it never reached the workflow, which waits for one anew."""
         item = self.get(tenant, submission_id)
         now = utcnow()
         self._transition(
@@ -161,6 +163,7 @@ class SubmissionRepository:
             Status.IN_REVIEW,
             [
                 SubmissionItem.task_token.set(task_token),
+                SubmissionItem.review_decision.remove(),
                 SubmissionItem.gsi1pk.set(tenant_key(tenant, "REVIEW")),
                 SubmissionItem.gsi1sk.set(sort_stamp(item.created_at, submission_id)),
                 SubmissionItem.updated_at.set(now),
@@ -214,6 +217,51 @@ class SubmissionRepository:
 
         self._transition(item, target, actions, actor=reviewer, reason=reason, extra=extra)
         return self.get(tenant, submission_id)
+
+    @staticmethod
+    def decision_of(item: SubmissionItem) -> ReviewDecision | None:
+        """The admin decision taken on the submission, if any."""
+        return ReviewDecision.model_validate(item.review_decision.as_dict()) if item.review_decision else None
+
+    def take_decision(self, tenant: str, submission_id: str, decision: ReviewDecision) -> tuple[SubmissionItem, bool]:
+        """Stores an admin's decision on a submission in review, as ``admits_decision`` rules: the submission,
+        and whether this call stored the decision (False: the same one was taken already). The write is
+        conditional on the status and on no decision being stored, so of two requests racing one stores; the
+        other is ruled on again against the one that won (a repeat, or a ``DecisionConflict``)."""
+        for _ in range(MAX_ATTEMPTS):
+            item = self.get(tenant, submission_id)
+            if not admits_decision(Status(item.status), self.decision_of(item), decision.outcome):
+                return item, False
+            try:
+                item.update(
+                    actions=[SubmissionItem.review_decision.set(decision.model_dump(mode="json"))],
+                    condition=(SubmissionItem.status == Status.IN_REVIEW.value)
+                    & SubmissionItem.review_decision.does_not_exist(),
+                    add_version_condition=False,
+                )
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue
+            return item, True
+        raise ConcurrentChange(f"submission {submission_id} kept changing while an admin decided it")
+
+    def withdraw_decision(self, tenant: str, submission_id: str, decision: ReviewDecision) -> bool:
+        """Removes ``decision`` when it is still the one stored: the workflow never took it. False when
+        another is stored, or none."""
+        stored = SubmissionItem.review_decision
+        try:
+            self.get(tenant, submission_id).update(
+                actions=[stored.remove()],
+                condition=(stored["reviewer"] == decision.reviewer)
+                & (stored["decided_at"] == decision.model_dump(mode="json")["decided_at"]),
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def review_queue(self, tenant: str, limit: int, cursor: str | None = None) -> Page[SubmissionItem]:
         return paged(SubmissionItem.gsi1.query, tenant, ("REVIEW",), limit, cursor)

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, model_validator
@@ -15,7 +15,7 @@ from ecopulse.store.models import SubmissionItem
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.store.users import UserRepository
-from ecopulse.submissions import Status, Task
+from ecopulse.submissions import Status, Task, check_slot_open
 from ecopulse.uploads import AFTER_PHOTO, BEFORE_PHOTO, UploadKey
 
 router = APIRouter(prefix="/submissions", tags=["submissions"], responses=ERROR_RESPONSES)
@@ -36,14 +36,31 @@ class SubmissionIn(BaseModel):
         return self
 
 
+class VerificationOutcome(BaseModel):
+    """What verification concluded, in words: scores, thresholds, hashes and photo facts are for admins, who
+    see them at /admin/submissions/{id}. A forger learns nothing here to tune the next attempt against."""
+
+    decision: Literal["approve", "review", "reject"] | None = Field(
+        description="The verifier's conclusion; none until the photos are verified"
+    )
+    reasons: list[str] = Field(description='Plain sentences, e.g. "the after photo was taken 40 km from the before"')
+
+    @classmethod
+    def of(cls, verdict: dict | None) -> "VerificationOutcome":
+        verdict = verdict or {}
+        return cls(decision=verdict.get("decision"), reasons=[str(reason) for reason in verdict.get("reasons") or []])
+
+
 class SubmissionOut(BaseModel):
+    """A submission as its citizen sees it: where it stands, and why in plain words."""
+
     submission_id: str
     user_id: str
     task: str | None
     report_id: str | None
     status: Status
     photos: dict[str, str]
-    verdict: dict[str, Any] | None
+    outcome: VerificationOutcome
     rejection_reason: str | None
     reward: float | None
     mint_tx: str | None
@@ -59,7 +76,7 @@ class SubmissionOut(BaseModel):
             report_id=item.report_id,
             status=Status(item.status),
             photos=item.photos.as_dict() if item.photos else {},
-            verdict=item.verdict.as_dict() if item.verdict else None,
+            outcome=VerificationOutcome.of(item.verdict.as_dict() if item.verdict else None),
             rejection_reason=item.rejection_reason,
             reward=float(item.reward) if item.reward is not None else None,
             mint_tx=item.mint_tx,
@@ -99,3 +116,20 @@ def get_submission(submission_id: Annotated[str, Field(max_length=64)], caller: 
     if item.user_id != caller.user_id and not caller.is_in(Group.ADMIN):
         raise ApiError(404, "submission_not_found", "no such submission")
     return SubmissionOut.of(item)
+
+
+@router.post("/{submission_id}/uploads/{photo}", status_code=status.HTTP_201_CREATED, response_model=UploadForm)
+def renew_upload_form(
+    submission_id: Annotated[str, Field(max_length=64)],
+    photo: Literal["before", "after"],
+    body: UploadRequest,
+    caller: CitizenDep,
+) -> UploadForm:
+    """A new form for one photo of the caller's submission, when the one it was opened with has expired (forms
+    live minutes; a cleanup may take longer). Refused once that photo has been verified."""
+    item = submissions.get(caller.tenant, submission_id)
+    if item.user_id != caller.user_id:
+        raise ApiError(404, "submission_not_found", "no such submission")
+    verified = set(item.photo_versions.as_dict()) if item.photo_versions else set()
+    check_slot_open(Status(item.status), verified, photo)
+    return upload_form(UploadKey(caller.tenant, caller.user_id, submission_id, photo), body.content_type.value)

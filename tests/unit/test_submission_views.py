@@ -1,0 +1,358 @@
+"""What citizens and admins see of a submission, and how an admin decision is taken, through the routes of
+the API functions with the repository, the workflow and the label store replaced by fakes."""
+
+import base64
+import importlib.util
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from starlette.testclient import TestClient
+
+from ecopulse import config
+from ecopulse.api.auth import Caller, Group, current_caller
+from ecopulse.api.routers import admin, me
+from ecopulse.api.routers import submissions as submission_routes
+from ecopulse.api.routers import uploads as upload_routes
+from ecopulse.photos import S3PhotoStore
+from ecopulse.store.models import SubmissionItem
+from ecopulse.store.pages import Page
+from ecopulse.store.submissions import SubmissionNotFound, SubmissionRepository
+from ecopulse.submissions import ReviewDecision, Status, admits_decision
+
+ROOT = Path(__file__).resolve().parents[2]
+TENANT = "lahore"
+EMBEDDING = bytes(range(32))
+PHASH = "c3a1f00e9b7d2461"
+# Everything the verifier knows that would help a forger tune the next attempt.
+VERDICT = {
+    "decision": "review",
+    "confidence": 0.4137,
+    "reasons": ["the after photo was taken 40 km from the before photo"],
+    "checks": [{"name": "same_place", "passed": False, "reason": "40 km apart", "value": 40.2}],
+    "features": {"gps_km": 40.2, "waste_drop": 0.5519},
+    "model": {"waste_type": "plastic", "waste_probability": 0.0871,
+              "top_labels": [{"label": "ashcan", "probability": 0.3312}]},
+    "flags": ["gps_far"],
+    "signals": [{"name": "gps_far", "flagged": True, "reason": "far", "value": 40.2, "threshold": 2.5}],
+    "photo": {"sha256": "9f2c" * 16, "content_type": "image/jpeg", "bytes": 48211, "phash": PHASH},
+    "kind": "after",
+    "evidence": 0.9129,
+    "verified_at": "2025-06-01T09:00:00+00:00",
+}  # fmt: skip
+FACTS = {"phash": PHASH, "embedding_f16": base64.b64encode(EMBEDDING).decode(), "waste_probability": 0.0871}
+SECRETS = ["0.4137", "40.2", "0.5519", "ashcan", "0.3312", "0.0871", "9f2c9f2c", PHASH, "gps_far", "0.9129",
+           FACTS["embedding_f16"], "threshold", "checks", "features", "signals", "confidence",
+           "photo_verdicts"]  # fmt: skip
+
+
+def load_app(function: str):
+    spec = importlib.util.spec_from_file_location(f"{function}_views", ROOT / "functions" / function / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app
+
+
+def submission(submission_id: str = "sub-1", user_id: str = "alice", status: Status = Status.IN_REVIEW, **more):
+    now = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+    return SubmissionItem(
+        *SubmissionItem.keys(TENANT, submission_id),
+        tenant=TENANT,
+        submission_id=submission_id,
+        user_id=user_id,
+        task="cleanup",
+        status=status.value,
+        photo_key=f"{TENANT}/{user_id}/{submission_id}/after",
+        photos={"after": f"{TENANT}/{user_id}/{submission_id}/after"},
+        photo_verdicts={"after": VERDICT, "before": {**VERDICT, "kind": "before"}},
+        photo_facts={"after": FACTS, "before": FACTS},
+        task_token="token-1" if status is Status.IN_REVIEW else None,
+        created_at=now,
+        updated_at=now,
+        **{"verdict": VERDICT, **more},
+    )
+
+
+class FakeSubmissions:
+    """The repository's contract in memory; the conditional write is the domain rule applied in place."""
+
+    decision_of = staticmethod(SubmissionRepository.decision_of)
+
+    def __init__(self) -> None:
+        self.items: dict[str, SubmissionItem] = {}
+        self.withdrawn: list[ReviewDecision] = []
+
+    def add(self, item: SubmissionItem) -> SubmissionItem:
+        self.items[item.submission_id] = item
+        return item
+
+    def get(self, tenant: str, submission_id: str) -> SubmissionItem:
+        item = self.items.get(submission_id)
+        if item is None or item.tenant != tenant:
+            raise SubmissionNotFound(submission_id)
+        return item
+
+    def list_by_user(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[SubmissionItem]:
+        return Page([item for item in self.items.values() if item.user_id == user_id], None)
+
+    def review_queue(self, tenant: str, limit: int, cursor: str | None = None) -> Page[SubmissionItem]:
+        return Page([item for item in self.items.values() if item.status == Status.IN_REVIEW], None)
+
+    def take_decision(self, tenant: str, submission_id: str, decision: ReviewDecision):
+        item = self.get(tenant, submission_id)
+        if not admits_decision(Status(item.status), self.decision_of(item), decision.outcome):
+            return item, False
+        item.review_decision = decision.model_dump(mode="json")
+        return item, True
+
+    def withdraw_decision(self, tenant: str, submission_id: str, decision: ReviewDecision) -> bool:
+        self.get(tenant, submission_id).review_decision = None
+        self.withdrawn.append(decision)
+        return True
+
+
+class FakeWorkflow:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, object]] = []
+        self.refusal: str | None = None
+
+    def _send(self, kind: str, token: str, payload: object) -> None:
+        if self.refusal:
+            raise ClientError({"Error": {"Code": self.refusal, "Message": "no"}}, kind)
+        self.sent.append((kind, token, payload))
+
+    def resume(self, task_token: str, output: dict) -> None:
+        self._send("success", task_token, output)
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        self._send("failure", task_token, (error, cause))
+
+
+class FakeLabels:
+    def __init__(self) -> None:
+        self.recorded = {}
+
+    def record(self, tenant: str, label) -> bool:
+        if (tenant, label.submission_id) in self.recorded:
+            return False
+        self.recorded[(tenant, label.submission_id)] = label
+        return True
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    repository, workflow, labels = FakeSubmissions(), FakeWorkflow(), FakeLabels()
+    for module in (submission_routes, me, admin):
+        monkeypatch.setattr(module, "submissions", repository)
+    monkeypatch.setattr(admin, "workflow", workflow)
+    monkeypatch.setattr(admin, "labels", labels)
+    return repository, workflow, labels
+
+
+def client(function: str, user: str, group: Group) -> TestClient:
+    app = load_app(function)
+    app.dependency_overrides[current_caller] = lambda: Caller(
+        user_id=user, username=user, tenant=TENANT, groups=frozenset({group})
+    )
+    return TestClient(app)
+
+
+def keys_of(value) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {key for inner in value.values() for key in keys_of(inner)}
+    if isinstance(value, list):
+        return {key for inner in value for key in keys_of(inner)}
+    return set()
+
+
+CITIZEN_FIELDS = {"submission_id", "user_id", "task", "report_id", "status", "photos", "outcome", "decision",
+                  "reasons", "rejection_reason", "reward", "mint_tx", "created_at", "updated_at", "after"}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/submissions/sub-1", "/submissions", "/me/submissions"])
+def test_a_citizen_sees_the_status_and_plain_reasons_and_nothing_of_the_evidence(fakes, path):
+    repository, _, _ = fakes
+    repository.add(submission(review_decision=None))
+    answer = client("me_api", "alice", Group.CITIZEN).get(path)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    shown = body if path.endswith("sub-1") else body["items"][0]
+    assert shown["status"] == "in_review"
+    assert shown["outcome"] == {"decision": "review", "reasons": VERDICT["reasons"]}
+    assert keys_of(body) - {"items", "cursor"} <= CITIZEN_FIELDS
+    assert [secret for secret in SECRETS if secret in answer.text] == []
+
+
+def test_an_admin_reading_a_submission_through_the_citizens_route_sees_it_as_the_citizen_does(fakes):
+    repository, _, _ = fakes
+    repository.add(submission())
+    answer = client("me_api", "amina", Group.ADMIN).get("/submissions/sub-1")
+    assert answer.status_code == 200 and "verdict" not in answer.json()
+    assert [secret for secret in SECRETS if secret in answer.text] == []
+
+
+def test_a_citizen_told_of_a_rejection_reads_its_reason(fakes):
+    repository, _, _ = fakes
+    repository.add(submission(status=Status.REJECTED, rejection_reason="the bags are still there"))
+    shown = client("me_api", "alice", Group.CITIZEN).get("/submissions/sub-1").json()
+    assert (shown["status"], shown["rejection_reason"]) == ("rejected", "the bags are still there")
+
+
+def test_a_submission_verified_before_verdicts_had_decisions_and_reasons_shows_them_empty(fakes):
+    repository, _, _ = fakes
+    repository.add(submission(verdict={"confidence": 0.5, "flags": []}))
+    unverified = repository.add(submission("sub-2", verdict=None, status=Status.AWAITING_UPLOAD))
+    citizen = client("me_api", "alice", Group.CITIZEN)
+    for submission_id in ("sub-1", unverified.submission_id):
+        assert citizen.get(f"/submissions/{submission_id}").json()["outcome"] == {"decision": None, "reasons": []}
+
+
+@pytest.mark.parametrize("path", ["/admin/submissions/sub-1", "/admin/review-queue", "/admin/users/alice/submissions"])
+def test_an_admin_sees_the_full_verdict(fakes, monkeypatch, path):
+    repository, _, _ = fakes
+    repository.add(submission())
+    monkeypatch.setattr(admin.users, "get", lambda tenant, user_id: None)
+    answer = client("admin_api", "amina", Group.ADMIN).get(path)
+    assert answer.status_code == 200, answer.text
+    shown = answer.json() if path.endswith("sub-1") else answer.json()["items"][0]
+    assert shown["verdict"] == VERDICT
+    assert shown["photo_verdicts"]["before"]["kind"] == "before"
+    assert shown["outcome"] == {"decision": "review", "reasons": VERDICT["reasons"]}
+
+
+def test_the_openapi_documents_separate_citizen_and_admin_shapes():
+    citizen = load_app("me_api").openapi()["components"]["schemas"]["SubmissionOut"]["properties"]
+    administrator = load_app("admin_api").openapi()["components"]["schemas"]["AdminSubmissionOut"]["properties"]
+    assert not {"verdict", "photo_verdicts", "photo_facts", "review_decision", "decided_by"} & set(citizen)
+    assert {"verdict", "photo_verdicts", "review_decision", "outcome", "status"} <= set(administrator)
+
+
+def decide(outcome: str, reviewer: str = "amina", submission_id: str = "sub-1"):
+    return client("admin_api", reviewer, Group.ADMIN).post(
+        f"/admin/submissions/{submission_id}/decision", json={"outcome": outcome, "reason": f"{reviewer} looked"}
+    )
+
+
+def test_the_first_decision_is_stored_sent_to_the_workflow_and_kept_as_a_label(fakes):
+    repository, workflow, labels = fakes
+    repository.add(submission())
+    answer = decide("approved")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["review_decision"]["outcome"] == "approved"
+    sent = {"outcome": "approved", "reason": "amina looked", "reviewer": "amina"}
+    assert workflow.sent == [("success", "token-1", sent)]
+    label = labels.recorded[(TENANT, "sub-1")]
+    assert label.approved and label.features == VERDICT["features"] and label.embedding == EMBEDDING
+
+
+def test_a_rejection_fails_the_waiting_task_with_the_reviewers_reason(fakes):
+    repository, workflow, labels = fakes
+    repository.add(submission())
+    assert decide("rejected").status_code == 200
+    assert workflow.sent == [("failure", "token-1", ("ReviewRejected", "amina looked"))]
+    assert not labels.recorded[(TENANT, "sub-1")].approved
+
+
+def test_the_same_decision_again_answers_200_and_resumes_nothing_more(fakes):
+    repository, workflow, labels = fakes
+    repository.add(submission())
+    first = decide("approved")
+    again = decide("approved", reviewer="omar")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["review_decision"]["reviewer"] == "amina"
+    assert len(workflow.sent) == 1 and len(labels.recorded) == 1
+
+
+def test_a_conflicting_decision_is_409_with_the_decision_taken(fakes):
+    repository, workflow, labels = fakes
+    repository.add(submission())
+    assert decide("approved").status_code == 200
+    refused = decide("rejected", reviewer="omar")
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "decision_conflict"
+    ((details),) = error["details"]
+    assert details["status"] == "in_review"
+    assert (details["decision"]["outcome"], details["decision"]["reviewer"]) == ("approved", "amina")
+    assert len(workflow.sent) == 1 and labels.recorded[(TENANT, "sub-1")].approved
+
+
+@pytest.mark.parametrize("status", [Status.APPROVED, Status.REJECTED, Status.AWAITING_UPLOAD])
+def test_a_decision_on_a_submission_the_workflow_decided_or_that_is_not_in_review_is_409(fakes, status):
+    repository, workflow, labels = fakes
+    repository.add(submission(status=status, decided_by="model"))
+    refused = decide("approved" if status is Status.APPROVED else "rejected")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["details"] == [{"status": status.value, "decision": None}]
+    assert workflow.sent == [] and labels.recorded == {}
+
+
+@pytest.mark.parametrize("code", ["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"])
+def test_a_review_that_timed_out_is_409_review_closed_and_its_decision_withdrawn(fakes, code):
+    repository, workflow, labels = fakes
+    repository.add(submission())
+    workflow.refusal = code
+    refused = decide("approved")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "review_closed")
+    assert [decision.reviewer for decision in repository.withdrawn] == ["amina"]
+    assert repository.get(TENANT, "sub-1").review_decision is None and labels.recorded == {}
+
+
+def test_a_decision_the_workflow_could_not_be_told_of_is_withdrawn_so_it_can_be_sent_again(fakes):
+    repository, workflow, labels = fakes
+    repository.add(submission())
+    workflow.refusal = "InternalError"
+    with pytest.raises(ClientError):
+        decide("approved")
+    workflow.refusal = None
+    assert decide("approved").status_code == 200
+    assert len(workflow.sent) == 1 and labels.recorded[(TENANT, "sub-1")].approved
+
+
+@pytest.fixture
+def forms(monkeypatch):
+    """Upload forms signed offline for a bucket named in the environment, as the function's would be."""
+    monkeypatch.setenv("UPLOADS_BUCKET", "uploads")
+    config.settings.cache_clear()
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    monkeypatch.setattr(upload_routes, "photos", S3PhotoStore(client))
+    yield
+    config.settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("status", "verified", "photo", "expected"),
+    [
+        (Status.AWAITING_UPLOAD, {}, "after", 201),
+        (Status.AWAITING_UPLOAD, {"before": "v1"}, "after", 201),
+        (Status.AWAITING_UPLOAD, {"before": "v1"}, "before", 409),
+        (Status.IN_REVIEW, {"before": "v1", "after": "v2"}, "after", 409),
+        (Status.REJECTED, {}, "after", 409),
+    ],
+    ids=["fresh", "after once the before is in", "a verified photo", "decided", "refused"],
+)
+def test_a_citizen_gets_a_new_form_only_for_a_photo_still_awaited(fakes, forms, status, verified, photo, expected):
+    repository, _, _ = fakes
+    repository.add(submission(status=status, photo_versions=verified))
+    answer = client("me_api", "alice", Group.CITIZEN).post(
+        f"/submissions/sub-1/uploads/{photo}", json={"content_type": "image/heic"}
+    )
+    assert answer.status_code == expected, answer.text
+    if expected == 201:
+        assert answer.json()["key"] == f"uploads/{TENANT}/alice/sub-1/{photo}.heic"
+    else:
+        assert answer.json()["error"]["code"] == "photo_slot_taken"
+        assert answer.json()["error"]["details"] == [
+            {"status": status.value, "photo": photo, "verified": photo in verified}
+        ]
+
+
+def test_a_new_form_is_only_for_the_submissions_owner(fakes):
+    repository, _, _ = fakes
+    repository.add(submission(status=Status.AWAITING_UPLOAD))
+    answer = client("me_api", "mallory", Group.CITIZEN).post(
+        "/submissions/sub-1/uploads/after", json={"content_type": "image/jpeg"}
+    )
+    assert answer.status_code == 404
