@@ -19,7 +19,17 @@ export interface Signal {
   value: unknown;
 }
 
+export interface EvidenceCheck {
+  name: string;
+  passed: boolean;
+  reason: string;
+}
+
 export interface Verdict {
+  decision?: "approve" | "review" | "reject";
+  scorer?: string;
+  checks?: EvidenceCheck[];
+  reasons?: string[];
   confidence?: number;
   evidence?: number;
   flags?: string[];

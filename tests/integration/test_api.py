@@ -192,7 +192,7 @@ MATRIX = [
     ("POST", "/submissions", {"task": "cleanup"}, {C: 201, D: 403, A: 201}),
     ("GET", "/submissions", None, {C: 200, D: 200, A: 200}),
     ("GET", "/submissions/{submission}", None, {C: 404, D: 404, A: 200}),
-    ("POST", "/submissions/{submission}/uploads/after", {"content_type": "image/jpeg"}, {C: 404, D: 403, A: 404}),
+    ("POST", "/submissions/{submission}/uploads/{photo}", {"content_type": "image/jpeg"}, {C: 404, D: 403, A: 404}),
     ("POST", "/reports", {"waste_type": "paper", "lat": 31.5, "lng": 74.3}, {C: 201, D: 403, A: 201}),
     ("GET", "/reports", None, {C: 200, D: 200, A: 200}),
     ("GET", "/reports/nearby?lat=31.52&lng=74.36&radius_m=100", None, {C: 200, D: 200, A: 200}),
@@ -239,12 +239,18 @@ MATRIX_IDS = [f"{method} {path}" for method, path, _, _ in MATRIX]
 
 
 def concrete(template: str, entities: dict[str, str]) -> str:
-    return template.format(**entities, zone="canal")
+    return template.format(**entities, zone="canal", photo="after")
 
 
 def template_path(path: str) -> str:
     """The matrix's path as the template names it: entity markers become the route's path parameters."""
-    names = {"report_to_dispatch": "report_id", "report_to_close": "report_id", "credit": "request_id", "zone": "zone"}
+    names = {
+        "report_to_dispatch": "report_id",
+        "report_to_close": "report_id",
+        "credit": "request_id",
+        "zone": "zone",
+        "photo": "photo",
+    }
     marker = re.compile(r"\{(\w+)\}")
     return marker.sub(lambda found: "{" + names.get(found[1], f"{found[1]}_id") + "}", path.split("?")[0])
 

@@ -55,7 +55,7 @@ def test_a_submission_is_opened_once_and_takes_its_photo_once(repository):
 
 
 def test_an_upload_over_a_verified_photo_is_flagged_once_per_version_with_an_audit_entry(repository):
-    upload = received(repository, 30)
+    upload = received(repository, 60)
     for _ in range(2):
         repository.flag_replaced(upload, "version-2")
     repository.flag_replaced(upload, "version-3")

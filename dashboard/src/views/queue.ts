@@ -1,4 +1,4 @@
-import { all, api, type Signal, type Submission } from "../api";
+import { all, api, type Signal, type Submission, type Verdict } from "../api";
 import { ago, h, humanize, percent, showError, showInfo, statusLine, when } from "../dom";
 
 const POLL_MS = 4000;
@@ -181,6 +181,28 @@ export function queueView(root: HTMLElement): () => void {
     return list;
   }
 
+  function evidence(verdict: Verdict): HTMLElement {
+    const failed = (verdict.checks ?? []).filter((check) => !check.passed);
+    if (!verdict.decision) return h("p", { class: "hint" }, "Verified before the evidence model existed.");
+    return h(
+      "div",
+      {},
+      h(
+        "p",
+        { id: "evidence-decision" },
+        `The evidence model said ${verdict.decision}`,
+        verdict.scorer ? ` (${verdict.scorer})` : "",
+        failed.length ? ", because:" : ": every check held.",
+      ),
+      failed.length > 0 &&
+        h(
+          "ul",
+          { id: "failed-checks" },
+          failed.map((check) => h("li", {}, h("strong", {}, humanize(check.name)), ": ", check.reason)),
+        ),
+    );
+  }
+
   function renderDetail(): void {
     const item = current();
     if (!item) {
@@ -220,6 +242,8 @@ export function queueView(root: HTMLElement): () => void {
         h("strong", {}, percent(verdict.model?.waste_probability)),
       ),
       labels(item),
+      h("h3", {}, "Evidence"),
+      evidence(verdict),
       h("h3", {}, "Flags"),
       flags.length
         ? h("ul", { class: "flags" }, flags.map((flag) => h("li", { class: "badge warn" }, humanize(flag))))
