@@ -163,3 +163,21 @@ def test_a_head_that_does_not_match_current_json_is_refused(s3, trained):
     s3.put_object(Bucket="models", Key="verifier-heads/kalutara/current.json", Body=json.dumps(record).encode())
     with pytest.raises(InvalidHead, match="not JSON"):
         store.current("kalutara")
+
+
+def test_a_head_that_cannot_be_read_leaves_the_rules_in_force_for_as_long_as_a_head_would_be_cached(s3, trained):
+    memory, _ = trained
+    ticking = Ticking()
+    store = VerifierHeadStore("models", s3, cache_seconds=300, monotonic=ticking)
+    memory.by_tenant["galle"] = reviewed(600, 1, Scenes.make())
+    assert train_tenant("galle", memory, VerifierHeadStore("models", s3), FakeClock(), 0.05).promoted
+    key = f"verifier-heads/galle/{store.current_record('galle').version}.json"
+    blob = s3.get_object(Bucket="models", Key=key)["Body"].read()
+    s3.put_object(Bucket="models", Key=key, Body=blob + b" ")
+    assert store.in_force("galle") is None
+    s3.put_object(Bucket="models", Key=key, Body=blob)
+    assert store.in_force("galle") is None, "the failure is remembered as a head would be"
+    ticking.now = 301
+    assert store.in_force("galle").version == store.current_record("galle").version
+    unreachable = VerifierHeadStore("no-such-bucket", s3, cache_seconds=0)
+    assert unreachable.in_force("galle") is None

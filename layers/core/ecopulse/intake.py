@@ -74,6 +74,12 @@ class UploadedObject:
 
 
 @dataclass(frozen=True)
+class VerifiedPhoto:
+    facts: PhotoFacts
+    version_id: str
+
+
+@dataclass(frozen=True)
 class IntakeResult:
     submission_id: str
     status: Status | None
@@ -121,13 +127,14 @@ def take_in(
         if key.photo != AFTER_PHOTO:
             submissions.record_photo(key, upload.key, upload.version_id, verdict.to_dict(), verdict.facts.to_dict())
             return IntakeResult(key.submission_id, Status.AWAITING_UPLOAD, confidence=verdict.confidence)
-        before = stored.before or _before_sent_alongside(key, upload, stored, photos, submissions, verify, max_bytes)
+        before = _before_photo(key, upload, stored, photos, submissions, verify, max_bytes)
     except UploadRejected as refusal:
         submissions.mark_refused(key, upload.key, str(refusal))
         return IntakeResult(key.submission_id, Status.REJECTED, reason=str(refusal))
 
     rules = EvidenceRules.from_settings(settings)
-    assessment = assess_cleanup(before, verdict.facts, stored.opened_at, rules, heads.in_force(key.tenant))
+    head = heads.in_force(key.tenant)
+    assessment = assess_cleanup(before.facts if before else None, verdict.facts, stored.opened_at, rules, head)
     summary = {**verdict.to_dict(), **assessment.to_dict()}
     submissions.mark_received(key, upload.key, upload.version_id, summary, verdict.facts.to_dict())
     started = workflow.start(
@@ -140,6 +147,10 @@ def take_in(
                 "decision": assessment.decision.value,
                 "confidence": round(assessment.confidence, 4),
                 "reasons": list(assessment.reasons),
+            },
+            "evidence": {
+                AFTER_PHOTO: {"version_id": upload.version_id, "sha256": verdict.facts.sha256},
+                **({BEFORE_PHOTO: {"version_id": before.version_id, "sha256": before.facts.sha256}} if before else {}),
             },
         },
     )
@@ -175,7 +186,7 @@ def _verified(
     return verify(photos.read(upload.bucket, photo.key, max_bytes, photo.version_id or None), context)
 
 
-def _before_sent_alongside(
+def _before_photo(
     key: UploadKey,
     upload: UploadedObject,
     stored: StoredEvidence,
@@ -183,14 +194,18 @@ def _before_sent_alongside(
     submissions: Submissions,
     verify: Verify,
     max_bytes: int,
-) -> PhotoFacts | None:
-    """An app uploads both photos at once, so the "after" photo may be taken in before the "before" photo's
-    own event: the "before" photo in the bucket is then verified and recorded now (its own event later finds
-    the same version recorded), so that the pair is judged as a whole whatever the order of delivery."""
+) -> VerifiedPhoto | None:
+    """The verified "before" photo, if there is one.
+
+    An app uploads both photos at once, so the "after" photo may be taken in before the "before" photo's own
+    event: the "before" photo in the bucket is then verified and recorded now (its own event later finds the
+    same version recorded), so that the pair is judged as a whole whatever the order of delivery."""
+    if stored.before is not None:
+        return VerifiedPhoto(stored.before, stored.versions.get(BEFORE_PHOTO, ""))
     found = photos.latest(upload.bucket, key.slot_prefix(BEFORE_PHOTO))
     if found is None:
         return None
     verdict = _verified(found, upload, stored, photos, verify, max_bytes)
     before_key = UploadKey.parse(found.key)
     submissions.record_photo(before_key, found.key, found.version_id, verdict.to_dict(), verdict.facts.to_dict())
-    return verdict.facts
+    return VerifiedPhoto(verdict.facts, found.version_id)

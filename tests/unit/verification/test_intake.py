@@ -1,5 +1,6 @@
 """take_in with in-memory fakes of its ports and the real model: the rules of intake without any AWS."""
 
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -174,6 +175,11 @@ def test_an_after_photo_delivered_first_has_the_before_photo_in_the_bucket_verif
     submissions, photos = FakeSubmissions().open("sub-00000001"), FakePhotos({BEFORE: [photo]})
     result, _, workflow = intake(photo, submissions=submissions, photos=photos)
     assert submissions.items["sub-00000001"]["versions"] == {"before": "v1", "after": "v1"}
+    sha256 = hashlib.sha256(photo).hexdigest()
+    assert workflow.started["sub-00000001"]["evidence"] == {
+        "before": {"version_id": "v1", "sha256": sha256},
+        "after": {"version_id": "v1", "sha256": sha256},
+    }
     assert result.decision == "reject"
     assert "the after photo is the before photo again" in workflow.started["sub-00000001"]["verdict"]["reasons"]
 
