@@ -12,8 +12,9 @@ closed loop, sending only after the last answer, would slow down with the system
 its numbers (coordinated omission). Each route is called once, untimed, before the clock starts, so the first cold
 start of its function is not counted; the ones that come as the runtime adds workers under load are.
 
-The upload burst opens N cleanup submissions, each in a tenant of its own (the same photo twice in one tenant is a
-duplicate), posts all the confident photos at once, and follows each through verify → approve → mint → notify. One
+The upload burst opens N cleanup submissions, each in a tenant of its own that trusts the rules (the same photos twice
+in one tenant are duplicates), posts every honest before/after pair at once (each submission's "before" photo first),
+and follows each through verify → approve → mint → notify. One
 poller sweeps the pending submissions in turn, so each time is late by up to one sweep (printed). A submission counts
 as minted only when its citizen's ledger holds exactly one entry for it, paid, with the submission's tx hash.
 """
@@ -36,11 +37,11 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from local_system import Target, running_target, started_target  # noqa: E402
-from pipeline import open_cleanup, post_photo, upload_until_minted  # noqa: E402
+from pipeline import open_cleanup, post_photos, upload_until_minted  # noqa: E402
 from stats import Rows, print_table, spread  # noqa: E402
 
 from ecopulse.waste import WasteType  # noqa: E402
-from tests.integration.photos import clean_scene  # noqa: E402
+from tests.integration.photos import honest_pair  # noqa: E402
 
 LAHORE = (31.5204, 74.3587)
 MIXED_COLUMNS = ("requests", "offered/s", "achieved/s", "p50", "p95", "p99", "max", "bad status", "no answer")
@@ -203,16 +204,16 @@ def mixed_traffic(
 def upload_burst(target: Target, uploads: int = 30, timeout: float = 180) -> Phase:
     """Upload in ms; upload → approved and → minted in s, from the start of each citizen's upload. One submission
     goes through first, untimed, so the first cold start of each function in the pipeline is not counted."""
-    photo = clean_scene()
+    pair = honest_pair()
     run = uuid.uuid4().hex[:8]
-    upload_until_minted(target, "warm-up", f"burst-{run}-warm-up", photo)
+    upload_until_minted(target, "warm-up", f"burst-{run}-warm-up", pair)
     with ThreadPoolExecutor(8) as pool:
         cleanups = list(pool.map(lambda n: open_cleanup(target, f"citizen-{n}", f"burst-{run}-{n}"), range(uploads)))
 
     def upload(n: int) -> tuple[float, float, str | None]:
         started = time.perf_counter()
         try:
-            post_photo(cleanups[n], photo)
+            post_photos(cleanups[n], pair)
         except httpx.HTTPError as error:
             return started, time.perf_counter() - started, f"{cleanups[n].submission_id}: upload failed: {error}"
         return started, time.perf_counter() - started, None

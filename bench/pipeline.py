@@ -1,5 +1,6 @@
-"""Upload → minted latency through `ecopulse local`: a confident cleanup photo from the presigned POST to the
-reward on chain, with no human (verify, workflow, approve, FIFO queue, single minter, notify).
+"""Upload → minted latency through `ecopulse local`: an honest before/after pair from the first presigned POST
+to the reward on chain, with no human (verify both, evidence model, workflow, approve, FIFO queue, single
+minter, notify), each in a tenant that trusts the rules (tests/integration/citizens.py).
 
 Run: .venv/bin/python bench/pipeline.py [--submissions 20] [--concurrency 4]
 """
@@ -19,36 +20,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from local_system import Target, started_target  # noqa: E402
 from stats import Rows, print_table, spread  # noqa: E402
 
-from tests.integration.photos import clean_scene  # noqa: E402
+from tests.integration.citizens import trusting_the_rules  # noqa: E402
+from tests.integration.photos import honest_pair  # noqa: E402
 
 
 @dataclass(frozen=True)
 class Cleanup:
-    """An open cleanup submission of a citizen with a wallet, waiting for its photo."""
+    """An open cleanup submission of a citizen with a wallet, in a tenant that trusts the rules, waiting for its
+    photos."""
 
     headers: dict[str, str]
     submission_id: str
-    form: dict
+    forms: dict
 
 
 def open_cleanup(target: Target, user: str, tenant: str) -> Cleanup:
+    trusting_the_rules(target, tenant)
     headers = target.bearer(user, "citizen", tenant)
     with httpx.Client(base_url=target.api, headers=headers, timeout=60) as client:
         client.put("/me/wallet", json={"address": Account.create().address}).raise_for_status()
         opened = client.post("/submissions", json={"task": "cleanup"}).raise_for_status().json()
-    return Cleanup(headers, opened["submission"]["submission_id"], opened["uploads"]["after"])
+    return Cleanup(headers, opened["submission"]["submission_id"], opened["uploads"])
 
 
-def post_photo(cleanup: Cleanup, photo: bytes) -> None:
-    files = {"file": ("after.jpg", photo, "image/jpeg")}
-    httpx.post(cleanup.form["url"], data=cleanup.form["fields"], files=files, timeout=60).raise_for_status()
+def post_photos(cleanup: Cleanup, pair: tuple[bytes, bytes]) -> None:
+    """The "before" photo, then the "after" photo, each with its own form, as the app sends them."""
+    for slot, photo in zip(("before", "after"), pair, strict=True):
+        form = cleanup.forms[slot]
+        files = {"file": (f"{slot}.jpg", photo, "image/jpeg")}
+        httpx.post(form["url"], data=form["fields"], files=files, timeout=60).raise_for_status()
 
 
-def upload_until_minted(target: Target, user: str, tenant: str, photo: bytes) -> tuple[float, float]:
-    """Seconds from the start of the upload until the submission is approved, and until its reward is minted."""
+def upload_until_minted(target: Target, user: str, tenant: str, pair: tuple[bytes, bytes]) -> tuple[float, float]:
+    """Seconds from the start of the first upload until the submission is approved, and until its reward is
+    minted."""
     cleanup = open_cleanup(target, user, tenant)
     started = time.perf_counter()
-    post_photo(cleanup, photo)
+    post_photos(cleanup, pair)
     approved = None
     with httpx.Client(base_url=target.api, headers=cleanup.headers, timeout=60) as client:
         while True:
@@ -64,11 +72,11 @@ def upload_until_minted(target: Target, user: str, tenant: str, photo: bytes) ->
 
 def measure(target: Target, submissions: int = 20, concurrency: int = 4) -> Rows:
     """`concurrency` submissions at a time, after one warm-up."""
-    photo = clean_scene()
+    pair = honest_pair()
 
     def one(n: int) -> tuple[float, float]:
-        # A tenant per submission: the same photo in one tenant would be caught as a duplicate.
-        return upload_until_minted(target, f"bench-{n}", f"bench-{n}", photo)
+        # A tenant per submission: the same photos in one tenant would be caught as duplicates.
+        return upload_until_minted(target, f"bench-{n}", f"bench-{n}", pair)
 
     one(-1)
     started = time.perf_counter()

@@ -9,7 +9,7 @@ from eth_account import Account
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 
-from tests.integration.photos import ambiguous_scene
+from tests.integration.photos import SERVICE_AREA, ambiguous_scene
 from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +22,16 @@ def ecocoin(system) -> Contract:
     chain = system.described["chain"]
     abi = json.loads((ROOT / "contracts" / "build" / "EcoCoin.json").read_text())["abi"]
     return Web3(HTTPProvider(chain["rpc_url"])).eth.contract(address=chain["token_address"], abi=abi)
+
+
+def trusting_the_rules(system, tenant: str, **more_settings) -> None:
+    """Gives the tenant the honest pairs' service area and an approval threshold that the first honest pair
+    (``photos.honest_pair``) reaches, so that it is approved with no human."""
+    admin = system.bearer("amina", "admin", tenant)
+    settings = httpx.get(system.api + "/admin/settings", headers=admin, timeout=60).json()
+    settings.update(service_area=SERVICE_AREA, auto_approve_confidence=0.5, **more_settings)
+    saved = httpx.put(system.api + "/admin/settings", headers=admin, json=settings, timeout=60)
+    assert saved.status_code == 200, saved.text
 
 
 def reviewed_by_a_human(system, tenant: str, **more_settings) -> None:

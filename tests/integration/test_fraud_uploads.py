@@ -2,20 +2,16 @@
 API hands out to a running `ecopulse local`, is never approved without a human; an honest cleanup is paid alone
 where the city trusts the rules enough."""
 
-import sys
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
+import fraud_set
 import httpx
 import pytest
 
-from tests.integration.citizens import TOKEN, Citizen, ecocoin
+from tests.integration.citizens import TOKEN, Citizen, ecocoin, trusting_the_rules
+from tests.integration.photos import honest_pair
 from tests.support import wait_until
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "ml"))
-
-import fraud_set  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +20,14 @@ def one_of_each_kind() -> list[fraud_set.Upload]:
     return fraud_set.uploads(datetime.now(UTC))
 
 
-def city(local_system, **settings) -> str:
-    """A new tenant with the fraud set's service area and the given evidence settings."""
+def city(local_system) -> str:
+    """A new tenant with the fraud set's service area and the default evidence settings."""
     tenant = f"fraud-{uuid.uuid4().hex[:6]}"
     admin = local_system.bearer("amina", "admin", tenant)
     current = httpx.get(local_system.api + "/admin/settings", headers=admin).json()
-    current.update(service_area=fraud_set.SERVICE_AREA, **settings)
-    saved = httpx.put(local_system.api + "/admin/settings", headers=admin, json=current)
+    saved = httpx.put(
+        local_system.api + "/admin/settings", headers=admin, json={**current, "service_area": fraud_set.SERVICE_AREA}
+    )
     assert saved.status_code == 200, saved.text
     return tenant
 
@@ -60,14 +57,12 @@ def test_the_citizen_reads_why_a_fraud_attempt_waits_for_a_human(local_system, o
     assert any(expected in reason for reason in found["outcome"]["reasons"]), found["outcome"]["reasons"]
 
 
-def test_an_honest_cleanup_where_the_city_trusts_the_rules_is_approved_and_paid_with_no_human(
-    local_system, one_of_each_kind
-):
-    tenant = city(local_system, auto_approve_confidence=0.5)
+def test_an_honest_cleanup_where_the_city_trusts_the_rules_is_approved_and_paid_with_no_human(local_system):
+    tenant = f"trusting-{uuid.uuid4().hex[:6]}"
+    trusting_the_rules(local_system, tenant)
     token = ecocoin(local_system)
     citizen = Citizen.with_wallet(local_system, tenant)
-    honest = next(upload for upload in one_of_each_kind if upload.kind == "honest")
-    found = citizen.submit_cleanup(honest.before, honest.after)
+    found = citizen.submit_cleanup(*honest_pair())
     assert found["status"] == "approved", found["outcome"]["reasons"]
     wait_until(lambda: citizen.submission(found["submission_id"])["mint_tx"], timeout=40)
     assert token.functions.balanceOf(citizen.wallet).call() == 10 * TOKEN

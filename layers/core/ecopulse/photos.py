@@ -3,13 +3,15 @@
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from ecopulse.uploads import StoredObject, UploadRejected
 
 
 class S3PhotoStore:
     def __init__(self, client: Any | None = None) -> None:
-        self._s3 = client or boto3.client("s3")
+        # Signature Version 4 for every presigned form and link: S3 refuses SigV2 for buckets made since 2020.
+        self._s3 = client or boto3.client("s3", config=Config(signature_version="s3v4"))
 
     def read(self, bucket: str, key: str, max_bytes: int, version_id: str | None = None) -> bytes:
         """The object (this version of it, when given), but never more than ``max_bytes``: a larger one is
