@@ -71,6 +71,8 @@ def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflo
     detail = page.locator("#queue-detail")
     expect(detail).to_contain_text(f"uploads/{TENANT}/")
     expect(detail.locator("#verdict-confidence")).to_have_text(re.compile(r"\d+\.\d %"))
+    expect(detail.locator("#evidence-decision")).to_contain_text("The evidence model said review")
+    expect(detail.locator("#failed-checks")).to_contain_text("no verified before photo")
     expect(detail.locator(".labels li").first).to_be_visible()
     expect(detail.get_by_role("table", name="Fraud and quality signals")).to_contain_text("near duplicate")
     photo = detail.get_by_role("img", name=re.compile(r"after photo of submission"))

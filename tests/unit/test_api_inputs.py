@@ -17,6 +17,10 @@ def test_coordinates_are_kept_to_about_a_centimetre():
     assert VehicleIn(vehicle_id="v-1", name="Van", lat=1e-200, capacity_kg=5e-324).model_dump()["lat"] == 0.0
 
 
+def area(ring: list[list[float]]) -> dict:
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_at": "2030-01-01T08:00:00+00:00",
          "ends_at": "2030-01-01T12:00:00+00:00"}  # fmt: skip
 
@@ -33,6 +37,11 @@ EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_a
         (TenantSettings, {"open311_key_hashes": ["x" * 100_000]}),
         (TenantSettings, {"verifier_false_approval_target": 5e-324}),
         (TenantSettings, {"verifier_false_approval_target": 0.6}),
+        (TenantSettings, {"service_area": area([[74.2, 31.4], [74.5, 31.4], [74.2, 31.4]])}),
+        (TenantSettings, {"service_area": area([[74.2, 31.4], [74.5, 31.4], [74.5, 31.6], [74.2, 31.6]])}),
+        (TenantSettings, {"service_area": {"type": "Point", "coordinates": [74.2, 31.4]}}),
+        (TenantSettings, {"service_area": area([[0, 0], *[[i / 1e4, 1] for i in range(2001)], [0, 0]])}),
+        (TenantSettings, {"outside_service_area": "ignore"}),
     ],
     ids=[
         "tonnes",
@@ -44,6 +53,11 @@ EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_a
         "key hash",
         "no false approval at all",
         "most approvals false",
+        "area of two sides",
+        "area not closed",
+        "area a point",
+        "area too detailed",
+        "outside the area ignored",
     ],  # fmt: skip
 )
 def test_quantities_below_their_least_meaningful_value_or_beyond_storage_are_refused(model, fields):
@@ -55,3 +69,10 @@ def test_tenant_settings_keep_storable_numbers():
     zone = {"zone_id": "old-town", "name": "Old town", "min_lat": 5e-324, "min_lng": 0, "max_lat": 1, "max_lng": 1}
     settings = TenantSettings(auto_reject_confidence=5e-324, zones=[zone])
     assert (settings.auto_reject_confidence, settings.zones[0].min_lat) == (0.0, 0.0)
+
+
+def test_a_service_area_is_kept_to_storable_coordinates():
+    settings = TenantSettings(service_area=area([[74.2, 5e-324], [74.512345678, 31.4], [74.5, 31.6], [74.2, 5e-324]]))
+    assert settings.model_dump(mode="json")["service_area"]["coordinates"] == [
+        [[74.2, 0.0], [74.5123457, 31.4], [74.5, 31.6], [74.2, 0.0]]
+    ]

@@ -14,7 +14,24 @@ Degrees = AfterValidator(lambda value: round(value, 7))
 Confidence = Annotated[float, Field(ge=0, le=1), AfterValidator(lambda value: round(value, 4))]
 Points = Annotated[int, Field(ge=0, le=1_000_000)]
 Rate = Annotated[float, Field(ge=0.0001, le=0.5), AfterValidator(lambda value: round(value, 4))]
-ServiceArea = Annotated[Polygon | MultiPolygon, Field(discriminator="type")]
+MAX_AREA_POSITIONS = 2_000
+
+
+def storable_area(area: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
+    """Coordinates kept to about a centimetre (DynamoDB stores no number nearer zero than 1e-130), and few enough
+    positions for the tenant's item."""
+    document = area.model_dump(exclude_none=True)
+    polygons = document["coordinates"] if document["type"] == "MultiPolygon" else [document["coordinates"]]
+    if sum(len(ring) for polygon in polygons for ring in polygon) > MAX_AREA_POSITIONS:
+        raise ValueError(f"a service area has at most {MAX_AREA_POSITIONS} positions")
+
+    def rounded(value):
+        return [rounded(inner) for inner in value] if isinstance(value, list | tuple) else round(value, 7)
+
+    return type(area).model_validate({**document, "coordinates": rounded(document["coordinates"])})
+
+
+ServiceArea = Annotated[Polygon | MultiPolygon, Field(discriminator="type"), AfterValidator(storable_area)]
 
 
 class ZoneSettings(BaseModel):
