@@ -27,7 +27,7 @@ from ecopulse.verification.classifier import MODEL_FILE, WasteClassifier
 from ecopulse.verification.duplicates import PhotoMatch, PhotoRecord, distance_to
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.hashing import hash_variants
-from ecopulse.verification.image import load_photo
+from ecopulse.verification.image import MODEL_SHORT_SIDE, load_photo
 from ecopulse.verification.service import DEFAULT_POLICY, PhotoContext, photo_signals, verify_photo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +93,14 @@ def phone_heic(pixels: np.ndarray, size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
+def libjpeg_alone(data: bytes) -> None:
+    """Pillow's JPEG decoding at the DCT scale load_photo picks and nothing else: the floor under "decode",
+    nearly all of it libjpeg-turbo's entropy decoding, which reads the whole file at any scale."""
+    image = Image.open(io.BytesIO(data), formats=["JPEG"])
+    image.draft("RGB", (MODEL_SHORT_SIDE, MODEL_SHORT_SIDE))
+    image.load()
+
+
 def timed(action, runs: int) -> list[float]:
     action()
     samples = []
@@ -146,6 +154,10 @@ def _measure_on_one_core(runs: int, cold_runs: int) -> Rows:
         label = f"{name} ({len(data) / 1e6:.1f} MB)"
         stages = {
             "decode": lambda data=data: load_photo(data, DEFAULT_POLICY.max_bytes, DEFAULT_POLICY.max_pixels),
+        }
+        if photo.format == "JPEG":
+            stages["decode, libjpeg-turbo alone at that scale"] = lambda data=data: libjpeg_alone(data)
+        stages |= {
             "signals + hash": lambda photo=photo, context=context: (
                 photo_signals(photo, context, DEFAULT_POLICY),
                 hash_variants(photo.view),
@@ -177,7 +189,7 @@ def main() -> None:
     rows = measure(args.runs, args.cold_runs)
     print(f"1 core, {args.runs} runs per stage, onnxruntime intra-op threads 1")
     print_table(rows, ("p50", "p95", "value"))
-    print("aims: inference <= 10 ms and whole verify_photo <= 60 ms at p50; cold start <= 1000 ms")
+    print("aims at p50: inference <= 10 ms, whole verify_photo <= 60 ms (a 12-MP JPEG <= 25 ms); cold start <= 1 s")
 
 
 if __name__ == "__main__":

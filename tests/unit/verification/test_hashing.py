@@ -70,6 +70,14 @@ def test_variants_start_with_the_photos_own_hash_and_are_distinct(originals):
     assert len(set(variants)) == len(variants) > 1
 
 
+def test_a_region_hashes_as_the_cropped_picture_does(originals):
+    photo = view(encode(originals["coffee"][0]))
+    grey = photo.convert("L")
+    width, height = photo.size
+    for box in [(0, 0, width, height), (10, 7, width - 10, height - 7), (width - height, 0, width, height)]:
+        assert dhash(grey, box) == dhash(photo.crop(box))
+
+
 def test_two_hashes_within_three_bits_always_share_a_band():
     rng = random.Random(7)
     for _ in range(2000):

@@ -15,16 +15,20 @@ HASH_WIDTH, HASH_HEIGHT = 9, 8
 CENTRE_CROPS = (0.03, 0.06, 0.09, 0.12)
 
 
-def dhash(image: Image.Image) -> int:
-    """64 bits: is each of 8x8 grey cells brighter than its left neighbour, row by row, first bit highest."""
-    grey = np.asarray(image.convert("L").resize((HASH_WIDTH, HASH_HEIGHT), Image.Resampling.BOX), dtype=np.int16)
-    bits = (grey[:, 1:] > grey[:, :-1]).ravel()
+def dhash(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> int:
+    """64 bits: is each of 8x8 grey cells brighter than its left neighbour, row by row, first bit highest.
+    ``box`` hashes that region of ``image`` as if it had been cropped first."""
+    grey = image if image.mode == "L" else image.convert("L")
+    cells = grey.resize((HASH_WIDTH, HASH_HEIGHT), Image.Resampling.BOX, box=box)
+    levels = np.asarray(cells, dtype=np.int16)
+    bits = (levels[:, 1:] > levels[:, :-1]).ravel()
     return int.from_bytes(np.packbits(bits).tobytes(), "big")
 
 
 def hash_variants(view: Image.Image) -> tuple[int, ...]:
     """The photo's own hash first, then those of its centred crops, its centred square (square crops are what
-    social apps make) and its mirror image."""
+    social apps make) and its mirror image. The view is turned grey once and each region is read in place, not
+    copied."""
     width, height = view.size
     boxes = [(0, 0, width, height)]
     for fraction in CENTRE_CROPS:
@@ -33,5 +37,6 @@ def hash_variants(view: Image.Image) -> tuple[int, ...]:
     side = min(width, height)
     left, top = (width - side) // 2, (height - side) // 2
     boxes.append((left, top, left + side, top + side))
-    hashes = [dhash(view.crop(box)) for box in boxes] + [dhash(ImageOps.mirror(view))]
+    grey = view.convert("L")
+    hashes = [dhash(grey, box) for box in boxes] + [dhash(ImageOps.mirror(grey))]
     return tuple(dict.fromkeys(hashes))
