@@ -8,7 +8,6 @@ from aws_lambda_powertools.utilities.parameters import get_secret
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import SqsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
 
 from ecopulse.chain.minter import Minter, MinterSettings
 from ecopulse.chain.ports import ChainUnavailable
@@ -17,7 +16,7 @@ from ecopulse.observability import logger, metrics, tracer
 from ecopulse.payouts import MintRequest, pay
 from ecopulse.store.claims import DynamoDBClaimStore
 from ecopulse.store.rewards import RewardRepository
-from ecopulse.workflow import Workflow
+from ecopulse.workflow import TaskClosed, TaskTokens
 
 
 @cache
@@ -47,7 +46,7 @@ class Callbacks:
     """Answers a waiting workflow; a token already answered (a redelivered message) is not an error."""
 
     def __init__(self) -> None:
-        self._workflow = Workflow(state_machine_arn="")
+        self._workflow = TaskTokens()
 
     def resume(self, task_token: str, output: dict) -> None:
         self._answer(self._workflow.resume, task_token, output)
@@ -59,10 +58,8 @@ class Callbacks:
     def _answer(send, *arguments) -> None:
         try:
             send(*arguments)
-        except ClientError as error:
-            if error.response["Error"]["Code"] not in ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken"):
-                raise
-            logger.info("workflow no longer waiting", extra={"code": error.response["Error"]["Code"]})
+        except TaskClosed as closed:
+            logger.info("workflow no longer waiting", extra={"code": str(closed)})
 
 
 callbacks = Callbacks()

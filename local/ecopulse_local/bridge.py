@@ -1,7 +1,7 @@
 """Connects moto's Lambda to the runtime's function workers.
 
 moto runs Step Functions executions and S3 notifications itself, but without Docker it cannot run a
-function's code. Three seams are rerouted, all in moto 5.2 (pinned; tests/integration/test_bridge.py
+function's code. Three seams are rerouted, all in moto 5.2 (pinned; tests/unit/test_bridge_seams.py
 fails loudly if an upgrade moves them):
 
 - the Lambda backend's ``invoke`` (Step Functions Task states, the Invoke API): to the workers,

@@ -21,6 +21,7 @@ from ecopulse.store.models import SubmissionItem
 from ecopulse.store.pages import Page
 from ecopulse.store.submissions import SubmissionNotFound, SubmissionRepository
 from ecopulse.submissions import ReviewDecision, Status, admits_decision
+from ecopulse.workflow import CLOSED_TASK_CODES, TaskClosed
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "lahore"
@@ -119,6 +120,8 @@ class FakeWorkflow:
         self.refusal: str | None = None
 
     def _send(self, kind: str, token: str, payload: object) -> None:
+        if self.refusal in CLOSED_TASK_CODES:
+            raise TaskClosed(self.refusal)
         if self.refusal:
             raise ClientError({"Error": {"Code": self.refusal, "Message": "no"}}, kind)
         self.sent.append((kind, token, payload))

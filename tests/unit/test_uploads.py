@@ -1,5 +1,6 @@
 import pytest
 
+from ecopulse.api.routers.reports import ReportIn
 from ecopulse.uploads import ImageType, UploadKey, UploadRejected, check_size, sniff_image_type
 
 
@@ -75,3 +76,18 @@ def test_an_iphone_photo_gets_a_form_and_a_key_of_its_own_type(content_type, ext
     assert ImageType(content_type).value == content_type
     assert key.object_key(content_type) == f"uploads/lahore/alice/0b9c1f3e-4b7a/after.{extension}"
     assert UploadKey.parse(key.object_key(content_type)) == key
+
+
+@pytest.mark.parametrize("extension", ["jpg", "png", "webp", "heic", "heif"])
+def test_a_report_names_its_photo_in_any_accepted_type(extension):
+    key = f"uploads/lahore/alice/0123abcd-0000/report.{extension}"
+    assert ReportIn(waste_type="paper", lat=31.5, lng=74.3, photo_keys=[key]).photo_keys == [key]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["uploads/lahore/alice/0123abcd-0000/after.jpg", "uploads/lahore/alice/0123abcd-0000/report.gif"],
+)
+def test_a_report_refuses_a_key_that_is_no_report_photo(key):
+    with pytest.raises(ValueError):
+        ReportIn(waste_type="paper", lat=31.5, lng=74.3, photo_keys=[key])

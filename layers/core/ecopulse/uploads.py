@@ -14,10 +14,12 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "im
 # and "msf1" name the container alone, so the compatible brands must then name HEVC. AVIF (AV1) is not accepted.
 HEVC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
 HEIF_BRANDS = frozenset({b"mif1", b"msf1"})
-_KEY_PATTERN = re.compile(
-    r"^uploads/(?P<tenant>[a-z0-9-]{2,32})/(?P<user_id>[A-Za-z0-9_-]{1,64})/"
-    r"(?P<submission_id>[A-Za-z0-9-]{8,64})/(?P<photo>report|before|after)(?:\.[A-Za-z0-9]{1,5})?$"
+_SUBMISSION_PREFIX = (
+    r"^uploads/(?P<tenant>[a-z0-9-]{2,32})/(?P<user_id>[A-Za-z0-9_-]{1,64})/(?P<submission_id>[A-Za-z0-9-]{8,64})/"
 )
+_KEY_PATTERN = re.compile(_SUBMISSION_PREFIX + r"(?P<photo>report|before|after)(?:\.[A-Za-z0-9]{1,5})?$")
+# The key of a report photo as ``UploadKey.object_key`` makes it, for a report to name among its photos.
+REPORT_PHOTO_KEY_PATTERN = _SUBMISSION_PREFIX + rf"report\.({'|'.join(sorted(set(EXTENSIONS.values())))})$"
 
 
 class ImageType(StrEnum):

@@ -1,10 +1,19 @@
-"""Starts and resumes the approve, mint, notify state machine."""
+"""The approve, mint, notify state machine: starting an execution, and answering the task tokens it waits on."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+
+# What Step Functions answers for a token nobody waits on any more: timed out, answered already, or unknown.
+CLOSED_TASK_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
+
+
+class TaskClosed(Exception):
+    """The workflow no longer waits on this task token: it timed out, was answered already, or never was."""
 
 
 class Workflow:
@@ -24,8 +33,28 @@ class Workflow:
             raise
         return True
 
+
+class TaskTokens:
+    """Answers a waiting workflow step through its task token; any state machine's, so it needs no ARN."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client or boto3.client("stepfunctions")
+
     def resume(self, task_token: str, output: dict[str, Any]) -> None:
-        self._client.send_task_success(taskToken=task_token, output=json.dumps(output))
+        with _closed_as_task_closed():
+            self._client.send_task_success(taskToken=task_token, output=json.dumps(output))
 
     def fail(self, task_token: str, error: str, cause: str) -> None:
-        self._client.send_task_failure(taskToken=task_token, error=error, cause=cause)
+        with _closed_as_task_closed():
+            self._client.send_task_failure(taskToken=task_token, error=error, cause=cause)
+
+
+@contextmanager
+def _closed_as_task_closed() -> Iterator[None]:
+    """Step Functions' answers for a token nobody waits on become ``TaskClosed``; other errors pass."""
+    try:
+        yield
+    except ClientError as error:
+        if error.response["Error"]["Code"] in CLOSED_TASK_CODES:
+            raise TaskClosed(error.response["Error"]["Code"]) from error
+        raise

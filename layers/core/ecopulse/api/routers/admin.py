@@ -3,7 +3,6 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from botocore.exceptions import ClientError
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
@@ -24,14 +23,14 @@ from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.submissions import Outcome, ReviewDecision, review_label
 from ecopulse.tenants import TenantSettings
-from ecopulse.workflow import Workflow
+from ecopulse.workflow import TaskClosed, TaskTokens
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
 fleet = FleetRepository()
 community = CommunityRepository()
 tenants = TenantRepository()
 labels = ReviewLabelRepository()
-workflow = Workflow(state_machine_arn="")
+workflow = TaskTokens()
 photos = S3PhotoStore()
 PHOTO_LINK_SECONDS = 300
 Identifier = Annotated[str, Field(max_length=64)]
@@ -216,11 +215,7 @@ def deliver(tenant: str, item: SubmissionItem, decision: ReviewDecision) -> None
             workflow.fail(item.task_token, "ReviewRejected", decision.reason)
     except Exception as error:
         submissions.withdraw_decision(tenant, item.submission_id, decision)
-        if isinstance(error, ClientError) and error.response["Error"]["Code"] in (
-            "TaskTimedOut",
-            "TaskDoesNotExist",
-            "InvalidToken",
-        ):
+        if isinstance(error, TaskClosed):
             raise ApiError(409, "review_closed", "the review has timed out or was decided already") from error
         raise
 

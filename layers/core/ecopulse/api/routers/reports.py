@@ -17,14 +17,12 @@ from ecopulse.store.audit import history
 from ecopulse.store.models import ReportItem
 from ecopulse.store.reports import NewReport, ReportRepository
 from ecopulse.store.tenants import TenantRepository
-from ecopulse.uploads import REPORT_PHOTO, UploadKey
+from ecopulse.uploads import REPORT_PHOTO, REPORT_PHOTO_KEY_PATTERN, UploadKey
 from ecopulse.waste import WasteType
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES)
 reports = ReportRepository()
 tenants = TenantRepository()
-
-PHOTO_KEY_PATTERN = r"^uploads/[a-z0-9-]{2,32}/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9-]{8,64}/report\.(jpg|png|webp)$"
 
 
 class ReportIn(BaseModel):
@@ -33,7 +31,9 @@ class ReportIn(BaseModel):
     lng: Longitude
     description: LongText | None = None
     address: ShortText | None = None
-    photo_keys: list[Annotated[str, Field(pattern=PHOTO_KEY_PATTERN)]] = Field(default_factory=list, max_length=5)
+    photo_keys: list[Annotated[str, Field(pattern=REPORT_PHOTO_KEY_PATTERN)]] = Field(
+        default_factory=list, max_length=5
+    )
     priority: Priority = Priority.NORMAL
 
 
