@@ -49,7 +49,7 @@ class ZoneSettings(BaseModel):
 class TenantSettings(BaseModel):
     display_name: str = Field(default="", max_length=80)
     reward_per_task: dict[Task, Points] = Field(
-        default_factory=lambda: {"cleanup": 10, "report": 2, "event": 15}, max_length=20
+        default_factory=lambda: {Task.CLEANUP: 10, Task.REPORT: 2, Task.EVENT: 15}, max_length=20
     )
     daily_reward_cap: Points = 100
     auto_approve_confidence: Confidence = 0.9
@@ -76,7 +76,7 @@ class TenantSettings(BaseModel):
         return [zone.zone() for zone in self.zones]
 
     def accepts_open311_key(self, api_key: str | None) -> bool:
-        return bool(api_key) and hash_api_key(api_key) in self.open311_key_hashes
+        return api_key is not None and api_key != "" and hash_api_key(api_key) in self.open311_key_hashes
 
 
 def hash_api_key(api_key: str) -> str:

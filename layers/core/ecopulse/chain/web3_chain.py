@@ -12,6 +12,7 @@ from typing import Literal
 import requests
 from eth_abi import decode
 from eth_account import Account
+from eth_typing import HexStr
 from eth_utils import keccak, to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import (
@@ -99,11 +100,11 @@ class Web3Chain:
 
     def pending_nonce(self) -> int:
         with _rpc():
-            return self._w3.eth.get_transaction_count(self.address, "pending")
+            return self._w3.eth.get_transaction_count(self._account.address, "pending")
 
     def final_nonce(self) -> int:
         with _rpc():
-            return self._w3.eth.get_transaction_count(self.address, self._finality)
+            return self._w3.eth.get_transaction_count(self._account.address, self._finality)
 
     def suggest_fees(self) -> Fees:
         """Twice the base fee plus the tip: room for six full blocks of base-fee rises before it is stuck."""
@@ -157,17 +158,17 @@ class Web3Chain:
     def receipt(self, tx_hash: str) -> Receipt | None:
         with _rpc():
             try:
-                mined = self._w3.eth.get_transaction_receipt(tx_hash)
+                mined = self._w3.eth.get_transaction_receipt(HexStr(tx_hash))
             except (TransactionNotFound, TransactionIndexingInProgress):
                 return None
-            if self._finality != "latest" and self._w3.eth.get_block(self._finality)["number"] < mined.blockNumber:
+            if self._finality != "latest" and self._w3.eth.get_block(self._finality)["number"] < mined["blockNumber"]:
                 return None
         ours = {"logs": [log for log in mined["logs"] if log["address"] == self._token.address]}
         return Receipt(
-            tx_hash=mined.transactionHash.to_0x_hex(),
-            status=mined.status,
-            block_number=mined.blockNumber,
-            gas_used=mined.gasUsed,
+            tx_hash=mined["transactionHash"].to_0x_hex(),
+            status=mined["status"],
+            block_number=mined["blockNumber"],
+            gas_used=mined["gasUsed"],
             minted=frozenset(
                 bytes(event.args.claimId)
                 for event in self._token.events.ClaimMinted().process_receipt(ours, errors=DISCARD)

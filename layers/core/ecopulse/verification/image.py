@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pillow_heif
-from PIL import Image
+from PIL import Image, ImageFile
 
 from ecopulse.uploads import SNIFF_BYTES, UploadRejected, check_size, sniff_image_type
 from ecopulse.verification.geo import GeoPoint
@@ -251,7 +251,7 @@ def _check_heif_layout(data: bytes) -> None:
         raise PhotoRejected("corrupt", _DAMAGED)
 
 
-def _open(data: bytes, pillow_format: str, max_pixels: int) -> Image.Image:
+def _open(data: bytes, pillow_format: str, max_pixels: int) -> ImageFile.ImageFile:
     """Parse the header only (Pillow decodes lazily), and only as the format the bytes were sniffed as.
     Pillow's warnings about the file (damaged EXIF, its own bomb threshold) are the uploader's problem, not
     the service's, so they stay out of the log."""
@@ -295,7 +295,7 @@ def _check_shape(size: tuple[int, int]) -> None:
         )
 
 
-def _check_camera_mode(image: Image.Image) -> None:
+def _check_camera_mode(image: ImageFile.ImageFile) -> None:
     """Cameras write 8-bit RGB (YCbCr in a JPEG); CMYK comes from print tools and 16 bits per channel from
     editors, and neither is worth a colour conversion on a citizen's cleanup photo. Pillow opens a 16-bit
     colour PNG as 8-bit RGB, so the decoder's raw mode is what tells.

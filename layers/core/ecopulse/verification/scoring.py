@@ -95,7 +95,7 @@ def classification(
     return Classification(
         top_labels=tuple(LabelScore(int(i), labels[i], float(probabilities[i])) for i in top),
         type_scores=scores,
-        waste_type=max(scores, key=scores.get),
+        waste_type=max(scores, key=scores.__getitem__),
         waste_probability=1.0 - scores[NOT_WASTE],
         embedding=np.asarray(embedding, dtype="<f2").tobytes(),
     )
