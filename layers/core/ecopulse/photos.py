@@ -32,7 +32,9 @@ class S3PhotoStore:
         head = self._s3.head_object(Bucket=bucket, Key=newest["Key"])
         return StoredObject(newest["Key"], head.get("VersionId") or "", int(head["ContentLength"]))
 
-    def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int) -> dict:
+    def presigned_post(
+        self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int
+    ) -> dict[str, Any]:
         """A browser/app form that can upload exactly one object: this key, this type, at most this size."""
         return self._s3.generate_presigned_post(
             Bucket=bucket,

@@ -1,7 +1,7 @@
 """A tenant's settings: how it rewards, when it trusts the model, its zones and its Open311 keys."""
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from geojson_pydantic import MultiPolygon, Polygon
 from pydantic import AfterValidator, BaseModel, Field
@@ -25,7 +25,7 @@ def storable_area(area: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
     if sum(len(ring) for polygon in polygons for ring in polygon) > MAX_AREA_POSITIONS:
         raise ValueError(f"a service area has at most {MAX_AREA_POSITIONS} positions")
 
-    def rounded(value):
+    def rounded(value: Any) -> Any:
         return [rounded(inner) for inner in value] if isinstance(value, list | tuple) else round(value, 7)
 
     return type(area).model_validate({**document, "coordinates": rounded(document["coordinates"])})

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 
 from eth_hash.auto import keccak
 from eth_utils import is_address, to_checksum_address
@@ -200,7 +201,7 @@ class Claim:
         if self.state is not state:
             raise InvalidClaimTransition(f"claim {self.claim_id.hex()} is {self.state}, cannot {action}")
 
-    def _next(self, **changes) -> "Claim":
+    def _next(self, **changes: Any) -> "Claim":
         return replace(self, version=self.version + 1, **changes)
 
 

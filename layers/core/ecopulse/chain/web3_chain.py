@@ -7,7 +7,7 @@ The node never holds the key: transactions are signed here (``Account.from_key``
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import requests
 from eth_abi import decode
@@ -96,7 +96,7 @@ class Web3Chain:
 
     @property
     def address(self) -> str:
-        return self._account.address
+        return str(self._account.address)
 
     def pending_nonce(self) -> int:
         with _rpc():
@@ -181,9 +181,9 @@ class Web3Chain:
 
     def is_claimed(self, claim_id: bytes) -> bool:
         with _rpc():
-            return self._token.functions.claimed(claim_id).call(block_identifier=self._finality)
+            return bool(self._token.functions.claimed(claim_id).call(block_identifier=self._finality))
 
-    def _estimate(self, args: list) -> int:
+    def _estimate(self, args: list[Any]) -> int:
         try:
             with _rpc():
                 return self._token.functions.mintForClaims(*args).estimate_gas({"from": self.address})

@@ -96,7 +96,7 @@ class Check:
     value: Any = None
     refuses: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "passed": self.passed, "reason": self.reason, "value": self.value}
 
 
@@ -130,7 +130,7 @@ class Assessment:
             return ("the before and after photos show the place cleaned",)
         return tuple(dict.fromkeys(check.plain for check in self.failed))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "decision": self.decision.value,
             "confidence": round(self.confidence, 4),
