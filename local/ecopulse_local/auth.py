@@ -35,7 +35,10 @@ class JwtAuthorizerConfig:
 
 def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     if path.exists():
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} holds a {type(key).__name__}; local tokens are signed with an RSA key")
+        return key
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(

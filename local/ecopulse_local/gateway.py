@@ -87,7 +87,10 @@ class HttpApiDefinition:
         for path, methods in body.get("paths", {}).items():
             for method, operation in methods.items():
                 integration = operation["x-amazon-apigateway-integration"]
-                arn = _FUNCTION_IN_URI.search(integration["uri"]).group(1)
+                function = _FUNCTION_IN_URI.search(integration["uri"])
+                if function is None:
+                    raise ValueError(f"{method.upper()} {path} integrates {integration['uri']}, not a Lambda function")
+                arn = function.group(1)
                 security = [name for requirement in operation.get("security", []) for name in requirement]
                 authorizer = next((name for name in security if name in authorizers), None)
                 verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()

@@ -58,7 +58,8 @@ class Provisioner:
         self.skipped: dict[str, str] = {}
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, endpoint_url=self._service_endpoints.get(service, self._endpoint_url))
+        # boto3-stubs accept only a literal service name; this adapter is handed it at run time.
+        return self._session.client(service, endpoint_url=self._service_endpoints.get(service, self._endpoint_url))  # type: ignore[call-overload]
 
     @property
     def _creators(self) -> dict[str, Callable[[str, dict[str, Any]], None]]:

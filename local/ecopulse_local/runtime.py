@@ -164,6 +164,12 @@ class LocalRuntime:
         self.chain = LocalChain(self.state_dir / "anvil-state.json", port=self.ports["chain"], host=host)
         self._pollers: list[SqsPoller | Scheduler] = []
 
+    @property
+    def _stack(self) -> Stack:
+        if self.stack is None:
+            raise RuntimeError("the local runtime has not loaded its template yet")
+        return self.stack
+
     def start(self) -> None:
         """Starts everything, or, if any part fails, stops what did start before raising."""
         try:
@@ -212,14 +218,16 @@ class LocalRuntime:
         for logical_id in self.stack.of_type("AWS::ApiGatewayV2::Api"):
             gateway = HttpApiGateway(HttpApiDefinition.from_stack(self.stack, logical_id), self.functions, issuers)
             self._servers.append(_ThreadedServer.start(gateway.asgi(), self.host, self.ports["api"]))
-        self._servers.append(_ThreadedServer.start(self._dashboard_app(issuers), self.host, self.ports["dashboard"]))
+        self._servers.append(
+            _ThreadedServer.start(self._dashboard_app(issuers, self.functions), self.host, self.ports["dashboard"])
+        )
         self.startup_seconds = time.perf_counter() - started
         (self.state_dir / "runtime.json").write_text(json.dumps(self.describe(), indent=2))
 
     def _start_emulator(self) -> None:
         os.environ["MOTO_PORT"] = str(self.ports["aws"])  # moto's Step Functions calls Lambda through this port
-        buckets = [self.stack.ref(logical_id) for logical_id in self.stack.of_type("AWS::S3::Bucket")]
-        authenticator = Authenticator({ACCESS_KEY_ID: SECRET_ACCESS_KEY}, self.stack.region)
+        buckets = [self._stack.ref(logical_id) for logical_id in self._stack.of_type("AWS::S3::Bucket")]
+        authenticator = Authenticator({ACCESS_KEY_ID: SECRET_ACCESS_KEY}, self._stack.region)
         self._emulator = AwsEmulator(self.host, self.ports["aws"], buckets, authenticator)
         self._emulator.start()
         # moto's backends live in the process: a runtime started again begins empty, as after a restart.
@@ -248,15 +256,16 @@ class LocalRuntime:
     def _store_minter_key(self) -> None:
         """What an operator does once per deployment: put the minter's key where the template says it is."""
         self._client("secretsmanager").create_secret(
-            Name=self.stack.parameters["MinterKeySecretName"], SecretString=self.chain.minter_private_key
+            Name=self._stack.parameters["MinterKeySecretName"], SecretString=self.chain.minter_private_key
         )
 
     def _client(self, service: str) -> Any:
         session = boto3.Session(
-            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self.stack.region
+            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self._stack.region
         )
         endpoint = self.endpoints.dynamodb if service == "dynamodb" else self.endpoints.aws
-        return session.client(service, endpoint_url=endpoint)
+        # boto3-stubs accept only a literal service name; this adapter is handed it at run time.
+        return session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
 
     def _worker_environment(self) -> dict[str, str]:
         """What a function sees of the runtime's environment. PYTHONPATH passes, so functions import the same
@@ -268,8 +277,8 @@ class LocalRuntime:
             "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
             "AWS_SESSION_TOKEN": "local",
-            "AWS_REGION": self.stack.region,
-            "AWS_DEFAULT_REGION": self.stack.region,
+            "AWS_REGION": self._stack.region,
+            "AWS_DEFAULT_REGION": self._stack.region,
             "AWS_ENDPOINT_URL": self.endpoints.aws,
             "AWS_ENDPOINT_URL_DYNAMODB": self.endpoints.dynamodb,
             "AWS_SAM_LOCAL": "true",
@@ -288,7 +297,7 @@ class LocalRuntime:
         else:
             log.error("destination %s is not supported locally; record dropped: %s", destination_arn, record)
 
-    def _dashboard_app(self, issuers: dict[str, LocalIssuer]) -> Starlette:
+    def _dashboard_app(self, issuers: dict[str, LocalIssuer], functions: Functions) -> Starlette:
         issuer = next(iter(issuers.values()), None)
 
         async def config(request: Request) -> JSONResponse:
@@ -296,20 +305,9 @@ class LocalRuntime:
                 {"apiUrl": self.endpoints.api, "auth": {"mode": "local", "tokenUrl": "/local-auth/token"}}
             )
 
-        async def token(request: Request) -> JSONResponse:
-            form = await request.json()
-            groups = [group for group in str(form.get("group", "")).split(",") if group]
-            missing = [name for name in ("user", "tenant") if not form.get(name)]
-            if missing or not groups:
-                return JSONResponse({"message": "user, group and tenant are required"}, status_code=400)
-            return JSONResponse({"id_token": issuer.issue(form["user"], groups, form["tenant"])})
-
-        async def jwks(request: Request) -> JSONResponse:
-            return JSONResponse(issuer.jwks())
-
         async def status(request: Request) -> JSONResponse:
             """Asynchronous invocations queued, running, done: what a test or an operator waits on."""
-            return JSONResponse({"async": asdict(self.functions.async_stats)})
+            return JSONResponse({"async": asdict(functions.async_stats)})
 
         async def faults(request: Request) -> JSONResponse:
             """Fault injection (see ecopulse_local.faults): POST a list of faults to add, DELETE to clear."""
@@ -318,17 +316,18 @@ class LocalRuntime:
                     added = TypeAdapter(list[Fault]).validate_json(await request.body())
                 except ValidationError as error:
                     return JSONResponse({"message": str(error)}, status_code=400)
-                self.functions.faults.add(added)
+                functions.faults.add(added)
             elif request.method == "DELETE":
-                self.functions.faults.clear()
-            return JSONResponse([fault.model_dump() for fault in self.functions.faults.all()])
+                functions.faults.clear()
+            return JSONResponse([fault.model_dump() for fault in functions.faults.all()])
 
+        # A template without a JWT authorizer has no tokens to hand out: its dashboard runs without sign-in.
+        auth_routes = _local_auth_routes(issuer) if issuer else []
         return Starlette(
             routes=[
                 Route("/config.json", config),
                 Route("/local-runtime/faults", faults, methods=["GET", "POST", "DELETE"]),
-                Route("/local-auth/token", token, methods=["POST"]),
-                Route("/local-auth/jwks.json", jwks),
+                *auth_routes,
                 Route("/local-runtime/status", status),
                 Mount("/", StaticFiles(directory=self.root / "dashboard" / "dist", html=True)),
             ]
@@ -362,3 +361,20 @@ class LocalRuntime:
             self._emulator.stop()
         self._dynamodb.stop()
         self.chain.stop()
+
+
+def _local_auth_routes(issuer: LocalIssuer) -> list[Route]:
+    """The dashboard's sign-in: an ID token for any user, group and tenant asked for, and the keys to check it."""
+
+    async def token(request: Request) -> JSONResponse:
+        form = await request.json()
+        groups = [group for group in str(form.get("group", "")).split(",") if group]
+        missing = [name for name in ("user", "tenant") if not form.get(name)]
+        if missing or not groups:
+            return JSONResponse({"message": "user, group and tenant are required"}, status_code=400)
+        return JSONResponse({"id_token": issuer.issue(form["user"], groups, form["tenant"])})
+
+    async def jwks(request: Request) -> JSONResponse:
+        return JSONResponse(issuer.jwks())
+
+    return [Route("/local-auth/token", token, methods=["POST"]), Route("/local-auth/jwks.json", jwks)]

@@ -2,7 +2,7 @@
 request's workflow (if it waits) hears the outcome once the chain has it."""
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ecopulse.chain.claims import Claim, ClaimState, InvalidClaim, Outcome
 
@@ -18,7 +18,7 @@ class Ledger(Protocol):
 
 
 class Callbacks(Protocol):
-    def resume(self, task_token: str, output: dict) -> None: ...
+    def resume(self, task_token: str, output: dict[str, Any]) -> None: ...
 
     def fail(self, task_token: str, error: str, cause: str) -> None: ...
 

@@ -16,7 +16,7 @@ class S3PhotoStore:
     def read(self, bucket: str, key: str, max_bytes: int, version_id: str | None = None) -> bytes:
         """The object (this version of it, when given), but never more than ``max_bytes``: a larger one is
         refused without reading it all."""
-        version = {"VersionId": version_id} if version_id else {}
+        version: dict[str, Any] = {"VersionId": version_id} if version_id else {}
         response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}", **version)
         data = response["Body"].read(max_bytes + 1)
         if len(data) > max_bytes:
@@ -32,7 +32,9 @@ class S3PhotoStore:
         head = self._s3.head_object(Bucket=bucket, Key=newest["Key"])
         return StoredObject(newest["Key"], head.get("VersionId") or "", int(head["ContentLength"]))
 
-    def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int) -> dict:
+    def presigned_post(
+        self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int
+    ) -> dict[str, Any]:
         """A browser/app form that can upload exactly one object: this key, this type, at most this size."""
         return self._s3.generate_presigned_post(
             Bucket=bucket,
@@ -45,7 +47,7 @@ class S3PhotoStore:
     def presigned_get(self, bucket: str, key: str, expires_seconds: int, version_id: str | None = None) -> str:
         """A short-lived link to one private photo (the version that was verified, when given), for an admin's
         browser."""
-        version = {"VersionId": version_id} if version_id else {}
+        version: dict[str, Any] = {"VersionId": version_id} if version_id else {}
         return self._s3.generate_presigned_url(
             "get_object", Params={"Bucket": bucket, "Key": key, **version}, ExpiresIn=expires_seconds
         )

@@ -4,12 +4,17 @@ citizen so nobody farms rewards with a flood of small submissions."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from ecopulse.submissions import Task
 from ecopulse.tenants import TenantSettings
 
 
 def reward_for(task: str | None, settings: TenantSettings, earned_today: int, event_bonus: int = 0) -> int:
-    """Tokens for one approved submission, never taking the citizen past the daily cap."""
-    base = settings.reward_per_task.get(task or "cleanup", settings.reward_per_task.get("cleanup", 0))
+    """Tokens for one approved submission, never taking the citizen past the daily cap.
+
+    A submission without a task, or with one the tenant sets no rate for, earns the cleanup rate."""
+    rates = settings.reward_per_task
+    cleanup_rate = rates.get(Task.CLEANUP, 0)
+    base = rates.get(Task(task), cleanup_rate) if task is not None and task in Task else cleanup_rate
     room = max(settings.daily_reward_cap - earned_today, 0)
     return min(base + event_bonus, room)
 

@@ -115,7 +115,9 @@ def check_slot_open(status: Status, verified_photos: set[str], photo: str) -> No
         raise SlotTaken(status, photo, photo in verified_photos)
 
 
-def review_label(submission_id: str, decision: ReviewDecision, verdict: dict, photo_facts: dict) -> ReviewLabel:
+def review_label(
+    submission_id: str, decision: ReviewDecision, verdict: dict[str, Any], photo_facts: dict[str, Any]
+) -> ReviewLabel:
     """The admin's decision as a label to learn from: the verdict's named features (non-numbers and
     non-finite values left out; missing reads as 0 to the learner) and the "after" photo's float16 embedding.
     A submission verified before either was kept gives an empty one."""

@@ -1,7 +1,7 @@
 """A tenant's settings: how it rewards, when it trusts the model, its zones and its Open311 keys."""
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from geojson_pydantic import MultiPolygon, Polygon
 from pydantic import AfterValidator, BaseModel, Field
@@ -25,7 +25,7 @@ def storable_area(area: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
     if sum(len(ring) for polygon in polygons for ring in polygon) > MAX_AREA_POSITIONS:
         raise ValueError(f"a service area has at most {MAX_AREA_POSITIONS} positions")
 
-    def rounded(value):
+    def rounded(value: Any) -> Any:
         return [rounded(inner) for inner in value] if isinstance(value, list | tuple) else round(value, 7)
 
     return type(area).model_validate({**document, "coordinates": rounded(document["coordinates"])})
@@ -49,7 +49,7 @@ class ZoneSettings(BaseModel):
 class TenantSettings(BaseModel):
     display_name: str = Field(default="", max_length=80)
     reward_per_task: dict[Task, Points] = Field(
-        default_factory=lambda: {"cleanup": 10, "report": 2, "event": 15}, max_length=20
+        default_factory=lambda: {Task.CLEANUP: 10, Task.REPORT: 2, Task.EVENT: 15}, max_length=20
     )
     daily_reward_cap: Points = 100
     auto_approve_confidence: Confidence = 0.9
@@ -76,7 +76,7 @@ class TenantSettings(BaseModel):
         return [zone.zone() for zone in self.zones]
 
     def accepts_open311_key(self, api_key: str | None) -> bool:
-        return bool(api_key) and hash_api_key(api_key) in self.open311_key_hashes
+        return api_key is not None and api_key != "" and hash_api_key(api_key) in self.open311_key_hashes
 
 
 def hash_api_key(api_key: str) -> str:

@@ -45,6 +45,8 @@ def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], LambdaContext], di
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         idempotency_config.register_lambda_context(context)
-        return asgi(event, context)
+        # Mangum's LambdaContext Protocol declares plain attributes where Powertools' class has read-only
+        # properties, so mypy finds them incompatible although Mangum reads only what both provide.
+        return asgi(event, context)  # type: ignore[arg-type]
 
     return handler

@@ -3,7 +3,9 @@
 tests/unit/chain/test_abi.py checks every entry against contracts/build/EcoCoin.json.
 """
 
-ECOCOIN_ABI: list[dict] = [
+from typing import Any
+
+ECOCOIN_ABI: list[dict[str, Any]] = [
     {
         "inputs": [
             {"internalType": "bytes32[]", "name": "claimIds", "type": "bytes32[]"},

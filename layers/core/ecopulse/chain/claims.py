@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 
 from eth_hash.auto import keccak
 from eth_utils import is_address, to_checksum_address
@@ -133,6 +134,24 @@ class Claim:
     def tx_hash(self) -> str | None:
         return self.tx_hashes[-1] if self.tx_hashes else None
 
+    @property
+    def sent_nonce(self) -> int:
+        """The nonce of a claim that has been sent; asking it of a pending claim is a bug."""
+        return self._sent("nonce", self.nonce)
+
+    @property
+    def sent_fees(self) -> Fees:
+        return self._sent("fees", self.fees)
+
+    @property
+    def sent_gas_limit(self) -> int:
+        return self._sent("gas limit", self.gas_limit)
+
+    def _sent[T](self, what: str, value: T | None) -> T:
+        if value is None:
+            raise InvalidClaimTransition(f"claim {self.claim_id.hex()} is {self.state}: it has no {what} yet")
+        return value
+
     def submitted(self, nonce: int, tx_hash: str, fees: Fees, gas_limit: int) -> "Claim":
         """First send, or a replacement: the same nonce with both fee caps raised by the minimum bump."""
         if self.state is ClaimState.PENDING:
@@ -144,7 +163,7 @@ class Claim:
             raise InvalidClaimTransition(
                 f"claim {self.claim_id.hex()} is at nonce {self.nonce}; a replacement must reuse it, not {nonce}"
             )
-        if not fees.covers_bump_of(self.fees):
+        if not fees.covers_bump_of(self.sent_fees):
             raise InvalidClaimTransition(f"replacement fees {fees} are not {MIN_FEE_BUMP_PERCENT}% above {self.fees}")
         return self._next(tx_hashes=(*self.tx_hashes, tx_hash), fees=fees, gas_limit=gas_limit)
 
@@ -182,7 +201,7 @@ class Claim:
         if self.state is not state:
             raise InvalidClaimTransition(f"claim {self.claim_id.hex()} is {self.state}, cannot {action}")
 
-    def _next(self, **changes) -> "Claim":
+    def _next(self, **changes: Any) -> "Claim":
         return replace(self, version=self.version + 1, **changes)
 
 

@@ -121,7 +121,7 @@ class Minter:
 
     def _settle(self, group: list[Claim]) -> list[Claim]:
         """Waits for the group's transaction to be final, replacing it while it stays stuck."""
-        nonce = group[0].nonce
+        nonce = group[0].sent_nonce
         deadline = self._clock() + self._settings.receipt_timeout
         replacements = 0
         while True:
@@ -152,13 +152,13 @@ class Minter:
 
     def _replace(self, group: list[Claim]) -> list[Claim]:
         """Same nonce, same call and gas limit, higher fees: whichever version is mined pays the claims once."""
-        nonce = group[0].nonce
+        nonce = group[0].sent_nonce
         previous = Fees(
-            max(claim.fees.max_fee_per_gas for claim in group),
-            max(claim.fees.max_priority_fee_per_gas for claim in group),
+            max(claim.sent_fees.max_fee_per_gas for claim in group),
+            max(claim.sent_fees.max_priority_fee_per_gas for claim in group),
         )
         fees = bumped_fees(previous, self._chain.suggest_fees(), self._settings.fee_bump_percent)
-        signed = self._chain.sign_batch(group, nonce, fees, gas_limit=group[0].gas_limit)
+        signed = self._chain.sign_batch(group, nonce, fees, gas_limit=group[0].sent_gas_limit)
         replaced = self._save(claim.submitted(nonce, signed.tx_hash, fees, signed.gas_limit) for claim in group)
         # A refusal means an earlier version is still in the pool or already mined; the next look tells which.
         with suppress(NonceTooLow, TransactionRejected):
@@ -197,5 +197,5 @@ class Minter:
 def _by_nonce(claims: list[Claim]) -> list[list[Claim]]:
     groups: dict[int, list[Claim]] = {}
     for claim in claims:
-        groups.setdefault(claim.nonce, []).append(claim)
+        groups.setdefault(claim.sent_nonce, []).append(claim)
     return [groups[nonce] for nonce in sorted(groups)]

@@ -7,11 +7,12 @@ The node never holds the key: transactions are signed here (``Account.from_key``
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import requests
 from eth_abi import decode
 from eth_account import Account
+from eth_typing import HexStr
 from eth_utils import keccak, to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import (
@@ -95,15 +96,15 @@ class Web3Chain:
 
     @property
     def address(self) -> str:
-        return self._account.address
+        return str(self._account.address)
 
     def pending_nonce(self) -> int:
         with _rpc():
-            return self._w3.eth.get_transaction_count(self.address, "pending")
+            return self._w3.eth.get_transaction_count(self._account.address, "pending")
 
     def final_nonce(self) -> int:
         with _rpc():
-            return self._w3.eth.get_transaction_count(self.address, self._finality)
+            return self._w3.eth.get_transaction_count(self._account.address, self._finality)
 
     def suggest_fees(self) -> Fees:
         """Twice the base fee plus the tip: room for six full blocks of base-fee rises before it is stuck."""
@@ -157,17 +158,17 @@ class Web3Chain:
     def receipt(self, tx_hash: str) -> Receipt | None:
         with _rpc():
             try:
-                mined = self._w3.eth.get_transaction_receipt(tx_hash)
+                mined = self._w3.eth.get_transaction_receipt(HexStr(tx_hash))
             except (TransactionNotFound, TransactionIndexingInProgress):
                 return None
-            if self._finality != "latest" and self._w3.eth.get_block(self._finality)["number"] < mined.blockNumber:
+            if self._finality != "latest" and self._w3.eth.get_block(self._finality)["number"] < mined["blockNumber"]:
                 return None
         ours = {"logs": [log for log in mined["logs"] if log["address"] == self._token.address]}
         return Receipt(
-            tx_hash=mined.transactionHash.to_0x_hex(),
-            status=mined.status,
-            block_number=mined.blockNumber,
-            gas_used=mined.gasUsed,
+            tx_hash=mined["transactionHash"].to_0x_hex(),
+            status=mined["status"],
+            block_number=mined["blockNumber"],
+            gas_used=mined["gasUsed"],
             minted=frozenset(
                 bytes(event.args.claimId)
                 for event in self._token.events.ClaimMinted().process_receipt(ours, errors=DISCARD)
@@ -180,9 +181,9 @@ class Web3Chain:
 
     def is_claimed(self, claim_id: bytes) -> bool:
         with _rpc():
-            return self._token.functions.claimed(claim_id).call(block_identifier=self._finality)
+            return bool(self._token.functions.claimed(claim_id).call(block_identifier=self._finality))
 
-    def _estimate(self, args: list) -> int:
+    def _estimate(self, args: list[Any]) -> int:
         try:
             with _rpc():
                 return self._token.functions.mintForClaims(*args).estimate_gas({"from": self.address})

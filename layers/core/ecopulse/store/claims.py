@@ -17,7 +17,8 @@ class ClaimItem(_Item):
     state = UnicodeAttribute()
     claim_version = NumberAttribute()
     nonce = NumberAttribute(null=True)
-    tx_hashes = ListAttribute(of=UnicodeAttribute, default=list)
+    # pynamodb types the items as the attribute class given in `of`; they load as its values (str).
+    tx_hashes: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     max_fee_per_gas = UnicodeAttribute(null=True)
     max_priority_fee_per_gas = UnicodeAttribute(null=True)
     gas_limit = NumberAttribute(null=True)
@@ -87,7 +88,10 @@ class DynamoDBClaimStore:
         except PutError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
-            return self.load(claim.tenant, claim.submission_id)
+            stored = self.load(claim.tenant, claim.submission_id)
+            if stored is None:
+                raise  # the claim that refused the write is gone again: the caller's retry adds it anew
+            return stored
         return claim
 
     def load(self, tenant: str, submission_id: str) -> Claim | None:

@@ -1,6 +1,7 @@
 """Fleet vehicles: positions reported by drivers, assignments made by admins."""
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.update import Action
 
 from ecopulse.reports import InvalidReportTransition, ReportStatus, sources_for
 from ecopulse.store import stats
@@ -45,7 +46,11 @@ class FleetRepository:
         return paged(VehicleItem.gsi1.query, tenant, ("VEHICLES",), limit, cursor)
 
     def move(self, vehicle: VehicleItem, lat: float, lng: float, status: str | None) -> VehicleItem:
-        actions = [VehicleItem.lat.set(lat), VehicleItem.lng.set(lng), VehicleItem.updated_at.set(utcnow())]
+        actions: list[Action] = [
+            VehicleItem.lat.set(lat),
+            VehicleItem.lng.set(lng),
+            VehicleItem.updated_at.set(utcnow()),
+        ]
         if status:
             actions.append(VehicleItem.status.set(status))
         vehicle.update(actions=actions)

@@ -3,6 +3,7 @@
 
 import os
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -91,7 +92,7 @@ class _Item(Model):
 
 class TenantItem(_Item):
     name = UnicodeAttribute()
-    settings = MapAttribute(default=dict)
+    settings: MapAttribute[str, Any] = MapAttribute(default=dict)
     version = VersionAttribute()
 
     @staticmethod
@@ -200,18 +201,18 @@ class SubmissionItem(_Item):
     task = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     photo_key = UnicodeAttribute()
-    photos = MapAttribute(default=dict)
-    photo_versions = MapAttribute(default=dict)
-    replaced_uploads = MapAttribute(default=dict)
-    photo_verdicts = MapAttribute(default=dict)
-    photo_facts = MapAttribute(default=dict)
+    photos: MapAttribute[str, Any] = MapAttribute(default=dict)
+    photo_versions: MapAttribute[str, Any] = MapAttribute(default=dict)
+    replaced_uploads: MapAttribute[str, Any] = MapAttribute(default=dict)
+    photo_verdicts: MapAttribute[str, Any] = MapAttribute(default=dict)
+    photo_facts: MapAttribute[str, Any] = MapAttribute(default=dict)
     content_type = UnicodeAttribute(null=True)
     size_bytes = NumberAttribute(null=True)
-    verdict = MapAttribute(null=True)
+    verdict: MapAttribute[str, Any] = MapAttribute(null=True)
     rejection_reason = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
     # The admin decision taken ({outcome, reason, reviewer, decided_at}), stored before the workflow hears it.
-    review_decision = MapAttribute(null=True)
+    review_decision: MapAttribute[str, Any] = MapAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
     reward = NumberAttribute(null=True)
     mint_tx = UnicodeAttribute(null=True)

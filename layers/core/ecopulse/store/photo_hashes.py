@@ -37,7 +37,8 @@ class PhotoHashItem(Model):
     submission_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
     phash = UnicodeAttribute()
-    variants = ListAttribute(of=UnicodeAttribute)
+    # pynamodb types the items as the attribute class given in `of`; they load as its values (str).
+    variants: ListAttribute[str] = ListAttribute(of=UnicodeAttribute)  # type: ignore[arg-type]
     created_at = UTCDateTimeAttribute()
 
     @staticmethod

@@ -4,7 +4,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ecopulse.rewards import LedgerLine, leaderboard_periods, rank_key, reward_for
@@ -149,7 +151,7 @@ class RewardRepository:
         def write(transaction: TransactWrite) -> None:
             transaction.update(
                 entry,
-                actions=[LedgerItem.state.set(PAID), LedgerItem.tx_hash.set(tx_hash)],
+                actions=[LedgerItem.state.set(PAID), _set_or_remove(LedgerItem.tx_hash, tx_hash)],
                 condition=LedgerItem.state != PAID,
             )
             transaction.update(
@@ -161,7 +163,7 @@ class RewardRepository:
             )
             transaction.update(
                 SubmissionPayout(submission_pk, submission_sk),
-                actions=[SubmissionPayout.mint_tx.set(tx_hash)],
+                actions=[_set_or_remove(SubmissionPayout.mint_tx, tx_hash)],
                 condition=SubmissionPayout.pk.exists(),
             )
             transaction.save(audit)
@@ -187,3 +189,8 @@ class RewardRepository:
             actions=[LedgerItem.state.set("mint_failed"), LedgerItem.reason.set(reason[:500])],
             condition=LedgerItem.pk.exists() & (LedgerItem.state != PAID),
         )
+
+
+def _set_or_remove(attribute: UnicodeAttribute, value: str | None) -> Action:
+    """A transaction's hash is unknown when an earlier run minted the claim: the attribute is then left empty."""
+    return attribute.remove() if value is None else attribute.set(value)

@@ -52,7 +52,8 @@ class UserRepository:
         return user
 
     def set_profile(self, user: UserItem, display_name: str | None) -> UserItem:
-        user.update(actions=[UserItem.display_name.set(display_name)])
+        name = UserItem.display_name
+        user.update(actions=[name.remove() if display_name is None else name.set(display_name)])
         return user
 
     def set_active(self, user: UserItem, active: bool) -> UserItem:

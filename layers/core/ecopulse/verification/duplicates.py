@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 BANDS = 4
 BAND_BITS = 16
@@ -42,7 +42,7 @@ class PhotoMatch:
     distance: int
     created_at: datetime
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "photo_key": self.photo_key,
             "submission_id": self.submission_id,

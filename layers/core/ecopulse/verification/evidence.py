@@ -96,7 +96,7 @@ class Check:
     value: Any = None
     refuses: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "passed": self.passed, "reason": self.reason, "value": self.value}
 
 
@@ -130,7 +130,7 @@ class Assessment:
             return ("the before and after photos show the place cleaned",)
         return tuple(dict.fromkeys(check.plain for check in self.failed))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "decision": self.decision.value,
             "confidence": round(self.confidence, 4),
@@ -379,9 +379,9 @@ def evidence_features(before: PhotoFacts | None, after: PhotoFacts) -> dict[str,
         "scene_similarity": cosine_similarity(before.embedding, after.embedding) if before else 0.0,
         "same_camera": float(before is not None and before.camera is not None and before.camera == after.camera),
     }
-    located = before is not None and before.location is not None and after.location is not None
-    features["distance_km"] = _distance_m(before.location, after.location) / 1000 if located else 0.0  # type: ignore[union-attr]
-    features["distance_known"] = float(located)
+    metres = _pair_distance_m(before, after)
+    features["distance_km"] = metres / 1000 if metres is not None else 0.0
+    features["distance_known"] = float(metres is not None)
     dated = before is not None and before.captured_at is not None and after.captured_at is not None
     gap = (after.captured_at - before.captured_at).total_seconds() / 3600 if dated else 0.0  # type: ignore[operator,union-attr]
     features["capture_gap_hours"], features["capture_gap_known"] = gap, float(dated)
@@ -417,3 +417,10 @@ def _outside_by_m(area: BaseGeometry, location: GeoPoint) -> float:
 
 def _distance_m(a: GeoPoint, b: GeoPoint) -> float:
     return distance_m(a.lat, a.lng, b.lat, b.lng)
+
+
+def _pair_distance_m(before: PhotoFacts | None, after: PhotoFacts) -> float | None:
+    """How far apart the two photos were taken, when both carry a position."""
+    if before is None or before.location is None or after.location is None:
+        return None
+    return _distance_m(before.location, after.location)

@@ -3,6 +3,7 @@
 import base64
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class PhotoFacts:
     size: tuple[int, int] | None = None
     flags: tuple[str, ...] = field(default=())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "phash": format_hash(self.phash),
             "location": self.location.to_dict() if self.location else None,
@@ -48,7 +49,7 @@ class PhotoFacts:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PhotoFacts":
+    def from_dict(cls, data: dict[str, Any]) -> "PhotoFacts":
         """Facts stored before the pair checks existed lack the newer fields: they read as unknown."""
         captured_at = data.get("captured_at")
         size = data.get("size")

@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,9 +16,9 @@ class GeoPoint:
         if not (-90 <= self.lat <= 90 and -180 <= self.lng <= 180):
             raise ValueError(f"({self.lat}, {self.lng}) is not a latitude and longitude")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"lat": self.lat, "lng": self.lng}
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "GeoPoint | None":
+    def from_dict(cls, data: dict[str, Any] | None) -> "GeoPoint | None":
         return None if data is None else cls(float(data["lat"]), float(data["lng"]))

@@ -8,11 +8,13 @@ claims a huge canvas (a decompression bomb) costs nothing. Pillow's own errors n
 import io
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pillow_heif
-from PIL import Image
+from PIL import Image, ImageFile
 
 from ecopulse.uploads import SNIFF_BYTES, UploadRejected, check_size, sniff_image_type
 from ecopulse.verification.geo import GeoPoint
@@ -251,7 +253,7 @@ def _check_heif_layout(data: bytes) -> None:
         raise PhotoRejected("corrupt", _DAMAGED)
 
 
-def _open(data: bytes, pillow_format: str, max_pixels: int) -> Image.Image:
+def _open(data: bytes, pillow_format: str, max_pixels: int) -> ImageFile.ImageFile:
     """Parse the header only (Pillow decodes lazily), and only as the format the bytes were sniffed as.
     Pillow's warnings about the file (damaged EXIF, its own bomb threshold) are the uploader's problem, not
     the service's, so they stay out of the log."""
@@ -295,7 +297,7 @@ def _check_shape(size: tuple[int, int]) -> None:
         )
 
 
-def _check_camera_mode(image: Image.Image) -> None:
+def _check_camera_mode(image: ImageFile.ImageFile) -> None:
     """Cameras write 8-bit RGB (YCbCr in a JPEG); CMYK comes from print tools and 16 bits per channel from
     editors, and neither is worth a colour conversion on a citizen's cleanup photo. Pillow opens a 16-bit
     colour PNG as 8-bit RGB, so the decoder's raw mode is what tells.
@@ -323,7 +325,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _camera_time(exif_ifd) -> tuple[datetime | None, timedelta | None]:
+def _camera_time(exif_ifd: Mapping[int, Any]) -> tuple[datetime | None, timedelta | None]:
     """When the shutter fired by the camera's clock, and the clock's UTC offset if the camera wrote it."""
     for time_tag, offset_tag in (
         (_TAG_DATETIME_ORIGINAL, _TAG_OFFSET_TIME_ORIGINAL),
@@ -335,7 +337,7 @@ def _camera_time(exif_ifd) -> tuple[datetime | None, timedelta | None]:
     return None, None
 
 
-def _exif_datetime(value) -> datetime | None:
+def _exif_datetime(value: Any) -> datetime | None:
     """EXIF's "YYYY:MM:DD HH:MM:SS" as a naive wall-clock time."""
     text = _text(value)
     if text is None:
@@ -346,7 +348,7 @@ def _exif_datetime(value) -> datetime | None:
         return None
 
 
-def _utc_offset(value) -> timedelta | None:
+def _utc_offset(value: Any) -> timedelta | None:
     match = _OFFSET.match(_text(value) or "")
     if not match:
         return None
@@ -355,7 +357,7 @@ def _utc_offset(value) -> timedelta | None:
     return -offset if sign == "-" else offset
 
 
-def _gps_time(gps_ifd) -> datetime | None:
+def _gps_time(gps_ifd: Mapping[int, Any]) -> datetime | None:
     date_text = _text(gps_ifd.get(_GPS_DATE))
     stamp = gps_ifd.get(_GPS_TIME)
     if date_text is None or stamp is None:
@@ -368,7 +370,7 @@ def _gps_time(gps_ifd) -> datetime | None:
         return None
 
 
-def _gps_location(gps_ifd) -> GeoPoint | None:
+def _gps_location(gps_ifd: Mapping[int, Any]) -> GeoPoint | None:
     try:
         lat = _degrees(gps_ifd[_GPS_LAT], _text(gps_ifd[_GPS_LAT_REF]), "S")
         lng = _degrees(gps_ifd[_GPS_LNG], _text(gps_ifd[_GPS_LNG_REF]), "W")
@@ -379,13 +381,13 @@ def _gps_location(gps_ifd) -> GeoPoint | None:
         return None
 
 
-def _degrees(parts, ref: str | None, negative_ref: str) -> float:
+def _degrees(parts: Any, ref: str | None, negative_ref: str) -> float:
     degrees, minutes, seconds = (float(part) for part in parts)
     value = degrees + minutes / 60 + seconds / 3600
     return -value if (ref or "").upper().startswith(negative_ref) else value
 
 
-def _pixel_size(exif_ifd) -> tuple[int, int] | None:
+def _pixel_size(exif_ifd: Mapping[int, Any]) -> tuple[int, int] | None:
     try:
         size = int(exif_ifd[_TAG_PIXEL_X]), int(exif_ifd[_TAG_PIXEL_Y])
     except _MALFORMED:
@@ -393,7 +395,7 @@ def _pixel_size(exif_ifd) -> tuple[int, int] | None:
     return size if min(size) > 0 else None
 
 
-def _orientation(value) -> int:
+def _orientation(value: Any) -> int:
     try:
         orientation = int(value)
     except _MALFORMED:
@@ -401,7 +403,7 @@ def _orientation(value) -> int:
     return orientation if orientation in _ORIENTATION_TRANSPOSES else 1
 
 
-def _text(value) -> str | None:
+def _text(value: Any) -> str | None:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if not isinstance(value, str):

@@ -51,11 +51,13 @@ class InvalidHead(ValueError):
 def _unit_rows(embeddings: np.ndarray) -> np.ndarray:
     """Scale each embedding to length 1 (a zero one stays zero): the scene's direction, not its brightness."""
     norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
-    return np.divide(embeddings, norms, out=np.zeros_like(embeddings), where=norms > 0)
+    unit: np.ndarray = np.divide(embeddings, norms, out=np.zeros_like(embeddings), where=norms > 0)
+    return unit
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0.0, -logits))
+    probabilities: np.ndarray = np.exp(-np.logaddexp(0.0, -logits))
+    return probabilities
 
 
 @dataclass(frozen=True, eq=False)

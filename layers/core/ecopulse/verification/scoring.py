@@ -8,6 +8,7 @@ layers/model/MODEL_CARD.json: short side resized to 256 px with Pillow BILINEAR 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -45,7 +46,7 @@ class Classification:
     waste_probability: float
     embedding: bytes
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "top_labels": [
                 {"index": s.index, "label": s.label, "probability": round(s.probability, 4)} for s in self.top_labels
@@ -69,7 +70,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     """Numerically stable softmax over the last axis."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
-    return exp / exp.sum(axis=-1, keepdims=True)
+    probabilities: np.ndarray = exp / exp.sum(axis=-1, keepdims=True)
+    return probabilities
 
 
 def load_waste_classes(path: Path) -> dict[str, list[int]]:
@@ -95,7 +97,7 @@ def classification(
     return Classification(
         top_labels=tuple(LabelScore(int(i), labels[i], float(probabilities[i])) for i in top),
         type_scores=scores,
-        waste_type=max(scores, key=scores.get),
+        waste_type=max(scores, key=scores.__getitem__),
         waste_probability=1.0 - scores[NOT_WASTE],
         embedding=np.asarray(embedding, dtype="<f2").tobytes(),
     )

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from ecopulse.verification import signals
 from ecopulse.verification.duplicates import DuplicateIndex, PhotoRecord, format_hash
@@ -138,7 +138,7 @@ def photo_facts(
     )
 
 
-def photo_summary(photo: Photo, facts: PhotoFacts) -> dict:
+def photo_summary(photo: Photo, facts: PhotoFacts) -> dict[str, Any]:
     """The facts an admin sees next to the photo."""
     captured_at, zone_known = photo.exif.captured_at()
     width, height = photo.upright_size

@@ -32,7 +32,7 @@ class Signal:
     reason: str
     value: Any = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "flagged": self.flagged, "reason": self.reason, "value": self.value}
 
 

@@ -12,6 +12,7 @@ the UI what they would decide.
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from ecopulse.verification.facts import PhotoFacts
 from ecopulse.verification.scoring import Classification
@@ -62,14 +63,14 @@ class Verdict:
     classification: Classification
     signals: tuple[Signal, ...]
     facts: PhotoFacts
-    photo: dict
+    photo: dict[str, Any]
     verified_at: datetime
 
     @property
     def flagged(self) -> tuple[Signal, ...]:
         return tuple(signal for signal in self.signals if signal.flagged)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """What the submission stores and the workflow receives; the embedding stays in ``facts``."""
         return {
             "kind": self.kind.value,
