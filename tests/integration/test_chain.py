@@ -17,8 +17,9 @@ from web3.exceptions import TimeExhausted, TransactionNotFound, Web3RPCError
 from web3.logs import DISCARD
 from web3.utils.address import get_create_address
 
-from ecopulse.chain.claims import Claim, ClaimState, Outcome
+from ecopulse.chain.claims import Claim, ClaimState
 from ecopulse.chain.minter import Minter, MinterSettings
+from ecopulse.chain.outcome import MintOutcome
 from ecopulse.chain.ports import ChainUnavailable, NonceTooLow, TransactionReverted
 from ecopulse.chain.web3_chain import Web3Chain
 from ecopulse_local.chain import CHAIN_ID, LocalChain
@@ -90,7 +91,7 @@ def test_a_batch_of_20_claims_pays_exact_balances_in_one_transaction(chain, w3, 
 
     result = Minter(adapter(chain), MemoryClaimStore(), FAST).mint(claims)
 
-    assert [(claim.state, claim.outcome) for claim in result] == [(ClaimState.CONFIRMED, Outcome.MINTED)] * 20
+    assert [(claim.state, claim.outcome) for claim in result] == [(ClaimState.CONFIRMED, MintOutcome.MINTED)] * 20
     assert len({claim.mined_in for claim in result}) == 1
     assert balances(token, claims) == [claim.amount for claim in claims]
     assert token.functions.totalSupply().call() == supply + sum(claim.amount for claim in claims)
@@ -109,12 +110,12 @@ def test_running_the_same_batch_again_pays_nothing_twice(chain, w3, token):
     again = Minter(adapter(chain), store, FAST).mint(claims)
 
     assert w3.eth.get_transaction_count(chain.minter_address) == nonce
-    assert {claim.outcome for claim in again} == {Outcome.MINTED}
+    assert {claim.outcome for claim in again} == {MintOutcome.MINTED}
 
     records_lost = Minter(adapter(chain), MemoryClaimStore(), FAST).mint(claims)
 
     assert w3.eth.get_transaction_count(chain.minter_address) == nonce + 1
-    assert [claim.outcome for claim in records_lost] == [Outcome.ALREADY_MINTED] * 20
+    assert [claim.outcome for claim in records_lost] == [MintOutcome.ALREADY_MINTED] * 20
     assert balances(token, claims) == [claim.amount for claim in claims]
     assert token.functions.totalSupply().call() == supply
 
@@ -145,7 +146,7 @@ def test_a_stuck_transaction_is_replaced_at_the_same_nonce_and_mined_once(chain,
     assert mined.maxPriorityFeePerGas * 10 >= stuck.maxPriorityFeePerGas * 11
     with pytest.raises(TransactionNotFound):
         w3.eth.get_transaction_receipt(first)
-    assert {claim.outcome for claim in result} == {Outcome.MINTED}
+    assert {claim.outcome for claim in result} == {MintOutcome.MINTED}
     assert balances(token, claims) == [claim.amount for claim in claims]
 
 
@@ -238,7 +239,7 @@ def test_a_failed_mint_is_retryable_once_the_cause_is_gone(chain, w3, token):
     ] * 2
     for claim in failed:
         store.save(claim.reopened())
-    assert {claim.outcome for claim in Minter(adapter(chain), store, FAST).mint(claims)} == {Outcome.MINTED}
+    assert {claim.outcome for claim in Minter(adapter(chain), store, FAST).mint(claims)} == {MintOutcome.MINTED}
     assert balances(token, claims) == [claim.amount for claim in claims]
 
 
@@ -274,7 +275,7 @@ def test_a_restart_with_the_same_state_file_keeps_the_contract_and_balances(tmp_
         assert w3.eth.get_transaction_count(again.deployer_address) == deployer_nonce
         assert balances(token, claims) == [claim.amount for claim in claims]
         retried = Minter(adapter(again), MemoryClaimStore(), FAST).mint(claims)
-        assert {claim.outcome for claim in retried} == {Outcome.ALREADY_MINTED}
+        assert {claim.outcome for claim in retried} == {MintOutcome.ALREADY_MINTED}
         assert balances(token, claims) == [claim.amount for claim in claims]
 
 
@@ -308,7 +309,7 @@ def test_the_chain_going_down_mid_mint_loses_nothing_and_pays_once(tmp_path):
         result = Minter(adapter(back), store, settings).mint(claims)
         token = Web3(HTTPProvider(back.rpc_url)).eth.contract(address=back.token_address, abi=ARTIFACT["abi"])
 
-        assert {(claim.state, claim.outcome) for claim in result} == {(ClaimState.CONFIRMED, Outcome.MINTED)}
+        assert {(claim.state, claim.outcome) for claim in result} == {(ClaimState.CONFIRMED, MintOutcome.MINTED)}
         assert balances(token, claims) == [claim.amount for claim in claims]
         assert result[0].nonce == Web3(HTTPProvider(back.rpc_url)).eth.get_transaction(result[0].mined_in).nonce
 

@@ -5,7 +5,8 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
-from ecopulse.chain.claims import Claim, ClaimState, Outcome
+from ecopulse.chain.claims import Claim, ClaimState
+from ecopulse.chain.outcome import MintOutcome
 from ecopulse.payouts import MintRequest, pay
 
 WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
@@ -16,7 +17,7 @@ class ScriptedMinter:
     """Settles each claim as scripted by submission id: confirmed (minted or already minted), failed, or still
     in flight."""
 
-    script: dict[str, tuple[ClaimState, Outcome | None]] = field(default_factory=dict)
+    script: dict[str, tuple[ClaimState, MintOutcome | None]] = field(default_factory=dict)
     asked: list[list[str]] = field(default_factory=list)
 
     def mint(self, claims: list[Claim]) -> list[Claim]:
@@ -64,8 +65,8 @@ def test_each_request_ends_paid_failed_or_delivered_again_and_its_workflow_hears
     requests = [request(n) for n in range(1, 5)]
     minter = ScriptedMinter(
         {
-            requests[0].submission_id: (ClaimState.CONFIRMED, Outcome.MINTED),
-            requests[1].submission_id: (ClaimState.CONFIRMED, Outcome.ALREADY_MINTED),
+            requests[0].submission_id: (ClaimState.CONFIRMED, MintOutcome.MINTED),
+            requests[1].submission_id: (ClaimState.CONFIRMED, MintOutcome.ALREADY_MINTED),
             requests[2].submission_id: (ClaimState.FAILED, None),
             requests[3].submission_id: (ClaimState.SUBMITTED, None),
         }
@@ -78,14 +79,14 @@ def test_each_request_ends_paid_failed_or_delivered_again_and_its_workflow_hears
     assert ledger.failures == [(requests[2].submission_id, "reverted")]
     assert callbacks.resumed == {
         "token-1": {"outcome": "minted", "tx_hash": "0x" + "ab" * 32},
-        "token-2": {"outcome": "already paid", "tx_hash": "0x" + "ab" * 32},
+        "token-2": {"outcome": "already_minted", "tx_hash": "0x" + "ab" * 32},
     }
     assert callbacks.failed == {"token-3": ("MintFailed", "reverted")}
 
 
 def test_a_request_that_can_never_be_paid_fails_its_workflow_at_once_and_is_not_minted():
     bad, good = request(1, wallet="0xnot-a-wallet"), request(2)
-    minter = ScriptedMinter({good.submission_id: (ClaimState.CONFIRMED, Outcome.MINTED)})
+    minter = ScriptedMinter({good.submission_id: (ClaimState.CONFIRMED, MintOutcome.MINTED)})
     ledger, callbacks = MemoryLedger(), RecordedCallbacks()
     assert pay([bad, good], minter, ledger, callbacks) == []
     assert minter.asked == [[good.submission_id]]
@@ -95,7 +96,7 @@ def test_a_request_that_can_never_be_paid_fails_its_workflow_at_once_and_is_not_
 
 def test_a_reward_nobody_waits_for_is_recorded_without_a_callback():
     alone = request(1, token=False)
-    minter = ScriptedMinter({alone.submission_id: (ClaimState.CONFIRMED, Outcome.MINTED)})
+    minter = ScriptedMinter({alone.submission_id: (ClaimState.CONFIRMED, MintOutcome.MINTED)})
     ledger, callbacks = MemoryLedger(), RecordedCallbacks()
     assert pay([alone], minter, ledger, callbacks) == []
     assert ledger.payouts == [(alone.submission_id, "0x" + "ab" * 32)]

@@ -54,7 +54,7 @@ def test_rank_keys_sort_as_their_points_do():
         (Outcome.REJECTED, 0, None, None, "Cleanup not approved", "not approved: the bags are still there."),
         (Outcome.APPROVED, 0, "0xabc", None, "Cleanup approved", "reached today's reward limit"),
         (Outcome.APPROVED, 10, "0xabc", "minted", "Cleanup approved", "10 ECO were sent to 0xabc"),
-        (Outcome.APPROVED, 10, "0xabc", "already paid", "Cleanup approved", "10 ECO were sent to 0xabc"),
+        (Outcome.APPROVED, 10, "0xabc", "already_minted", "Cleanup approved", "10 ECO were sent to 0xabc"),
         (Outcome.APPROVED, 10, None, None, "Cleanup approved", "add a wallet to receive them"),
         (Outcome.APPROVED, 10, "0xabc", None, "Cleanup approved", "once the payout goes through"),
     ],

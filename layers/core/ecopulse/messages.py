@@ -1,5 +1,6 @@
 """What a citizen is told when their submission ends: plain words about the decision and the reward."""
 
+from ecopulse.chain.outcome import MintOutcome
 from ecopulse.submissions import Outcome
 
 
@@ -11,7 +12,7 @@ def outcome_message(
     title = "Cleanup approved"
     if reward <= 0:
         return title, "Thank you: your cleanup was verified. You reached today's reward limit, so it earned no EcoCoin."
-    if payout in ("minted", "already paid"):
+    if payout in (MintOutcome.MINTED, MintOutcome.ALREADY_MINTED):
         return title, f"Thank you: your cleanup was verified and {reward} ECO were sent to {wallet}."
     if wallet is None:
         return title, f"Thank you: your cleanup was verified. {reward} ECO wait for you: add a wallet to receive them."

@@ -4,7 +4,8 @@ request's workflow (if it waits) hears the outcome once the chain has it."""
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ecopulse.chain.claims import Claim, ClaimState, InvalidClaim, Outcome
+from ecopulse.chain.claims import Claim, ClaimState, InvalidClaim
+from ecopulse.chain.outcome import MintOutcome
 
 
 class Claims(Protocol):
@@ -56,8 +57,8 @@ def pay(requests: list[MintRequest], minter: Claims, ledger: Ledger, callbacks: 
         if outcome.state is ClaimState.CONFIRMED:
             ledger.record_payout(request.tenant, request.user_id, request.submission_id, outcome.mined_in)
             if request.task_token:
-                paid = "already paid" if outcome.outcome is Outcome.ALREADY_MINTED else "minted"
-                callbacks.resume(request.task_token, {"outcome": paid, "tx_hash": outcome.mined_in})
+                paid = outcome.outcome or MintOutcome.MINTED
+                callbacks.resume(request.task_token, {"outcome": paid.value, "tx_hash": outcome.mined_in})
         elif outcome.state is ClaimState.FAILED:
             ledger.record_mint_failure(request.tenant, request.user_id, request.submission_id, outcome.failure or "")
             if request.task_token:

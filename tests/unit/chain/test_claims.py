@@ -13,11 +13,11 @@ from ecopulse.chain.claims import (
     Fees,
     InvalidClaim,
     InvalidClaimTransition,
-    Outcome,
     batches,
     claim_id,
     to_wei,
 )
+from ecopulse.chain.outcome import MintOutcome
 
 NATSPEC_EXAMPLE = "0b9f4c2e-7a1d-4e3b-9c55-2f0e6d8a1b47"
 WALLET = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -95,7 +95,7 @@ def test_a_claim_goes_pending_submitted_replaced_confirmed():
     claim = new_claim()
     first = claim.submitted(7, "0xaa", Fees(100, 10), 80_000)
     replaced = first.submitted(7, "0xbb", Fees(110, 11), 80_000)
-    confirmed = replaced.confirmed(Outcome.MINTED, "0xbb", 12)
+    confirmed = replaced.confirmed(MintOutcome.MINTED, "0xbb", 12)
 
     assert [c.state for c in (claim, first, replaced, confirmed)] == [
         ClaimState.PENDING,
@@ -105,7 +105,7 @@ def test_a_claim_goes_pending_submitted_replaced_confirmed():
     ]
     assert [c.version for c in (claim, first, replaced, confirmed)] == [0, 1, 2, 3]
     assert (replaced.nonce, replaced.tx_hashes, replaced.tx_hash) == (7, ("0xaa", "0xbb"), "0xbb")
-    assert (confirmed.outcome, confirmed.mined_in, confirmed.block_number) == (Outcome.MINTED, "0xbb", 12)
+    assert (confirmed.outcome, confirmed.mined_in, confirmed.block_number) == (MintOutcome.MINTED, "0xbb", 12)
 
 
 def test_a_replacement_keeps_the_nonce_and_raises_both_fees_by_ten_percent():
@@ -123,10 +123,10 @@ def test_transitions_out_of_order_are_refused():
     claim = new_claim()
 
     with pytest.raises(InvalidClaimTransition):
-        claim.confirmed(Outcome.MINTED, "0xaa", 1)
+        claim.confirmed(MintOutcome.MINTED, "0xaa", 1)
     with pytest.raises(InvalidClaimTransition):
         claim.requeued()
-    confirmed = claim.submitted(1, "0xaa", Fees(100, 10), 1).confirmed(Outcome.MINTED, "0xaa", 1)
+    confirmed = claim.submitted(1, "0xaa", Fees(100, 10), 1).confirmed(MintOutcome.MINTED, "0xaa", 1)
     for change in (confirmed.requeued, lambda: confirmed.failed("late"), confirmed.reopened):
         with pytest.raises(InvalidClaimTransition):
             change()

@@ -4,8 +4,9 @@ import uuid
 
 import pytest
 
-from ecopulse.chain.claims import Claim, ClaimState, Fees, Outcome
+from ecopulse.chain.claims import Claim, ClaimState, Fees
 from ecopulse.chain.minter import Minter, MinterSettings, bumped_fees
+from ecopulse.chain.outcome import MintOutcome
 from ecopulse.chain.ports import ChainUnavailable, StaleClaim
 from tests.unit.chain.fakes import FakeChain, FakeClock, MemoryClaimStore
 
@@ -55,7 +56,7 @@ def test_claims_are_paid_in_batches_with_consecutive_nonces(chain, store, minter
 
     assert [len(chain._calls[tx.tx_hash]) for tx in chain.sent] == [20, 20, 5]
     assert [tx.nonce for tx in chain.sent] == [0, 1, 2]
-    assert all(claim.state is ClaimState.CONFIRMED and claim.outcome is Outcome.MINTED for claim in result)
+    assert all(claim.state is ClaimState.CONFIRMED and claim.outcome is MintOutcome.MINTED for claim in result)
     assert [claim.claim_id for claim in result] == [claim.claim_id for claim in batch]
     assert paid(chain, batch)
     assert stored(store, batch[0]) == result[0]
@@ -110,7 +111,7 @@ def test_when_the_original_is_mined_before_its_replacement_the_original_pays(cha
     (original,) = chain.sent
     assert {claim.mined_in for claim in result} == {original.tx_hash}
     assert len(result[0].tx_hashes) == 2
-    assert {claim.outcome for claim in result} == {Outcome.MINTED}
+    assert {claim.outcome for claim in result} == {MintOutcome.MINTED}
     assert paid(chain, batch)
 
 
@@ -156,7 +157,7 @@ def test_node_down_while_waiting_keeps_the_transaction_and_resumes_without_resen
     chain.down, chain.down_after = False, None
     result = minter.mint(batch)
     assert {(claim.state, claim.outcome, claim.mined_in) for claim in result} == {
-        (ClaimState.CONFIRMED, Outcome.MINTED, tx.tx_hash)
+        (ClaimState.CONFIRMED, MintOutcome.MINTED, tx.tx_hash)
     }
     assert len(chain.sent) == 1
     assert paid(chain, batch)
@@ -199,7 +200,7 @@ def test_claims_already_claimed_on_chain_are_treated_as_paid_and_not_paid_twice(
 
     result = minter.mint(batch)
 
-    assert [claim.outcome for claim in result] == [Outcome.ALREADY_MINTED] * 2 + [Outcome.MINTED] * 2
+    assert [claim.outcome for claim in result] == [MintOutcome.ALREADY_MINTED] * 2 + [MintOutcome.MINTED] * 2
     assert {claim.state for claim in result} == {ClaimState.CONFIRMED}
     assert paid(chain, batch)
 
@@ -227,7 +228,7 @@ def test_a_transaction_reverted_on_chain_fails_its_claims_until_reopened(chain, 
     chain.revert_on_chain = False
     for claim in failed:
         store.save(claim.reopened())
-    assert {claim.outcome for claim in minter.mint(batch)} == {Outcome.MINTED}
+    assert {claim.outcome for claim in minter.mint(batch)} == {MintOutcome.MINTED}
     assert paid(chain, batch)
 
 
@@ -239,7 +240,7 @@ def test_a_nonce_taken_by_another_sender_requeues_the_claims_and_pays_them_once(
 
     assert [tx.nonce for tx in chain.sent] == [1]
     assert {(claim.state, claim.outcome, claim.nonce) for claim in result} == {
-        (ClaimState.CONFIRMED, Outcome.MINTED, 1)
+        (ClaimState.CONFIRMED, MintOutcome.MINTED, 1)
     }
     assert ClaimState.PENDING in {write.state for write in store.writes}
     assert paid(chain, batch)
@@ -252,7 +253,7 @@ def test_claims_paid_by_the_transaction_that_took_their_nonce_count_as_paid(chai
     result = minter.mint(batch)
 
     assert chain.sent == []
-    assert {(claim.state, claim.outcome) for claim in result} == {(ClaimState.CONFIRMED, Outcome.ALREADY_MINTED)}
+    assert {(claim.state, claim.outcome) for claim in result} == {(ClaimState.CONFIRMED, MintOutcome.ALREADY_MINTED)}
     assert paid(chain, batch)
 
 

@@ -66,5 +66,5 @@ def require(*groups: Group) -> Callable[[Caller], Caller]:
 
 
 AdminDep = Annotated[Caller, Depends(require(Group.ADMIN))]
-CitizenDep = Annotated[Caller, Depends(require(Group.CITIZEN, Group.ADMIN))]
+CitizenOrAdminDep = Annotated[Caller, Depends(require(Group.CITIZEN, Group.ADMIN))]
 FleetDep = Annotated[Caller, Depends(require(Group.DRIVER, Group.ADMIN))]

@@ -14,6 +14,8 @@ from typing import Any
 from eth_hash.auto import keccak
 from eth_utils import is_address, to_checksum_address
 
+from ecopulse.chain.outcome import MintOutcome
+
 TOKEN_DECIMALS = 18
 # About 51k gas per claim in mintForClaims: 100 claims stay far below block gas limits and the 2**24 per
 # transaction cap that Osaka (EIP-7825) brings.
@@ -35,11 +37,6 @@ class ClaimState(StrEnum):
     SUBMITTED = "submitted"
     CONFIRMED = "confirmed"
     FAILED = "failed"
-
-
-class Outcome(StrEnum):
-    MINTED = "minted"
-    ALREADY_MINTED = "already_minted"
 
 
 def canonical_submission_id(submission_id: str) -> str:
@@ -114,7 +111,7 @@ class Claim:
     tx_hashes: tuple[str, ...] = ()
     fees: Fees | None = None
     gas_limit: int | None = None
-    outcome: Outcome | None = None
+    outcome: MintOutcome | None = None
     mined_in: str | None = None
     block_number: int | None = None
     failure: str | None = None
@@ -167,7 +164,7 @@ class Claim:
             raise InvalidClaimTransition(f"replacement fees {fees} are not {MIN_FEE_BUMP_PERCENT}% above {self.fees}")
         return self._next(tx_hashes=(*self.tx_hashes, tx_hash), fees=fees, gas_limit=gas_limit)
 
-    def confirmed(self, outcome: Outcome, tx_hash: str | None, block_number: int | None) -> "Claim":
+    def confirmed(self, outcome: MintOutcome, tx_hash: str | None, block_number: int | None) -> "Claim":
         self._require(ClaimState.SUBMITTED, "be confirmed")
         return self._next(state=ClaimState.CONFIRMED, outcome=outcome, mined_in=tx_hash, block_number=block_number)
 

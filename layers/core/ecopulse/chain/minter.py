@@ -11,15 +11,8 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 
-from ecopulse.chain.claims import (
-    MAX_BATCH_SIZE,
-    MIN_FEE_BUMP_PERCENT,
-    Claim,
-    ClaimState,
-    Fees,
-    Outcome,
-    batches,
-)
+from ecopulse.chain.claims import MAX_BATCH_SIZE, MIN_FEE_BUMP_PERCENT, Claim, ClaimState, Fees, batches
+from ecopulse.chain.outcome import MintOutcome
 from ecopulse.chain.ports import (
     Chain,
     ClaimStore,
@@ -170,9 +163,9 @@ class Minter:
             if receipt.status != 1:
                 return claim.failed(f"transaction {receipt.tx_hash} reverted", receipt.block_number)
             if claim.claim_id in receipt.minted:
-                return claim.confirmed(Outcome.MINTED, receipt.tx_hash, receipt.block_number)
+                return claim.confirmed(MintOutcome.MINTED, receipt.tx_hash, receipt.block_number)
             if claim.claim_id in receipt.skipped:
-                return claim.confirmed(Outcome.ALREADY_MINTED, receipt.tx_hash, receipt.block_number)
+                return claim.confirmed(MintOutcome.ALREADY_MINTED, receipt.tx_hash, receipt.block_number)
             return claim.failed(f"transaction {receipt.tx_hash} has no event for the claim", receipt.block_number)
 
         return self._save(outcome(claim) for claim in group)
@@ -180,7 +173,7 @@ class Minter:
     def _orphaned(self, group: list[Claim]) -> list[Claim]:
         """The nonce went to a transaction that is not ours, so ours can never be mined: ask the contract."""
         return self._save(
-            claim.confirmed(Outcome.ALREADY_MINTED, None, None)
+            claim.confirmed(MintOutcome.ALREADY_MINTED, None, None)
             if self._chain.is_claimed(claim.claim_id)
             else claim.requeued()
             for claim in group

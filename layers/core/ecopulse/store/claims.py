@@ -4,7 +4,8 @@ from the version it was read at, so two writers cannot both move a payout."""
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from ecopulse.chain.claims import Claim, ClaimState, Fees, Outcome, claim_id
+from ecopulse.chain.claims import Claim, ClaimState, Fees, claim_id
+from ecopulse.chain.outcome import MintOutcome
 from ecopulse.chain.ports import StaleClaim
 from ecopulse.store.models import _Item, tenant_key
 
@@ -72,7 +73,7 @@ def _claim(item: ClaimItem) -> Claim:
         tx_hashes=tuple(item.tx_hashes or ()),
         fees=fees,
         gas_limit=int(item.gas_limit) if item.gas_limit is not None else None,
-        outcome=Outcome(item.outcome) if item.outcome else None,
+        outcome=MintOutcome(item.outcome) if item.outcome else None,
         mined_in=item.mined_in,
         block_number=int(item.block_number) if item.block_number is not None else None,
         failure=item.failure,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, model_validator
 
 from ecopulse import geo
-from ecopulse.api.auth import AdminDep, CallerDep, CitizenDep
+from ecopulse.api.auth import AdminDep, CallerDep, CitizenOrAdminDep
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
 from ecopulse.store.carbon import CarbonCreditRepository
@@ -123,7 +123,7 @@ def get_event(event_id: EventId, caller: CallerDep) -> EventOut:
 
 
 @router.post("/events/{event_id}/join", response_model=EventOut)
-def join_event(event_id: EventId, caller: CitizenDep) -> EventOut:
+def join_event(event_id: EventId, caller: CitizenOrAdminDep) -> EventOut:
     event = events.get(caller.tenant, event_id)
     if event.ends_at <= datetime.now(UTC):
         raise ApiError(409, "event_over", "the event is over")
@@ -131,7 +131,7 @@ def join_event(event_id: EventId, caller: CitizenDep) -> EventOut:
 
 
 @router.post("/events/{event_id}/check-in", response_model=Attendee)
-def check_in(event_id: EventId, body: CheckInIn, caller: CitizenDep) -> Attendee:
+def check_in(event_id: EventId, body: CheckInIn, caller: CitizenOrAdminDep) -> Attendee:
     """Only while the event runs and within its radius of the meeting point."""
     event = events.get(caller.tenant, event_id)
     attendee = events.attendee(caller.tenant, event_id, caller.user_id)

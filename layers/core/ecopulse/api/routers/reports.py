@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
 from ecopulse import geo
-from ecopulse.api.auth import CallerDep, CitizenDep
+from ecopulse.api.auth import CallerDep, CitizenOrAdminDep
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError
 from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
@@ -111,7 +111,7 @@ def create_report(tenant: str, caller_id: str, body: ReportIn, source: str = "ap
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportOut)
 def post_report(
     body: ReportIn,
-    caller: CitizenDep,
+    caller: CitizenOrAdminDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=128, pattern=r"^[A-Za-z0-9_.:-]{8,128}$")] = None,
 ) -> ReportOut:
@@ -159,7 +159,7 @@ def get_report(report_id: Annotated[str, Field(max_length=64)], caller: CallerDe
 
 
 @router.post("/{report_id}/votes", response_model=ReportOut, status_code=status.HTTP_201_CREATED)
-def vote(report_id: Annotated[str, Field(max_length=64)], body: VoteIn, caller: CitizenDep) -> ReportOut:
+def vote(report_id: Annotated[str, Field(max_length=64)], body: VoteIn, caller: CitizenOrAdminDep) -> ReportOut:
     report = reports.get(caller.tenant, report_id)
     if report.reporter_id == caller.user_id:
         raise ApiError(409, "own_report", "you cannot vote on your own report")

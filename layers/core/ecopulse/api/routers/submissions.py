@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, model_validator
 
-from ecopulse.api.auth import CallerDep, CitizenDep, Group
+from ecopulse.api.auth import CallerDep, CitizenOrAdminDep, Group
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError
 from ecopulse.api.routers.uploads import UploadRequest, upload_form
 from ecopulse.api.schemas import Cursor, Limit, PageOf, UploadForm
@@ -91,7 +91,7 @@ class OpenedSubmission(BaseModel):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenedSubmission)
-def open_submission(body: SubmissionIn, caller: CitizenDep) -> OpenedSubmission:
+def open_submission(body: SubmissionIn, caller: CitizenOrAdminDep) -> OpenedSubmission:
     users.ensure(caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
     if body.report_id:
         reports.get(caller.tenant, body.report_id)
@@ -123,7 +123,7 @@ def renew_upload_form(
     submission_id: Annotated[str, Field(max_length=64)],
     photo: Literal["before", "after"],
     body: UploadRequest,
-    caller: CitizenDep,
+    caller: CitizenOrAdminDep,
 ) -> UploadForm:
     """A new form for one photo of the caller's submission, when the one it was opened with has expired (forms
     live minutes; a cleanup may take longer). Refused once that photo has been verified."""

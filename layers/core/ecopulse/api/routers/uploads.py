@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 
-from ecopulse.api.auth import CitizenDep
+from ecopulse.api.auth import CitizenOrAdminDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import UploadForm
 from ecopulse.config import settings
@@ -36,7 +36,7 @@ def upload_form(key: UploadKey, content_type: str) -> UploadForm:
 
 
 @router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadForm)
-def create_upload(body: UploadRequest, caller: CitizenDep) -> UploadForm:
+def create_upload(body: UploadRequest, caller: CitizenOrAdminDep) -> UploadForm:
     """A form for one report photo; put the returned `key` in the report's `photo_keys`."""
     key = UploadKey(caller.tenant, caller.user_id, str(uuid.uuid4()), REPORT_PHOTO)
     return upload_form(key, body.content_type.value)
