@@ -1,19 +1,24 @@
-"""SQS FIFO (one writer, reserved concurrency 1): pay a batch of approved rewards on chain."""
+"""SQS FIFO (one writer, reserved concurrency 1): pay a batch of approved rewards on chain.
 
-import json
-import os
-from functools import cache
+Powertools' SqsFifoPartialProcessor owns the queue's failure rule: the first record that must come back, and
+every record after it, is reported in batchItemFailures, so the queue keeps its order. Its record handler sees
+one record at a time, but one mintForClaims transaction pays the whole batch; so the batch is read and paid
+first, and the record handler only says whether each record is done with.
+"""
 
+from functools import cache, partial
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.parameters import get_secret
-from aws_lambda_powertools.utilities.parser import event_parser
-from aws_lambda_powertools.utilities.parser.models import SqsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecopulse.chain.minter import Minter, MinterSettings
 from ecopulse.chain.ports import ChainUnavailable
 from ecopulse.chain.web3_chain import Web3Chain
+from ecopulse.config import settings
 from ecopulse.observability import logger, metrics, tracer
-from ecopulse.payouts import MintRequest, pay
+from ecopulse.payouts import MintRequest, UnreadableRequest, pay
 from ecopulse.store.claims import DynamoDBClaimStore
 from ecopulse.store.rewards import RewardRepository
 from ecopulse.workflow import TaskClosed, TaskTokens
@@ -22,21 +27,22 @@ from ecopulse.workflow import TaskClosed, TaskTokens
 @cache
 def minter() -> Minter:
     """Built on the first batch, once per container: reading the key needs the network, importing must not."""
+    config = settings()
     chain = Web3Chain(
-        os.environ["CHAIN_RPC_URL"],
-        int(os.environ["CHAIN_ID"]),
-        os.environ["TOKEN_ADDRESS"],
-        get_secret(os.environ["MINTER_KEY_SECRET_ID"]),
-        finality=os.environ.get("CHAIN_FINALITY", "finalized"),
-        min_priority_fee=int(os.environ.get("CHAIN_MIN_PRIORITY_FEE_WEI", "0")),
+        config.chain_rpc_url,
+        config.chain_id,
+        config.token_address,
+        get_secret(config.minter_key_secret_id),
+        finality=config.chain_finality,
+        min_priority_fee=config.chain_min_priority_fee_wei,
     )
-    settings = MinterSettings(
-        max_batch=int(os.environ.get("MINT_MAX_BATCH", "10")),
-        receipt_timeout=float(os.environ.get("MINT_RECEIPT_TIMEOUT_SECONDS", "60")),
-        poll_interval=float(os.environ.get("MINT_POLL_SECONDS", "1")),
-        max_replacements=int(os.environ.get("MINT_MAX_REPLACEMENTS", "3")),
+    minter_settings = MinterSettings(
+        max_batch=config.mint_max_batch,
+        receipt_timeout=config.mint_receipt_timeout_seconds,
+        poll_interval=config.mint_poll_seconds,
+        max_replacements=config.mint_max_replacements,
     )
-    return Minter(chain, DynamoDBClaimStore(), settings)
+    return Minter(chain, DynamoDBClaimStore(), minter_settings)
 
 
 ledger = RewardRepository()
@@ -63,17 +69,27 @@ class Callbacks:
 
 
 callbacks = Callbacks()
+processor = SqsFifoPartialProcessor()
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-@event_parser(model=SqsModel)
-def handler(event: SqsModel, context: LambdaContext) -> dict:
+class NotDone(Exception):
+    """The record must come back: unreadable, or its claim not settled on chain yet."""
+
+
+def readable_requests(records: list[dict]) -> list[MintRequest]:
+    """The requests before the first poison message: it, and everything after it, come back unpaid."""
     requests = []
-    for record in event.Records:
-        body = json.loads(record.body)
-        requests.append(MintRequest(message_id=record.messageId, **body))
+    for record in records:
+        try:
+            requests.append(MintRequest.from_message(record["messageId"], record["body"]))
+        except UnreadableRequest:
+            logger.exception("unreadable mint request", extra={"message_id": record["messageId"]})
+            break
+    return requests
+
+
+def pay_batch(requests: list[MintRequest]) -> set[str]:
+    """Pays the requests in one go; returns the ids of the messages done with (paid or failed for good)."""
     try:
         retry = set(pay(requests, minter(), ledger, callbacks))
     except ChainUnavailable:
@@ -81,7 +97,18 @@ def handler(event: SqsModel, context: LambdaContext) -> dict:
         retry = {request.message_id for request in requests}
     metrics.add_metric(name="MintRequests", unit="Count", value=len(requests))
     metrics.add_metric(name="MintRetries", unit="Count", value=len(retry))
-    # FIFO: once a message must come back, every later one in the batch comes back with it, in order.
-    first = next((i for i, request in enumerate(requests) if request.message_id in retry), None)
-    failures = [] if first is None else [request.message_id for request in requests[first:]]
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+    return {request.message_id for request in requests} - retry
+
+
+def confirm_done(done: set[str], record: SQSRecord) -> None:
+    if record.message_id not in done:
+        raise NotDone(record.message_id)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict, context: LambdaContext) -> dict:
+    done = pay_batch(readable_requests(event["Records"]))
+    record_handler = partial(confirm_done, done)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

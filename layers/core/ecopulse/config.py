@@ -2,6 +2,7 @@
 
 import os
 from functools import cache
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +22,18 @@ class Settings(BaseModel):
     max_upload_pixels: int = Field(default=50_000_000, gt=0)
     near_duplicate_distance: int = Field(default=8, ge=0, le=16)
     verifier_min_labels: int = Field(default=40, ge=2)
+    chain_rpc_url: str = ""
+    chain_id: int = Field(default=0, ge=0)
+    token_address: str = ""
+    minter_key_secret_id: str = ""
+    chain_finality: Literal["latest", "safe", "finalized"] = "finalized"
+    """The block tag a receipt, nonce or claim must reach to count as paid."""
+    chain_min_priority_fee_wei: int = Field(default=0, ge=0)
+    mint_max_batch: int = Field(default=10, ge=1, le=100)
+    """Claims per mintForClaims transaction, at most ecopulse.chain.claims.MAX_BATCH_SIZE (a block's gas)."""
+    mint_receipt_timeout_seconds: float = Field(default=60, gt=0)
+    mint_poll_seconds: float = Field(default=1, gt=0)
+    mint_max_replacements: int = Field(default=3, ge=0)
 
 
 @cache

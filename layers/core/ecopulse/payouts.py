@@ -1,8 +1,11 @@
 """Paying approved rewards: mint requests from the queue become claims, the minter pays them, and each
 request's workflow (if it waits) hears the outcome once the chain has it."""
 
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from pydantic import TypeAdapter
 
 from ecopulse.chain.claims import Claim, ClaimState, InvalidClaim
 from ecopulse.chain.outcome import MintOutcome
@@ -35,6 +38,22 @@ class MintRequest:
     wallet: str
     amount: int
     task_token: str | None = None
+
+    @classmethod
+    def from_message(cls, message_id: str, body: str) -> "MintRequest":
+        """The request a queue message carries; UnreadableRequest when the body is not one (a poison message)."""
+        try:
+            fields = json.loads(body)
+            return _REQUEST.validate_python({**fields, "message_id": message_id})
+        except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+            raise UnreadableRequest(f"message {message_id} is not a mint request: {error}") from error
+
+
+class UnreadableRequest(ValueError):
+    pass
+
+
+_REQUEST = TypeAdapter(MintRequest)
 
 
 def pay(requests: list[MintRequest], minter: Claims, ledger: Ledger, callbacks: Callbacks) -> list[str]:

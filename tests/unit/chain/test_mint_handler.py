@@ -1,0 +1,209 @@
+"""The mint function's handler on a fake chain: one transaction pays a batch, and the FIFO queue hears back
+exactly the messages that must come again, in order."""
+
+import importlib.util
+import json
+import uuid
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from pydantic import ValidationError
+
+from ecopulse.chain.claims import MAX_BATCH_SIZE
+from ecopulse.chain.minter import Minter, MinterSettings
+from ecopulse.config import Settings, settings
+from ecopulse_local.template import load_stack
+from tests.conftest import ROOT
+from tests.unit.chain.fakes import FakeChain, FakeClock, MemoryClaimStore
+
+CONTEXT = SimpleNamespace(
+    function_name="mint",
+    memory_limit_in_mb=256,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:mint",
+    aws_request_id="request-1",
+)
+
+
+@dataclass
+class MemoryLedger:
+    paid: dict[str, str | None] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def record_payout(self, tenant: str, user_id: str, submission_id: str, tx_hash: str | None) -> bool:
+        first = submission_id not in self.paid
+        self.paid.setdefault(submission_id, tx_hash)
+        return first
+
+    def record_mint_failure(self, tenant: str, user_id: str, submission_id: str, reason: str) -> None:
+        self.failed[submission_id] = reason
+
+
+@dataclass
+class RecordedCallbacks:
+    resumed: dict[str, dict] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def resume(self, task_token: str, output: dict) -> None:
+        self.resumed[task_token] = output
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        self.failed[task_token] = error
+
+
+@pytest.fixture
+def chain() -> FakeChain:
+    return FakeChain()
+
+
+@pytest.fixture
+def ledger() -> MemoryLedger:
+    return MemoryLedger()
+
+
+@pytest.fixture
+def callbacks() -> RecordedCallbacks:
+    return RecordedCallbacks()
+
+
+@pytest.fixture
+def mint(monkeypatch, chain, ledger, callbacks):
+    """The function's module, loaded under a name of its own, with its ports swapped for the fakes."""
+    spec = importlib.util.spec_from_file_location("mint_app", ROOT / "functions" / "mint" / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    clock = FakeClock()
+    minter = Minter(chain, MemoryClaimStore(), clock=clock, sleep=clock.sleep)
+    monkeypatch.setattr(module, "minter", lambda: minter)
+    monkeypatch.setattr(module, "ledger", ledger)
+    monkeypatch.setattr(module, "callbacks", callbacks)
+    monkeypatch.setattr(module.metrics, "namespace", "EcoPulseTest")
+    return module
+
+
+def request(index: int) -> dict:
+    return {
+        "tenant": "lahore",
+        "user_id": f"user-{index}",
+        "submission_id": str(uuid.uuid4()),
+        "wallet": "0x" + f"{index + 1:040x}",
+        "amount": index + 1,
+        "task_token": f"token-{index}",
+    }
+
+
+def record(body: dict | str) -> dict:
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "handle",
+        "body": body if isinstance(body, str) else json.dumps(body),
+        "attributes": {"MessageGroupId": "minter", "MessageDeduplicationId": str(uuid.uuid4())},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:mint.fifo",
+        "awsRegion": "us-east-1",
+    }
+
+
+def failures(response: dict) -> list[str]:
+    return [item["itemIdentifier"] for item in response["batchItemFailures"]]
+
+
+def test_a_good_batch_is_paid_in_one_transaction_and_reports_no_failures(mint, chain, ledger, callbacks):
+    bodies = [request(i) for i in range(3)]
+
+    response = mint.handler({"Records": [record(body) for body in bodies]}, CONTEXT)
+
+    assert failures(response) == []
+    assert len(chain.sent) == 1
+    assert set(ledger.paid) == {body["submission_id"] for body in bodies}
+    assert {output["outcome"] for output in callbacks.resumed.values()} == {"minted"}
+
+
+def test_a_poison_message_comes_back_with_every_message_after_it(mint, chain, ledger):
+    before, after = request(0), request(1)
+    records = [record(before), record("{not json"), record(after)]
+
+    response = mint.handler({"Records": records}, CONTEXT)
+
+    assert failures(response) == [records[1]["messageId"], records[2]["messageId"]]
+    assert set(ledger.paid) == {before["submission_id"]}
+    assert "0x" + f"{2:040x}" not in {key.lower() for key in chain.balances}
+
+
+def test_a_redelivered_batch_is_not_paid_twice(mint, chain, ledger, callbacks):
+    event = {"Records": [record(request(i)) for i in range(2)]}
+
+    mint.handler(event, CONTEXT)
+    again = mint.handler(event, CONTEXT)
+
+    assert failures(again) == []
+    assert len(chain.sent) == 1
+    assert sorted(chain.balances.values()) == [10**18, 2 * 10**18]
+
+
+def test_a_request_that_can_never_be_paid_fails_its_workflow_and_is_not_retried(mint, ledger, callbacks):
+    unpayable = request(0) | {"wallet": "not-a-wallet"}
+    records = [record(unpayable), record(request(1))]
+
+    response = mint.handler({"Records": records}, CONTEXT)
+
+    assert failures(response) == []
+    assert unpayable["submission_id"] in ledger.failed
+    assert callbacks.failed == {"token-0": "MintFailed"}
+
+
+def test_the_chain_down_sends_the_whole_batch_back_and_it_is_paid_once_when_it_returns(mint, chain, ledger):
+    event = {"Records": [record(request(i)) for i in range(2)]}
+    chain.down = True
+
+    with pytest.raises(BatchProcessingError):
+        mint.handler(event, CONTEXT)
+    assert ledger.paid == {} and chain.sent == []
+
+    chain.down = False
+    assert failures(mint.handler(event, CONTEXT)) == []
+    assert len(ledger.paid) == 2 and len(chain.sent) == 1
+
+
+def test_a_batch_whose_transaction_is_not_final_comes_back_and_is_not_recorded_paid(mint, chain, ledger, monkeypatch):
+    """The chain mines nothing at the minter's fees and no replacement is allowed: the claims stay submitted."""
+    chain.inclusion_fee = 10**9
+    clock = FakeClock()
+    stuck = Minter(chain, MemoryClaimStore(), MinterSettings(max_replacements=0), clock=clock, sleep=clock.sleep)
+    monkeypatch.setattr(mint, "minter", lambda: stuck)
+
+    with pytest.raises(BatchProcessingError):
+        mint.handler({"Records": [record(request(i)) for i in range(2)]}, CONTEXT)
+    assert ledger.paid == {} and len(chain.sent) == 1
+
+
+def test_every_variable_the_template_gives_the_mint_function_is_a_setting():
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "local"})
+    variables = stack.resources["MintFunction"]["Properties"]["Environment"]["Variables"]
+    ours = [name for name in variables if not name.startswith(("POWERTOOLS_", "AWS_"))]
+    assert "MINT_MAX_BATCH" in ours
+    assert [name for name in ours if name.lower() not in Settings.model_fields] == []
+
+
+def test_the_mint_settings_are_read_from_the_environment_with_their_types(monkeypatch):
+    monkeypatch.setenv("CHAIN_ID", "31337")
+    monkeypatch.setenv("CHAIN_FINALITY", "latest")
+    monkeypatch.setenv("MINT_MAX_BATCH", "25")
+    monkeypatch.setenv("MINT_RECEIPT_TIMEOUT_SECONDS", "120")
+
+    read = settings.__wrapped__()
+
+    assert (read.chain_id, read.chain_finality, read.mint_max_batch) == (31337, "latest", 25)
+    assert read.mint_receipt_timeout_seconds == 120.0
+
+
+def test_settings_refuse_a_mint_batch_or_finality_the_minter_cannot_use():
+    assert Settings(mint_max_batch=MAX_BATCH_SIZE).mint_max_batch == MAX_BATCH_SIZE
+    for size in (0, MAX_BATCH_SIZE + 1):
+        with pytest.raises(ValidationError):
+            Settings(mint_max_batch=size)
+    with pytest.raises(ValidationError):
+        Settings(chain_finality="pending")
