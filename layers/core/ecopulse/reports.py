@@ -22,6 +22,16 @@ class InvalidReportTransition(Exception):
     """The report is not in a status the requested change may start from."""
 
 
+class OwnReportVote(Exception):
+    """A reporter's vote would corroborate their own report."""
+
+
+def check_vote(reporter_id: str, voter_id: str) -> None:
+    """Votes say that someone else saw the problem too: a reporter cannot vote on their own report."""
+    if reporter_id == voter_id:
+        raise OwnReportVote(f"{voter_id} filed this report")
+
+
 _ALLOWED_FROM = {
     ReportStatus.VERIFIED: {ReportStatus.SUBMITTED},
     ReportStatus.DISPATCHED: {ReportStatus.SUBMITTED, ReportStatus.VERIFIED},

@@ -79,6 +79,18 @@ class TenantSettings(BaseModel):
         return api_key is not None and api_key != "" and hash_api_key(api_key) in self.open311_key_hashes
 
 
+class InvalidThresholds(ValueError):
+    """A policy that would reject a cleanup it also approves."""
+
+
+def check_policy(settings: TenantSettings) -> None:
+    """The automatic rejection threshold never exceeds the approval one: a confidence cannot be both."""
+    if settings.auto_reject_confidence > settings.auto_approve_confidence:
+        raise InvalidThresholds(
+            f"reject below {settings.auto_reject_confidence} is above approve at {settings.auto_approve_confidence}"
+        )
+
+
 def hash_api_key(api_key: str) -> str:
     """Keys are stored hashed; a leaked settings item does not leak a usable key."""
     return hashlib.sha256(api_key.encode()).hexdigest()

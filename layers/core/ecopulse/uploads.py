@@ -69,6 +69,19 @@ class UploadKey:
         return cls(**match.groupdict())
 
 
+class ForeignPhoto(ValueError):
+    """A report naming a photo that is not one of its reporter's own report uploads."""
+
+
+def check_report_photos(tenant: str, reporter_id: str, photo_keys: list[str]) -> None:
+    """A report shows only photos its reporter uploaded for reports in this city: never another citizen's, and
+    never a cleanup's before or after photo."""
+    for key in photo_keys:
+        parsed = UploadKey.parse(key)
+        if (parsed.tenant, parsed.user_id, parsed.photo) != (tenant, reporter_id, REPORT_PHOTO):
+            raise ForeignPhoto(f"{key} is not a report photo of {reporter_id} in {tenant}")
+
+
 def sniff_image_type(head: bytes) -> str:
     """Names the image type from its magic bytes; the client's file name and content type are not trusted."""
     if head.startswith(b"\xff\xd8\xff"):

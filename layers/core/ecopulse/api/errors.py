@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from ecopulse.observability import logger
-from ecopulse.reports import InvalidReportTransition
+from ecopulse.reports import InvalidReportTransition, OwnReportVote
 from ecopulse.store.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.store.events import AlreadyJoined, EventFull, EventNotFound, NotAttending
 from ecopulse.store.fleet import VehicleBusy, VehicleExists, VehicleNotFound
@@ -21,6 +21,9 @@ from ecopulse.store.submissions import SubmissionNotFound
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.store.users import UserNotFound
 from ecopulse.submissions import DecisionConflict, InvalidTransition, SlotTaken
+from ecopulse.tenants import InvalidThresholds
+from ecopulse.uploads import ForeignPhoto
+from ecopulse.users import SelfDisable
 
 
 class ErrorBody(BaseModel):
@@ -64,6 +67,10 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     DecisionConflict: (409, "decision_conflict", "the submission was decided otherwise or is not in review"),
     SlotTaken: (409, "photo_slot_taken", "this photo of the submission was uploaded and verified, or is closed"),
     InvalidCursor: (400, "invalid_cursor", "the cursor is not valid"),
+    OwnReportVote: (409, "own_report", "you cannot vote on your own report"),
+    SelfDisable: (409, "cannot_disable_self", "an admin cannot disable their own account"),
+    ForeignPhoto: (422, "invalid_photo", "photo keys must come from your own report uploads"),
+    InvalidThresholds: (422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one"),
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
 }
 

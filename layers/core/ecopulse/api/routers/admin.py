@@ -22,7 +22,8 @@ from ecopulse.store.models import SubmissionItem, utcnow
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.submissions import Outcome, ReviewDecision, review_label
-from ecopulse.tenants import TenantSettings
+from ecopulse.tenants import TenantSettings, check_policy
+from ecopulse.users import check_status_change
 from ecopulse.workflow import TaskClosed, TaskTokens
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
@@ -274,8 +275,7 @@ def list_users(caller: AdminDep, limit: Limit = 50, cursor: Cursor = None) -> Pa
 
 @router.patch("/users/{user_id}", response_model=Profile)
 def set_user_status(user_id: Identifier, body: UserStatusIn, caller: AdminDep) -> Profile:
-    if user_id == caller.user_id and not body.active:
-        raise ApiError(409, "cannot_disable_self", "an admin cannot disable their own account")
+    check_status_change(caller.user_id, user_id, body.active)
     return Profile.of(users.set_active(users.get(caller.tenant, user_id), body.active))
 
 
@@ -286,6 +286,5 @@ def get_settings(caller: AdminDep) -> TenantSettings:
 
 @router.put("/settings", response_model=TenantSettings)
 def put_settings(body: TenantSettings, caller: AdminDep) -> TenantSettings:
-    if body.auto_reject_confidence > body.auto_approve_confidence:
-        raise ApiError(422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one")
+    check_policy(body)
     return tenants.save(caller.tenant, body)

@@ -9,15 +9,15 @@ from pydantic import BaseModel, Field
 
 from ecopulse import geo
 from ecopulse.api.auth import CallerDep, CitizenOrAdminDep
-from ecopulse.api.errors import ERROR_RESPONSES, ApiError
+from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
-from ecopulse.reports import Priority, ReportStatus
+from ecopulse.reports import Priority, ReportStatus, check_vote
 from ecopulse.store.audit import history
 from ecopulse.store.models import ReportItem
 from ecopulse.store.reports import NewReport, ReportRepository
 from ecopulse.store.tenants import TenantRepository
-from ecopulse.uploads import REPORT_PHOTO, REPORT_PHOTO_KEY_PATTERN, UploadKey
+from ecopulse.uploads import REPORT_PHOTO_KEY_PATTERN, check_report_photos
 from ecopulse.waste import WasteType
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES)
@@ -87,10 +87,7 @@ class HistoryEntry(BaseModel):
 
 def create_report(tenant: str, caller_id: str, body: ReportIn, source: str = "app") -> ReportOut:
     """Shared by the app's route and Open311: photos must be the caller's own uploads."""
-    for key in body.photo_keys:
-        parsed = UploadKey.parse(key)
-        if (parsed.tenant, parsed.user_id, parsed.photo) != (tenant, caller_id, REPORT_PHOTO):
-            raise ApiError(422, "invalid_photo", "photo keys must come from your own report uploads")
+    check_report_photos(tenant, caller_id, body.photo_keys)
     zone = geo.zone_of(body.lat, body.lng, tenants.settings(tenant).zone_list())
     new = NewReport(
         report_id=str(uuid.uuid4()),
@@ -161,8 +158,7 @@ def get_report(report_id: Annotated[str, Field(max_length=64)], caller: CallerDe
 @router.post("/{report_id}/votes", response_model=ReportOut, status_code=status.HTTP_201_CREATED)
 def vote(report_id: Annotated[str, Field(max_length=64)], body: VoteIn, caller: CitizenOrAdminDep) -> ReportOut:
     report = reports.get(caller.tenant, report_id)
-    if report.reporter_id == caller.user_id:
-        raise ApiError(409, "own_report", "you cannot vote on your own report")
+    check_vote(report.reporter_id, caller.user_id)
     return ReportOut.of(reports.vote(caller.tenant, report, caller.user_id, body.agrees))
 
 
