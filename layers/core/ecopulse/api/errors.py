@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
 from ecopulse.observability import logger
 from ecopulse.reports import InvalidReportTransition, OwnReportVote
 from ecopulse.store.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.store.events import AlreadyJoined, EventFull, EventNotFound, NotAttending
-from ecopulse.store.fleet import VehicleBusy, VehicleExists, VehicleNotFound
 from ecopulse.store.pages import InvalidCursor
 from ecopulse.store.reports import AlreadyVoted, ReportNotFound
 from ecopulse.store.submissions import SubmissionNotFound
@@ -61,6 +61,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     EventFull: (409, "event_full", "the event is full"),
     VehicleBusy: (409, "vehicle_busy", "the vehicle is not available"),
     VehicleExists: (409, "vehicle_exists", "the city has a vehicle with this id already"),
+    NotYourVehicle: (403, "not_your_vehicle", "drivers report positions for their own vehicle only"),
     AlreadyReviewed: (409, "already_reviewed", "the request has been reviewed already"),
     InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
     InvalidTransition: (409, "invalid_transition", "the submission's status does not allow this"),

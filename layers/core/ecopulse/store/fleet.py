@@ -1,8 +1,9 @@
-"""Fleet vehicles: positions reported by drivers, assignments made by admins."""
+"""The ``Fleet`` port on DynamoDB: vehicles, the positions drivers report and the jobs admins dispatch."""
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 
+from ecopulse.fleet import NewVehicle, Vehicle, VehicleBusy, VehicleExists, VehicleNotFound, VehicleStatus
 from ecopulse.reports import InvalidReportTransition, ReportStatus, sources_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
@@ -11,41 +12,46 @@ from ecopulse.store.pages import Page, paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
 
-class VehicleNotFound(LookupError):
-    pass
-
-
-class VehicleBusy(Exception):
-    pass
-
-
-class VehicleExists(Exception):
-    pass
+def vehicle_of(item: VehicleItem) -> Vehicle:
+    return Vehicle(
+        vehicle_id=item.vehicle_id,
+        name=item.name,
+        plate=item.plate,
+        capacity_kg=float(item.capacity_kg),
+        status=item.status,
+        lat=None if item.lat is None else float(item.lat),
+        lng=None if item.lng is None else float(item.lng),
+        report_id=item.report_id,
+        driver_id=item.driver_id,
+        updated_at=item.updated_at,
+    )
 
 
 class FleetRepository:
-    def add(self, tenant: str, vehicle: VehicleItem) -> VehicleItem:
-        vehicle.pk, vehicle.sk = VehicleItem.keys(tenant, vehicle.vehicle_id)
-        vehicle.tenant = tenant
-        vehicle.gsi1pk, vehicle.gsi1sk = tenant_key(tenant, "VEHICLES"), vehicle.vehicle_id
+    def add(self, tenant: str, vehicle: NewVehicle) -> Vehicle:
+        pk, sk = VehicleItem.keys(tenant, vehicle.vehicle_id)
+        item = VehicleItem(
+            pk, sk, tenant=tenant, gsi1pk=tenant_key(tenant, "VEHICLES"), gsi1sk=vehicle.vehicle_id,
+            vehicle_id=vehicle.vehicle_id, name=vehicle.name, plate=vehicle.plate, capacity_kg=vehicle.capacity_kg,
+            driver_id=vehicle.driver_id, lat=vehicle.lat, lng=vehicle.lng,
+        )  # fmt: skip
         try:
-            vehicle.save(condition=VehicleItem.pk.does_not_exist())
+            item.save(condition=VehicleItem.pk.does_not_exist())
         except PutError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 raise VehicleExists(vehicle.vehicle_id) from error
             raise
-        return vehicle
+        return vehicle_of(item)
 
-    def get(self, tenant: str, vehicle_id: str) -> VehicleItem:
-        try:
-            return VehicleItem.get(*VehicleItem.keys(tenant, vehicle_id), consistent_read=True)
-        except DoesNotExist as error:
-            raise VehicleNotFound(vehicle_id) from error
+    def get(self, tenant: str, vehicle_id: str) -> Vehicle:
+        return vehicle_of(self._item(tenant, vehicle_id))
 
-    def list(self, tenant: str, limit: int, cursor: str | None) -> Page[VehicleItem]:
-        return paged(VehicleItem.gsi1.query, tenant, ("VEHICLES",), limit, cursor)
+    def list(self, tenant: str, limit: int, cursor: str | None) -> Page[Vehicle]:
+        page: Page[VehicleItem] = paged(VehicleItem.gsi1.query, tenant, ("VEHICLES",), limit, cursor)
+        return Page([vehicle_of(item) for item in page.items], page.cursor)
 
-    def move(self, vehicle: VehicleItem, lat: float, lng: float, status: str | None) -> VehicleItem:
+    def move(self, tenant: str, vehicle_id: str, lat: float, lng: float, status: VehicleStatus | None) -> Vehicle:
+        item = self._item(tenant, vehicle_id)
         actions: list[Action] = [
             VehicleItem.lat.set(lat),
             VehicleItem.lng.set(lng),
@@ -53,11 +59,19 @@ class FleetRepository:
         ]
         if status:
             actions.append(VehicleItem.status.set(status))
-        vehicle.update(actions=actions)
-        return vehicle
+        item.update(actions=actions)
+        return vehicle_of(item)
 
-    def dispatch(self, tenant: str, report: ReportItem, vehicle: VehicleItem, actor: str, note: str | None) -> None:
+    @staticmethod
+    def _item(tenant: str, vehicle_id: str) -> VehicleItem:
+        try:
+            return VehicleItem.get(*VehicleItem.keys(tenant, vehicle_id), consistent_read=True)
+        except DoesNotExist as error:
+            raise VehicleNotFound(vehicle_id) from error
+
+    def dispatch(self, tenant: str, report: ReportItem, vehicle_id: str, actor: str, note: str | None) -> None:
         """Assigns an available vehicle to an open report, both or neither."""
+        vehicle = self._item(tenant, vehicle_id)
         now = utcnow()
         allowed = [status.value for status in sources_for(ReportStatus.DISPATCHED)]
         if vehicle.status != "available":
@@ -100,8 +114,8 @@ class FleetRepository:
                 raise
             raise ConcurrentChange(f"vehicle {vehicle.vehicle_id} or report {report.report_id} changed") from error
 
-    def release(self, tenant: str, vehicle: VehicleItem) -> None:
-        vehicle.update(
+    def release(self, tenant: str, vehicle_id: str) -> None:
+        self._item(tenant, vehicle_id).update(
             actions=[VehicleItem.status.set("available"), VehicleItem.report_id.remove()],
             condition=VehicleItem.status == "assigned",
         )

@@ -4,20 +4,14 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from ecopulse.paging import Page as Page
 from ecopulse.store.models import tenant_key
 
 
 class InvalidCursor(ValueError):
     """The cursor was not issued by this API (or was altered)."""
-
-
-@dataclass(frozen=True)
-class Page[T]:
-    items: list[T]
-    cursor: str | None
 
 
 def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:

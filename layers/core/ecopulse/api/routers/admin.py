@@ -224,8 +224,7 @@ def deliver(tenant: str, item: SubmissionItem, decision: ReviewDecision) -> None
 @router.post("/reports/{report_id}/dispatch", response_model=ReportOut)
 def dispatch(report_id: Identifier, body: DispatchIn, caller: AdminDep) -> ReportOut:
     report = reports.get(caller.tenant, report_id)
-    vehicle = fleet.get(caller.tenant, body.vehicle_id)
-    fleet.dispatch(caller.tenant, report, vehicle, caller.user_id, body.note)
+    fleet.dispatch(caller.tenant, report, body.vehicle_id, caller.user_id, body.note)
     return ReportOut.of(reports.get(caller.tenant, report_id))
 
 
@@ -234,7 +233,7 @@ def change_report_status(report_id: Identifier, body: ReportStatusIn, caller: Ad
     report = reports.get(caller.tenant, report_id)
     changed = reports.change_status(caller.tenant, report, body.status, caller.user_id, body.reason)
     if body.status is ReportStatus.RESOLVED and report.vehicle_id:
-        fleet.release(caller.tenant, fleet.get(caller.tenant, report.vehicle_id))
+        fleet.release(caller.tenant, report.vehicle_id)
     return ReportOut.of(changed)
 
 

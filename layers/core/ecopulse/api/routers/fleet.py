@@ -1,19 +1,27 @@
 """Fleet: vehicles an admin adds and dispatches, drivers report positions and finish jobs."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from ecopulse.api.auth import AdminDep, FleetDep, Group
-from ecopulse.api.errors import ERROR_RESPONSES, ApiError
+from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, PageOf, ShortText, rounded
+from ecopulse.fleet import Fleet, NewVehicle, VehicleStatus, report_position
 from ecopulse.store.fleet import FleetRepository
-from ecopulse.store.models import VehicleItem
 
 router = APIRouter(prefix="/fleet", tags=["fleet"], responses=ERROR_RESPONSES)
-fleet = FleetRepository()
+_repository = FleetRepository()
+
+
+def fleet_repository() -> Fleet:
+    """The fleet the routes work on; tests replace it through ``app.dependency_overrides``."""
+    return _repository
+
+
+Vehicles = Annotated[Fleet, Depends(fleet_repository)]
 VehicleId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 
 
@@ -28,6 +36,8 @@ class VehicleIn(BaseModel):
 
 
 class VehicleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     vehicle_id: str
     name: str
     plate: str | None
@@ -39,32 +49,30 @@ class VehicleOut(BaseModel):
     driver_id: str | None
     updated_at: datetime
 
-    @classmethod
-    def of(cls, item: VehicleItem) -> "VehicleOut":
-        return cls(**{name: getattr(item, name) for name in cls.model_fields})
-
 
 class PositionIn(BaseModel):
     lat: Latitude
     lng: Longitude
-    status: Literal["available", "assigned", "offline"] | None = None
+    status: VehicleStatus | None = None
 
 
 @router.post("/vehicles", status_code=status.HTTP_201_CREATED, response_model=VehicleOut)
-def add_vehicle(body: VehicleIn, caller: AdminDep) -> VehicleOut:
-    return VehicleOut.of(fleet.add(caller.tenant, VehicleItem(**body.model_dump())))
+def add_vehicle(body: VehicleIn, caller: AdminDep, vehicles: Vehicles) -> VehicleOut:
+    return VehicleOut.model_validate(vehicles.add(caller.tenant, NewVehicle(**body.model_dump())))
 
 
 @router.get("/vehicles", response_model=PageOf[VehicleOut])
-def list_vehicles(caller: FleetDep, limit: Limit = 100, cursor: Cursor = None) -> PageOf[VehicleOut]:
-    page = fleet.list(caller.tenant, limit, cursor)
-    return PageOf[VehicleOut](items=[VehicleOut.of(item) for item in page.items], cursor=page.cursor)
+def list_vehicles(
+    caller: FleetDep, vehicles: Vehicles, limit: Limit = 100, cursor: Cursor = None
+) -> PageOf[VehicleOut]:
+    page = vehicles.list(caller.tenant, limit, cursor)
+    return PageOf[VehicleOut](items=[VehicleOut.model_validate(v) for v in page.items], cursor=page.cursor)
 
 
 @router.put("/vehicles/{vehicle_id}/position", response_model=VehicleOut)
-def report_position(vehicle_id: VehicleId, body: PositionIn, caller: FleetDep) -> VehicleOut:
+def move_vehicle(vehicle_id: VehicleId, body: PositionIn, caller: FleetDep, vehicles: Vehicles) -> VehicleOut:
     """A driver moves only their own vehicle; an admin any of the city's."""
-    vehicle = fleet.get(caller.tenant, vehicle_id)
-    if not caller.is_in(Group.ADMIN) and vehicle.driver_id != caller.user_id:
-        raise ApiError(403, "not_your_vehicle", "drivers report positions for their own vehicle only")
-    return VehicleOut.of(fleet.move(vehicle, body.lat, body.lng, body.status))
+    moved = report_position(
+        vehicles, caller.tenant, vehicle_id, body.lat, body.lng, body.status, caller.user_id, caller.is_in(Group.ADMIN)
+    )
+    return VehicleOut.model_validate(moved)
