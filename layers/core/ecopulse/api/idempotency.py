@@ -15,40 +15,51 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from ecopulse.api.auth import Caller
 from ecopulse.api.errors import ApiError
 from ecopulse.config import settings
+
+
+def _replayed(response: Any, idempotent_data: DataRecord) -> Any:
+    """Powertools' response hook: runs only when the answer comes from the store, so it marks the replay."""
+    return {**response, "replayed": True}
+
 
 config = IdempotencyConfig(
     event_key_jmespath="[operation, tenant, user, key]",
     payload_validation_jmespath="body",
     expires_after_seconds=24 * 3600,
     raise_on_no_idempotency_key=True,
+    response_hook=_replayed,
 )
 
 
 @cache
-def _persistence() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
+def _create_once() -> Callable[..., dict[str, Any]]:
+    """Decorated once per container, on first use: the persistence layer needs the function's region and table."""
+
+    @idempotent_function(
+        data_keyword_argument="request",
+        persistence_store=DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name),
+        config=config,
+    )
+    def create_once(request: dict[str, Any], create: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        return {"result": create(), "replayed": False}
+
+    return create_once
 
 
 def once(
     operation: str, caller: Caller, key: str, body: dict[str, Any], create: Callable[[], dict[str, Any]]
 ) -> tuple[dict[str, Any], bool]:
     """Runs ``create`` once per key; returns its (first) result and whether this call was a replay."""
-    ran = []
-
-    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=config)
-    def run(request: dict[str, Any]) -> dict[str, Any]:
-        ran.append(True)
-        return create()
-
     request = {"operation": operation, "tenant": caller.tenant, "user": caller.user_id, "key": key, "body": body}
     try:
-        result = run(request=request)
+        answer = _create_once()(request=request, create=create)
     except IdempotencyValidationError as error:
         raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different body") from error
     except IdempotencyAlreadyInProgressError as error:
         raise ApiError(409, "in_progress", "a request with this Idempotency-Key is still being handled") from error
-    return result, not ran
+    return answer["result"], answer["replayed"]
