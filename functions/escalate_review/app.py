@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.notifications import Notifier
 from ecopulse.observability import logger, tracer
 from ecopulse.store.tenants import TenantRepository
@@ -14,7 +14,7 @@ from ecopulse.store.users import UserRepository
 
 tenants = TenantRepository()
 users = UserRepository()
-notifier = Notifier(settings().notifications_topic_arn)
+notifier = Notifier(deployment().notifications_topic_arn)
 
 
 class EscalationRequest(BaseModel):

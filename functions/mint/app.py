@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecopulse.chain.minter import Minter, MinterSettings
 from ecopulse.chain.ports import ChainUnavailable
 from ecopulse.chain.web3_chain import Web3Chain
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.observability import logger, metrics, tracer
 from ecopulse.payouts import MintRequest, UnreadableRequest, pay
 from ecopulse.store.claims import DynamoDBClaimStore
@@ -27,7 +27,7 @@ from ecopulse.workflow import TaskClosed, TaskTokens
 @cache
 def minter() -> Minter:
     """Built on the first batch, once per container: reading the key needs the network, importing must not."""
-    config = settings()
+    config = deployment()
     chain = Web3Chain(
         config.chain_rpc_url,
         config.chain_id,

@@ -7,14 +7,14 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.messages import outcome_message
 from ecopulse.notifications import Notifier
 from ecopulse.observability import logger, tracer
 from ecopulse.store.users import UserNotFound, UserRepository
 from ecopulse.submissions import Decision
 
-notifier = Notifier(settings().notifications_topic_arn, settings().notification_sender)
+notifier = Notifier(deployment().notifications_topic_arn, deployment().notification_sender)
 users = UserRepository()
 
 

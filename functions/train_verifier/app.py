@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.observability import logger, metrics, tracer
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.tenants import TenantRepository
@@ -14,7 +14,7 @@ from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.verification.learning import train_tenant
 
 labels = ReviewLabelRepository()
-heads = VerifierHeadStore(settings().models_bucket)
+heads = VerifierHeadStore(deployment().models_bucket)
 tenants = TenantRepository()
 
 
@@ -37,7 +37,7 @@ def handler(event: TrainingRequest, context: LambdaContext) -> dict:
     for tenant in event.tenants or labels.tenants():
         target = tenants.settings(tenant).verifier_false_approval_target
         try:
-            outcome = train_tenant(tenant, labels, heads, clock, target, settings().verifier_min_labels).to_dict()
+            outcome = train_tenant(tenant, labels, heads, clock, target, deployment().verifier_min_labels).to_dict()
         except Exception:
             # One tenant's failure must not keep the others from training; the run still fails at the end.
             logger.exception("verifier training failed", extra={"tenant": tenant})

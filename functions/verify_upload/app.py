@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import S3Model
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.intake import UploadedObject, take_in
 from ecopulse.observability import logger, metrics, tracer
 from ecopulse.photos import S3PhotoStore
@@ -29,14 +29,14 @@ from ecopulse.workflow import Workflow
 photos = S3PhotoStore()
 submissions = IntakeSubmissions()
 tenants = TenantRepository()
-workflow = Workflow(settings().state_machine_arn)
+workflow = Workflow(deployment().state_machine_arn)
 classifier = WasteClassifier(os.environ["MODEL_DIR"])
 duplicates = PhotoHashIndex()
-heads = VerifierHeadStore(settings().models_bucket)
+heads = VerifierHeadStore(deployment().models_bucket)
 policy = VerificationPolicy(
-    max_bytes=settings().max_upload_bytes,
-    max_pixels=settings().max_upload_pixels,
-    duplicate_distance=settings().near_duplicate_distance,
+    max_bytes=deployment().max_upload_bytes,
+    max_pixels=deployment().max_upload_pixels,
+    duplicate_distance=deployment().near_duplicate_distance,
 )
 idempotency = IdempotencyConfig(event_key_jmespath="[bucket, key, version_id, etag]", expires_after_seconds=24 * 3600)
 
@@ -47,7 +47,7 @@ def verify(data: bytes, context: PhotoContext):
 
 @idempotent_function(
     data_keyword_argument="upload",
-    persistence_store=DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name),
+    persistence_store=DynamoDBPersistenceLayer(table_name=deployment().idempotency_table_name),
     config=idempotency,
 )
 def take_in_once(upload: dict) -> dict:
@@ -57,7 +57,7 @@ def take_in_once(upload: dict) -> dict:
     )
     tenant = UploadKey.parse(uploaded.key).tenant
     result = take_in(
-        uploaded, photos, submissions, workflow, verify, heads, tenants.settings(tenant), settings().max_upload_bytes
+        uploaded, photos, submissions, workflow, verify, heads, tenants.settings(tenant), deployment().max_upload_bytes
     )
     return {
         "submission_id": result.submission_id,

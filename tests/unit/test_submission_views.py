@@ -318,11 +318,11 @@ def test_a_decision_the_workflow_could_not_be_told_of_is_withdrawn_so_it_can_be_
 def forms(monkeypatch):
     """Upload forms signed offline for a bucket named in the environment, as the function's would be."""
     monkeypatch.setenv("UPLOADS_BUCKET", "uploads")
-    config.settings.cache_clear()
+    config.deployment.cache_clear()
     client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
     monkeypatch.setattr(upload_routes, "photos", S3PhotoStore(client))
     yield
-    config.settings.cache_clear()
+    config.deployment.cache_clear()
 
 
 @pytest.mark.parametrize(

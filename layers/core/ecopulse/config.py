@@ -1,4 +1,5 @@
-"""Settings a function reads from its environment, set per function in template.yaml."""
+"""The deployment's settings, which a function reads from its environment (set per function in template.yaml);
+a city's policy is ``ecopulse.tenants.TenantSettings``."""
 
 import os
 from functools import cache
@@ -37,7 +38,7 @@ class Settings(BaseModel):
 
 
 @cache
-def settings() -> Settings:
+def deployment() -> Settings:
     """Reads the environment once per container, like the rest of module-scope setup."""
     fields = Settings.model_fields
     values = {name: os.environ[name.upper()] for name in fields if name.upper() in os.environ}

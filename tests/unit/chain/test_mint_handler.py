@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ecopulse.chain.claims import MAX_BATCH_SIZE
 from ecopulse.chain.minter import Minter, MinterSettings
-from ecopulse.config import Settings, settings
+from ecopulse.config import Settings, deployment
 from ecopulse_local.template import load_stack
 from tests.conftest import ROOT
 from tests.unit.chain.fakes import FakeChain, FakeClock, MemoryClaimStore
@@ -194,7 +194,7 @@ def test_the_mint_settings_are_read_from_the_environment_with_their_types(monkey
     monkeypatch.setenv("MINT_MAX_BATCH", "25")
     monkeypatch.setenv("MINT_RECEIPT_TIMEOUT_SECONDS", "120")
 
-    read = settings.__wrapped__()
+    read = deployment.__wrapped__()
 
     assert (read.chain_id, read.chain_finality, read.mint_max_batch) == (31337, "latest", 25)
     assert read.mint_receipt_timeout_seconds == 120.0

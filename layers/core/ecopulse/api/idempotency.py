@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 
 from ecopulse.api.auth import Caller
 from ecopulse.api.errors import ApiError
-from ecopulse.config import settings
+from ecopulse.config import deployment
 
 
 def _replayed(response: Any, idempotent_data: DataRecord) -> Any:
@@ -42,7 +42,7 @@ def _create_once() -> Callable[..., dict[str, Any]]:
 
     @idempotent_function(
         data_keyword_argument="request",
-        persistence_store=DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name),
+        persistence_store=DynamoDBPersistenceLayer(table_name=deployment().idempotency_table_name),
         config=config,
     )
     def create_once(request: dict[str, Any], create: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ecopulse.api.routers.me import Profile, users
 from ecopulse.api.routers.reports import ReportOut, reports
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import ReportStatus
 from ecopulse.store.community import CommunityRepository
@@ -132,7 +132,7 @@ def submission_photos(submission_id: Identifier, caller: AdminDep) -> Submission
     """Short-lived links to a submission's private photos, for the reviewer's eyes only: each to the version that
     was verified, whatever was uploaded over it since."""
     item = submissions.get(caller.tenant, submission_id)
-    bucket = settings().uploads_bucket
+    bucket = deployment().uploads_bucket
     verified = item.photo_versions.as_dict() if item.photo_versions else {}
 
     def link(key: str, version_id: str | None = None) -> dict:

@@ -12,7 +12,7 @@ from ecopulse.api.errors import ERROR_RESPONSES, ApiError
 from ecopulse.api.routers.reports import ReportOut, reports
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
 from ecopulse.api.schemas import Cursor, Limit, PageOf
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.mint_queue import MintQueue
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.models import UserItem
@@ -112,7 +112,7 @@ def patch_me(body: ProfileIn, caller: CallerDep) -> Profile:
 def put_wallet(body: WalletIn, caller: CallerDep) -> Profile:
     """Rewards earned while there was no wallet (or whose mint failed) are paid to the new one."""
     profile = users.set_wallet(me(caller), body.address)
-    queue = MintQueue(settings().mint_queue_url)
+    queue = MintQueue(deployment().mint_queue_url)
     for entry in rewards.unpaid(caller.tenant, caller.user_id):
         queue.enqueue(caller.tenant, caller.user_id, entry.submission_id, body.address, int(entry.amount))
     return Profile.of(profile)

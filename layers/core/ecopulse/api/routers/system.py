@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from ecopulse.api.app import API_VERSION
 from ecopulse.api.auth import CallerDep, Group
 from ecopulse.api.errors import ERROR_RESPONSES
-from ecopulse.config import settings
+from ecopulse.config import deployment
 
 router = APIRouter(tags=["system"])
 
@@ -26,7 +26,7 @@ class WhoAmI(BaseModel):
 
 @router.get("/health", response_model=Health)
 def health() -> Health:
-    return Health(status="ok", stage=settings().stage, version=API_VERSION)
+    return Health(status="ok", stage=deployment().stage, version=API_VERSION)
 
 
 @router.get("/whoami", response_model=WhoAmI, responses={401: ERROR_RESPONSES[401]})

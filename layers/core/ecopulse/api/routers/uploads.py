@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from ecopulse.api.auth import CitizenOrAdminDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import UploadForm
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.photos import S3PhotoStore
 from ecopulse.uploads import REPORT_PHOTO, ImageType, UploadKey
 
@@ -22,7 +22,7 @@ class UploadRequest(BaseModel):
 
 def upload_form(key: UploadKey, content_type: str) -> UploadForm:
     object_key = key.object_key(content_type)
-    limits = settings()
+    limits = deployment()
     form = photos.presigned_post(
         limits.uploads_bucket, object_key, content_type, limits.max_upload_bytes, limits.upload_expiry_seconds
     )

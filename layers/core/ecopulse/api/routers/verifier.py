@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from ecopulse.api.auth import AdminDep
 from ecopulse.api.errors import ERROR_RESPONSES
-from ecopulse.config import settings
+from ecopulse.config import deployment
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.verifier_heads import VerifierHeadStore
@@ -16,7 +16,7 @@ from ecopulse.verification.reviews import PromotedHead
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
 labels = ReviewLabelRepository()
-heads = VerifierHeadStore(settings().models_bucket)
+heads = VerifierHeadStore(deployment().models_bucket)
 tenants = TenantRepository()
 
 
