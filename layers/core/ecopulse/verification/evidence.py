@@ -150,8 +150,9 @@ def assess_cleanup(
 ) -> Assessment:
     """The decision on a cleanup from its photos' facts; ``before`` is None when no "before" photo was verified."""
     after_alone = (1.0 - after.waste_probability) * _penalty(after.flags)
+    similarity = cosine_similarity(before.embedding, after.embedding) if before else 0.0
     checks = (
-        *pair_checks(before, after, rules),
+        *pair_checks(before, after, rules, similarity),
         capture_check(before, after, opened_at, rules.cleanup_window),
         area_check(before, after, rules),
         *signal_checks(before, after),
@@ -165,7 +166,7 @@ def assess_cleanup(
             refuses=True,
         ),
     )
-    features = evidence_features(before, after)
+    features = evidence_features(before, after, similarity)
     if head is not None:
         confidence, scorer = head.score(features, after.embedding), f"head {head.version}"
         confident = head.auto_approves(confidence)
@@ -184,8 +185,11 @@ def assess_cleanup(
     return Assessment(decision, confidence, scorer, checks, features)
 
 
-def pair_checks(before: PhotoFacts | None, after: PhotoFacts, rules: EvidenceRules) -> tuple[Check, ...]:
-    """Litter before, clearly less after, the same place, the same camera, and not the same picture."""
+def pair_checks(
+    before: PhotoFacts | None, after: PhotoFacts, rules: EvidenceRules, scene_similarity: float
+) -> tuple[Check, ...]:
+    """Litter before, clearly less after, the same place, the same camera, and not the same picture;
+    ``scene_similarity`` is the cosine of the two photos' embeddings."""
     if before is None:
         return (
             Check(
@@ -195,7 +199,7 @@ def pair_checks(before: PhotoFacts | None, after: PhotoFacts, rules: EvidenceRul
                 "a cleanup needs a before photo as well as an after photo",
             ),
         )
-    similarity = round(cosine_similarity(before.embedding, after.embedding), 3)
+    similarity = round(scene_similarity, 3)
     bits = hamming(before.phash, after.phash)
     drop = round(before.waste_probability - after.waste_probability, 4)
     shown = f"{before.waste_probability:.2f} before, {after.waste_probability:.2f} after"
@@ -248,7 +252,7 @@ def place_check(before: PhotoFacts, after: PhotoFacts, max_distance_m: float) ->
     if before.location is None or after.location is None:
         missing = " and ".join(name for name, facts in ((BEFORE, before), (AFTER, after)) if facts.location is None)
         return Check("same_place", False, f"no GPS position on the {missing} photo", "the photos carry no position")
-    metres = round(_distance_m(before.location, after.location), 1)
+    metres = round(before.location.distance_m(after.location), 1)
     apart = distance_text(metres)
     return Check(
         "same_place",
@@ -368,7 +372,7 @@ def signal_checks(before: PhotoFacts | None, after: PhotoFacts) -> tuple[Check, 
     )
 
 
-def evidence_features(before: PhotoFacts | None, after: PhotoFacts) -> dict[str, float]:
+def evidence_features(before: PhotoFacts | None, after: PhotoFacts, scene_similarity: float) -> dict[str, float]:
     """The numbers a reviewer-trained head reads, computed the same way when a label is kept and when a head
     scores; an unknown measure reads 0 with its ``_known`` companion 0, so that 0 is never mistaken for a value."""
     features = {
@@ -376,7 +380,7 @@ def evidence_features(before: PhotoFacts | None, after: PhotoFacts) -> dict[str,
         "after_waste": after.waste_probability,
         "before_waste": before.waste_probability if before else 0.0,
         "waste_drop": before.waste_probability - after.waste_probability if before else 0.0,
-        "scene_similarity": cosine_similarity(before.embedding, after.embedding) if before else 0.0,
+        "scene_similarity": scene_similarity,
         "same_camera": float(before is not None and before.camera is not None and before.camera == after.camera),
     }
     metres = _pair_distance_m(before, after)
@@ -415,12 +419,8 @@ def _outside_by_m(area: BaseGeometry, location: GeoPoint) -> float:
     return distance_m(location.lat, location.lng, nearest.y, nearest.x)
 
 
-def _distance_m(a: GeoPoint, b: GeoPoint) -> float:
-    return distance_m(a.lat, a.lng, b.lat, b.lng)
-
-
 def _pair_distance_m(before: PhotoFacts | None, after: PhotoFacts) -> float | None:
     """How far apart the two photos were taken, when both carry a position."""
     if before is None or before.location is None or after.location is None:
         return None
-    return _distance_m(before.location, after.location)
+    return before.location.distance_m(after.location)

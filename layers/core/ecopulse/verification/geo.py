@@ -4,6 +4,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ecopulse.geo import distance_m
+
 
 @dataclass(frozen=True)
 class GeoPoint:
@@ -15,6 +17,10 @@ class GeoPoint:
             raise ValueError(f"coordinates must be finite numbers, not ({self.lat}, {self.lng})")
         if not (-90 <= self.lat <= 90 and -180 <= self.lng <= 180):
             raise ValueError(f"({self.lat}, {self.lng}) is not a latitude and longitude")
+
+    def distance_m(self, other: "GeoPoint") -> float:
+        """Great-circle distance in metres."""
+        return distance_m(self.lat, self.lng, other.lat, other.lng)
 
     def to_dict(self) -> dict[str, Any]:
         return {"lat": self.lat, "lng": self.lng}

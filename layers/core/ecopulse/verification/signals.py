@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ecopulse.geo import distance_m
 from ecopulse.verification.duplicates import PhotoMatch
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.image import PhotoExif
@@ -63,7 +62,7 @@ def gps_distance(location: GeoPoint | None, report_location: GeoPoint | None, ma
         return Signal("gps_distance", False, "no report location to compare with")
     if location is None:
         return Signal("gps_distance", False, "the photo has no GPS position")
-    metres = round(_distance_m(location, report_location), 1)
+    metres = round(location.distance_m(report_location), 1)
     if metres > max_distance_m:
         return Signal("gps_distance", True, f"taken {distance_text(metres)} from the reported place", metres)
     return Signal("gps_distance", False, f"taken {distance_text(metres)} from the reported place", metres)
@@ -166,10 +165,6 @@ def near_duplicate(matches: list[PhotoMatch], user_id: str) -> Signal:
     who = "by the same user" if best.user_id == user_id else f"by another user ({best.user_id})"
     reason = f"the same picture as submission {best.submission_id} {who}, {best.distance} bits apart"
     return Signal("near_duplicate", True, reason, {"matches": [match.to_dict() for match in matches[:5]]})
-
-
-def _distance_m(a: GeoPoint, b: GeoPoint) -> float:
-    return distance_m(a.lat, a.lng, b.lat, b.lng)
 
 
 def duration_text(delta: timedelta) -> str:
