@@ -65,13 +65,12 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
     }
 
 
-class SqsPoller:
-    def __init__(self, mapping: SqsMapping, sqs: Any, functions: Functions, region: str) -> None:
-        self.mapping = mapping
-        self._sqs, self._functions, self._region = sqs, functions, region
-        self._queue_url = sqs.get_queue_url(QueueName=mapping.queue_arn.split(":")[5])["QueueUrl"]
+class _Background:
+    """A daemon thread running ``_run`` until ``stop``, which waits for it a few seconds."""
+
+    def __init__(self, name: str) -> None:
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"sqs-{mapping.function}")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=name)
 
     def start(self) -> None:
         self._thread.start()
@@ -79,6 +78,17 @@ class SqsPoller:
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class SqsPoller(_Background):
+    def __init__(self, mapping: SqsMapping, sqs: Any, functions: Functions, region: str) -> None:
+        self.mapping = mapping
+        self._sqs, self._functions, self._region = sqs, functions, region
+        self._queue_url = sqs.get_queue_url(QueueName=mapping.queue_arn.split(":")[5])["QueueUrl"]
+        super().__init__(f"sqs-{mapping.function}")
 
     def _run(self) -> None:
         while not self._stopped.is_set():
@@ -164,21 +174,13 @@ def scheduled_event(rule: ScheduledRule, region: str, at: datetime) -> dict[str,
     }
 
 
-class Scheduler:
+class Scheduler(_Background):
     """Fires one rule every period until stopped."""
 
     def __init__(self, rule: ScheduledRule, functions: Functions, region: str) -> None:
         self.rule = rule
         self._functions, self._region = functions, region
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"schedule-{rule.logical_id}")
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._thread.join(timeout=5)
+        super().__init__(f"schedule-{rule.logical_id}")
 
     def _run(self) -> None:
         while not self._stopped.wait(self.rule.period_seconds):
