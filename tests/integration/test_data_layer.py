@@ -16,7 +16,7 @@ from ecopulse.store.audit import history
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.models import SubmissionItem, utcnow
 from ecopulse.store.rewards import RewardRepository
-from ecopulse.store.submissions import SubmissionRepository
+from ecopulse.store.submissions import MAX_REPLACED_KEPT, SubmissionRepository
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.store.users import UserRepository
 from ecopulse.submissions import DecisionConflict, InvalidTransition, Outcome, ReviewDecision, Status
@@ -66,6 +66,18 @@ def test_an_upload_over_a_verified_photo_is_flagged_once_per_version_with_an_aud
         entry for entry in history("lahore", "submission", upload.submission_id) if entry.action == "photo_replaced"
     ]
     assert sorted(entry.new for entry in entries) == ["version-2", "version-3"]
+
+
+def test_a_form_posted_again_and_again_grows_the_audit_not_the_submission(repository):
+    upload = received(repository, 61)
+    for n in range(MAX_REPLACED_KEPT + 5):
+        repository.flag_replaced(upload, f"version-{n}")
+    item = repository.get("lahore", upload.submission_id)
+    assert len(item.replaced_uploads.as_dict()) == MAX_REPLACED_KEPT
+    entries = [
+        entry for entry in history("lahore", "submission", upload.submission_id) if entry.action == "photo_replaced"
+    ]
+    assert len(entries) == MAX_REPLACED_KEPT + 5
 
 
 def test_review_and_decision_move_only_forward(repository):

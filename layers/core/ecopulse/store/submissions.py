@@ -19,6 +19,9 @@ class SubmissionNotFound(LookupError):
     pass
 
 
+MAX_REPLACED_KEPT = 20
+
+
 class SubmissionRepository:
     def get(self, tenant: str, submission_id: str) -> SubmissionItem:
         try:
@@ -82,9 +85,12 @@ class SubmissionRepository:
         )
 
     def flag_replaced(self, key: UploadKey, version_id: str) -> None:
-        """Once per replacing version, on the submission and in its audit trail."""
+        """Once per replacing version, in the audit trail, and on the submission for the first
+        ``MAX_REPLACED_KEPT``: a form posted again and again within its minutes must not grow the item past
+        DynamoDB's 400 KB and leave the submission unwritable."""
         item = self.get(key.tenant, key.submission_id)
-        if version_id in (item.replaced_uploads.as_dict() if item.replaced_uploads else {}):
+        kept = item.replaced_uploads.as_dict() if item.replaced_uploads else {}
+        if version_id in kept:
             return
         now = utcnow()
         audit = audit_entry(
@@ -93,13 +99,14 @@ class SubmissionRepository:
         )  # fmt: skip
 
         def write(transaction: TransactWrite) -> None:
-            transaction.update(
-                item,
-                actions=[
-                    SubmissionItem.replaced_uploads[version_id].set({"photo": key.photo, "at": now.isoformat()}),
-                    SubmissionItem.updated_at.set(now),
-                ],
-            )
+            if len(kept) < MAX_REPLACED_KEPT:
+                transaction.update(
+                    item,
+                    actions=[
+                        SubmissionItem.replaced_uploads[version_id].set({"photo": key.photo, "at": now.isoformat()}),
+                        SubmissionItem.updated_at.set(now),
+                    ],
+                )
             transaction.save(audit)
 
         transact(write)
