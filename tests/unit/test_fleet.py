@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.routers.fleet import fleet_repository
+from ecopulse.api.dependencies import fleet_repository
 from ecopulse.fleet import NewVehicle, NotYourVehicle, Vehicle, VehicleExists, VehicleNotFound, report_position
 from ecopulse.paging import Page
 

@@ -3,25 +3,16 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecopulse.api.auth import AdminDep, FleetDep, Group
+from ecopulse.api.dependencies import Vehicles
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, PageOf, ShortText, rounded
-from ecopulse.fleet import Fleet, NewVehicle, VehicleStatus, report_position
-from ecopulse.store.fleet import FleetRepository
+from ecopulse.fleet import NewVehicle, VehicleStatus, report_position
 
 router = APIRouter(prefix="/fleet", tags=["fleet"], responses=ERROR_RESPONSES)
-_repository = FleetRepository()
-
-
-def fleet_repository() -> Fleet:
-    """The fleet the routes work on; tests replace it through ``app.dependency_overrides``."""
-    return _repository
-
-
-Vehicles = Annotated[Fleet, Depends(fleet_repository)]
 VehicleId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 
 
