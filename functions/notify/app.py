@@ -11,8 +11,9 @@ from ecopulse.config import deployment
 from ecopulse.messages import outcome_message
 from ecopulse.notifications import Notifier
 from ecopulse.observability import logger, tracer
-from ecopulse.store.users import UserNotFound, UserRepository
+from ecopulse.store.users import UserRepository
 from ecopulse.submissions import Decision
+from ecopulse.users import UserNotFound
 
 notifier = Notifier(deployment().notifications_topic_arn, deployment().notification_sender)
 users = UserRepository()

@@ -8,6 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
+from ecopulse.api.dependencies import user_repository
 from ecopulse.api.routers import admin
 from ecopulse.api.routers import reports as report_routes
 from ecopulse.reports import OwnReportVote, check_vote
@@ -56,14 +57,21 @@ def test_a_confidence_cannot_be_both_rejected_and_approved(reject, approve, refu
         check_policy(settings)
 
 
-def client(function: str, user: str, group: Group) -> TestClient:
+def client(function: str, user: str, group: Group, overrides: dict | None = None) -> TestClient:
+    """The function's app as ``user``, with the ports in ``overrides`` (provider: fake) replaced."""
     spec = importlib.util.spec_from_file_location(f"{function}_rules", ROOT / "functions" / function / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.app.dependency_overrides[current_caller] = lambda: Caller(
         user_id=user, username=user, tenant="lahore", groups=frozenset({group})
     )
+    module.app.dependency_overrides.update({provider: _providing(fake) for provider, fake in (overrides or {}).items()})
     return TestClient(module.app)
+
+
+def _providing(fake: object):
+    """A provider without parameters: FastAPI would read a parameter of the override as one of the request."""
+    return lambda: fake
 
 
 class Report:
@@ -89,9 +97,9 @@ def test_the_api_refuses_a_vote_on_your_own_report(monkeypatch):
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "own_report")
 
 
-def test_the_api_refuses_an_admin_disabling_themselves(monkeypatch):
-    monkeypatch.setattr(admin, "users", Nobody())
-    answer = client("admin_api", "amina", Group.ADMIN).patch("/admin/users/amina", json={"active": False})
+def test_the_api_refuses_an_admin_disabling_themselves():
+    admin_client = client("admin_api", "amina", Group.ADMIN, {user_repository: Nobody()})
+    answer = admin_client.patch("/admin/users/amina", json={"active": False})
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "cannot_disable_self")
 
 

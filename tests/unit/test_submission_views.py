@@ -13,12 +13,13 @@ from starlette.testclient import TestClient
 
 from ecopulse import config
 from ecopulse.api.auth import Caller, Group, current_caller
+from ecopulse.api.dependencies import user_repository
 from ecopulse.api.routers import admin, me
 from ecopulse.api.routers import submissions as submission_routes
 from ecopulse.api.routers import uploads as upload_routes
+from ecopulse.paging import Page
 from ecopulse.photos import S3PhotoStore
 from ecopulse.store.models import SubmissionItem
-from ecopulse.store.pages import Page
 from ecopulse.store.submissions import SubmissionNotFound, SubmissionRepository
 from ecopulse.submissions import ReviewDecision, Status, admits_decision
 from ecopulse.workflow import CLOSED_TASK_CODES, TaskClosed
@@ -144,6 +145,13 @@ class FakeLabels:
         return True
 
 
+class AnyoneKnown:
+    """The ``Users`` port that knows every user asked for."""
+
+    def get(self, tenant: str, user_id: str) -> None:
+        return None
+
+
 @pytest.fixture
 def fakes(monkeypatch):
     repository, workflow, labels = FakeSubmissions(), FakeWorkflow(), FakeLabels()
@@ -213,11 +221,12 @@ def test_a_submission_verified_before_verdicts_had_decisions_and_reasons_shows_t
 
 
 @pytest.mark.parametrize("path", ["/admin/submissions/sub-1", "/admin/review-queue", "/admin/users/alice/submissions"])
-def test_an_admin_sees_the_full_verdict(fakes, monkeypatch, path):
+def test_an_admin_sees_the_full_verdict(fakes, path):
     repository, _, _ = fakes
     repository.add(submission())
-    monkeypatch.setattr(admin.users, "get", lambda tenant, user_id: None)
-    answer = client("admin_api", "amina", Group.ADMIN).get(path)
+    admin_client = client("admin_api", "amina", Group.ADMIN)
+    admin_client.app.dependency_overrides[user_repository] = lambda: AnyoneKnown()
+    answer = admin_client.get(path)
     assert answer.status_code == 200, answer.text
     shown = answer.json() if path.endswith("sub-1") else answer.json()["items"][0]
     assert shown["verdict"] == VERDICT

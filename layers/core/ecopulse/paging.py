@@ -3,6 +3,10 @@
 from dataclasses import dataclass
 
 
+class InvalidCursor(ValueError):
+    """The cursor was not issued by this API (or was altered)."""
+
+
 @dataclass(frozen=True)
 class Page[T]:
     items: list[T]

@@ -1,7 +1,7 @@
 """A tenant's settings: how it rewards, when it trusts the model, its zones and its Open311 keys."""
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from geojson_pydantic import MultiPolygon, Polygon
 from pydantic import AfterValidator, BaseModel, Field
@@ -77,6 +77,14 @@ class TenantSettings(BaseModel):
 
     def accepts_open311_key(self, api_key: str | None) -> bool:
         return api_key is not None and api_key != "" and hash_api_key(api_key) in self.open311_key_hashes
+
+
+class Tenants(Protocol):
+    """Where each city's settings are kept; a city that saved none has the defaults."""
+
+    def settings(self, tenant: str) -> TenantSettings: ...
+
+    def save(self, tenant: str, settings: TenantSettings) -> TenantSettings: ...
 
 
 class InvalidThresholds(ValueError):

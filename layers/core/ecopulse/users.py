@@ -1,8 +1,54 @@
-"""Rules about the people of a city that hold whatever stores them."""
+"""The people of a city: their profile, the ``Users`` port that stores it, and the rules that hold whatever
+stores them. ``ecopulse.store.users.UserRepository`` is the DynamoDB adapter."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ecopulse.paging import Page
+
+
+class UserNotFound(LookupError):
+    pass
 
 
 class SelfDisable(Exception):
     """An admin disabling their own account would lock the city out of its own administration."""
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    username: str
+    tenant: str
+    email: str | None
+    display_name: str | None
+    groups: tuple[str, ...]
+    active: bool
+    wallet_address: str | None
+    points: int
+    balance_pending: float
+    balance_minted: float
+
+
+class Users(Protocol):
+    def ensure(self, tenant: str, user_id: str, username: str, email: str | None, groups: Sequence[str]) -> User:
+        """The profile of a signed-in caller, created from the token's claims on first contact."""
+        ...
+
+    def get(self, tenant: str, user_id: str) -> User: ...
+
+    def admins(self, tenant: str) -> list[User]:
+        """The tenant's active admins."""
+        ...
+
+    def list(self, tenant: str, limit: int, cursor: str | None) -> Page[User]: ...
+
+    def set_wallet(self, tenant: str, user_id: str, wallet_address: str) -> User: ...
+
+    def set_profile(self, tenant: str, user_id: str, display_name: str | None) -> User: ...
+
+    def set_active(self, tenant: str, user_id: str, active: bool) -> User: ...
 
 
 def check_status_change(admin_id: str, user_id: str, active: bool) -> None:

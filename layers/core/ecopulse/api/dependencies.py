@@ -10,6 +10,10 @@ from fastapi import Depends
 
 from ecopulse.fleet import Fleet
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.tenants import TenantRepository
+from ecopulse.store.users import UserRepository
+from ecopulse.tenants import Tenants
+from ecopulse.users import Users
 
 # --- fleet ---------------------------------------------------------------------------------------------------
 
@@ -27,4 +31,20 @@ Vehicles = Annotated[Fleet, Depends(fleet_repository)]
 
 # --- people and community ------------------------------------------------------------------------------------
 
+
+@cache
+def user_repository() -> Users:
+    return UserRepository()
+
+
+UsersDep = Annotated[Users, Depends(user_repository)]
+
 # --- tenants, analytics and the verifier ---------------------------------------------------------------------
+
+
+@cache
+def tenant_repository() -> Tenants:
+    return TenantRepository()
+
+
+TenantsDep = Annotated[Tenants, Depends(tenant_repository)]

@@ -12,18 +12,17 @@ from starlette.exceptions import HTTPException
 
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
 from ecopulse.observability import logger
+from ecopulse.paging import InvalidCursor
 from ecopulse.reports import InvalidReportTransition, OwnReportVote
 from ecopulse.store.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.store.events import AlreadyJoined, EventFull, EventNotFound, NotAttending
-from ecopulse.store.pages import InvalidCursor
 from ecopulse.store.reports import AlreadyVoted, ReportNotFound
 from ecopulse.store.submissions import SubmissionNotFound
 from ecopulse.store.transactions import ConcurrentChange
-from ecopulse.store.users import UserNotFound
 from ecopulse.submissions import DecisionConflict, InvalidTransition, SlotTaken
 from ecopulse.tenants import InvalidThresholds
 from ecopulse.uploads import ForeignPhoto
-from ecopulse.users import SelfDisable
+from ecopulse.users import SelfDisable, UserNotFound
 
 
 class ErrorBody(BaseModel):

@@ -2,9 +2,10 @@
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from ecopulse.paging import Page
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import CarbonCreditItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, paged
+from ecopulse.store.pages import paged
 from ecopulse.store.transactions import transact
 
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+from ecopulse.paging import Page
 from ecopulse.store.models import (
     AlertItem,
     AlertSubscriptionItem,
@@ -12,7 +13,7 @@ from ecopulse.store.models import (
     tenant_key,
     utcnow,
 )
-from ecopulse.store.pages import Page, paged
+from ecopulse.store.pages import paged
 
 
 class CommunityRepository:

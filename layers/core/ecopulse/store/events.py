@@ -4,10 +4,11 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from ecopulse.paging import Page
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import AttendeeItem, EventItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, paged
+from ecopulse.store.pages import paged
 from ecopulse.store.transactions import failed_on_condition, transact
 
 

@@ -4,11 +4,12 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 
 from ecopulse.fleet import NewVehicle, Vehicle, VehicleBusy, VehicleExists, VehicleNotFound, VehicleStatus
+from ecopulse.paging import Page
 from ecopulse.reports import InvalidReportTransition, ReportStatus, sources_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import ReportItem, VehicleItem, tenant_key, utcnow
-from ecopulse.store.pages import Page, paged
+from ecopulse.store.pages import paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
 

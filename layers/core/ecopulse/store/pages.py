@@ -6,12 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ecopulse.paging import Page as Page
+from ecopulse.paging import InvalidCursor, Page
 from ecopulse.store.models import tenant_key
-
-
-class InvalidCursor(ValueError):
-    """The cursor was not issued by this API (or was altered)."""
 
 
 def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:

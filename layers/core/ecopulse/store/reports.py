@@ -7,11 +7,12 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from ecopulse import geo
+from ecopulse.paging import Page
 from ecopulse.reports import STATS_COUNTER, InvalidReportTransition, ReportStatus, sources_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import ReportCounters, ReportItem, VoteItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, paged
+from ecopulse.store.pages import paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
 

@@ -5,10 +5,11 @@ from collections.abc import Callable
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from ecopulse.paging import Page
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, paged
+from ecopulse.store.pages import paged
 from ecopulse.store.rewards import RewardGrant
 from ecopulse.store.transactions import MAX_ATTEMPTS, ConcurrentChange, failed_on_condition, transact
 from ecopulse.submissions import InvalidTransition, ReviewDecision, Status, admits_decision, sources_for

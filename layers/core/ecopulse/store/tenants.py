@@ -7,6 +7,8 @@ from ecopulse.tenants import TenantSettings
 
 
 class TenantRepository:
+    """The ``Tenants`` port on DynamoDB."""
+
     def settings(self, tenant: str) -> TenantSettings:
         try:
             item = TenantItem.get(*TenantItem.keys(tenant))

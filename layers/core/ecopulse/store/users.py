@@ -1,21 +1,39 @@
 """User profiles: created from the token on first contact, changed with optimistic locking."""
 
+from collections.abc import Sequence
+
 from pynamodb.exceptions import DoesNotExist, PutError
 
+from ecopulse.paging import Page
 from ecopulse.store.models import UserItem, sort_stamp, tenant_key, utcnow
-from ecopulse.store.pages import Page, paged
+from ecopulse.store.pages import paged
+from ecopulse.users import User, UserNotFound
 
 
-class UserNotFound(LookupError):
-    pass
+def user_of(item: UserItem) -> User:
+    return User(
+        user_id=item.user_id,
+        username=item.username,
+        tenant=item.tenant,
+        email=item.email,
+        display_name=item.display_name,
+        groups=tuple(str(group) for group in item.groups),
+        active=bool(item.active),
+        wallet_address=item.wallet_address,
+        points=int(item.points or 0),
+        balance_pending=float(item.balance_pending or 0),
+        balance_minted=float(item.balance_minted or 0),
+    )
 
 
 class UserRepository:
-    def ensure(self, tenant: str, user_id: str, username: str, email: str | None, groups: list[str]) -> UserItem:
-        """The profile of a signed-in caller, created on first contact; a concurrent first contact is harmless."""
+    """The ``Users`` port on DynamoDB."""
+
+    def ensure(self, tenant: str, user_id: str, username: str, email: str | None, groups: Sequence[str]) -> User:
+        """A concurrent first contact is harmless: the one that loses reads what the other wrote."""
         pk, sk = UserItem.keys(tenant, user_id)
         try:
-            return UserItem.get(pk, sk, consistent_read=True)
+            return user_of(UserItem.get(pk, sk, consistent_read=True))
         except DoesNotExist:
             pass
         now = utcnow()
@@ -38,31 +56,38 @@ class UserRepository:
         except PutError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
-            return UserItem.get(pk, sk, consistent_read=True)
-        return item
+            return user_of(UserItem.get(pk, sk, consistent_read=True))
+        return user_of(item)
 
-    def get(self, tenant: str, user_id: str) -> UserItem:
+    def get(self, tenant: str, user_id: str) -> User:
+        return user_of(self._item(tenant, user_id))
+
+    def set_wallet(self, tenant: str, user_id: str, wallet_address: str) -> User:
+        item = self._item(tenant, user_id)
+        item.update(actions=[UserItem.wallet_address.set(wallet_address)])
+        return user_of(item)
+
+    def set_profile(self, tenant: str, user_id: str, display_name: str | None) -> User:
+        item, name = self._item(tenant, user_id), UserItem.display_name
+        item.update(actions=[name.remove() if display_name is None else name.set(display_name)])
+        return user_of(item)
+
+    def set_active(self, tenant: str, user_id: str, active: bool) -> User:
+        item = self._item(tenant, user_id)
+        item.update(actions=[UserItem.active.set(active)])
+        return user_of(item)
+
+    def admins(self, tenant: str) -> list[User]:
+        """The tenant's active admins, from their own index partition: no read of every user."""
+        return [user_of(item) for item in UserItem.gsi2.query(tenant_key(tenant, "ADMINS")) if item.active]
+
+    def list(self, tenant: str, limit: int, cursor: str | None) -> Page[User]:
+        page: Page[UserItem] = paged(UserItem.gsi1.query, tenant, ("USERS",), limit, cursor)
+        return Page([user_of(item) for item in page.items], page.cursor)
+
+    @staticmethod
+    def _item(tenant: str, user_id: str) -> UserItem:
         try:
             return UserItem.get(*UserItem.keys(tenant, user_id), consistent_read=True)
         except DoesNotExist as error:
             raise UserNotFound(user_id) from error
-
-    def set_wallet(self, user: UserItem, wallet_address: str) -> UserItem:
-        user.update(actions=[UserItem.wallet_address.set(wallet_address)])
-        return user
-
-    def set_profile(self, user: UserItem, display_name: str | None) -> UserItem:
-        name = UserItem.display_name
-        user.update(actions=[name.remove() if display_name is None else name.set(display_name)])
-        return user
-
-    def set_active(self, user: UserItem, active: bool) -> UserItem:
-        user.update(actions=[UserItem.active.set(active)])
-        return user
-
-    def admins(self, tenant: str) -> list[UserItem]:
-        """The tenant's active admins, from their own index partition: no read of every user."""
-        return [user for user in UserItem.gsi2.query(tenant_key(tenant, "ADMINS")) if user.active]
-
-    def list(self, tenant: str, limit: int, cursor: str | None) -> Page[UserItem]:
-        return paged(UserItem.gsi1.query, tenant, ("USERS",), limit, cursor)

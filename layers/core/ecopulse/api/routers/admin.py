@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ecopulse.api.auth import AdminDep
+from ecopulse.api.dependencies import UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from ecopulse.api.routers.community import CarbonCreditOut, carbon
-from ecopulse.api.routers.me import Profile, users
+from ecopulse.api.routers.me import Profile
 from ecopulse.api.routers.reports import ReportOut, reports
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
@@ -160,7 +161,7 @@ def submission_photos(submission_id: Identifier, caller: AdminDep) -> Submission
 
 @router.get("/users/{user_id}/submissions", response_model=PageOf[AdminSubmissionOut])
 def user_submissions(
-    user_id: Identifier, caller: AdminDep, limit: Limit = 20, cursor: Cursor = None
+    user_id: Identifier, caller: AdminDep, users: UsersDep, limit: Limit = 20, cursor: Cursor = None
 ) -> PageOf[AdminSubmissionOut]:
     """A citizen's track record, newest first, for the reviewer deciding on their next one. A user of another
     tenant is not found, as everything of another tenant is."""
@@ -267,15 +268,15 @@ def review_carbon(request_id: Identifier, body: CarbonDecisionIn, caller: AdminD
 
 
 @router.get("/users", response_model=PageOf[Profile])
-def list_users(caller: AdminDep, limit: Limit = 50, cursor: Cursor = None) -> PageOf[Profile]:
+def list_users(caller: AdminDep, users: UsersDep, limit: Limit = 50, cursor: Cursor = None) -> PageOf[Profile]:
     page = users.list(caller.tenant, limit, cursor)
-    return PageOf[Profile](items=[Profile.of(item) for item in page.items], cursor=page.cursor)
+    return PageOf[Profile](items=[Profile.model_validate(user) for user in page.items], cursor=page.cursor)
 
 
 @router.patch("/users/{user_id}", response_model=Profile)
-def set_user_status(user_id: Identifier, body: UserStatusIn, caller: AdminDep) -> Profile:
+def set_user_status(user_id: Identifier, body: UserStatusIn, caller: AdminDep, users: UsersDep) -> Profile:
     check_status_change(caller.user_id, user_id, body.active)
-    return Profile.of(users.set_active(users.get(caller.tenant, user_id), body.active))
+    return Profile.model_validate(users.set_active(caller.tenant, user_id, body.active))
 
 
 @router.get("/settings", response_model=TenantSettings)

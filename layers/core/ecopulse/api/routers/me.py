@@ -5,9 +5,10 @@ from typing import Annotated
 
 from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ecopulse.api.auth import CallerDep
+from ecopulse.api.dependencies import UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError
 from ecopulse.api.routers.reports import ReportOut, reports
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
@@ -15,17 +16,17 @@ from ecopulse.api.schemas import Cursor, Limit, PageOf
 from ecopulse.config import deployment
 from ecopulse.mint_queue import MintQueue
 from ecopulse.store.community import CommunityRepository
-from ecopulse.store.models import UserItem
 from ecopulse.store.rewards import RewardRepository
-from ecopulse.store.users import UserRepository
+from ecopulse.users import User
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
-users = UserRepository()
 community = CommunityRepository()
 rewards = RewardRepository()
 
 
 class Profile(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     user_id: str
     username: str
     tenant: str
@@ -36,21 +37,6 @@ class Profile(BaseModel):
     points: int
     balance_pending: float = Field(description="EcoCoin earned, waiting for a wallet or a mint")
     balance_minted: float = Field(description="EcoCoin paid out on chain")
-
-    @classmethod
-    def of(cls, item: UserItem) -> "Profile":
-        return cls(
-            user_id=item.user_id,
-            username=item.username,
-            tenant=item.tenant,
-            email=item.email,
-            display_name=item.display_name,
-            groups=list(item.groups),
-            wallet_address=item.wallet_address,
-            points=int(item.points or 0),
-            balance_pending=float(item.balance_pending or 0),
-            balance_minted=float(item.balance_minted or 0),
-        )
 
 
 class ProfileIn(BaseModel):
@@ -90,7 +76,7 @@ class InboxMessage(BaseModel):
     created_at: datetime
 
 
-def me(caller: CallerDep) -> UserItem:
+def me(caller: CallerDep, users: UsersDep) -> User:
     """The caller's profile, created from the token's claims on first contact."""
     profile = users.ensure(caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
     if not profile.active:
@@ -99,23 +85,25 @@ def me(caller: CallerDep) -> UserItem:
 
 
 @router.get("", response_model=Profile)
-def get_me(caller: CallerDep) -> Profile:
-    return Profile.of(me(caller))
+def get_me(caller: CallerDep, users: UsersDep) -> Profile:
+    return Profile.model_validate(me(caller, users))
 
 
 @router.patch("", response_model=Profile)
-def patch_me(body: ProfileIn, caller: CallerDep) -> Profile:
-    return Profile.of(users.set_profile(me(caller), body.display_name))
+def patch_me(body: ProfileIn, caller: CallerDep, users: UsersDep) -> Profile:
+    me(caller, users)
+    return Profile.model_validate(users.set_profile(caller.tenant, caller.user_id, body.display_name))
 
 
 @router.put("/wallet", response_model=Profile)
-def put_wallet(body: WalletIn, caller: CallerDep) -> Profile:
+def put_wallet(body: WalletIn, caller: CallerDep, users: UsersDep) -> Profile:
     """Rewards earned while there was no wallet (or whose mint failed) are paid to the new one."""
-    profile = users.set_wallet(me(caller), body.address)
+    me(caller, users)
+    profile = users.set_wallet(caller.tenant, caller.user_id, body.address)
     queue = MintQueue(deployment().mint_queue_url)
     for entry in rewards.unpaid(caller.tenant, caller.user_id):
         queue.enqueue(caller.tenant, caller.user_id, entry.submission_id, body.address, int(entry.amount))
-    return Profile.of(profile)
+    return Profile.model_validate(profile)
 
 
 @router.get("/reports", response_model=PageOf[ReportOut])
@@ -165,9 +153,9 @@ def my_inbox(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> Pag
 
 
 @router.put("/alerts/{zone}", status_code=204)
-def subscribe(zone: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")], caller: CallerDep) -> None:
+def subscribe(zone: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")], caller: CallerDep, users: UsersDep) -> None:
     """Alerts broadcast to this zone will arrive in the inbox."""
-    community.subscribe(caller.tenant, zone, me(caller).user_id)
+    community.subscribe(caller.tenant, zone, me(caller, users).user_id)
 
 
 @router.delete("/alerts/{zone}", status_code=204)

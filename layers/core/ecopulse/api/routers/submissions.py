@@ -8,20 +8,19 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, model_validator
 
 from ecopulse.api.auth import CallerDep, CitizenOrAdminDep, Group
+from ecopulse.api.dependencies import UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError
 from ecopulse.api.routers.uploads import UploadRequest, upload_form
 from ecopulse.api.schemas import Cursor, Limit, PageOf, UploadForm
 from ecopulse.store.models import SubmissionItem
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.submissions import SubmissionRepository
-from ecopulse.store.users import UserRepository
 from ecopulse.submissions import Status, Task, check_slot_open
 from ecopulse.uploads import AFTER_PHOTO, BEFORE_PHOTO, UploadKey
 
 router = APIRouter(prefix="/submissions", tags=["submissions"], responses=ERROR_RESPONSES)
 submissions = SubmissionRepository()
 reports = ReportRepository()
-users = UserRepository()
 
 
 class SubmissionIn(BaseModel):
@@ -91,7 +90,7 @@ class OpenedSubmission(BaseModel):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenedSubmission)
-def open_submission(body: SubmissionIn, caller: CitizenOrAdminDep) -> OpenedSubmission:
+def open_submission(body: SubmissionIn, caller: CitizenOrAdminDep, users: UsersDep) -> OpenedSubmission:
     users.ensure(caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
     if body.report_id:
         reports.get(caller.tenant, body.report_id)
