@@ -8,8 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import user_repository
-from ecopulse.api.routers import admin
+from ecopulse.api.dependencies import tenant_repository, user_repository
 from ecopulse.api.routers import reports as report_routes
 from ecopulse.reports import OwnReportVote, check_vote
 from ecopulse.tenants import InvalidThresholds, TenantSettings, check_policy
@@ -103,10 +102,10 @@ def test_the_api_refuses_an_admin_disabling_themselves():
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "cannot_disable_self")
 
 
-def test_the_api_refuses_thresholds_out_of_order(monkeypatch):
-    monkeypatch.setattr(admin, "tenants", Nobody())
+def test_the_api_refuses_thresholds_out_of_order():
     settings = TenantSettings(auto_reject_confidence=0.5, auto_approve_confidence=0.4).model_dump(mode="json")
-    answer = client("admin_api", "amina", Group.ADMIN).put("/admin/settings", json=settings)
+    admin_client = client("admin_api", "amina", Group.ADMIN, {tenant_repository: Nobody()})
+    answer = admin_client.put("/admin/settings", json=settings)
     assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_thresholds")
 
 

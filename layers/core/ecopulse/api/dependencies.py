@@ -8,12 +8,18 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from ecopulse.analytics import Analytics
+from ecopulse.config import deployment
 from ecopulse.fleet import Fleet
+from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.users import UserRepository
+from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.tenants import Tenants
 from ecopulse.users import Users
+from ecopulse.verification.reviews import LabelTally, PromotionRecord
 
 # --- fleet ---------------------------------------------------------------------------------------------------
 
@@ -48,3 +54,27 @@ def tenant_repository() -> Tenants:
 
 
 TenantsDep = Annotated[Tenants, Depends(tenant_repository)]
+
+
+@cache
+def analytics_repository() -> Analytics:
+    return AnalyticsRepository()
+
+
+AnalyticsDep = Annotated[Analytics, Depends(analytics_repository)]
+
+
+@cache
+def label_tally() -> LabelTally:
+    return ReviewLabelRepository()
+
+
+LabelTallyDep = Annotated[LabelTally, Depends(label_tally)]
+
+
+@cache
+def promotion_record() -> PromotionRecord:
+    return VerifierHeadStore(deployment().models_bucket)
+
+
+PromotionRecordDep = Annotated[PromotionRecord, Depends(promotion_record)]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from ecopulse.analytics import MAX_DAYS, InvalidRange
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
@@ -67,6 +68,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     DecisionConflict: (409, "decision_conflict", "the submission was decided otherwise or is not in review"),
     SlotTaken: (409, "photo_slot_taken", "this photo of the submission was uploaded and verified, or is closed"),
     InvalidCursor: (400, "invalid_cursor", "the cursor is not valid"),
+    InvalidRange: (422, "invalid_range", f"from must not be after to, and the range at most {MAX_DAYS} days"),
     OwnReportVote: (409, "own_report", "you cannot vote on your own report"),
     SelfDisable: (409, "cannot_disable_self", "an admin cannot disable their own account"),
     ForeignPhoto: (422, "invalid_photo", "photo keys must come from your own report uploads"),

@@ -93,3 +93,42 @@ class PromotedHead:
             replaced_evaluation=data.get("replaced_evaluation"),
             sha256=str(data.get("sha256", "")),
         )
+
+
+class LabelTally(Protocol):
+    def tally(self, tenant: str) -> tuple[int, int]:
+        """How many of the tenant's labels approve, and how many reject."""
+        ...
+
+
+class PromotionRecord(Protocol):
+    def current_record(self, tenant: str) -> PromotedHead | None: ...
+
+    def history(self, tenant: str) -> list[PromotedHead]:
+        """Every promotion of the tenant, newest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class VerifierStanding:
+    """What a city's verifier has learned: the head in force (none: the rules decide alone), every promotion,
+    the labels so far and the false-approval rate it is held to."""
+
+    current: PromotedHead | None
+    history: list[PromotedHead]
+    approved_labels: int
+    rejected_labels: int
+    target_false_approval: float
+
+
+def verifier_standing(
+    labels: LabelTally, promotions: PromotionRecord, target_false_approval: float, tenant: str
+) -> VerifierStanding:
+    approved, rejected = labels.tally(tenant)
+    return VerifierStanding(
+        current=promotions.current_record(tenant),
+        history=promotions.history(tenant),
+        approved_labels=approved,
+        rejected_labels=rejected,
+        target_false_approval=target_false_approval,
+    )

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ecopulse.api.auth import AdminDep
-from ecopulse.api.dependencies import UsersDep
+from ecopulse.api.dependencies import TenantsDep, UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from ecopulse.api.routers.community import CarbonCreditOut, carbon
 from ecopulse.api.routers.me import Profile
@@ -21,7 +21,6 @@ from ecopulse.store.community import CommunityRepository
 from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.models import SubmissionItem, utcnow
 from ecopulse.store.review_labels import ReviewLabelRepository
-from ecopulse.store.tenants import TenantRepository
 from ecopulse.submissions import Outcome, ReviewDecision, review_label
 from ecopulse.tenants import TenantSettings, check_policy
 from ecopulse.users import check_status_change
@@ -30,7 +29,6 @@ from ecopulse.workflow import TaskClosed, TaskTokens
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
 fleet = FleetRepository()
 community = CommunityRepository()
-tenants = TenantRepository()
 labels = ReviewLabelRepository()
 workflow = TaskTokens()
 photos = S3PhotoStore()
@@ -280,11 +278,11 @@ def set_user_status(user_id: Identifier, body: UserStatusIn, caller: AdminDep, u
 
 
 @router.get("/settings", response_model=TenantSettings)
-def get_settings(caller: AdminDep) -> TenantSettings:
+def get_settings(caller: AdminDep, tenants: TenantsDep) -> TenantSettings:
     return tenants.settings(caller.tenant)
 
 
 @router.put("/settings", response_model=TenantSettings)
-def put_settings(body: TenantSettings, caller: AdminDep) -> TenantSettings:
+def put_settings(body: TenantSettings, caller: AdminDep, tenants: TenantsDep) -> TenantSettings:
     check_policy(body)
     return tenants.save(caller.tenant, body)

@@ -7,17 +7,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ecopulse.api.auth import AdminDep
+from ecopulse.api.dependencies import LabelTallyDep, PromotionRecordDep, TenantsDep
 from ecopulse.api.errors import ERROR_RESPONSES
-from ecopulse.config import deployment
-from ecopulse.store.review_labels import ReviewLabelRepository
-from ecopulse.store.tenants import TenantRepository
-from ecopulse.store.verifier_heads import VerifierHeadStore
-from ecopulse.verification.reviews import PromotedHead
+from ecopulse.verification.reviews import PromotedHead, verifier_standing
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
-labels = ReviewLabelRepository()
-heads = VerifierHeadStore(deployment().models_bucket)
-tenants = TenantRepository()
 
 
 class Promotion(BaseModel):
@@ -51,14 +45,17 @@ class VerifierStatus(BaseModel):
 
 
 @router.get("/verifier", response_model=VerifierStatus)
-def verifier_status(caller: AdminDep) -> VerifierStatus:
+def verifier_status(
+    caller: AdminDep, labels: LabelTallyDep, promotions: PromotionRecordDep, tenants: TenantsDep
+) -> VerifierStatus:
     """The learned verifier of the caller's city: trained daily on admins' decisions, in force only when it beat
     the head before it on the newest decisions."""
-    approved, rejected = labels.tally(caller.tenant)
-    current = heads.current_record(caller.tenant)
+    target = tenants.settings(caller.tenant).verifier_false_approval_target
+    standing = verifier_standing(labels, promotions, target, caller.tenant)
+    approved, rejected = standing.approved_labels, standing.rejected_labels
     return VerifierStatus(
-        current=Promotion.of(current) if current else None,
+        current=Promotion.of(standing.current) if standing.current else None,
         labels=LabelCounts(total=approved + rejected, approved=approved, rejected=rejected),
-        target_false_approval=tenants.settings(caller.tenant).verifier_false_approval_target,
-        history=[Promotion.of(record) for record in heads.history(caller.tenant)],
+        target_false_approval=standing.target_false_approval,
+        history=[Promotion.of(record) for record in standing.history],
     )
