@@ -9,7 +9,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from ecopulse.fleet import Fleet
+from ecopulse.reports import Reports
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.reports import ReportRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.users import UserRepository
 from ecopulse.tenants import Tenants
@@ -26,6 +28,14 @@ def fleet_repository() -> Fleet:
 Vehicles = Annotated[Fleet, Depends(fleet_repository)]
 
 # --- reports -------------------------------------------------------------------------------------------------
+
+
+@cache
+def report_repository() -> Reports:
+    return ReportRepository()
+
+
+ReportsDep = Annotated[Reports, Depends(report_repository)]
 
 # --- submissions and reviews ---------------------------------------------------------------------------------
 
