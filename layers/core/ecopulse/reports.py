@@ -135,7 +135,7 @@ class Reports(Protocol):
     ) -> Report: ...
 
     def history(self, tenant: str, report_id: str) -> list[HistoryEntry]:
-        """The report's audit trail, oldest first."""
+        """The report's audit trail, oldest first; ``ReportNotFound`` for a report the city does not have."""
         ...
 
 
