@@ -11,8 +11,10 @@ from fastapi import Depends
 from ecopulse.analytics import Analytics
 from ecopulse.config import deployment
 from ecopulse.fleet import Fleet
+from ecopulse.reports import Reports
 from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.reports import ReportRepository
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.users import UserRepository
@@ -32,6 +34,14 @@ def fleet_repository() -> Fleet:
 Vehicles = Annotated[Fleet, Depends(fleet_repository)]
 
 # --- reports -------------------------------------------------------------------------------------------------
+
+
+@cache
+def report_repository() -> Reports:
+    return ReportRepository()
+
+
+ReportsDep = Annotated[Reports, Depends(report_repository)]
 
 # --- submissions and reviews ---------------------------------------------------------------------------------
 

@@ -14,10 +14,9 @@ from ecopulse.analytics import MAX_DAYS, InvalidRange
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
-from ecopulse.reports import InvalidReportTransition, OwnReportVote
+from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVote, ReportNotFound
 from ecopulse.store.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.store.events import AlreadyJoined, EventFull, EventNotFound, NotAttending
-from ecopulse.store.reports import AlreadyVoted, ReportNotFound
 from ecopulse.store.submissions import SubmissionNotFound
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.submissions import DecisionConflict, InvalidTransition, SlotTaken

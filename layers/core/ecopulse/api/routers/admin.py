@@ -7,18 +7,17 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ecopulse.api.auth import AdminDep
-from ecopulse.api.dependencies import TenantsDep, UsersDep
+from ecopulse.api.dependencies import ReportsDep, TenantsDep, UsersDep, Vehicles
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from ecopulse.api.routers.community import CarbonCreditOut, carbon
 from ecopulse.api.routers.me import Profile
-from ecopulse.api.routers.reports import ReportOut, reports
+from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
 from ecopulse.config import deployment
 from ecopulse.photos import S3PhotoStore
-from ecopulse.reports import ReportStatus
+from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle
 from ecopulse.store.community import CommunityRepository
-from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.models import SubmissionItem, utcnow
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.submissions import Outcome, ReviewDecision, review_label
@@ -27,7 +26,6 @@ from ecopulse.users import check_status_change
 from ecopulse.workflow import TaskClosed, TaskTokens
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
-fleet = FleetRepository()
 community = CommunityRepository()
 labels = ReviewLabelRepository()
 workflow = TaskTokens()
@@ -221,19 +219,19 @@ def deliver(tenant: str, item: SubmissionItem, decision: ReviewDecision) -> None
 
 
 @router.post("/reports/{report_id}/dispatch", response_model=ReportOut)
-def dispatch(report_id: Identifier, body: DispatchIn, caller: AdminDep) -> ReportOut:
-    report = reports.get(caller.tenant, report_id)
-    fleet.dispatch(caller.tenant, report, body.vehicle_id, caller.user_id, body.note)
-    return ReportOut.of(reports.get(caller.tenant, report_id))
+def dispatch(
+    report_id: Identifier, body: DispatchIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
+) -> ReportOut:
+    dispatched = dispatch_vehicle(reports, fleet, caller.tenant, report_id, body.vehicle_id, caller.user_id, body.note)
+    return ReportOut.model_validate(dispatched)
 
 
 @router.post("/reports/{report_id}/status", response_model=ReportOut)
-def change_report_status(report_id: Identifier, body: ReportStatusIn, caller: AdminDep) -> ReportOut:
-    report = reports.get(caller.tenant, report_id)
-    changed = reports.change_status(caller.tenant, report, body.status, caller.user_id, body.reason)
-    if body.status is ReportStatus.RESOLVED and report.vehicle_id:
-        fleet.release(caller.tenant, report.vehicle_id)
-    return ReportOut.of(changed)
+def change_report_status(
+    report_id: Identifier, body: ReportStatusIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
+) -> ReportOut:
+    changed = change_status(reports, fleet, caller.tenant, report_id, body.status, caller.user_id, body.reason)
+    return ReportOut.model_validate(changed)
 
 
 @router.post("/alerts", response_model=AlertOut, status_code=201)

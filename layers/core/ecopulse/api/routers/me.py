@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ecopulse.api.auth import CallerDep
-from ecopulse.api.dependencies import UsersDep
+from ecopulse.api.dependencies import ReportsDep, UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError
-from ecopulse.api.routers.reports import ReportOut, reports
+from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
 from ecopulse.api.schemas import Cursor, Limit, PageOf
 from ecopulse.config import deployment
@@ -107,9 +107,9 @@ def put_wallet(body: WalletIn, caller: CallerDep, users: UsersDep) -> Profile:
 
 
 @router.get("/reports", response_model=PageOf[ReportOut])
-def my_reports(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[ReportOut]:
+def my_reports(caller: CallerDep, reports: ReportsDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[ReportOut]:
     page = reports.list_by_reporter(caller.tenant, caller.user_id, limit, cursor)
-    return PageOf[ReportOut](items=[ReportOut.of(item) for item in page.items], cursor=page.cursor)
+    return PageOf[ReportOut](items=[ReportOut.model_validate(report) for report in page.items], cursor=page.cursor)
 
 
 @router.get("/submissions", response_model=PageOf[SubmissionOut])
