@@ -9,9 +9,11 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ecopulse.community import LedgerEntry
 from ecopulse.rewards import LedgerLine, leaderboard_periods, rank_key, reward_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
+from ecopulse.store.community import ledger_entry_of
 from ecopulse.store.models import (
     EarnedItem,
     LeaderboardItem,
@@ -130,10 +132,10 @@ class RewardRepository:
         except DoesNotExist:
             return None
 
-    def unpaid(self, tenant: str, user_id: str) -> list[LedgerItem]:
+    def unpaid(self, tenant: str, user_id: str) -> list[LedgerEntry]:
         """Rewards granted but not minted yet: waiting for a wallet, or for a failed mint to be retried."""
         entries = LedgerItem.query(tenant_key(tenant, "USER", user_id), LedgerItem.sk.startswith("LEDGER#"))
-        return [entry for entry in entries if entry.state != PAID]
+        return [ledger_entry_of(entry) for entry in entries if entry.state != PAID]
 
     def record_payout(self, tenant: str, user_id: str, submission_id: str, tx_hash: str | None) -> bool:
         """Marks the ledger entry paid and moves its amount from pending to minted; False if it was already."""

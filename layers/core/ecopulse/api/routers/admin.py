@@ -4,20 +4,21 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ecopulse.api.auth import AdminDep
-from ecopulse.api.dependencies import ReportsDep, TenantsDep, UsersDep, Vehicles
+from ecopulse.api.dependencies import CarbonCreditsDep, CommunityDep, ReportsDep, TenantsDep, UsersDep, Vehicles
 from ecopulse.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
-from ecopulse.api.routers.community import CarbonCreditOut, carbon
+from ecopulse.api.routers.community import CarbonCreditOut
 from ecopulse.api.routers.me import Profile
 from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut, submissions
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
+from ecopulse.carbon import CarbonRequestStatus, review_request
+from ecopulse.community import AlertSeverity
 from ecopulse.config import deployment
 from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle
-from ecopulse.store.community import CommunityRepository
 from ecopulse.store.models import SubmissionItem, utcnow
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.submissions import Outcome, ReviewDecision, review_label
@@ -26,7 +27,6 @@ from ecopulse.users import check_status_change
 from ecopulse.workflow import TaskClosed, TaskTokens
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
-community = CommunityRepository()
 labels = ReviewLabelRepository()
 workflow = TaskTokens()
 photos = S3PhotoStore()
@@ -91,10 +91,12 @@ class ReportStatusIn(BaseModel):
 class AlertIn(BaseModel):
     zone: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,32}$")]
     message: Annotated[str, Field(min_length=1, max_length=1000)]
-    severity: Literal["info", "warning", "critical"] = "info"
+    severity: AlertSeverity = "info"
 
 
 class AlertOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     zone: str
     message: str
     severity: str
@@ -235,32 +237,29 @@ def change_report_status(
 
 
 @router.post("/alerts", response_model=AlertOut, status_code=201)
-def broadcast(body: AlertIn, caller: AdminDep) -> AlertOut:
+def broadcast(body: AlertIn, caller: AdminDep, community: CommunityDep) -> AlertOut:
     alert = community.broadcast(caller.tenant, body.zone, body.message, body.severity, caller.user_id)
-    return AlertOut(
-        zone=alert.zone,
-        message=alert.message,
-        severity=alert.severity,
-        recipients=int(alert.recipients),
-        sent_at=alert.created_at,
-    )
+    return AlertOut.model_validate(alert)
 
 
 @router.get("/carbon-credits", response_model=PageOf[CarbonCreditOut])
 def carbon_requests(
     caller: AdminDep,
-    status: Annotated[Literal["pending", "approved", "rejected"], Query()] = "pending",
+    credits: CarbonCreditsDep,
+    status: Annotated[CarbonRequestStatus, Query()] = "pending",
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> PageOf[CarbonCreditOut]:
-    page = carbon.list(caller.tenant, status, limit, cursor)
-    return PageOf[CarbonCreditOut](items=[CarbonCreditOut.of(item) for item in page.items], cursor=page.cursor)
+    page = credits.list(caller.tenant, status, limit, cursor)
+    return PageOf[CarbonCreditOut](items=[CarbonCreditOut.model_validate(r) for r in page.items], cursor=page.cursor)
 
 
 @router.post("/carbon-credits/{request_id}/decision", response_model=CarbonCreditOut)
-def review_carbon(request_id: Identifier, body: CarbonDecisionIn, caller: AdminDep) -> CarbonCreditOut:
-    request = carbon.get(caller.tenant, request_id)
-    return CarbonCreditOut.of(carbon.review(caller.tenant, request, body.approve, caller.user_id, body.reason))
+def review_carbon(
+    request_id: Identifier, body: CarbonDecisionIn, caller: AdminDep, credits: CarbonCreditsDep
+) -> CarbonCreditOut:
+    reviewed = review_request(credits, caller.tenant, request_id, body.approve, caller.user_id, body.reason)
+    return CarbonCreditOut.model_validate(reviewed)
 
 
 @router.get("/users", response_model=PageOf[Profile])
