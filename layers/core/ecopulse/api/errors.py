@@ -17,9 +17,8 @@ from ecopulse.reports import InvalidReportTransition, OwnReportVote
 from ecopulse.store.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.store.events import AlreadyJoined, EventFull, EventNotFound, NotAttending
 from ecopulse.store.reports import AlreadyVoted, ReportNotFound
-from ecopulse.store.submissions import SubmissionNotFound
 from ecopulse.store.transactions import ConcurrentChange
-from ecopulse.submissions import DecisionConflict, InvalidTransition, SlotTaken
+from ecopulse.submissions import DecisionConflict, InvalidTransition, ReviewClosed, SlotTaken, SubmissionNotFound
 from ecopulse.tenants import InvalidThresholds
 from ecopulse.uploads import ForeignPhoto
 from ecopulse.users import SelfDisable, UserNotFound
@@ -65,6 +64,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
     InvalidTransition: (409, "invalid_transition", "the submission's status does not allow this"),
     DecisionConflict: (409, "decision_conflict", "the submission was decided otherwise or is not in review"),
+    ReviewClosed: (409, "review_closed", "the review has timed out or was decided already"),
     SlotTaken: (409, "photo_slot_taken", "this photo of the submission was uploaded and verified, or is closed"),
     InvalidCursor: (400, "invalid_cursor", "the cursor is not valid"),
     OwnReportVote: (409, "own_report", "you cannot vote on your own report"),
