@@ -1,6 +1,7 @@
 """The submissions' ports in memory: the repository, the workflow's task tokens and the label store, for the
 decision rules and the routes to be tested in process."""
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from ecopulse.submissions import (
     admits_decision,
     sources_for,
 )
+from ecopulse.users import User, UserNotFound
 from ecopulse.verification.reviews import ReviewLabel
 from ecopulse.workflow import CLOSED_TASK_CODES
 
@@ -144,3 +146,20 @@ class MemoryLabels:
             return False
         self.recorded[(tenant, label.submission_id)] = label
         return True
+
+
+class MemoryUsers:
+    """The ``Users`` port for the submissions' rules: profiles made on first contact, and read."""
+
+    def __init__(self) -> None:
+        self.users: dict[tuple[str, str], User] = {}
+
+    def ensure(self, tenant: str, user_id: str, username: str, email: str | None, groups: Sequence[str]) -> User:
+        profile = User(user_id, username, tenant, email, None, tuple(groups), True, None, 0, 0.0, 0.0)
+        return self.users.setdefault((tenant, user_id), profile)
+
+    def get(self, tenant: str, user_id: str) -> User:
+        try:
+            return self.users[(tenant, user_id)]
+        except KeyError as error:
+            raise UserNotFound(user_id) from error

@@ -13,11 +13,17 @@ from starlette.testclient import TestClient
 
 from ecopulse import config
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import review_label_repository, submission_repository, task_tokens, user_repository
+from ecopulse.api.dependencies import (
+    photo_links,
+    review_label_repository,
+    submission_repository,
+    task_tokens,
+    user_repository,
+)
 from ecopulse.api.routers import uploads as upload_routes
 from ecopulse.photos import S3PhotoStore
 from ecopulse.submissions import Status, Submission
-from tests.unit.submission_fakes import MemoryLabels, MemorySubmissions, MemoryTaskTokens, a_submission
+from tests.unit.submission_fakes import MemoryLabels, MemorySubmissions, MemoryTaskTokens, MemoryUsers, a_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "lahore"
@@ -301,3 +307,56 @@ def test_a_new_form_is_only_for_the_submissions_owner(fakes, client):
         "/submissions/sub-1/uploads/after", json={"content_type": "image/jpeg"}
     )
     assert answer.status_code == 404
+
+
+def test_a_citizen_opens_a_submission_with_a_form_for_each_photo(fakes, client, forms):
+    repository, _, _ = fakes
+    users = MemoryUsers()
+    citizen = client("me_api", "alice", Group.CITIZEN)
+    citizen.app.dependency_overrides[user_repository] = lambda: users
+    answer = citizen.post("/submissions", json={"task": "cleanup", "photos": {"content_type": "image/png"}})
+    assert answer.status_code == 201, answer.text
+    opened = answer.json()
+    submission_id = opened["submission"]["submission_id"]
+    assert (opened["submission"]["status"], opened["submission"]["outcome"]) == (
+        "awaiting_upload", {"decision": None, "reasons": []}
+    )  # fmt: skip
+    assert {photo: form["key"] for photo, form in opened["uploads"].items()} == {
+        photo: f"uploads/{TENANT}/alice/{submission_id}/{photo}.png" for photo in ("before", "after")
+    }
+    assert repository.get(TENANT, submission_id).user_id == "alice" and users.get(TENANT, "alice")
+
+
+class Links:
+    """Photo links that say which object and version they open."""
+
+    def presigned_get(self, bucket: str, key: str, expires_seconds: int, version_id: str | None = None) -> str:
+        return f"https://{bucket}/{key}?version={version_id}&expires={expires_seconds}"
+
+
+def test_an_admin_gets_links_to_the_verified_photos_and_to_the_photos_they_duplicate(fakes, client, forms):
+    repository, _, _ = fakes
+    match = {"photo_key": "uploads/lahore/bob/sub-0/after.jpg", "submission_id": "sub-0", "distance": 3}
+    signals = [{"name": "near_duplicate", "flagged": True, "value": {"matches": [match]}}]
+    repository.add(submission(photo_versions={"after": "v2"}, verdict={**VERDICT, "signals": signals}))
+    admin_client = client("admin_api", "amina", Group.ADMIN)
+    admin_client.app.dependency_overrides[photo_links] = lambda: Links()
+    answer = admin_client.get("/admin/submissions/sub-1/photos")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "photos": {"after": {"key": f"{TENANT}/alice/sub-1/after", "version_id": "v2",
+                             "url": f"https://uploads/{TENANT}/alice/sub-1/after?version=v2&expires=300",
+                             "expires_in": 300}},
+        "duplicates": [{"key": match["photo_key"], "version_id": None,
+                        "url": f"https://uploads/{match['photo_key']}?version=None&expires=300", "expires_in": 300,
+                        "submission_id": "sub-0", "distance": 3}],
+    }  # fmt: skip
+
+
+def test_photo_links_are_for_admins_only(fakes, client):
+    repository, _, _ = fakes
+    repository.add(submission())
+    citizen = client("admin_api", "alice", Group.CITIZEN)
+    citizen.app.dependency_overrides[photo_links] = lambda: Links()
+    answer = citizen.get("/admin/submissions/sub-1/photos")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (403, "forbidden")
