@@ -31,7 +31,7 @@ def new_event(capacity: int) -> str:
     return EventRepository().create("lahore", event).event_id
 
 
-def test_citizens_joining_at_the_same_moment_take_every_place_and_no_more(events):
+def test_citizens_joining_at_the_same_moment_take_every_place_and_no_more(events, isolated_transactions):
     event_id = new_event(capacity=3)
 
     def take_place(n: int) -> str:
@@ -50,7 +50,7 @@ def test_citizens_joining_at_the_same_moment_take_every_place_and_no_more(events
         events.join("lahore", event_id, next(f"citizen-{n}" for n, a in enumerate(answers) if a == "joined"), "x")
 
 
-def test_a_check_in_is_recorded_once_however_many_arrive_together(events):
+def test_a_check_in_is_recorded_once_however_many_arrive_together(events, isolated_transactions):
     event_id = new_event(capacity=5)
     events.join("lahore", event_id, "alice", "alice")
     with ThreadPoolExecutor(4) as pool:
@@ -70,7 +70,7 @@ def test_only_an_attendee_is_checked_in_and_another_city_sees_no_event(events):
     assert events.upcoming("karachi", utcnow() - timedelta(days=1), 50, None).items == []
 
 
-def test_of_admins_reviewing_a_carbon_request_together_exactly_one_decides_it(app_table):
+def test_of_admins_reviewing_a_carbon_request_together_exactly_one_decides_it(isolated_transactions):
     credits = CarbonCreditRepository()
     request = credits.create("lahore", NewCarbonRequest("Acme", 2.5, 30, "alice"))
     assert (request.status, request.tonnes) == ("pending", 2.5)

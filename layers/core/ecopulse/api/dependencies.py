@@ -15,6 +15,7 @@ from ecopulse.config import deployment
 from ecopulse.events import Events
 from ecopulse.fleet import Fleet
 from ecopulse.mint_queue import MintQueue
+from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import Reports
 from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.carbon import CarbonCreditRepository
@@ -24,12 +25,15 @@ from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.rewards import RewardRepository
+from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.users import UserRepository
 from ecopulse.store.verifier_heads import VerifierHeadStore
+from ecopulse.submissions import PhotoLinks, ReviewLabels, Submissions, TaskTokens
 from ecopulse.tenants import Tenants
 from ecopulse.users import RewardQueue, UnpaidRewards, Users
 from ecopulse.verification.reviews import LabelTally, PromotionRecord
+from ecopulse.workflow import TaskTokens as StepFunctionsTaskTokens
 
 # --- fleet ---------------------------------------------------------------------------------------------------
 
@@ -52,6 +56,32 @@ def report_repository() -> Reports:
 ReportsDep = Annotated[Reports, Depends(report_repository)]
 
 # --- submissions and reviews ---------------------------------------------------------------------------------
+
+
+@cache
+def submission_repository() -> Submissions:
+    return SubmissionRepository()
+
+
+@cache
+def task_tokens() -> TaskTokens:
+    return StepFunctionsTaskTokens()
+
+
+@cache
+def review_label_repository() -> ReviewLabels:
+    return ReviewLabelRepository()
+
+
+@cache
+def photo_links() -> PhotoLinks:
+    return S3PhotoStore()
+
+
+SubmissionsDep = Annotated[Submissions, Depends(submission_repository)]
+TaskTokensDep = Annotated[TaskTokens, Depends(task_tokens)]
+ReviewLabelsDep = Annotated[ReviewLabels, Depends(review_label_repository)]
+PhotoLinksDep = Annotated[PhotoLinks, Depends(photo_links)]
 
 # --- people and community ------------------------------------------------------------------------------------
 

@@ -17,9 +17,8 @@ from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNo
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
 from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVote, ReportNotFound
-from ecopulse.store.submissions import SubmissionNotFound
 from ecopulse.store.transactions import ConcurrentChange
-from ecopulse.submissions import DecisionConflict, InvalidTransition, SlotTaken
+from ecopulse.submissions import DecisionConflict, InvalidTransition, ReviewClosed, SlotTaken, SubmissionNotFound
 from ecopulse.tenants import InvalidThresholds
 from ecopulse.uploads import ForeignPhoto
 from ecopulse.users import AccountDisabled, SelfDisable, UserNotFound
@@ -68,6 +67,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
     InvalidTransition: (409, "invalid_transition", "the submission's status does not allow this"),
     DecisionConflict: (409, "decision_conflict", "the submission was decided otherwise or is not in review"),
+    ReviewClosed: (409, "review_closed", "the review has timed out or was decided already"),
     SlotTaken: (409, "photo_slot_taken", "this photo of the submission was uploaded and verified, or is closed"),
     InvalidCursor: (400, "invalid_cursor", "the cursor is not valid"),
     InvalidRange: (422, "invalid_range", f"from must not be after to, and the range at most {MAX_DAYS} days"),

@@ -8,10 +8,17 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ecopulse.api.auth import CallerDep
-from ecopulse.api.dependencies import CommunityDep, ReportsDep, RewardQueueDep, UnpaidRewardsDep, UsersDep
+from ecopulse.api.dependencies import (
+    CommunityDep,
+    ReportsDep,
+    RewardQueueDep,
+    SubmissionsDep,
+    UnpaidRewardsDep,
+    UsersDep,
+)
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.routers.reports import ReportOut
-from ecopulse.api.routers.submissions import SubmissionOut, submissions
+from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, PageOf
 from ecopulse.users import User, change_wallet, signed_in
 
@@ -108,9 +115,11 @@ def my_reports(caller: CallerDep, reports: ReportsDep, limit: Limit = 20, cursor
 
 
 @router.get("/submissions", response_model=PageOf[SubmissionOut])
-def my_submissions(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[SubmissionOut]:
+def my_submissions(
+    caller: CallerDep, submissions: SubmissionsDep, limit: Limit = 20, cursor: Cursor = None
+) -> PageOf[SubmissionOut]:
     page = submissions.list_by_user(caller.tenant, caller.user_id, limit, cursor)
-    return PageOf[SubmissionOut](items=[SubmissionOut.of(item) for item in page.items], cursor=page.cursor)
+    return PageOf[SubmissionOut](items=[SubmissionOut.of(s) for s in page.items], cursor=page.cursor)
 
 
 @router.get("/ledger", response_model=PageOf[LedgerEntry])
