@@ -18,9 +18,9 @@ from ecopulse.api.dependencies import (
     review_label_repository,
     submission_repository,
     task_tokens,
+    upload_forms,
     user_repository,
 )
-from ecopulse.api.routers import uploads as upload_routes
 from ecopulse.photos import S3PhotoStore
 from ecopulse.submissions import Status, Submission
 from tests.unit.submission_fakes import MemoryLabels, MemorySubmissions, MemoryTaskTokens, MemoryUsers, a_submission
@@ -89,6 +89,8 @@ def fakes():
 def client(fakes) -> Callable[[str, str, Group], TestClient]:
     """A client of an API function whose submissions, task tokens and labels are the in-memory ``fakes``."""
     repository, workflow, labels = fakes
+    s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    offline_forms = S3PhotoStore(s3)
 
     def signed_in(function: str, user: str, group: Group) -> TestClient:
         app = load_app(function)
@@ -97,6 +99,7 @@ def client(fakes) -> Callable[[str, str, Group], TestClient]:
             submission_repository: lambda: repository,
             task_tokens: lambda: workflow,
             review_label_repository: lambda: labels,
+            upload_forms: lambda: offline_forms,
         }
         return TestClient(app)
 
@@ -262,11 +265,9 @@ def test_a_decision_the_workflow_could_not_be_told_of_is_withdrawn_so_it_can_be_
 
 @pytest.fixture
 def forms(monkeypatch):
-    """Upload forms signed offline for a bucket named in the environment, as the function's would be."""
+    """Upload forms (signed offline by the clients' store) for a bucket named in the environment."""
     monkeypatch.setenv("UPLOADS_BUCKET", "uploads")
     config.deployment.cache_clear()
-    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-    monkeypatch.setattr(upload_routes, "photos", S3PhotoStore(client))
     yield
     config.deployment.cache_clear()
 

@@ -31,6 +31,7 @@ from ecopulse.store.users import UserRepository
 from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.submissions import PhotoLinks, ReviewLabels, Submissions, TaskTokens
 from ecopulse.tenants import Tenants
+from ecopulse.uploads import UploadForms
 from ecopulse.users import RewardQueue, UnpaidRewards, Users
 from ecopulse.verification.reviews import LabelTally, PromotionRecord
 from ecopulse.workflow import TaskTokens as StepFunctionsTaskTokens
@@ -82,6 +83,14 @@ SubmissionsDep = Annotated[Submissions, Depends(submission_repository)]
 TaskTokensDep = Annotated[TaskTokens, Depends(task_tokens)]
 ReviewLabelsDep = Annotated[ReviewLabels, Depends(review_label_repository)]
 PhotoLinksDep = Annotated[PhotoLinks, Depends(photo_links)]
+
+
+@cache
+def upload_forms() -> UploadForms:
+    return S3PhotoStore()
+
+
+UploadFormsDep = Annotated[UploadForms, Depends(upload_forms)]
 
 # --- people and community ------------------------------------------------------------------------------------
 

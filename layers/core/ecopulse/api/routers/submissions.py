@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, model_validator
 
 from ecopulse.api.auth import CallerDep, CitizenOrAdminDep, Group
-from ecopulse.api.dependencies import ReportsDep, SubmissionsDep, UsersDep
+from ecopulse.api.dependencies import ReportsDep, SubmissionsDep, UploadFormsDep, UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.routers.uploads import UploadRequest, upload_form
 from ecopulse.api.schemas import Cursor, Limit, PageOf, UploadForm
@@ -75,19 +75,24 @@ class OpenedSubmission(BaseModel):
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenedSubmission)
 def open_submission(
-    body: SubmissionIn, caller: CitizenOrAdminDep, users: UsersDep, submissions: SubmissionsDep, reports: ReportsDep
+    body: SubmissionIn,
+    caller: CitizenOrAdminDep,
+    users: UsersDep,
+    submissions: SubmissionsDep,
+    reports: ReportsDep,
+    forms: UploadFormsDep,
 ) -> OpenedSubmission:
     opened = open_pending(
         submissions, users, reports, caller.tenant, caller.user_id, caller.username, caller.email,
         list(caller.groups), body.task, body.report_id,
     )  # fmt: skip
-    forms = {
+    uploads = {
         photo: upload_form(
-            UploadKey(caller.tenant, caller.user_id, opened.submission_id, photo), body.photos.content_type
+            forms, UploadKey(caller.tenant, caller.user_id, opened.submission_id, photo), body.photos.content_type
         )
         for photo in (BEFORE_PHOTO, AFTER_PHOTO)
     }
-    return OpenedSubmission(submission=SubmissionOut.of(opened), uploads=forms)
+    return OpenedSubmission(submission=SubmissionOut.of(opened), uploads=uploads)
 
 
 @router.get("", response_model=PageOf[SubmissionOut])
@@ -114,8 +119,9 @@ def renew_upload_form(
     body: UploadRequest,
     caller: CitizenOrAdminDep,
     submissions: SubmissionsDep,
+    forms: UploadFormsDep,
 ) -> UploadForm:
     """A new form for one photo of the caller's submission, when the one it was opened with has expired (forms
     live minutes; a cleanup may take longer). Refused once that photo has been verified."""
     check_form_renewal(submissions, caller.tenant, submission_id, caller.user_id, photo)
-    return upload_form(UploadKey(caller.tenant, caller.user_id, submission_id, photo), body.content_type.value)
+    return upload_form(forms, UploadKey(caller.tenant, caller.user_id, submission_id, photo), body.content_type.value)
