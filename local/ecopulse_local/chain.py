@@ -18,9 +18,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_account.types import TransactionDictType
 from web3 import HTTPProvider, Web3
+from web3.contract.contract import ContractConstructor, ContractFunction
+from web3.types import Nonce
 from web3.utils.address import get_create_address
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +58,8 @@ def anvil_binary(root: Path = REPOSITORY_ROOT) -> Path:
 def dev_account_key(index: int) -> str:
     """The key anvil derives for account ``index`` of MNEMONIC (its default derivation path)."""
     Account.enable_unaudited_hdwallet_features()
-    return Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.to_0x_hex()
+    account: LocalAccount = Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    return Web3.to_hex(account.key)
 
 
 def _port_in_use(host: str, port: int) -> bool:
@@ -83,16 +89,16 @@ class LocalChain:
         self.deployer_key = dev_account_key(DEPLOYER)
         self.minter_private_key = dev_account_key(MINTER)
         self.token_address = ""
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
 
     @property
     def deployer_address(self) -> str:
-        return Account.from_key(self.deployer_key).address
+        return _account(self.deployer_key).address
 
     @property
     def minter_address(self) -> str:
-        return Account.from_key(self.minter_private_key).address
+        return _account(self.minter_private_key).address
 
     def environment(self) -> dict[str, str]:
         """What a minter function needs to reach this chain; the key itself is handed over separately."""
@@ -110,7 +116,7 @@ class LocalChain:
         started = time.perf_counter()
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("w") as log:
-            self._process = subprocess.Popen(
+            process = self._process = subprocess.Popen(
                 [
                     str(anvil_binary(self._root)),
                     "--host", self.host,
@@ -126,18 +132,18 @@ class LocalChain:
             )  # fmt: skip
         w3 = Web3(HTTPProvider(self.rpc_url, request_kwargs={"timeout": 2}, exception_retry_configuration=None))
         try:
-            self._wait_until_answering(w3)
+            self._wait_until_answering(w3, process)
             self.startup_seconds = time.perf_counter() - started
             self.token_address = self._ensure_deployed(w3)
         except BaseException:
             self.stop()
             raise
 
-    def _wait_until_answering(self, w3: Web3) -> None:
+    def _wait_until_answering(self, w3: Web3, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while True:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"anvil exited with {self._process.returncode}:\n{self.log_path.read_text()}")
+            if process.poll() is not None:
+                raise RuntimeError(f"anvil exited with {process.returncode}:\n{self.log_path.read_text()}")
             try:
                 if w3.eth.chain_id == self.chain_id:
                     return
@@ -148,8 +154,8 @@ class LocalChain:
             time.sleep(0.01)
 
     def _ensure_deployed(self, w3: Web3) -> str:
-        deployer = Account.from_key(self.deployer_key)
-        address = get_create_address(deployer.address, 0)
+        deployer = _account(self.deployer_key)
+        address = get_create_address(deployer.address, Nonce(0))
         token = w3.eth.contract(address=address, abi=self._artifact["abi"])
         code = w3.eth.get_code(address)
         if not code:
@@ -171,12 +177,14 @@ class LocalChain:
         return address
 
     @staticmethod
-    def _transact(w3: Web3, account, call) -> None:
+    def _transact(w3: Web3, account: LocalAccount, call: ContractConstructor | ContractFunction) -> None:
         """Signed locally and sent raw, as the minter does, rather than relying on anvil's unlocked accounts."""
         tx = call.build_transaction({"from": account.address, "nonce": w3.eth.get_transaction_count(account.address)})
-        tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+        # web3 builds a TxParams TypedDict, eth_account signs a plain dict of the same keys: neither names the other.
+        signed = account.sign_transaction(cast(TransactionDictType, tx))
+        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10, poll_latency=0.01)
-        if receipt.status != 1:
+        if receipt["status"] != 1:
             raise RuntimeError(f"local chain set-up transaction {tx_hash.to_0x_hex()} reverted")
 
     def stop(self) -> None:
@@ -194,5 +202,11 @@ class LocalChain:
         self.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _account(private_key: str) -> LocalAccount:
+    """eth_account's Account methods are untyped (combomethods); the account they return is a LocalAccount."""
+    account: LocalAccount = Account.from_key(private_key)
+    return account
