@@ -363,15 +363,13 @@ def _parameter_values(template: dict[str, Any], overrides: dict[str, str]) -> di
     return values
 
 
-def load_stack(
-    template_path: Path,
-    overrides: dict[str, str] | None = None,
-    stack_name: str = "ecopulse-local",
-    region: str = "us-east-1",
-    account: str = "123456789012",
-    endpoints: dict[str, str] | None = None,
-) -> Stack:
-    """Transforms the SAM template and returns it ready to resolve, without touching any AWS endpoint."""
+def transformed_template(
+    template_path: Path, overrides: dict[str, str] | None = None, region: str = "us-east-1"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The template after the SAM transform, as CloudFormation receives it, and the parameter values it took.
+
+    Offline: no AWS endpoint is called (managed policies are not looked up, local paths become placeholders).
+    """
     template = yaml_parse(template_path.read_text())
     parameters = _parameter_values(template, overrides or {})
     _placeholder_local_uris(template)
@@ -384,6 +382,19 @@ def load_stack(
             os.environ.pop("AWS_DEFAULT_REGION")
         else:
             os.environ["AWS_DEFAULT_REGION"] = previous_region
+    return transformed, parameters
+
+
+def load_stack(
+    template_path: Path,
+    overrides: dict[str, str] | None = None,
+    stack_name: str = "ecopulse-local",
+    region: str = "us-east-1",
+    account: str = "123456789012",
+    endpoints: dict[str, str] | None = None,
+) -> Stack:
+    """Transforms the SAM template and returns it ready to resolve, without touching any AWS endpoint."""
+    transformed, parameters = transformed_template(template_path, overrides, region)
     return Stack(
         root=template_path.parent,
         name=stack_name,
