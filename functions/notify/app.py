@@ -2,9 +2,9 @@
 
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from outcome import NotifyRequest
 
 from ecopulse.config import deployment
+from ecopulse.messages import NotifyRequest
 from ecopulse.notifications import Notifier
 from ecopulse.observability import logger, tracer
 

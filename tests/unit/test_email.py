@@ -1,11 +1,14 @@
-"""E-mail is best effort: SES refusing for good is told apart from a failure worth another try."""
+"""E-mail is best effort: sent only with a sender and an address, and SES refusing for good is told apart from a
+failure worth another try."""
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from ecopulse.messages import NotifyRequest, email_outcome
 from ecopulse.notifications import REFUSAL_CODES, EmailRejected, Mailer
+from ecopulse.users import User, UserNotFound
 
 
 @pytest.fixture
@@ -41,3 +44,65 @@ def test_the_message_goes_from_the_deployments_sender_to_the_citizen(ses):
     stubber.add_response("send_email", {"MessageId": "m-1"}, expected)
     Mailer("no-reply@city.example", client).send("citizen@example.com", "Cleanup approved", "Thank you")
     stubber.assert_no_pending_responses()
+
+
+class Postbox:
+    """The ``Mail`` port, keeping what was sent or failing as told."""
+
+    def __init__(self, failure: Exception | None = None) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+        self.failure = failure
+
+    def send(self, address: str, title: str, body: str) -> None:
+        if self.failure:
+            raise self.failure
+        self.sent.append((address, title, body))
+
+
+class People:
+    def __init__(self, **emails: str | None) -> None:
+        self.emails = emails
+
+    def get(self, tenant: str, user_id: str) -> User:
+        if user_id not in self.emails:
+            raise UserNotFound(user_id)
+        email = self.emails[user_id]
+        return User(user_id, user_id, tenant, email, None, ("citizen",), True, None, 0, 0.0, 0.0)
+
+
+def rejected(user_id: str = "alice") -> NotifyRequest:
+    return NotifyRequest.model_validate(
+        {
+            "tenant": "lahore", "submission_id": "sub-1", "user_id": user_id,
+            "decision": {"outcome": "rejected", "reason": "the bags are still there", "reviewer": "amina"},
+            "recorded": {"status": "rejected"},
+        }
+    )  # fmt: skip
+
+
+def test_the_citizen_is_mailed_the_words_the_inbox_shows():
+    postbox = Postbox()
+    assert email_outcome(postbox, People(alice="alice@example.com"), rejected()) == "sent"
+    assert postbox.sent == [("alice@example.com", *rejected().message())]
+    assert "the bags are still there" in postbox.sent[0][2]
+
+
+@pytest.mark.parametrize(
+    ("mail", "people", "expected"),
+    [(None, People(alice="alice@example.com"), "no sender"), (Postbox(), People(alice=None), "no address")],
+    ids=["the deployment sends no mail", "the citizen has no address"],
+)
+def test_nothing_is_sent_without_a_sender_or_an_address(mail, people, expected):
+    assert email_outcome(mail, people, rejected()) == expected
+    assert mail is None or mail.sent == []
+
+
+def test_a_citizen_who_left_is_not_mailed():
+    postbox = Postbox()
+    assert email_outcome(postbox, People(), rejected("gone")) == "no address"
+    assert postbox.sent == []
+
+
+def test_a_failed_send_raises_for_the_workflow_to_retry_or_record():
+    with pytest.raises(EmailRejected):
+        email_outcome(Postbox(EmailRejected("MessageRejected")), People(alice="a@example.com"), rejected())
