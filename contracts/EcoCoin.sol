@@ -27,7 +27,7 @@ contract EcoCoin is ERC20, AccessControlDefaultAdminRules, Pausable {
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     /// @notice Length of a minting window, in seconds.
-    uint48 public immutable mintPeriod;
+    uint48 public mintPeriod;
     /// @notice Most tokens (in wei) minted within one window.
     uint256 public mintCap;
     /// @notice The window `mintedInPeriod` counts (block.timestamp / mintPeriod).

@@ -309,6 +309,17 @@ def _alarm(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
     return {"Ref": name, "Arn": stack.arn("cloudwatch", f"alarm:{name}")}
 
 
+def _kms_key(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+    """KMS picks a key's id when it makes the key, so the template sees a stand-in; functions reach a key the
+    runtime makes through its alias, whose name the template gives."""
+    key_id = f"local-{logical_id.lower()}"
+    return {"Ref": key_id, "KeyId": key_id, "Arn": stack.arn("kms", f"key/{key_id}")}
+
+
+def _kms_alias(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+    return {"Ref": str(stack.resolve(props["AliasName"]))}
+
+
 _IDENTITIES = {
     "AWS::DynamoDB::Table": _table,
     "AWS::S3::Bucket": _bucket,
@@ -328,6 +339,8 @@ _IDENTITIES = {
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::CloudFront::Distribution": _distribution,
     "AWS::CloudFront::OriginAccessControl": _origin_access_control,
+    "AWS::KMS::Key": _kms_key,
+    "AWS::KMS::Alias": _kms_alias,
 }
 
 

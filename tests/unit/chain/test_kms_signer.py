@@ -76,6 +76,16 @@ def test_the_kms_signature_becomes_the_transaction_the_key_itself_would_sign(v, 
     assert signed.hash == expected.hash
 
 
+def test_a_transaction_from_another_address_is_refused_and_one_from_the_key_is_signed():
+    key = PrivateKey(b"\x03" * 32)
+    signer = KmsSigner("minter", KeyHeldKms(key))
+
+    with pytest.raises(TypeError, match="not from this key"):
+        signer.sign_transaction(TRANSACTION | {"from": to_checksum_address("0x" + "01" * 20)})
+    signed = signer.sign_transaction(TRANSACTION | {"from": signer.address})
+    assert signed.raw_transaction == Account.from_key(key.to_bytes()).sign_transaction(TRANSACTION).raw_transaction
+
+
 def test_low_s_folds_only_the_upper_half():
     assert low_s(5, SECPK1_N // 2) == (5, SECPK1_N // 2)
     assert low_s(5, SECPK1_N // 2 + 1) == (5, SECPK1_N - (SECPK1_N // 2 + 1))

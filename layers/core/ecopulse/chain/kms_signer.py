@@ -64,8 +64,12 @@ class KmsSigner:
             raise MinterMisconfigured(f"KMS key {key_id} is not a {KEY_SPEC} signing key: {wrong}") from wrong
 
     def sign_transaction(self, transaction: dict[str, Any]) -> SignedTransaction:
-        v, r, s = self.sign_digest(TypedTransaction.from_dict(transaction).hash())
-        raw = TypedTransaction.from_dict({**transaction, "v": v, "r": r, "s": s}).encode()
+        """Signs as eth-account's LocalAccount does: a ``from`` naming another address is refused."""
+        unsigned = {name: value for name, value in transaction.items() if name != "from"}
+        if transaction.get("from", self.address) != self.address:
+            raise TypeError(f"the transaction is from {transaction['from']}, not from this key's {self.address}")
+        v, r, s = self.sign_digest(TypedTransaction.from_dict(unsigned).hash())
+        raw = TypedTransaction.from_dict({**unsigned, "v": v, "r": r, "s": s}).encode()
         return SignedTransaction(raw_transaction=HexBytes(raw), hash=HexBytes(keccak(raw)), r=r, s=s, v=v)
 
     def sign_digest(self, digest: bytes) -> tuple[int, int, int]:
