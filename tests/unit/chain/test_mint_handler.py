@@ -156,6 +156,14 @@ def test_a_good_batch_is_paid_in_one_transaction_and_reports_no_failures(mint, c
     assert {output["outcome"] for output in callbacks.resumed.values()} == {"minted"}
 
 
+def test_the_minters_gas_balance_is_a_metric_after_each_batch(mint, chain, capsys):
+    chain.balance = 3 * 10**18 // 2
+
+    mint.handler({"Records": [record(request(0))]}, CONTEXT)
+
+    assert emitted_metrics(capsys.readouterr().out)["MinterGasBalance"] == [1.5]
+
+
 def test_a_poison_message_comes_back_with_every_message_after_it(mint, chain, ledger):
     before, after = request(0), request(1)
     records = [record(before), record("{not json"), record(after)]
