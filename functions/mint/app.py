@@ -111,8 +111,9 @@ def pay_batch(requests: list[MintRequest], until: float | None = None) -> set[st
     """Pays the requests in one go by ``until`` (monotonic clock); returns the ids of the messages done with
     (paid or failed for good)."""
     try:
-        retry = set(pay(requests, minter(), ledger, callbacks, until))
+        paying = minter()
         record_gas_balance()
+        retry = set(pay(requests, paying, ledger, callbacks, until))
     except MinterMisconfigured as refused:
         config = deployment()
         logger.error(
@@ -130,8 +131,8 @@ def pay_batch(requests: list[MintRequest], until: float | None = None) -> set[st
 
 
 def record_gas_balance() -> None:
-    """The minter's POL after paying, for the alarm that warns before it runs dry; a node that does not answer
-    now leaves one data point out rather than sending paid claims back."""
+    """The minter's POL before each batch, for the alarm that warns before it runs dry; a node that does not
+    answer leaves the data point out, and the batch finds out for itself."""
     with suppress(ChainUnavailable):
         metrics.add_metric(name="MinterGasBalance", unit="None", value=chain().gas_balance() / 10**18)
 

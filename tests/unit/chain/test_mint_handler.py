@@ -156,7 +156,7 @@ def test_a_good_batch_is_paid_in_one_transaction_and_reports_no_failures(mint, c
     assert {output["outcome"] for output in callbacks.resumed.values()} == {"minted"}
 
 
-def test_the_minters_gas_balance_is_a_metric_after_each_batch(mint, chain, capsys):
+def test_the_minters_gas_balance_is_a_metric_with_each_batch(mint, chain, capsys):
     chain.balance = 3 * 10**18 // 2
 
     mint.handler({"Records": [record(request(0))]}, CONTEXT)
