@@ -1,4 +1,5 @@
-"""SQS FIFO (one writer, reserved concurrency 1): pay a batch of approved rewards on chain.
+"""SQS FIFO (one writer: one message group, and reserved concurrency 1 with ReserveConcurrency): pay a batch of
+approved rewards on chain.
 
 Powertools' SqsFifoPartialProcessor owns the queue's failure rule: the first record that must come back, and
 every record after it, is reported in batchItemFailures, so the queue keeps its order. Its record handler sees

@@ -1,16 +1,19 @@
 """Workflow task: approve (with its reward) or reject a submission, only from a status that allows it."""
 
+from dataclasses import asdict
+
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from ecopulse.observability import logger, tracer
+from ecopulse.rewards import record_decision
 from ecopulse.store.models import utcnow
 from ecopulse.store.rewards import RewardRepository
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.users import UserRepository
-from ecopulse.submissions import Decision, Outcome, Status, status_for
+from ecopulse.submissions import Decision
 
 submissions = SubmissionRepository()
 rewards = RewardRepository()
@@ -29,13 +32,7 @@ class DecisionRequest(BaseModel):
 @event_parser(model=DecisionRequest)
 def handler(event: DecisionRequest, context: LambdaContext) -> dict:
     """Returns the reward and the wallet to pay it to; no wallet means the reward waits as a pending balance."""
-    decision, now = event.decision, utcnow()
-    item = submissions.get(event.tenant, event.submission_id)
-    grant = None
-    if decision.outcome is Outcome.APPROVED and item.status != Status.APPROVED:
-        grant = rewards.plan(item, tenants.settings(event.tenant), now)
-    item = submissions.decide(
-        event.tenant, event.submission_id, status_for(decision.outcome), decision.reason, decision.reviewer, grant
+    recorded = record_decision(
+        submissions, rewards, tenants, users, event.tenant, event.submission_id, event.decision, utcnow()
     )
-    user = users.get(event.tenant, item.user_id)
-    return {"status": item.status, "reward": int(item.reward or 0), "wallet": user.wallet_address}
+    return asdict(recorded)

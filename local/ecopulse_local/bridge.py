@@ -35,7 +35,7 @@ _original_get_s3_event = notifications._get_s3_event
 
 def install(functions: Functions) -> None:
     def invoke(
-        backend: LambdaSimpleBackend,
+        self: LambdaSimpleBackend,
         function_name: str,
         qualifier: str | None,
         body: Any,
@@ -48,7 +48,7 @@ def install(functions: Functions) -> None:
             functions.invoke_async(target, event)
             return b""
         invocation = functions.invoke(target, event)
-        if not invocation.ok:
+        if invocation.function_error is not None:
             response_headers["x-amz-function-error"] = invocation.function_error
         response_headers["x-amz-executed-version"] = "$LATEST"
         return json.dumps(invocation.payload).encode()
@@ -56,17 +56,21 @@ def install(functions: Functions) -> None:
     def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
         functions.invoke_async(fn_arn, event_body)
 
-    LambdaSimpleBackend.invoke = invoke
+    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]  # rerouted in place, same signature
     notifications._invoke_awslambda = invoke_from_s3
     notifications._get_s3_event = _complete_s3_event
-    StepFunctionResponse.send_task_failure = _send_task_failure_with_cause
+    StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]  # rerouted in place
 
 
-def _send_task_failure_with_cause(response: StepFunctionResponse) -> ActionResult:
-    parameter = response._get_param
-    response.stepfunction_backend.send_task_failure(
-        parameter("taskToken"), error=parameter("error"), cause=parameter("cause")
-    )
+def _send_task_failure_with_cause(self: StepFunctionResponse) -> ActionResult:
+    # Imported here, as moto imports it: loading the state machine interpreter takes seconds.
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    backend = self.stepfunction_backend
+    if not isinstance(backend, StepFunctionsParserBackend):
+        raise TypeError("SendTaskFailure's cause needs moto to execute state machines, as the runtime configures it")
+    parameter = self._get_param
+    backend.send_task_failure(parameter("taskToken"), error=parameter("error"), cause=parameter("cause"))
     return EmptyResult()
 
 

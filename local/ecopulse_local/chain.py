@@ -89,7 +89,7 @@ class LocalChain:
         self.log_path = self.state_file.with_suffix(".log")
         self.deployer_key = dev_account_key(DEPLOYER)
         self.token_address = ""
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
 
     @property
@@ -129,7 +129,7 @@ class LocalChain:
         started = time.perf_counter()
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("w") as log:
-            self._process = subprocess.Popen(
+            process = self._process = subprocess.Popen(
                 [
                     str(anvil_binary(self._root)),
                     "--host", self.host,
@@ -145,18 +145,18 @@ class LocalChain:
             )  # fmt: skip
         w3 = Web3(HTTPProvider(self.rpc_url, request_kwargs={"timeout": 2}, exception_retry_configuration=None))
         try:
-            self._wait_until_answering(w3)
+            self._wait_until_answering(w3, process)
             self.startup_seconds = time.perf_counter() - started
             self.token_address = self._ensure_deployed(w3)
         except BaseException:
             self.stop()
             raise
 
-    def _wait_until_answering(self, w3: Web3) -> None:
+    def _wait_until_answering(self, w3: Web3, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while True:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"anvil exited with {self._process.returncode}:\n{self.log_path.read_text()}")
+            if process.poll() is not None:
+                raise RuntimeError(f"anvil exited with {process.returncode}:\n{self.log_path.read_text()}")
             try:
                 if w3.eth.chain_id == self.chain_id:
                     return

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -195,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     training.set_defaults(run=_train)
     add_chain_commands(commands)
     args = parser.parse_args(argv)
-    return args.run(args)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)
 
 
 if __name__ == "__main__":

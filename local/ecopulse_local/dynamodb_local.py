@@ -32,7 +32,7 @@ class DynamoDBLocal:
     def __init__(self, host: str, port: int, workdir: Path) -> None:
         self.host, self.port, self.workdir = host, port, workdir
         self.endpoint = f"http://{host}:{port}"
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
         home = distribution()

@@ -23,15 +23,23 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlparse
 
 from pydantic import BaseModel, Field, model_validator
 
+if TYPE_CHECKING:  # imported where used, so a worker's urllib3 loads with its handler, inside the timed init
+    from urllib3 import BaseHTTPResponse, HTTPResponse
+    from urllib3.connectionpool import HTTPConnectionPool
+
 Target = Literal["invocation", "dynamodb", "aws", "chain"]
 Effect = Literal["error", "delay", "unavailable", "throttle"]
+# A request body as urllib3 takes it: bytes or text, or a stream or iterable of them (an S3 upload).
+RequestBody = bytes | str | IO[Any] | Iterable[bytes | str] | None
+# Request headers as urllib3 is handed them: a value may still be bytes.
+RequestHeaders = Mapping[str, str | bytes]
 _TARGET_ENDPOINTS = {"dynamodb": "AWS_ENDPOINT_URL_DYNAMODB", "aws": "AWS_ENDPOINT_URL", "chain": "CHAIN_RPC_URL"}
 
 
@@ -108,7 +116,14 @@ class _Injector:
         original = HTTPConnectionPool.urlopen
         injector = self
 
-        def urlopen(pool, method, url, body=None, headers=None, **options):
+        def urlopen(
+            pool: HTTPConnectionPool,
+            method: str,
+            url: str,
+            body: RequestBody = None,
+            headers: Mapping[str, str] | None = None,
+            **options: Any,
+        ) -> BaseHTTPResponse:
             fault = injector.match(pool.port, method, body, headers or {})
             if fault is None:
                 return original(pool, method, url, body=body, headers=headers, **options)
@@ -121,10 +136,11 @@ class _Injector:
                 return original(refusing, method, url, body=body, headers=headers, **options)
             return _error_response(fault, method, body, headers or {}, options.get("preload_content", True))
 
-        HTTPConnectionPool.urlopen = urlopen
+        # Patched in place: every HTTP call of the worker, whichever library makes it, passes through urllib3 here.
+        HTTPConnectionPool.urlopen = urlopen  # type: ignore[method-assign, assignment]
         self._patched = True
 
-    def match(self, port: int | None, method: str, body: Any, headers: dict) -> Fault | None:
+    def match(self, port: int | None, method: str, body: RequestBody, headers: RequestHeaders) -> Fault | None:
         for fault in self.faults:
             spent = fault.count is not None and fault.hits + self.hits[fault.id] >= fault.count
             if spent or fault.target == "invocation" or port != _endpoint_port(fault.target):
@@ -161,12 +177,12 @@ def _endpoint_port(target: str) -> int | None:
     return urlparse(url).port if url else None
 
 
-def _text(body: Any) -> str:
+def _text(body: RequestBody) -> str:
     """A request body as text; a streamed body (an S3 upload) reads as empty."""
     return body.decode("utf-8", "replace") if isinstance(body, bytes) else body if isinstance(body, str) else ""
 
 
-def _operation(target: str, method: str, body: Any, headers: dict) -> str:
+def _operation(target: str, method: str, body: RequestBody, headers: RequestHeaders) -> str:
     """The operation a call performs, read from the request as the service reads it."""
     text = _text(body)
     if target == "chain":
@@ -183,7 +199,9 @@ def _operation(target: str, method: str, body: Any, headers: dict) -> str:
     return action[0] if action else method
 
 
-def _error_response(fault: Fault, method: str, body: Any, headers: dict, preload_content: bool):
+def _error_response(
+    fault: Fault, method: str, body: RequestBody, headers: RequestHeaders, preload_content: bool
+) -> HTTPResponse:
     """The answer the service itself gives when it throttles or fails a call, in the service's protocol."""
     from urllib3 import HTTPResponse
 
@@ -219,4 +237,5 @@ def _closed_port() -> int:
     """A loopback port nobody listens on: connecting to it is refused, as connecting to a dead node is."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port

@@ -109,7 +109,8 @@ class HttpApiDefinition:
     @staticmethod
     def _stage_settings(stack: Stack) -> dict[str, Any]:
         for logical_id in stack.of_type("AWS::ApiGatewayV2::Stage"):
-            return stack.properties(logical_id).get("DefaultRouteSettings", {})
+            settings: dict[str, Any] = stack.properties(logical_id).get("DefaultRouteSettings", {})
+            return settings
         return {}
 
     def match(self, method: str, path: str) -> tuple[ApiRoute, dict[str, str]] | None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from ecopulse_local.faults import FaultRegistry
 from ecopulse_local.template import Stack
-from ecopulse_local.worker import RESULTS_FD_VARIABLE
+from ecopulse_local.worker import RESULTS_FD_VARIABLE, WorkerReply, WorkerRequest
 
 DEFAULT_CONCURRENCY = 4
 INIT_BUDGET_SECONDS = 10
@@ -134,6 +134,9 @@ class _Worker:
             cwd=spec.code_dir,
             text=True,
         )
+        assert self.process.stdin is not None and self.process.stdout is not None  # both opened as pipes above
+        self._requests = self.process.stdin
+        self._output = self.process.stdout
         os.close(write_fd)
         self._results = os.fdopen(read_fd, "rb", buffering=0)
         self._buffer = b""
@@ -142,13 +145,13 @@ class _Worker:
 
     def _forward_logs(self) -> None:
         function_log = logging.getLogger(f"ecopulse.local.fn.{self.spec.logical_id}")
-        for line in self.process.stdout:
+        for line in self._output:
             function_log.info(line.rstrip())
 
-    def invoke(self, request: dict[str, Any], timeout_seconds: float) -> dict[str, Any] | None:
+    def invoke(self, request: WorkerRequest, timeout_seconds: float) -> WorkerReply | None:
         """Returns the worker's reply, or None when it timed out or died (the worker is then unusable)."""
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
+        self._requests.write(json.dumps(request) + "\n")
+        self._requests.flush()
         deadline = time.monotonic() + timeout_seconds
         with selectors.DefaultSelector() as selector:
             selector.register(self._results, selectors.EVENT_READ)
@@ -161,7 +164,8 @@ class _Worker:
                     return None
                 self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+        reply: WorkerReply = json.loads(line)
+        return reply
 
     def stop(self) -> None:
         if self.process.poll() is None:

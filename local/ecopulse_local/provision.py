@@ -14,12 +14,29 @@ import string
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.exceptions import ClientError
 
 from ecopulse_local.template import Stack
+
+# The services the runtime makes clients of. boto3-stubs type a client by its service's literal name, so naming
+# them lets mypy check each name; the client itself is used untyped, the template's properties passed as they are.
+AwsService = Literal[
+    "cloudwatch",
+    "dynamodb",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "secretsmanager",
+    "ses",
+    "sns",
+    "sqs",
+    "stepfunctions",
+]
 
 SERVED_BY_RUNTIME = {
     "AWS::ApiGatewayV2::Api": "the local HTTP API gateway",
@@ -57,9 +74,8 @@ class Provisioner:
         self._service_endpoints = service_endpoints or {}
         self.skipped: dict[str, str] = {}
 
-    def client(self, service: str) -> Any:
-        # boto3-stubs accept only a literal service name; this adapter is handed it at run time.
-        return self._session.client(service, endpoint_url=self._service_endpoints.get(service, self._endpoint_url))  # type: ignore[call-overload]
+    def client(self, service: AwsService) -> Any:
+        return self._session.client(service, endpoint_url=self._service_endpoints.get(service, self._endpoint_url))
 
     @property
     def _creators(self) -> dict[str, Callable[[str, dict[str, Any]], None]]:

@@ -49,7 +49,7 @@ from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
 from ecopulse_local.kms import sign_digests_as_kms_does
 from ecopulse_local.lambdas import Functions, function_specs
 from ecopulse_local.private_buckets import NOT_ENFORCED, AwsEmulator
-from ecopulse_local.provision import Provisioned, Provisioner
+from ecopulse_local.provision import AwsService, Provisioned, Provisioner
 from ecopulse_local.s3_auth import Authenticator
 from ecopulse_local.template import Stack, load_stack
 
@@ -63,7 +63,8 @@ log = logging.getLogger("ecopulse.local")
 def free_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def samconfig_parameter_overrides(root: Path, environment: str) -> dict[str, str]:
@@ -286,13 +287,12 @@ class LocalRuntime:
             self.chain.fund(self.minter_address)
         return made
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: AwsService) -> Any:
         session = boto3.Session(
             aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self._stack.region
         )
         endpoint = self.endpoints.dynamodb if service == "dynamodb" else self.endpoints.aws
-        # boto3-stubs accept only a literal service name; this adapter is handed it at run time.
-        return session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
+        return session.client(service, endpoint_url=endpoint)
 
     def _worker_environment(self) -> dict[str, str]:
         """What a function sees of the runtime's environment. PYTHONPATH passes, so functions import the same

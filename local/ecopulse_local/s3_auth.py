@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlencode, urlsplit
 
 from botocore.auth import HmacV1Auth, HmacV1QueryAuth, S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth
@@ -320,7 +320,10 @@ class Authenticator:
                 headers[name.lower()] = value
         signer = _QueryStringSigV2(Credentials(access_key, secret), expires)
         query = urlencode([pair for pair in request.query if pair[0] != "Signature"], quote_via=quote)
-        string_to_sign = signer.canonical_string(request.method, urlsplit(f"http://s3{request.path}?{query}"), headers)
+        url = urlsplit(f"http://s3{request.path}?{query}")
+        # botocore-stubs type the headers as a Mapping; botocore reads repeated headers with get_all, which only
+        # HTTPHeaders has.
+        string_to_sign = signer.canonical_string(request.method, url, cast(Mapping[str, Any], headers))
         if not hmac.compare_digest(signer.sign_string(string_to_sign), provided):
             raise _signature_does_not_match(access_key, string_to_sign, provided)
 
@@ -403,7 +406,7 @@ class Authenticator:
         return secret
 
 
-class _SignedHeadersOnly:
+class _SignedHeadersOnly(SigV4Auth):
     """botocore's S3 SigV4 signer, made to sign exactly the headers the caller says it signed, as S3 does."""
 
     def __init__(self, secret: str, credential: Credential, signed_headers: list[str]) -> None:
@@ -445,7 +448,10 @@ def _compare_sigv4(
     timestamp: str,
     provided: str,
 ) -> None:
-    signed = AWSRequest(method=request.method, url=f"http://s3{request.path}", headers=headers, params=query)
+    # botocore-stubs type params as a Mapping; AWSRequest and the signer take a list of pairs too, which keeps a
+    # parameter that repeats.
+    params = cast(Mapping[str, str], query)
+    signed = AWSRequest(method=request.method, url=f"http://s3{request.path}", headers=headers, params=params)
     signed.context["timestamp"] = timestamp
     canonical_request = signer.canonical_request(signed)
     string_to_sign = signer.string_to_sign(signed, canonical_request)

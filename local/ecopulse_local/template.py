@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,10 @@ class Stack:
 
     def properties(self, logical_id: str) -> dict[str, Any]:
         """The resource's properties with every intrinsic function resolved."""
-        return self.resolve(self.resources[logical_id].get("Properties", {}))
+        resolved = self.resolve(self.resources[logical_id].get("Properties", {}))
+        if not isinstance(resolved, dict):
+            raise TemplateError(f"the properties of {logical_id} do not resolve to a mapping: {resolved!r}")
+        return resolved
 
     def local_path(self, s3_location: dict[str, str] | str) -> Path:
         """Maps a placeholder artifact location back to the folder or file in the repository."""
@@ -93,8 +97,8 @@ class Stack:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            resolved = [self.resolve(item) for item in value]
-            return [item for item in resolved if item is not NO_VALUE]
+            items = [self.resolve(item) for item in value]
+            return [item for item in items if item is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -154,17 +158,20 @@ def _get_att(stack: Stack, argument: Any) -> str:
     return stack.get_att(logical_id, stack.resolve(attribute))
 
 
-def _if(stack: Stack, argument: list) -> Any:
+def _if(stack: Stack, argument: list[Any]) -> Any:
     name, when_true, when_false = argument
     return stack.resolve(when_true if stack.condition(name) else when_false)
 
 
-def _select(stack: Stack, argument: list) -> Any:
+def _select(stack: Stack, argument: list[Any]) -> Any:
     index, items = argument
     return stack.resolve(items)[int(stack.resolve(index))]
 
 
-_FUNCTIONS = {
+# An intrinsic function: the stack it resolves in, and its argument as the template states it.
+type _Intrinsic = Callable[[Stack, Any], Any]
+
+_FUNCTIONS: dict[str, _Intrinsic] = {
     "Ref": lambda stack, name: stack.ref(name),
     "Fn::GetAtt": _get_att,
     "Fn::Sub": _sub,
@@ -184,23 +191,23 @@ _FUNCTIONS = {
 # ----- identities per resource type: what Ref and GetAtt return -----
 
 
-def _named(stack: Stack, props: dict, name_property: str, logical_id: str, lower: bool = False) -> str:
+def _named(stack: Stack, props: dict[str, Any], name_property: str, logical_id: str, lower: bool = False) -> str:
     if name_property in props:
         return str(stack.resolve(props[name_property]))
     return stack.default_name(logical_id, lower=lower)
 
 
-def _generic_identity(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _generic_identity(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     return {"Ref": stack.default_name(logical_id)}
 
 
-def _table(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _table(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "TableName", logical_id)
     arn = stack.arn("dynamodb", f"table/{name}")
     return {"Ref": name, "Arn": arn, "StreamArn": f"{arn}/stream/local"}
 
 
-def _bucket(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _bucket(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "BucketName", logical_id, lower=True)
     return {
         "Ref": name,
@@ -210,13 +217,13 @@ def _bucket(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
     }
 
 
-def _topic(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _topic(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "TopicName", logical_id)
     arn = stack.arn("sns", name)
     return {"Ref": arn, "TopicArn": arn, "TopicName": name}
 
 
-def _queue(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _queue(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "QueueName", logical_id)
     if stack.resolve(props.get("FifoQueue", False)) and not name.endswith(".fifo"):
         name += ".fifo"
@@ -224,45 +231,45 @@ def _queue(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
     return {"Ref": url, "QueueUrl": url, "QueueName": name, "Arn": stack.arn("sqs", name)}
 
 
-def _function(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _function(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "FunctionName", logical_id)
     return {"Ref": name, "Arn": stack.arn("lambda", f"function:{name}")}
 
 
-def _alias(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _alias(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     function_arn = stack.resolve({"Fn::GetAtt": [props["FunctionName"]["Ref"], "Arn"]})
     return {"Ref": f"{function_arn}:{props['Name']}"}
 
 
-def _version(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _version(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     function_arn = stack.resolve({"Fn::GetAtt": [props["FunctionName"]["Ref"], "Arn"]})
     return {"Ref": f"{function_arn}:1", "Version": "1"}
 
 
-def _layer(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _layer(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "LayerName", logical_id)
     return {"Ref": stack.arn("lambda", f"layer:{name}:1")}
 
 
-def _state_machine(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _state_machine(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "StateMachineName", logical_id)
     arn = stack.arn("states", f"stateMachine:{name}")
     return {"Ref": arn, "Arn": arn, "Name": name}
 
 
-def _log_group(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _log_group(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "LogGroupName", logical_id)
     if "LogGroupName" not in props:
         name = f"/aws/lambda/{name}"
     return {"Ref": name, "Arn": stack.arn("logs", f"log-group:{name}:*")}
 
 
-def _role(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _role(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "RoleName", logical_id)
     return {"Ref": name, "Arn": stack.arn("iam", f"role/{name}", region=False), "RoleId": f"AROA{logical_id}"}
 
 
-def _user_pool(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _user_pool(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     pool_id = f"{stack.region}_{re.sub('[^A-Za-z0-9]', '', logical_id)}Local"
     provider = f"cognito-idp.{stack.region}.amazonaws.com/{pool_id}"
     return {
@@ -273,11 +280,11 @@ def _user_pool(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
     }
 
 
-def _user_pool_client(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _user_pool_client(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     return {"Ref": f"local{logical_id.lower()}", "ClientSecret": ""}
 
 
-def _http_api(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _http_api(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     endpoint = stack.endpoints.get("api", "http://localhost")
     return {
         "Ref": f"local{logical_id.lower()}",
@@ -286,12 +293,12 @@ def _http_api(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
     }
 
 
-def _secret(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _secret(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "Name", logical_id)
     return {"Ref": stack.arn("secretsmanager", f"secret:{name}"), "Id": name}
 
 
-def _distribution(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _distribution(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     endpoint = stack.endpoints.get("dashboard", "http://localhost")
     return {
         "Ref": f"local{logical_id.lower()}",
@@ -300,27 +307,31 @@ def _distribution(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
     }
 
 
-def _origin_access_control(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _origin_access_control(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     return {"Ref": f"local{logical_id.lower()}", "Id": f"local{logical_id.lower()}"}
 
 
-def _alarm(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _alarm(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     name = _named(stack, props, "AlarmName", logical_id)
     return {"Ref": name, "Arn": stack.arn("cloudwatch", f"alarm:{name}")}
 
 
-def _kms_key(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _kms_key(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     """KMS picks a key's id when it makes the key, so the template sees a stand-in; functions reach a key the
     runtime makes through its alias, whose name the template gives."""
     key_id = f"local-{logical_id.lower()}"
     return {"Ref": key_id, "KeyId": key_id, "Arn": stack.arn("kms", f"key/{key_id}")}
 
 
-def _kms_alias(stack: Stack, logical_id: str, props: dict) -> dict[str, str]:
+def _kms_alias(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
     return {"Ref": str(stack.resolve(props["AliasName"]))}
 
 
-_IDENTITIES = {
+# What Ref and GetAtt return for a resource: its stack, logical id and (unresolved) properties in, values by
+# attribute name ("Ref" for Ref) out.
+type _IdentityOf = Callable[[Stack, str, dict[str, Any]], dict[str, str]]
+
+_IDENTITIES: dict[str, _IdentityOf] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::S3::Bucket": _bucket,
     "AWS::SNS::Topic": _topic,
@@ -365,15 +376,13 @@ def _parameter_values(template: dict[str, Any], overrides: dict[str, str]) -> di
     return values
 
 
-def load_stack(
-    template_path: Path,
-    overrides: dict[str, str] | None = None,
-    stack_name: str = "ecopulse-local",
-    region: str = "us-east-1",
-    account: str = "123456789012",
-    endpoints: dict[str, str] | None = None,
-) -> Stack:
-    """Transforms the SAM template and returns it ready to resolve, without touching any AWS endpoint."""
+def transformed_template(
+    template_path: Path, overrides: dict[str, str] | None = None, region: str = "us-east-1"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The template after the SAM transform, as CloudFormation receives it, and the parameter values it took.
+
+    Offline: no AWS endpoint is called (managed policies are not looked up, local paths become placeholders).
+    """
     template = yaml_parse(template_path.read_text())
     parameters = _parameter_values(template, overrides or {})
     _placeholder_local_uris(template)
@@ -386,6 +395,19 @@ def load_stack(
             os.environ.pop("AWS_DEFAULT_REGION")
         else:
             os.environ["AWS_DEFAULT_REGION"] = previous_region
+    return transformed, parameters
+
+
+def load_stack(
+    template_path: Path,
+    overrides: dict[str, str] | None = None,
+    stack_name: str = "ecopulse-local",
+    region: str = "us-east-1",
+    account: str = "123456789012",
+    endpoints: dict[str, str] | None = None,
+) -> Stack:
+    """Transforms the SAM template and returns it ready to resolve, without touching any AWS endpoint."""
+    transformed, parameters = transformed_template(template_path, overrides, region)
     return Stack(
         root=template_path.parent,
         name=stack_name,

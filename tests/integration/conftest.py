@@ -162,6 +162,15 @@ def dynamodb_endpoint(request, tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture
+def isolated_transactions(request, app_table) -> str:
+    """The application table where racing transactions are isolated as DynamoDB isolates them: DynamoDB Local.
+    moto checks a transaction's conditions and applies its writes without holding off another thread's."""
+    if request.node.callspec.params.get("dynamodb_endpoint") == "moto":
+        pytest.skip("moto does not isolate concurrent transactions; the race runs on DynamoDB Local")
+    return app_table
+
+
 def _table_models() -> list[type[Model]]:
     modules = (models, claims, photo_hashes, review_labels)
     return [

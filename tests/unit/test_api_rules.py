@@ -8,8 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import tenant_repository, user_repository
-from ecopulse.api.routers import reports as report_routes
+from ecopulse.api.dependencies import report_repository, tenant_repository, user_repository
 from ecopulse.reports import OwnReportVote, check_vote
 from ecopulse.tenants import InvalidThresholds, TenantSettings, check_policy
 from ecopulse.uploads import ForeignPhoto, check_report_photos
@@ -90,9 +89,9 @@ class Nobody:
         raise AssertionError(f"a refused change never reaches the store ({name})")
 
 
-def test_the_api_refuses_a_vote_on_your_own_report(monkeypatch):
-    monkeypatch.setattr(report_routes, "reports", FakeReports())
-    answer = client("reports_api", "alice", Group.CITIZEN).post("/reports/r-1/votes", json={"agrees": True})
+def test_the_api_refuses_a_vote_on_your_own_report():
+    reports_client = client("reports_api", "alice", Group.CITIZEN, {report_repository: FakeReports()})
+    answer = reports_client.post("/reports/r-1/votes", json={"agrees": True})
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "own_report")
 
 
@@ -109,14 +108,13 @@ def test_the_api_refuses_thresholds_out_of_order():
     assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_thresholds")
 
 
-def test_the_api_refuses_a_report_showing_another_citizens_photo(monkeypatch):
-    monkeypatch.setattr(report_routes, "reports", Nobody())
-    monkeypatch.setattr(report_routes, "tenants", Nobody())
+def test_the_api_refuses_a_report_showing_another_citizens_photo():
+    overrides = {report_repository: Nobody(), tenant_repository: Nobody()}
     body = {
         "waste_type": "paper",
         "lat": 31.5,
         "lng": 74.3,
         "photo_keys": ["uploads/lahore/bob/0123abcd-0000/report.jpg"],
     }
-    answer = client("reports_api", "alice", Group.CITIZEN).post("/reports", json=body)
+    answer = client("reports_api", "alice", Group.CITIZEN, overrides).post("/reports", json=body)
     assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_photo")

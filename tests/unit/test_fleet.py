@@ -2,6 +2,7 @@
 routes through FastAPI's dependency overrides."""
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,16 +14,21 @@ from ecopulse.api.auth import Caller, Group, current_caller
 from ecopulse.api.dependencies import fleet_repository
 from ecopulse.fleet import NewVehicle, NotYourVehicle, Vehicle, VehicleExists, VehicleNotFound, report_position
 from ecopulse.paging import Page
+from ecopulse.reports import Report
+from ecopulse.store.transactions import ConcurrentChange
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
 
 class MemoryFleet:
-    """The ``Fleet`` port in memory, per tenant."""
+    """The ``Fleet`` port in memory, per tenant. In DynamoDB a dispatch changes the vehicle and the report in one
+    transaction; here the report's side is ``dispatch_report`` (``MemoryReports.dispatched``) when a test keeps
+    reports too."""
 
-    def __init__(self) -> None:
+    def __init__(self, dispatch_report: Callable[[str, Report, str, str, str | None], None] | None = None) -> None:
         self.vehicles: dict[tuple[str, str], Vehicle] = {}
+        self.dispatch_report = dispatch_report
 
     def add(self, tenant: str, vehicle: NewVehicle) -> Vehicle:
         if (tenant, vehicle.vehicle_id) in self.vehicles:
@@ -49,6 +55,19 @@ class MemoryFleet:
         )
         self.vehicles[(tenant, vehicle_id)] = moved
         return moved
+
+    def dispatch(self, tenant: str, vehicle_id: str, report: Report, actor: str, note: str | None) -> None:
+        vehicle = self.get(tenant, vehicle_id)
+        if vehicle.status != "available":
+            raise ConcurrentChange(f"vehicle {vehicle_id} changed")
+        if self.dispatch_report:
+            self.dispatch_report(tenant, report, vehicle_id, actor, note)
+        self.vehicles[(tenant, vehicle_id)] = replace(vehicle, status="assigned", report_id=report.report_id)
+
+    def release(self, tenant: str, vehicle_id: str, report_id: str) -> None:
+        vehicle = self.get(tenant, vehicle_id)
+        if (vehicle.status, vehicle.report_id) == ("assigned", report_id):
+            self.vehicles[(tenant, vehicle_id)] = replace(vehicle, status="available", report_id=None)
 
 
 @pytest.fixture

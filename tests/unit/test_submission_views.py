@@ -1,9 +1,9 @@
 """What citizens and admins see of a submission, and how an admin decision is taken, through the routes of
-the API functions with the repository, the workflow and the label store replaced by fakes."""
+the API functions with the repository, the workflow and the label store replaced by in-memory ports."""
 
 import base64
 import importlib.util
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -13,16 +13,17 @@ from starlette.testclient import TestClient
 
 from ecopulse import config
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import user_repository
-from ecopulse.api.routers import admin, me
-from ecopulse.api.routers import submissions as submission_routes
-from ecopulse.api.routers import uploads as upload_routes
-from ecopulse.paging import Page
+from ecopulse.api.dependencies import (
+    photo_links,
+    review_label_repository,
+    submission_repository,
+    task_tokens,
+    upload_forms,
+    user_repository,
+)
 from ecopulse.photos import S3PhotoStore
-from ecopulse.store.models import SubmissionItem
-from ecopulse.store.submissions import SubmissionNotFound, SubmissionRepository
-from ecopulse.submissions import ReviewDecision, Status, admits_decision
-from ecopulse.workflow import CLOSED_TASK_CODES, TaskClosed
+from ecopulse.submissions import Status, Submission
+from tests.unit.submission_fakes import MemoryLabels, MemorySubmissions, MemoryTaskTokens, MemoryUsers, a_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "lahore"
@@ -57,92 +58,19 @@ def load_app(function: str):
     return module.app
 
 
-def submission(submission_id: str = "sub-1", user_id: str = "alice", status: Status = Status.IN_REVIEW, **more):
-    now = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
-    return SubmissionItem(
-        *SubmissionItem.keys(TENANT, submission_id),
+def submission(
+    submission_id: str = "sub-1", user_id: str = "alice", status: Status = Status.IN_REVIEW, **more
+) -> Submission:
+    return a_submission(
+        submission_id,
+        user_id,
+        status,
         tenant=TENANT,
-        submission_id=submission_id,
-        user_id=user_id,
-        task="cleanup",
-        status=status.value,
-        photo_key=f"{TENANT}/{user_id}/{submission_id}/after",
         photos={"after": f"{TENANT}/{user_id}/{submission_id}/after"},
         photo_verdicts={"after": VERDICT, "before": {**VERDICT, "kind": "before"}},
         photo_facts={"after": FACTS, "before": FACTS},
-        task_token="token-1" if status is Status.IN_REVIEW else None,
-        created_at=now,
-        updated_at=now,
         **{"verdict": VERDICT, **more},
     )
-
-
-class FakeSubmissions:
-    """The repository's contract in memory; the conditional write is the domain rule applied in place."""
-
-    decision_of = staticmethod(SubmissionRepository.decision_of)
-
-    def __init__(self) -> None:
-        self.items: dict[str, SubmissionItem] = {}
-        self.withdrawn: list[ReviewDecision] = []
-
-    def add(self, item: SubmissionItem) -> SubmissionItem:
-        self.items[item.submission_id] = item
-        return item
-
-    def get(self, tenant: str, submission_id: str) -> SubmissionItem:
-        item = self.items.get(submission_id)
-        if item is None or item.tenant != tenant:
-            raise SubmissionNotFound(submission_id)
-        return item
-
-    def list_by_user(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[SubmissionItem]:
-        return Page([item for item in self.items.values() if item.user_id == user_id], None)
-
-    def review_queue(self, tenant: str, limit: int, cursor: str | None = None) -> Page[SubmissionItem]:
-        return Page([item for item in self.items.values() if item.status == Status.IN_REVIEW], None)
-
-    def take_decision(self, tenant: str, submission_id: str, decision: ReviewDecision):
-        item = self.get(tenant, submission_id)
-        if not admits_decision(Status(item.status), self.decision_of(item), decision.outcome):
-            return item, False
-        item.review_decision = decision.model_dump(mode="json")
-        return item, True
-
-    def withdraw_decision(self, tenant: str, submission_id: str, decision: ReviewDecision) -> bool:
-        self.get(tenant, submission_id).review_decision = None
-        self.withdrawn.append(decision)
-        return True
-
-
-class FakeWorkflow:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, object]] = []
-        self.refusal: str | None = None
-
-    def _send(self, kind: str, token: str, payload: object) -> None:
-        if self.refusal in CLOSED_TASK_CODES:
-            raise TaskClosed(self.refusal)
-        if self.refusal:
-            raise ClientError({"Error": {"Code": self.refusal, "Message": "no"}}, kind)
-        self.sent.append((kind, token, payload))
-
-    def resume(self, task_token: str, output: dict) -> None:
-        self._send("success", task_token, output)
-
-    def fail(self, task_token: str, error: str, cause: str) -> None:
-        self._send("failure", task_token, (error, cause))
-
-
-class FakeLabels:
-    def __init__(self) -> None:
-        self.recorded = {}
-
-    def record(self, tenant: str, label) -> bool:
-        if (tenant, label.submission_id) in self.recorded:
-            return False
-        self.recorded[(tenant, label.submission_id)] = label
-        return True
 
 
 class AnyoneKnown:
@@ -153,21 +81,29 @@ class AnyoneKnown:
 
 
 @pytest.fixture
-def fakes(monkeypatch):
-    repository, workflow, labels = FakeSubmissions(), FakeWorkflow(), FakeLabels()
-    for module in (submission_routes, me, admin):
-        monkeypatch.setattr(module, "submissions", repository)
-    monkeypatch.setattr(admin, "workflow", workflow)
-    monkeypatch.setattr(admin, "labels", labels)
-    return repository, workflow, labels
+def fakes():
+    return MemorySubmissions(), MemoryTaskTokens(), MemoryLabels()
 
 
-def client(function: str, user: str, group: Group) -> TestClient:
-    app = load_app(function)
-    app.dependency_overrides[current_caller] = lambda: Caller(
-        user_id=user, username=user, tenant=TENANT, groups=frozenset({group})
-    )
-    return TestClient(app)
+@pytest.fixture
+def client(fakes) -> Callable[[str, str, Group], TestClient]:
+    """A client of an API function whose submissions, task tokens and labels are the in-memory ``fakes``."""
+    repository, workflow, labels = fakes
+    s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    offline_forms = S3PhotoStore(s3)
+
+    def signed_in(function: str, user: str, group: Group) -> TestClient:
+        app = load_app(function)
+        app.dependency_overrides |= {
+            current_caller: lambda: Caller(user_id=user, username=user, tenant=TENANT, groups=frozenset({group})),
+            submission_repository: lambda: repository,
+            task_tokens: lambda: workflow,
+            review_label_repository: lambda: labels,
+            upload_forms: lambda: offline_forms,
+        }
+        return TestClient(app)
+
+    return signed_in
 
 
 def keys_of(value) -> set[str]:
@@ -183,7 +119,7 @@ CITIZEN_FIELDS = {"submission_id", "user_id", "task", "report_id", "status", "ph
 
 
 @pytest.mark.parametrize("path", ["/submissions/sub-1", "/submissions", "/me/submissions"])
-def test_a_citizen_sees_the_status_and_plain_reasons_and_nothing_of_the_evidence(fakes, path):
+def test_a_citizen_sees_the_status_and_plain_reasons_and_nothing_of_the_evidence(fakes, client, path):
     repository, _, _ = fakes
     repository.add(submission(review_decision=None))
     answer = client("me_api", "alice", Group.CITIZEN).get(path)
@@ -196,7 +132,7 @@ def test_a_citizen_sees_the_status_and_plain_reasons_and_nothing_of_the_evidence
     assert [secret for secret in SECRETS if secret in answer.text] == []
 
 
-def test_an_admin_reading_a_submission_through_the_citizens_route_sees_it_as_the_citizen_does(fakes):
+def test_an_admin_reading_a_submission_through_the_citizens_route_sees_it_as_the_citizen_does(fakes, client):
     repository, _, _ = fakes
     repository.add(submission())
     answer = client("me_api", "amina", Group.ADMIN).get("/submissions/sub-1")
@@ -204,14 +140,14 @@ def test_an_admin_reading_a_submission_through_the_citizens_route_sees_it_as_the
     assert [secret for secret in SECRETS if secret in answer.text] == []
 
 
-def test_a_citizen_told_of_a_rejection_reads_its_reason(fakes):
+def test_a_citizen_told_of_a_rejection_reads_its_reason(fakes, client):
     repository, _, _ = fakes
     repository.add(submission(status=Status.REJECTED, rejection_reason="the bags are still there"))
     shown = client("me_api", "alice", Group.CITIZEN).get("/submissions/sub-1").json()
     assert (shown["status"], shown["rejection_reason"]) == ("rejected", "the bags are still there")
 
 
-def test_a_submission_verified_before_verdicts_had_decisions_and_reasons_shows_them_empty(fakes):
+def test_a_submission_verified_before_verdicts_had_decisions_and_reasons_shows_them_empty(fakes, client):
     repository, _, _ = fakes
     repository.add(submission(verdict={"confidence": 0.5, "flags": []}))
     unverified = repository.add(submission("sub-2", verdict=None, status=Status.AWAITING_UPLOAD))
@@ -221,7 +157,7 @@ def test_a_submission_verified_before_verdicts_had_decisions_and_reasons_shows_t
 
 
 @pytest.mark.parametrize("path", ["/admin/submissions/sub-1", "/admin/review-queue", "/admin/users/alice/submissions"])
-def test_an_admin_sees_the_full_verdict(fakes, path):
+def test_an_admin_sees_the_full_verdict(fakes, client, path):
     repository, _, _ = fakes
     repository.add(submission())
     admin_client = client("admin_api", "amina", Group.ADMIN)
@@ -241,13 +177,17 @@ def test_the_openapi_documents_separate_citizen_and_admin_shapes():
     assert {"verdict", "photo_verdicts", "review_decision", "outcome", "status"} <= set(administrator)
 
 
-def decide(outcome: str, reviewer: str = "amina", submission_id: str = "sub-1"):
-    return client("admin_api", reviewer, Group.ADMIN).post(
-        f"/admin/submissions/{submission_id}/decision", json={"outcome": outcome, "reason": f"{reviewer} looked"}
-    )
+@pytest.fixture
+def decide(client):
+    def decide(outcome: str, reviewer: str = "amina", submission_id: str = "sub-1"):
+        return client("admin_api", reviewer, Group.ADMIN).post(
+            f"/admin/submissions/{submission_id}/decision", json={"outcome": outcome, "reason": f"{reviewer} looked"}
+        )
+
+    return decide
 
 
-def test_the_first_decision_is_stored_sent_to_the_workflow_and_kept_as_a_label(fakes):
+def test_the_first_decision_is_stored_sent_to_the_workflow_and_kept_as_a_label(fakes, decide):
     repository, workflow, labels = fakes
     repository.add(submission())
     answer = decide("approved")
@@ -259,7 +199,7 @@ def test_the_first_decision_is_stored_sent_to_the_workflow_and_kept_as_a_label(f
     assert label.approved and label.features == VERDICT["features"] and label.embedding == EMBEDDING
 
 
-def test_a_rejection_fails_the_waiting_task_with_the_reviewers_reason(fakes):
+def test_a_rejection_fails_the_waiting_task_with_the_reviewers_reason(fakes, decide):
     repository, workflow, labels = fakes
     repository.add(submission())
     assert decide("rejected").status_code == 200
@@ -267,7 +207,7 @@ def test_a_rejection_fails_the_waiting_task_with_the_reviewers_reason(fakes):
     assert not labels.recorded[(TENANT, "sub-1")].approved
 
 
-def test_the_same_decision_again_answers_200_and_resumes_nothing_more(fakes):
+def test_the_same_decision_again_answers_200_and_resumes_nothing_more(fakes, decide):
     repository, workflow, labels = fakes
     repository.add(submission())
     first = decide("approved")
@@ -277,7 +217,7 @@ def test_the_same_decision_again_answers_200_and_resumes_nothing_more(fakes):
     assert len(workflow.sent) == 1 and len(labels.recorded) == 1
 
 
-def test_a_conflicting_decision_is_409_with_the_decision_taken(fakes):
+def test_a_conflicting_decision_is_409_with_the_decision_taken(fakes, decide):
     repository, workflow, labels = fakes
     repository.add(submission())
     assert decide("approved").status_code == 200
@@ -292,7 +232,7 @@ def test_a_conflicting_decision_is_409_with_the_decision_taken(fakes):
 
 
 @pytest.mark.parametrize("status", [Status.APPROVED, Status.REJECTED, Status.AWAITING_UPLOAD])
-def test_a_decision_on_a_submission_the_workflow_decided_or_that_is_not_in_review_is_409(fakes, status):
+def test_a_decision_on_a_submission_the_workflow_decided_or_that_is_not_in_review_is_409(fakes, decide, status):
     repository, workflow, labels = fakes
     repository.add(submission(status=status, decided_by="model"))
     refused = decide("approved" if status is Status.APPROVED else "rejected")
@@ -302,7 +242,7 @@ def test_a_decision_on_a_submission_the_workflow_decided_or_that_is_not_in_revie
 
 
 @pytest.mark.parametrize("code", ["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"])
-def test_a_review_that_timed_out_is_409_review_closed_and_its_decision_withdrawn(fakes, code):
+def test_a_review_that_timed_out_is_409_review_closed_and_its_decision_withdrawn(fakes, decide, code):
     repository, workflow, labels = fakes
     repository.add(submission())
     workflow.refusal = code
@@ -312,7 +252,7 @@ def test_a_review_that_timed_out_is_409_review_closed_and_its_decision_withdrawn
     assert repository.get(TENANT, "sub-1").review_decision is None and labels.recorded == {}
 
 
-def test_a_decision_the_workflow_could_not_be_told_of_is_withdrawn_so_it_can_be_sent_again(fakes):
+def test_a_decision_the_workflow_could_not_be_told_of_is_withdrawn_so_it_can_be_sent_again(fakes, decide):
     repository, workflow, labels = fakes
     repository.add(submission())
     workflow.refusal = "InternalError"
@@ -325,11 +265,9 @@ def test_a_decision_the_workflow_could_not_be_told_of_is_withdrawn_so_it_can_be_
 
 @pytest.fixture
 def forms(monkeypatch):
-    """Upload forms signed offline for a bucket named in the environment, as the function's would be."""
+    """Upload forms (signed offline by the clients' store) for a bucket named in the environment."""
     monkeypatch.setenv("UPLOADS_BUCKET", "uploads")
     config.deployment.cache_clear()
-    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-    monkeypatch.setattr(upload_routes, "photos", S3PhotoStore(client))
     yield
     config.deployment.cache_clear()
 
@@ -345,7 +283,9 @@ def forms(monkeypatch):
     ],
     ids=["fresh", "after once the before is in", "a verified photo", "decided", "refused"],
 )
-def test_a_citizen_gets_a_new_form_only_for_a_photo_still_awaited(fakes, forms, status, verified, photo, expected):
+def test_a_citizen_gets_a_new_form_only_for_a_photo_still_awaited(
+    fakes, client, forms, status, verified, photo, expected
+):
     repository, _, _ = fakes
     repository.add(submission(status=status, photo_versions=verified))
     answer = client("me_api", "alice", Group.CITIZEN).post(
@@ -361,10 +301,63 @@ def test_a_citizen_gets_a_new_form_only_for_a_photo_still_awaited(fakes, forms, 
         ]
 
 
-def test_a_new_form_is_only_for_the_submissions_owner(fakes):
+def test_a_new_form_is_only_for_the_submissions_owner(fakes, client):
     repository, _, _ = fakes
     repository.add(submission(status=Status.AWAITING_UPLOAD))
     answer = client("me_api", "mallory", Group.CITIZEN).post(
         "/submissions/sub-1/uploads/after", json={"content_type": "image/jpeg"}
     )
     assert answer.status_code == 404
+
+
+def test_a_citizen_opens_a_submission_with_a_form_for_each_photo(fakes, client, forms):
+    repository, _, _ = fakes
+    users = MemoryUsers()
+    citizen = client("me_api", "alice", Group.CITIZEN)
+    citizen.app.dependency_overrides[user_repository] = lambda: users
+    answer = citizen.post("/submissions", json={"task": "cleanup", "photos": {"content_type": "image/png"}})
+    assert answer.status_code == 201, answer.text
+    opened = answer.json()
+    submission_id = opened["submission"]["submission_id"]
+    assert (opened["submission"]["status"], opened["submission"]["outcome"]) == (
+        "awaiting_upload", {"decision": None, "reasons": []}
+    )  # fmt: skip
+    assert {photo: form["key"] for photo, form in opened["uploads"].items()} == {
+        photo: f"uploads/{TENANT}/alice/{submission_id}/{photo}.png" for photo in ("before", "after")
+    }
+    assert repository.get(TENANT, submission_id).user_id == "alice" and users.get(TENANT, "alice")
+
+
+class Links:
+    """Photo links that say which object and version they open."""
+
+    def presigned_get(self, bucket: str, key: str, expires_seconds: int, version_id: str | None = None) -> str:
+        return f"https://{bucket}/{key}?version={version_id}&expires={expires_seconds}"
+
+
+def test_an_admin_gets_links_to_the_verified_photos_and_to_the_photos_they_duplicate(fakes, client, forms):
+    repository, _, _ = fakes
+    match = {"photo_key": "uploads/lahore/bob/sub-0/after.jpg", "submission_id": "sub-0", "distance": 3}
+    signals = [{"name": "near_duplicate", "flagged": True, "value": {"matches": [match]}}]
+    repository.add(submission(photo_versions={"after": "v2"}, verdict={**VERDICT, "signals": signals}))
+    admin_client = client("admin_api", "amina", Group.ADMIN)
+    admin_client.app.dependency_overrides[photo_links] = lambda: Links()
+    answer = admin_client.get("/admin/submissions/sub-1/photos")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "photos": {"after": {"key": f"{TENANT}/alice/sub-1/after", "version_id": "v2",
+                             "url": f"https://uploads/{TENANT}/alice/sub-1/after?version=v2&expires=300",
+                             "expires_in": 300}},
+        "duplicates": [{"key": match["photo_key"], "version_id": None,
+                        "url": f"https://uploads/{match['photo_key']}?version=None&expires=300", "expires_in": 300,
+                        "submission_id": "sub-0", "distance": 3}],
+    }  # fmt: skip
+
+
+def test_photo_links_are_for_admins_only(fakes, client):
+    repository, _, _ = fakes
+    repository.add(submission())
+    citizen = client("admin_api", "alice", Group.CITIZEN)
+    citizen.app.dependency_overrides[photo_links] = lambda: Links()
+    answer = citizen.get("/admin/submissions/sub-1/photos")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (403, "forbidden")

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from samtranslator.yaml_helper import yaml_parse
 
 from ecopulse_local.lambdas import function_specs
 from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import samconfig_parameter_overrides
-from ecopulse_local.template import TemplateError, load_stack
+from ecopulse_local.template import TemplateError, load_stack, transformed_template
+from tests.support import LOCAL_CHAIN_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +25,7 @@ def stack():
     return load_stack(ROOT / "template.yaml", samconfig_parameter_overrides(ROOT, "local"))
 
 
-def cfn_lint(path: Path) -> subprocess.CompletedProcess:
+def cfn_lint(path: Path, *ignored: str) -> subprocess.CompletedProcess:
     """cfn-lint as a developer runs it, informational rules included."""
     return subprocess.run(
         [
@@ -32,6 +34,7 @@ def cfn_lint(path: Path) -> subprocess.CompletedProcess:
             "I",
             "--ignore-checks",
             "I4010",
+            *ignored,
             "--",
             path,
         ],
@@ -42,6 +45,22 @@ def cfn_lint(path: Path) -> subprocess.CompletedProcess:
 
 def test_cfn_lint_finds_nothing():
     completed = cfn_lint(ROOT / "template.yaml")
+    assert (completed.returncode, completed.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_the_deployed_template_passes_cfn_lint_with_no_circular_dependency(environment, tmp_path):
+    """CloudFormation receives the template after the SAM transform, and so does this lint.
+
+    Before the transform cfn-lint skips every dependency cycle that passes through an AWS::Serverless resource
+    (E3004), yet aliases, deployment groups, alarms and APIs that close such a cycle only appear with the
+    transform: the stack would fail to create. W2001 is left out: the transform consumes some parameters
+    (DeploymentType), and the untransformed lint above already reports a parameter that nothing uses.
+    """
+    transformed, _ = transformed_template(ROOT / "template.yaml", samconfig_parameter_overrides(ROOT, environment))
+    path = tmp_path / f"{environment}.json"
+    path.write_text(json.dumps(transformed, indent=1))
+    completed = cfn_lint(path, "W2001")
     assert (completed.returncode, completed.stdout) == (0, "")
 
 
@@ -129,9 +148,9 @@ def test_intrinsics_resolve_to_local_identities(stack):
     verify = stack.properties("VerifyUploadFunction")
     variables = verify["Environment"]["Variables"]
     assert variables["UPLOADS_BUCKET"] == "ecopulse-local-uploads-123456789012"
-    assert variables["STATE_MACHINE_ARN"] == (
-        "arn:aws:states:us-east-1:123456789012:stateMachine:ecopulse-local-PipelineStateMachine"
-    )
+    machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:ecopulse-local-pipeline"
+    assert variables["STATE_MACHINE_ARN"] == machine_arn
+    assert variables["STATE_MACHINE_ARN"] == stack.ref("PipelineStateMachine"), "built by !Sub, the machine's own ARN"
     assert variables["STAGE"] == "local"
     table = stack.properties("AppTable")
     assert table["DeletionProtectionEnabled"] is False, "Fn::If on the IsProd condition"
@@ -176,3 +195,85 @@ def test_sam_validate_lint_accepts_the_template():
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "is a valid SAM Template" in completed.stdout + completed.stderr
+
+
+def canary_alarms(stack) -> set[str]:
+    return {
+        alarm
+        for group in stack.of_type("AWS::CodeDeploy::DeploymentGroup").values()
+        for alarm in (item["Name"]["Ref"] for item in group["Properties"]["AlarmConfiguration"]["Alarms"])
+    }
+
+
+def test_each_canary_watches_the_errors_of_its_own_alias(stack):
+    """A deployment alarm on anything the alias feeds (the API, the workflow) closes a dependency cycle."""
+    for logical_id in canary_alarms(stack):
+        alarm = stack.properties(logical_id)
+        function = alarm["Dimensions"][0]["Value"]
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors"), logical_id
+        assert {item["Name"]: item["Value"] for item in alarm["Dimensions"]} == {
+            "FunctionName": function,
+            "Resource": f"{function}:live",
+            "ExecutedVersion": "1",
+        }, logical_id
+
+
+def test_every_alarm_reaches_the_alarm_topic_which_cloudwatch_may_encrypt_for(stack):
+    topic = stack.ref("AlarmTopic")
+    for logical_id in stack.of_type("AWS::CloudWatch::Alarm"):
+        assert stack.properties(logical_id)["AlarmActions"] == [topic], logical_id
+    key = stack.resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"]
+    assert key == {"Ref": "AlarmTopicKey"}, "a key of the stack's own, not the AWS-managed SNS key"
+    statements = stack.properties("AlarmTopicKey")["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch and set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_the_operations_dashboard_shows_every_alarm_but_the_canaries(stack):
+    body = json.loads(stack.properties("OperationsDashboard")["DashboardBody"])
+    shown = {arn for widget in body["widgets"] if widget["type"] == "alarm" for arn in widget["properties"]["alarms"]}
+    operational = set(stack.of_type("AWS::CloudWatch::Alarm")) - canary_alarms(stack)
+    assert shown == {stack.get_att(logical_id, "Arn") for logical_id in operational}
+
+
+@pytest.mark.parametrize("reserve", ["false", "true"])
+def test_concurrency_is_reserved_only_when_asked(reserve):
+    """A new account's concurrency quota leaves nothing to reserve: Lambda keeps 100 unreserved."""
+    stack = load_stack(
+        ROOT / "template.yaml",
+        {"ReserveConcurrency": reserve, "VerifyUploadConcurrency": "7", **LOCAL_CHAIN_PARAMETERS},
+    )
+    reserved = {
+        logical_id: stack.properties(logical_id)["ReservedConcurrentExecutions"]
+        for logical_id in stack.of_type("AWS::Lambda::Function")
+        if "ReservedConcurrentExecutions" in stack.properties(logical_id)
+    }
+    assert reserved == ({"MintFunction": 1, "VerifyUploadFunction": "7"} if reserve == "true" else {})
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_deployed_stages_name_their_email_sender(environment):
+    """An empty sender sends no mail; CloudFormation refuses it outside local through the template's rule."""
+    assert samconfig_parameter_overrides(ROOT, environment).get("NotificationSender")
+    rule = yaml_parse((ROOT / "template.yaml").read_text())["Rules"]["DeployedStagesSendEmail"]
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "NotificationSender"}, ""]}]}
+
+
+def test_a_failed_email_never_fails_the_workflow(stack):
+    definition = json.loads(Provisioner(stack, "http://unused").definition("PipelineStateMachine"))
+    email = definition["States"]["Email"]
+    assert email["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.email", "Next": "Notify"}]
+    assert email["Retry"][0] == {"ErrorEquals": ["EmailRejected"], "MaxAttempts": 0}, "a refusal is not retried"
+    assert email["Parameters"]["FunctionName"].endswith(":function:ecopulse-local-EmailFunction:live")
+    deployment_groups = stack.of_type("AWS::CodeDeploy::DeploymentGroup")
+    assert "EmailFunctionDeploymentGroup" not in deployment_groups, (
+        "its errors are retried and recorded, not a canary's"
+    )
+
+
+def test_every_alarm_has_a_runbook_entry(stack):
+    runbook = (ROOT / "docs" / "deploy.md").read_text().split("## Runbook", 1)[1]
+    missing = set(stack.of_type("AWS::CloudWatch::Alarm")) - canary_alarms(stack)
+    missing = {logical_id for logical_id in missing if f"`{logical_id}`" not in runbook}
+    assert not missing
+    assert "`<Function>CanaryAlarm`" in runbook and all(alarm.endswith("CanaryAlarm") for alarm in canary_alarms(stack))

@@ -5,9 +5,13 @@ The rules and the ``Fleet`` port; ``ecopulse.store.fleet.FleetRepository`` is th
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ecopulse.paging import Page
+
+if TYPE_CHECKING:
+    # Reports send vehicles through this port: ``ecopulse.reports`` imports this module.
+    from ecopulse.reports import Report
 
 VehicleStatus = Literal["available", "assigned", "offline"]
 
@@ -61,6 +65,15 @@ class Fleet(Protocol):
     def list(self, tenant: str, limit: int, cursor: str | None) -> Page[Vehicle]: ...
 
     def move(self, tenant: str, vehicle_id: str, lat: float, lng: float, status: VehicleStatus | None) -> Vehicle: ...
+
+    def dispatch(self, tenant: str, vehicle_id: str, report: "Report", actor: str, note: str | None) -> None:
+        """Assigns the vehicle to the report and the report to the vehicle, both or neither; either changed
+        since it was read is a ``ConcurrentChange``."""
+        ...
+
+    def release(self, tenant: str, vehicle_id: str, report_id: str) -> None:
+        """Frees the vehicle from the report's job; a vehicle that has left that job already stays as it is."""
+        ...
 
 
 def report_position(

@@ -1,6 +1,21 @@
-"""A litter report's lifecycle: submitted → verified → dispatched → resolved, or rejected while open."""
+"""A litter report's lifecycle: submitted → verified → dispatched → resolved, or rejected while open.
 
+The rules, the ``Reports`` port and the use cases the routes call; ``ecopulse.store.reports.ReportRepository``
+is the DynamoDB adapter.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
+
+from ecopulse import geo
+from ecopulse.fleet import Fleet, VehicleBusy
+from ecopulse.paging import Page
+from ecopulse.tenants import Tenants
+from ecopulse.uploads import check_report_photos
 
 
 class ReportStatus(StrEnum):
@@ -18,6 +33,14 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
+class ReportNotFound(LookupError):
+    pass
+
+
+class AlreadyVoted(Exception):
+    """One vote per citizen per report."""
+
+
 class InvalidReportTransition(Exception):
     """The report is not in a status the requested change may start from."""
 
@@ -26,10 +49,94 @@ class OwnReportVote(Exception):
     """A reporter's vote would corroborate their own report."""
 
 
-def check_vote(reporter_id: str, voter_id: str) -> None:
-    """Votes say that someone else saw the problem too: a reporter cannot vote on their own report."""
-    if reporter_id == voter_id:
-        raise OwnReportVote(f"{voter_id} filed this report")
+@dataclass(frozen=True)
+class NewReport:
+    report_id: str
+    reporter_id: str
+    waste_type: str
+    lat: float
+    lng: float
+    description: str | None
+    address: str | None
+    photo_keys: tuple[str, ...]
+    priority: str
+    zone: str | None
+    source: str = "app"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A stored report. ``version`` is the revision it was read at: a change made from a copy that has been
+    changed since fails instead of overwriting what someone else did."""
+
+    report_id: str
+    reporter_id: str
+    waste_type: str
+    status: ReportStatus
+    lat: float
+    lng: float
+    geohash: str
+    zone: str | None
+    description: str | None
+    address: str | None
+    photo_keys: tuple[str, ...]
+    priority: str
+    ai_type: str | None
+    ai_confidence: float | None
+    votes_up: int
+    votes_down: int
+    vehicle_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change in an audit trail: who did what, when, from which state to which, and why."""
+
+    at: datetime
+    actor: str
+    action: str
+    old: str | None
+    new: str | None
+    reason: str | None
+
+
+class Reports(Protocol):
+    def create(self, tenant: str, new: NewReport) -> Report: ...
+
+    def get(self, tenant: str, report_id: str) -> Report: ...
+
+    def list_by_status(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[Report]:
+        """Newest first."""
+        ...
+
+    def created_between(
+        self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
+    ) -> list[Report]:
+        """Newest first."""
+        ...
+
+    def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Report]:
+        """Newest first."""
+        ...
+
+    def nearby(self, tenant: str, lat: float, lng: float, radius_m: float, limit: int) -> list[tuple[Report, float]]:
+        """The reports within ``radius_m`` of the point with their distance in metres, nearest first."""
+        ...
+
+    def vote(self, tenant: str, report: Report, voter_id: str, agrees: bool) -> Report:
+        """Counts the vote once; a second vote of the same citizen is ``AlreadyVoted``."""
+        ...
+
+    def change_status(
+        self, tenant: str, report: Report, target: ReportStatus, actor: str, reason: str | None
+    ) -> Report: ...
+
+    def history(self, tenant: str, report_id: str) -> list[HistoryEntry]:
+        """The report's audit trail, oldest first; ``ReportNotFound`` for a report the city does not have."""
+        ...
 
 
 _ALLOWED_FROM = {
@@ -38,6 +145,7 @@ _ALLOWED_FROM = {
     ReportStatus.RESOLVED: {ReportStatus.DISPATCHED, ReportStatus.VERIFIED, ReportStatus.SUBMITTED},
     ReportStatus.REJECTED: {ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.DISPATCHED},
 }
+CLOSED = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED})
 
 STATS_COUNTER = {
     ReportStatus.DISPATCHED: "reports_dispatched",
@@ -48,3 +156,86 @@ STATS_COUNTER = {
 
 def sources_for(target: ReportStatus) -> set[ReportStatus]:
     return _ALLOWED_FROM[target]
+
+
+def check_transition(report: Report, target: ReportStatus) -> None:
+    if report.status not in sources_for(target):
+        raise InvalidReportTransition(f"report {report.report_id} is {report.status}, cannot become {target}")
+
+
+def check_vote(reporter_id: str, voter_id: str) -> None:
+    """Votes say that someone else saw the problem too: a reporter cannot vote on their own report."""
+    if reporter_id == voter_id:
+        raise OwnReportVote(f"{voter_id} filed this report")
+
+
+def file_report(
+    reports: Reports,
+    tenants: Tenants,
+    tenant: str,
+    reporter_id: str,
+    waste_type: str,
+    lat: float,
+    lng: float,
+    *,
+    description: str | None = None,
+    address: str | None = None,
+    photo_keys: Sequence[str] = (),
+    priority: str = Priority.NORMAL,
+    source: str = "app",
+) -> Report:
+    """Files a report in the city's zone that covers its place. It shows only photos its reporter uploaded for
+    reports in this city, whether it comes from the app or from a city CRM over Open311."""
+    check_report_photos(tenant, reporter_id, list(photo_keys))
+    zone = geo.zone_of(lat, lng, tenants.settings(tenant).zone_list())
+    new = NewReport(
+        report_id=str(uuid.uuid4()),
+        reporter_id=reporter_id,
+        waste_type=waste_type,
+        lat=lat,
+        lng=lng,
+        description=description,
+        address=address,
+        photo_keys=tuple(photo_keys),
+        priority=priority,
+        zone=zone,
+        source=source,
+    )
+    return reports.create(tenant, new)
+
+
+def cast_vote(reports: Reports, tenant: str, report_id: str, voter_id: str, agrees: bool) -> Report:
+    """Someone other than the reporter corroborates (or disputes) the report, once."""
+    report = reports.get(tenant, report_id)
+    check_vote(report.reporter_id, voter_id)
+    return reports.vote(tenant, report, voter_id, agrees)
+
+
+def change_status(
+    reports: Reports,
+    fleet: Fleet,
+    tenant: str,
+    report_id: str,
+    target: ReportStatus,
+    actor: str,
+    reason: str | None,
+) -> Report:
+    """Moves the report along its lifecycle; closing it, resolved or rejected, frees the vehicle sent to it."""
+    report = reports.get(tenant, report_id)
+    check_transition(report, target)
+    changed = reports.change_status(tenant, report, target, actor, reason)
+    if target in CLOSED and report.vehicle_id:
+        fleet.release(tenant, report.vehicle_id, report.report_id)
+    return changed
+
+
+def dispatch_vehicle(
+    reports: Reports, fleet: Fleet, tenant: str, report_id: str, vehicle_id: str, actor: str, note: str | None
+) -> Report:
+    """Sends an available vehicle to an open report: both change together, or neither."""
+    report = reports.get(tenant, report_id)
+    if fleet.get(tenant, vehicle_id).status != "available":
+        raise VehicleBusy(vehicle_id)
+    check_transition(report, ReportStatus.DISPATCHED)
+    fleet.dispatch(tenant, vehicle_id, report, actor, note)
+    return reports.get(tenant, report_id)

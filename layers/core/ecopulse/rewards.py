@@ -1,11 +1,14 @@
 """What a verified cleanup earns: the tenant's rate for the task, an event bonus, and a daily cap per
-citizen so nobody farms rewards with a flood of small submissions."""
+citizen so nobody farms rewards with a flood of small submissions; and the workflow's record of a decision,
+which grants it."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from ecopulse.submissions import Task
-from ecopulse.tenants import TenantSettings
+from ecopulse.submissions import Decision, InvalidTransition, Outcome, Status, Submission, Task, sources_for, status_for
+from ecopulse.tenants import Tenants, TenantSettings
+from ecopulse.users import Users
 
 
 def reward_for(task: str | None, settings: TenantSettings, earned_today: int, event_bonus: int = 0) -> int:
@@ -38,3 +41,74 @@ class LedgerLine:
     amount: int
     state: str
     tx_hash: str | None
+
+
+@dataclass(frozen=True)
+class RewardGrant:
+    """An approval's reward, sized against the daily cap as read just before the write."""
+
+    tenant: str
+    user_id: str
+    submission_id: str
+    amount: int
+    earned_today: int
+    daily_cap: int
+    wallet: str | None
+    name: str
+    standings: dict[str, int | None]
+    """The citizen's points on each board of the moment as read, None where not ranked yet."""
+
+
+class RewardPlanner(Protocol):
+    def plan(self, submission: Submission, settings: TenantSettings, now: datetime) -> RewardGrant | None:
+        """The grant for approving ``submission`` now, or None when the cap leaves nothing to earn today."""
+        ...
+
+
+class DecidedSubmissions(Protocol):
+    def get(self, tenant: str, submission_id: str) -> Submission: ...
+
+    def decide(
+        self,
+        tenant: str,
+        submission_id: str,
+        target: Status,
+        reason: str,
+        reviewer: str,
+        grant: RewardGrant | None = None,
+    ) -> Submission:
+        """Moves the submission to ``target`` once, an approval's grant written with it; a submission that is
+        ``target`` already is returned as it is."""
+        ...
+
+
+@dataclass(frozen=True)
+class RecordedDecision:
+    status: Status
+    reward: int
+    wallet: str | None
+    """Where the reward is paid; None leaves it waiting as a pending balance."""
+
+
+def record_decision(
+    submissions: DecidedSubmissions,
+    rewards: RewardPlanner,
+    tenants: Tenants,
+    users: Users,
+    tenant: str,
+    submission_id: str,
+    decision: Decision,
+    now: datetime,
+) -> RecordedDecision:
+    """Approves (with its reward) or rejects a submission, only from a status that allows it. The workflow may
+    run this again: a submission decided so already is answered as it is, with no second reward."""
+    submission = submissions.get(tenant, submission_id)
+    target = status_for(decision.outcome)
+    if submission.status is not target and submission.status not in sources_for(target):
+        raise InvalidTransition(f"submission {submission_id} is {submission.status}, cannot become {target}")
+    grant = None
+    if decision.outcome is Outcome.APPROVED and submission.status is not Status.APPROVED:
+        grant = rewards.plan(submission, tenants.settings(tenant), now)
+    decided = submissions.decide(tenant, submission_id, target, decision.reason, decision.reviewer, grant)
+    wallet = users.get(tenant, decided.user_id).wallet_address
+    return RecordedDecision(decided.status, int(decided.reward or 0), wallet)

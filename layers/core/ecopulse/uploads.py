@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Protocol
 
 UPLOAD_PREFIX = "uploads/"
 REPORT_PHOTO = "report"
@@ -28,6 +29,14 @@ class ImageType(StrEnum):
     WEBP = "image/webp"
     HEIC = "image/heic"
     HEIF = "image/heif"
+
+
+class UploadForms(Protocol):
+    def presigned_post(
+        self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int
+    ) -> dict[str, Any]:
+        """A form that uploads exactly one object: this key, this type, at most this size, for a short while."""
+        ...
 
 
 class UploadRejected(ValueError):

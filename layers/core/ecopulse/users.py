@@ -5,11 +5,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from ecopulse.community import LedgerEntry
 from ecopulse.paging import Page
 
 
 class UserNotFound(LookupError):
     pass
+
+
+class AccountDisabled(Exception):
+    """The city has disabled the account: its token is still valid, but it may do nothing with it."""
 
 
 class SelfDisable(Exception):
@@ -55,3 +60,32 @@ def check_status_change(admin_id: str, user_id: str, active: bool) -> None:
     """An admin may disable anyone but themselves."""
     if user_id == admin_id and not active:
         raise SelfDisable(f"{admin_id} cannot disable their own account")
+
+
+class UnpaidRewards(Protocol):
+    def unpaid(self, tenant: str, user_id: str) -> list[LedgerEntry]:
+        """Rewards granted but not paid yet: waiting for a wallet, or for a failed mint to be retried."""
+        ...
+
+
+class RewardQueue(Protocol):
+    def enqueue(self, tenant: str, user_id: str, submission_id: str, wallet: str, amount: int) -> None:
+        """Asks the minter to pay one reward to ``wallet``; a reward is paid once however often it is asked."""
+        ...
+
+
+def signed_in(users: Users, tenant: str, user_id: str, username: str, email: str | None, groups: Sequence[str]) -> User:
+    """The caller's profile, created from the token's claims on first contact. A disabled account is refused
+    everything, although its token stays valid until it expires."""
+    profile = users.ensure(tenant, user_id, username, email, groups)
+    if not profile.active:
+        raise AccountDisabled(user_id)
+    return profile
+
+
+def change_wallet(users: Users, rewards: UnpaidRewards, queue: RewardQueue, profile: User, address: str) -> User:
+    """Rewards earned while there was no wallet (or whose mint failed) are paid to the new one."""
+    changed = users.set_wallet(profile.tenant, profile.user_id, address)
+    for reward in rewards.unpaid(profile.tenant, profile.user_id):
+        queue.enqueue(profile.tenant, profile.user_id, reward.submission_id, address, reward.amount)
+    return changed

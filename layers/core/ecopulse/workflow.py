@@ -8,12 +8,12 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from ecopulse.submissions import TaskClosed
+
+__all__ = ["CLOSED_TASK_CODES", "TaskClosed", "TaskTokens", "Workflow"]
+
 # What Step Functions answers for a token nobody waits on any more: timed out, answered already, or unknown.
 CLOSED_TASK_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
-
-
-class TaskClosed(Exception):
-    """The workflow no longer waits on this task token: it timed out, was answered already, or never was."""
 
 
 class Workflow:
@@ -35,7 +35,8 @@ class Workflow:
 
 
 class TaskTokens:
-    """Answers a waiting workflow step through its task token; any state machine's, so it needs no ARN."""
+    """The ``TaskTokens`` port on Step Functions: answers a waiting workflow step through its task token; any
+    state machine's, so it needs no ARN."""
 
     def __init__(self, client: Any | None = None) -> None:
         self._client = client or boto3.client("stepfunctions")

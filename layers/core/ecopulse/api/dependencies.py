@@ -9,17 +9,32 @@ from typing import Annotated
 from fastapi import Depends
 
 from ecopulse.analytics import Analytics
+from ecopulse.carbon import CarbonCredits
+from ecopulse.community import Community
 from ecopulse.config import deployment
+from ecopulse.events import Events
 from ecopulse.fleet import Fleet
+from ecopulse.mint_queue import MintQueue
+from ecopulse.photos import S3PhotoStore
+from ecopulse.reports import Reports
 from ecopulse.store.analytics import AnalyticsRepository
+from ecopulse.store.carbon import CarbonCreditRepository
+from ecopulse.store.community import CommunityRepository
+from ecopulse.store.events import EventRepository
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.reports import ReportRepository
 from ecopulse.store.review_labels import ReviewLabelRepository
+from ecopulse.store.rewards import RewardRepository
+from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.users import UserRepository
 from ecopulse.store.verifier_heads import VerifierHeadStore
+from ecopulse.submissions import PhotoLinks, ReviewLabels, Submissions, TaskTokens
 from ecopulse.tenants import Tenants
-from ecopulse.users import Users
+from ecopulse.uploads import UploadForms
+from ecopulse.users import RewardQueue, UnpaidRewards, Users
 from ecopulse.verification.reviews import LabelTally, PromotionRecord
+from ecopulse.workflow import TaskTokens as StepFunctionsTaskTokens
 
 # --- fleet ---------------------------------------------------------------------------------------------------
 
@@ -33,7 +48,49 @@ Vehicles = Annotated[Fleet, Depends(fleet_repository)]
 
 # --- reports -------------------------------------------------------------------------------------------------
 
+
+@cache
+def report_repository() -> Reports:
+    return ReportRepository()
+
+
+ReportsDep = Annotated[Reports, Depends(report_repository)]
+
 # --- submissions and reviews ---------------------------------------------------------------------------------
+
+
+@cache
+def submission_repository() -> Submissions:
+    return SubmissionRepository()
+
+
+@cache
+def task_tokens() -> TaskTokens:
+    return StepFunctionsTaskTokens()
+
+
+@cache
+def review_label_repository() -> ReviewLabels:
+    return ReviewLabelRepository()
+
+
+@cache
+def photo_links() -> PhotoLinks:
+    return S3PhotoStore()
+
+
+SubmissionsDep = Annotated[Submissions, Depends(submission_repository)]
+TaskTokensDep = Annotated[TaskTokens, Depends(task_tokens)]
+ReviewLabelsDep = Annotated[ReviewLabels, Depends(review_label_repository)]
+PhotoLinksDep = Annotated[PhotoLinks, Depends(photo_links)]
+
+
+@cache
+def upload_forms() -> UploadForms:
+    return S3PhotoStore()
+
+
+UploadFormsDep = Annotated[UploadForms, Depends(upload_forms)]
 
 # --- people and community ------------------------------------------------------------------------------------
 
@@ -44,6 +101,47 @@ def user_repository() -> Users:
 
 
 UsersDep = Annotated[Users, Depends(user_repository)]
+
+
+@cache
+def community_repository() -> Community:
+    return CommunityRepository()
+
+
+CommunityDep = Annotated[Community, Depends(community_repository)]
+
+
+@cache
+def event_repository() -> Events:
+    return EventRepository()
+
+
+EventsDep = Annotated[Events, Depends(event_repository)]
+
+
+@cache
+def carbon_credit_repository() -> CarbonCredits:
+    return CarbonCreditRepository()
+
+
+CarbonCreditsDep = Annotated[CarbonCredits, Depends(carbon_credit_repository)]
+
+
+@cache
+def unpaid_rewards() -> UnpaidRewards:
+    return RewardRepository()
+
+
+UnpaidRewardsDep = Annotated[UnpaidRewards, Depends(unpaid_rewards)]
+
+
+@cache
+def reward_queue() -> RewardQueue:
+    """The minter's queue, named by the deployment."""
+    return MintQueue(deployment().mint_queue_url)
+
+
+RewardQueueDep = Annotated[RewardQueue, Depends(reward_queue)]
 
 # --- tenants, analytics and the verifier ---------------------------------------------------------------------
 

@@ -11,19 +11,17 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from ecopulse.analytics import MAX_DAYS, InvalidRange
+from ecopulse.carbon import AlreadyReviewed, CarbonRequestNotFound
+from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
-from ecopulse.reports import InvalidReportTransition, OwnReportVote
-from ecopulse.store.carbon import AlreadyReviewed, CarbonRequestNotFound
-from ecopulse.store.events import AlreadyJoined, EventFull, EventNotFound, NotAttending
-from ecopulse.store.reports import AlreadyVoted, ReportNotFound
-from ecopulse.store.submissions import SubmissionNotFound
+from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVote, ReportNotFound
 from ecopulse.store.transactions import ConcurrentChange
-from ecopulse.submissions import DecisionConflict, InvalidTransition, SlotTaken
+from ecopulse.submissions import DecisionConflict, InvalidTransition, ReviewClosed, SlotTaken, SubmissionNotFound
 from ecopulse.tenants import InvalidThresholds
 from ecopulse.uploads import ForeignPhoto
-from ecopulse.users import SelfDisable, UserNotFound
+from ecopulse.users import AccountDisabled, SelfDisable, UserNotFound
 
 
 class ErrorBody(BaseModel):
@@ -59,6 +57,9 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     AlreadyVoted: (409, "already_voted", "you have voted on this report already"),
     AlreadyJoined: (409, "already_joined", "you have joined this event already"),
     EventFull: (409, "event_full", "the event is full"),
+    EventOver: (409, "event_over", "the event is over"),
+    NotRunning: (409, "not_running", "check-in opens when the event starts and closes when it ends"),
+    TooFar: (409, "too_far", "you are too far from the meeting point"),
     VehicleBusy: (409, "vehicle_busy", "the vehicle is not available"),
     VehicleExists: (409, "vehicle_exists", "the city has a vehicle with this id already"),
     NotYourVehicle: (403, "not_your_vehicle", "drivers report positions for their own vehicle only"),
@@ -66,11 +67,13 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
     InvalidTransition: (409, "invalid_transition", "the submission's status does not allow this"),
     DecisionConflict: (409, "decision_conflict", "the submission was decided otherwise or is not in review"),
+    ReviewClosed: (409, "review_closed", "the review has timed out or was decided already"),
     SlotTaken: (409, "photo_slot_taken", "this photo of the submission was uploaded and verified, or is closed"),
     InvalidCursor: (400, "invalid_cursor", "the cursor is not valid"),
     InvalidRange: (422, "invalid_range", f"from must not be after to, and the range at most {MAX_DAYS} days"),
     OwnReportVote: (409, "own_report", "you cannot vote on your own report"),
     SelfDisable: (409, "cannot_disable_self", "an admin cannot disable their own account"),
+    AccountDisabled: (403, "account_disabled", "this account has been disabled by the city"),
     ForeignPhoto: (422, "invalid_photo", "photo keys must come from your own report uploads"),
     InvalidThresholds: (422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one"),
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
@@ -135,11 +138,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def api_error(request: Request, error: ApiError) -> JSONResponse:
         return _body(error.status, error.code, error.message, error.details)
 
-    # A domain error may say more through a ``details`` attribute (a conflict says what the state is now).
+    # A domain error may say more through a ``details`` attribute (a conflict says what the state is now), and
+    # put its own ``message`` in place of the table's (a check-in too far says how far).
     for exception_type, (status, code, message) in _DOMAIN_ERRORS.items():
 
         async def domain_error(request: Request, error: Exception, status=status, code=code, message=message):
-            return _body(status, code, message, getattr(error, "details", None))
+            return _body(status, code, getattr(error, "message", message), getattr(error, "details", None))
 
         app.add_exception_handler(exception_type, domain_error)
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+from ecopulse.reports import HistoryEntry
 from ecopulse.store.models import AuditItem, sort_stamp, tenant_key, utcnow
 
 
@@ -31,7 +32,9 @@ def audit_entry(
     )
 
 
-def history(tenant: str, entity: str, entity_id: str, limit: int = 100) -> list[AuditItem]:
-    return list(
-        AuditItem.query(tenant_key(tenant, entity.upper(), entity_id), AuditItem.sk.startswith("AUDIT#"), limit=limit)
+def history(tenant: str, entity: str, entity_id: str, limit: int = 100) -> list[HistoryEntry]:
+    """The entity's trail, oldest first."""
+    items = AuditItem.query(
+        tenant_key(tenant, entity.upper(), entity_id), AuditItem.sk.startswith("AUDIT#"), limit=limit
     )
+    return [HistoryEntry(item.created_at, item.actor, item.action, item.old, item.new, item.reason) for item in items]

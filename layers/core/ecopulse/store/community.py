@@ -1,7 +1,8 @@
-"""Reads of what citizens earn and receive: ledger, leaderboard, inbox, alert subscriptions."""
+"""The ``Community`` port on DynamoDB: ledger, inbox, leaderboard and zone alerts."""
 
 import uuid
 
+from ecopulse.community import Alert, AlertSeverity, InboxMessage, LedgerEntry, Standing
 from ecopulse.paging import Page
 from ecopulse.store.models import (
     AlertItem,
@@ -15,40 +16,55 @@ from ecopulse.store.models import (
 )
 from ecopulse.store.pages import paged
 
+INBOX_PREFIX = "INBOX#"
+
+
+def ledger_entry_of(item: LedgerItem) -> LedgerEntry:
+    return LedgerEntry(
+        submission_id=item.submission_id,
+        amount=int(item.amount),
+        reason=item.reason,
+        state=item.state,
+        tx_hash=item.tx_hash,
+        created_at=item.created_at,
+    )
+
+
+def inbox_message_of(item: InboxItem) -> InboxMessage:
+    return InboxMessage(
+        message_id=item.sk.removeprefix(INBOX_PREFIX),
+        title=item.title,
+        body=item.body,
+        submission_id=item.submission_id,
+        read=bool(item.read),
+        created_at=item.created_at,
+    )
+
 
 class CommunityRepository:
-    def ledger(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[LedgerItem]:
-        return paged(
-            LedgerItem.gsi3.query,
-            tenant,
-            (
-                "USER",
-                user_id,
-                "LEDGER",
-            ),
-            limit,
-            cursor,
-            newest_first=True,
+    def ledger(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[LedgerEntry]:
+        page: Page[LedgerItem] = paged(
+            LedgerItem.gsi3.query, tenant, ("USER", user_id, "LEDGER"), limit, cursor, newest_first=True
         )
+        return Page([ledger_entry_of(item) for item in page.items], page.cursor)
 
-    def inbox(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[InboxItem]:
-        return paged(
+    def inbox(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[InboxMessage]:
+        page: Page[InboxItem] = paged(
             InboxItem.query,
             tenant,
-            (
-                "USER",
-                user_id,
-            ),
+            ("USER", user_id),
             limit,
             cursor,
-            condition=InboxItem.sk.startswith("INBOX#"),
+            condition=InboxItem.sk.startswith(INBOX_PREFIX),
             newest_first=True,
         )
+        return Page([inbox_message_of(item) for item in page.items], page.cursor)
 
-    def leaderboard(self, tenant: str, period: str, limit: int) -> list[LeaderboardItem]:
-        return list(
-            LeaderboardItem.gsi2.query(tenant_key(tenant, "LEADERBOARD", period), scan_index_forward=False, limit=limit)
+    def leaderboard(self, tenant: str, period: str, limit: int) -> list[Standing]:
+        items = LeaderboardItem.gsi2.query(
+            tenant_key(tenant, "LEADERBOARD", period), scan_index_forward=False, limit=limit
         )
+        return [Standing(item.user_id, item.username, int(item.points)) for item in items]
 
     def subscribe(self, tenant: str, zone: str, user_id: str) -> None:
         pk, sk = AlertSubscriptionItem.keys(tenant, zone, user_id)
@@ -57,8 +73,7 @@ class CommunityRepository:
     def unsubscribe(self, tenant: str, zone: str, user_id: str) -> None:
         AlertSubscriptionItem(*AlertSubscriptionItem.keys(tenant, zone, user_id)).delete()
 
-    def broadcast(self, tenant: str, zone: str, message: str, severity: str, sender: str) -> AlertItem:
-        """Records the alert and puts it in every subscriber's inbox."""
+    def broadcast(self, tenant: str, zone: str, message: str, severity: AlertSeverity, sender: str) -> Alert:
         now = utcnow()
         subscribers = list(
             AlertSubscriptionItem.query(tenant_key(tenant, "ZONE", zone), AlertSubscriptionItem.sk.startswith("SUB#"))
@@ -81,4 +96,4 @@ class CommunityRepository:
             recipients=len(subscribers),
         )
         alert.save()
-        return alert
+        return Alert(zone, message, severity, sender, len(subscribers), alert.created_at)

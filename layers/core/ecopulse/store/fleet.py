@@ -1,15 +1,17 @@
 """The ``Fleet`` port on DynamoDB: vehicles, the positions drivers report and the jobs admins dispatch."""
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from ecopulse.fleet import NewVehicle, Vehicle, VehicleBusy, VehicleExists, VehicleNotFound, VehicleStatus
+from ecopulse.fleet import NewVehicle, Vehicle, VehicleExists, VehicleNotFound, VehicleStatus
 from ecopulse.paging import Page
-from ecopulse.reports import InvalidReportTransition, ReportStatus, sources_for
+from ecopulse.reports import Report, ReportStatus, sources_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import ReportItem, VehicleItem, tenant_key, utcnow
 from ecopulse.store.pages import paged
+from ecopulse.store.reports import stored
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
 
@@ -70,21 +72,17 @@ class FleetRepository:
         except DoesNotExist as error:
             raise VehicleNotFound(vehicle_id) from error
 
-    def dispatch(self, tenant: str, report: ReportItem, vehicle_id: str, actor: str, note: str | None) -> None:
-        """Assigns an available vehicle to an open report, both or neither."""
+    def dispatch(self, tenant: str, vehicle_id: str, report: Report, actor: str, note: str | None) -> None:
+        """Assigns the vehicle to the report, both or neither, each only as it was read."""
         vehicle = self._item(tenant, vehicle_id)
         now = utcnow()
         allowed = [status.value for status in sources_for(ReportStatus.DISPATCHED)]
-        if vehicle.status != "available":
-            raise VehicleBusy(vehicle.vehicle_id)
-        if report.status not in allowed:
-            raise InvalidReportTransition(f"report {report.report_id} is {report.status}")
         audit_report = audit_entry(
             tenant, "report", report.report_id, actor, "dispatched", report.status, ReportStatus.DISPATCHED, note
         )
-        audit_vehicle = audit_entry(tenant, "vehicle", vehicle.vehicle_id, actor, "assigned", None, report.report_id)
+        audit_vehicle = audit_entry(tenant, "vehicle", vehicle_id, actor, "assigned", None, report.report_id)
 
-        def write(transaction):
+        def write(transaction: TransactWrite) -> None:
             transaction.update(
                 vehicle,
                 actions=[
@@ -95,10 +93,10 @@ class FleetRepository:
                 condition=VehicleItem.status == "available",
             )
             transaction.update(
-                report,
+                stored(tenant, report),
                 actions=[
                     ReportItem.status.set(ReportStatus.DISPATCHED.value),
-                    ReportItem.vehicle_id.set(vehicle.vehicle_id),
+                    ReportItem.vehicle_id.set(vehicle_id),
                     ReportItem.updated_at.set(now),
                     ReportItem.gsi1pk.set(tenant_key(tenant, "REPORTS", ReportStatus.DISPATCHED.value)),
                 ],
@@ -113,10 +111,15 @@ class FleetRepository:
         except TransactWriteError as error:
             if not failed_on_condition(error):
                 raise
-            raise ConcurrentChange(f"vehicle {vehicle.vehicle_id} or report {report.report_id} changed") from error
+            raise ConcurrentChange(f"vehicle {vehicle_id} or report {report.report_id} changed") from error
 
-    def release(self, tenant: str, vehicle_id: str) -> None:
-        self._item(tenant, vehicle_id).update(
-            actions=[VehicleItem.status.set("available"), VehicleItem.report_id.remove()],
-            condition=VehicleItem.status == "assigned",
-        )
+    def release(self, tenant: str, vehicle_id: str, report_id: str) -> None:
+        try:
+            self._item(tenant, vehicle_id).update(
+                actions=[VehicleItem.status.set("available"), VehicleItem.report_id.remove()],
+                condition=(VehicleItem.status == "assigned") & (VehicleItem.report_id == report_id),
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise

@@ -18,18 +18,18 @@ class IntakeSubmissions(SubmissionRepository):
     def evidence_of(self, key: UploadKey) -> StoredEvidence:
         """What a photo of this submission is judged with: its opening, its report's place, its "before"
         photo, the versions verified so far."""
-        item = self.get(key.tenant, key.submission_id)
+        submission = self.get(key.tenant, key.submission_id)
         location = None
-        if item.report_id:
+        if submission.report_id:
             try:
-                report = ReportItem.get(*ReportItem.keys(key.tenant, item.report_id))
+                report = ReportItem.get(*ReportItem.keys(key.tenant, submission.report_id))
                 location = GeoPoint(float(report.lat), float(report.lng))
             except DoesNotExist:
                 location = None
-        stored = item.photo_facts.as_dict().get(BEFORE_PHOTO) if item.photo_facts else None
+        stored = submission.photo_facts.get(BEFORE_PHOTO)
         return StoredEvidence(
-            opened_at=item.created_at,
+            opened_at=submission.created_at,
             report_location=location,
             before=PhotoFacts.from_dict(stored) if stored else None,
-            versions=item.photo_versions.as_dict() if item.photo_versions else {},
+            versions=submission.photo_versions,
         )

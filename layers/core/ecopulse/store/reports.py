@@ -1,46 +1,63 @@
-"""Report repository: creation, listing, the nearby search, votes and status changes, each write in one
-transaction with its audit entry and the aggregates it moves."""
+"""The ``Reports`` port on DynamoDB: creation, listing, the nearby search, votes and status changes, each write
+in one transaction with its audit entry and the aggregates it moves."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from ecopulse import geo
 from ecopulse.paging import Page
-from ecopulse.reports import STATS_COUNTER, InvalidReportTransition, ReportStatus, sources_for
+from ecopulse.reports import (
+    STATS_COUNTER,
+    AlreadyVoted,
+    HistoryEntry,
+    NewReport,
+    Report,
+    ReportNotFound,
+    ReportStatus,
+    sources_for,
+)
 from ecopulse.store import stats
-from ecopulse.store.audit import audit_entry
+from ecopulse.store.audit import audit_entry, history
 from ecopulse.store.models import ReportCounters, ReportItem, VoteItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
 
-class ReportNotFound(LookupError):
-    pass
+def report_of(item: ReportItem) -> Report:
+    return Report(
+        report_id=item.report_id,
+        reporter_id=item.reporter_id,
+        waste_type=item.waste_type,
+        status=ReportStatus(item.status),
+        lat=float(item.lat),
+        lng=float(item.lng),
+        geohash=item.geohash,
+        zone=item.zone,
+        description=item.description,
+        address=item.address,
+        photo_keys=tuple(map(str, item.photo_keys or ())),
+        priority=item.priority,
+        ai_type=item.ai_type,
+        ai_confidence=None if item.ai_confidence is None else float(item.ai_confidence),
+        votes_up=int(item.votes_up or 0),
+        votes_down=int(item.votes_down or 0),
+        vehicle_id=item.vehicle_id,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version),
+    )
 
 
-class AlreadyVoted(Exception):
-    """One vote per citizen per report."""
-
-
-@dataclass(frozen=True)
-class NewReport:
-    report_id: str
-    reporter_id: str
-    waste_type: str
-    lat: float
-    lng: float
-    description: str | None
-    address: str | None
-    photo_keys: list[str]
-    priority: str
-    zone: str | None
-    source: str = "app"
+def stored(tenant: str, report: Report) -> ReportItem:
+    """The report's item as it was read, for a write conditioned on that revision."""
+    return ReportItem(*ReportItem.keys(tenant, report.report_id), version=report.version)
 
 
 class ReportRepository:
-    def create(self, tenant: str, new: NewReport) -> ReportItem:
+    def create(self, tenant: str, new: NewReport) -> Report:
         now = utcnow()
         pk, sk = ReportItem.keys(tenant, new.report_id)
         stamp = sort_stamp(now, new.report_id)
@@ -57,7 +74,7 @@ class ReportRepository:
             lng=new.lng,
             geohash=geo.geohash(new.lat, new.lng, geo.HEAT_PRECISION),
             zone=new.zone,
-            photo_keys=new.photo_keys,
+            photo_keys=list(new.photo_keys),
             priority=new.priority,
             status=ReportStatus.SUBMITTED.value,
             source=new.source,
@@ -72,7 +89,7 @@ class ReportRepository:
         )
         audit = audit_entry(tenant, "report", new.report_id, new.reporter_id, "created", new=ReportStatus.SUBMITTED)
 
-        def write(transaction):
+        def write(transaction: TransactWrite) -> None:
             transaction.save(item, condition=ReportItem.pk.does_not_exist())
             transaction.save(audit)
             stats.count(transaction, tenant, new.zone, now, reports_created=1)
@@ -80,57 +97,39 @@ class ReportRepository:
 
         transact(write)
         item.version = 1
-        return item
+        return report_of(item)
 
-    def get(self, tenant: str, report_id: str) -> ReportItem:
+    def get(self, tenant: str, report_id: str) -> Report:
         try:
-            return ReportItem.get(*ReportItem.keys(tenant, report_id), consistent_read=True)
+            return report_of(ReportItem.get(*ReportItem.keys(tenant, report_id), consistent_read=True))
         except DoesNotExist as error:
             raise ReportNotFound(report_id) from error
 
-    def list_by_status(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[ReportItem]:
-        return paged(
-            ReportItem.gsi1.query,
-            tenant,
-            (
-                "REPORTS",
-                status.value,
-            ),
-            limit,
-            cursor,
-            newest_first=True,
+    def list_by_status(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[Report]:
+        page: Page[ReportItem] = paged(
+            ReportItem.gsi1.query, tenant, ("REPORTS", status.value), limit, cursor, newest_first=True
         )
+        return Page([report_of(item) for item in page.items], page.cursor)
 
     def created_between(
         self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
-    ) -> list[ReportItem]:
+    ) -> list[Report]:
         """Newest first, read straight off the status index's time-ordered sort key."""
-        return list(
-            ReportItem.gsi1.query(
-                tenant_key(tenant, "REPORTS", status.value),
-                ReportItem.gsi1sk.between(sort_stamp(start, ""), sort_stamp(end, "~")),
-                scan_index_forward=False,
-                limit=limit,
-            )
+        items = ReportItem.gsi1.query(
+            tenant_key(tenant, "REPORTS", status.value),
+            ReportItem.gsi1sk.between(sort_stamp(start, ""), sort_stamp(end, "~")),
+            scan_index_forward=False,
+            limit=limit,
         )
+        return [report_of(item) for item in items]
 
-    def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[ReportItem]:
-        return paged(
-            ReportItem.gsi3.query,
-            tenant,
-            (
-                "USER",
-                user_id,
-                "REPORTS",
-            ),
-            limit,
-            cursor,
-            newest_first=True,
+    def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Report]:
+        page: Page[ReportItem] = paged(
+            ReportItem.gsi3.query, tenant, ("USER", user_id, "REPORTS"), limit, cursor, newest_first=True
         )
+        return Page([report_of(item) for item in page.items], page.cursor)
 
-    def nearby(
-        self, tenant: str, lat: float, lng: float, radius_m: float, limit: int
-    ) -> list[tuple[ReportItem, float]]:
+    def nearby(self, tenant: str, lat: float, lng: float, radius_m: float, limit: int) -> list[tuple[Report, float]]:
         """Queries only the index cells that cover the circle, then keeps what is truly inside it."""
         found = []
         for cell in geo.cells_covering(lat, lng, radius_m):
@@ -139,17 +138,19 @@ class ReportRepository:
                 if distance <= radius_m:
                     found.append((item, distance))
         found.sort(key=lambda pair: pair[1])
-        return found[:limit]
+        return [(report_of(item), distance) for item, distance in found[:limit]]
 
-    def vote(self, tenant: str, report: ReportItem, user_id: str, agrees: bool) -> ReportItem:
-        vote_pk, vote_sk = VoteItem.keys(tenant, report.report_id, user_id)
+    def vote(self, tenant: str, report: Report, voter_id: str, agrees: bool) -> Report:
+        vote_pk, vote_sk = VoteItem.keys(tenant, report.report_id, voter_id)
         counter = ReportCounters.votes_up if agrees else ReportCounters.votes_down
-        vote = VoteItem(vote_pk, vote_sk, tenant=tenant, voter_id=user_id, value="up" if agrees else "down")
+        vote = VoteItem(vote_pk, vote_sk, tenant=tenant, voter_id=voter_id, value="up" if agrees else "down")
 
-        def write(transaction):
+        def write(transaction: TransactWrite) -> None:
             transaction.save(vote, condition=VoteItem.sk.does_not_exist())
             transaction.update(
-                ReportCounters(report.pk, report.sk), actions=[counter.add(1)], condition=ReportCounters.pk.exists()
+                ReportCounters(*ReportItem.keys(tenant, report.report_id)),
+                actions=[counter.add(1)],
+                condition=ReportCounters.pk.exists(),
             )
             stats.count(transaction, tenant, report.zone, votes=1)
 
@@ -164,30 +165,20 @@ class ReportRepository:
         return self.get(tenant, report.report_id)
 
     def change_status(
-        self,
-        tenant: str,
-        report: ReportItem,
-        target: ReportStatus,
-        actor: str,
-        reason: str | None,
-        vehicle_id: str | None = None,
-    ) -> ReportItem:
+        self, tenant: str, report: Report, target: ReportStatus, actor: str, reason: str | None
+    ) -> Report:
         """Moves the report only from a status that allows it; a stale copy fails on its version."""
-        if ReportStatus(report.status) not in sources_for(target):
-            raise InvalidReportTransition(f"report {report.report_id} is {report.status}, cannot become {target}")
         now = utcnow()
-        actions = [
+        actions: list[Action] = [
             ReportItem.status.set(target.value),
             ReportItem.updated_at.set(now),
             ReportItem.gsi1pk.set(tenant_key(tenant, "REPORTS", target.value)),
         ]
-        if vehicle_id is not None:
-            actions.append(ReportItem.vehicle_id.set(vehicle_id))
         audit = audit_entry(tenant, "report", report.report_id, actor, target.value, report.status, target, reason)
         allowed = [status.value for status in sources_for(target)]
 
-        def write(transaction):
-            transaction.update(report, actions=actions, condition=ReportItem.status.is_in(*allowed))
+        def write(transaction: TransactWrite) -> None:
+            transaction.update(stored(tenant, report), actions=actions, condition=ReportItem.status.is_in(*allowed))
             transaction.save(audit)
             if target in STATS_COUNTER:
                 stats.count(transaction, tenant, report.zone, now, **{STATS_COUNTER[target]: 1})
@@ -199,3 +190,10 @@ class ReportRepository:
                 raise
             raise ConcurrentChange(f"report {report.report_id} changed meanwhile") from error
         return self.get(tenant, report.report_id)
+
+    def history(self, tenant: str, report_id: str) -> list[HistoryEntry]:
+        """A report's trail starts with its creation, written with it: a report without one does not exist."""
+        entries = history(tenant, "report", report_id)
+        if not entries:
+            raise ReportNotFound(report_id)
+        return entries

@@ -1,7 +1,6 @@
 """Rewards: the grant written with an approval, and the payout recorded once the chain confirms it."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute
@@ -9,9 +8,11 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from ecopulse.rewards import LedgerLine, leaderboard_periods, rank_key, reward_for
+from ecopulse.community import LedgerEntry
+from ecopulse.rewards import LedgerLine, RewardGrant, leaderboard_periods, rank_key, reward_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
+from ecopulse.store.community import ledger_entry_of
 from ecopulse.store.models import (
     EarnedItem,
     LeaderboardItem,
@@ -25,81 +26,70 @@ from ecopulse.store.models import (
 )
 from ecopulse.store.stats import day_of
 from ecopulse.store.transactions import transact
+from ecopulse.submissions import Submission
 from ecopulse.tenants import TenantSettings
 
 PAID = "paid"
 
 
-@dataclass(frozen=True)
-class RewardGrant:
-    """An approval's reward, sized against the daily cap as read just before the write."""
+def write_grant(transaction: TransactWrite, grant: RewardGrant, task: str | None, now: datetime) -> None:
+    """The ledger entry, the citizen's balance and points, the day's allowance and every board, in the
+    approval's transaction; the allowance is written only while it stays under the daily cap."""
+    pk, sk = LedgerItem.keys(grant.tenant, grant.user_id, grant.submission_id)
+    transaction.save(
+        LedgerItem(
+            pk,
+            sk,
+            tenant=grant.tenant,
+            user_id=grant.user_id,
+            submission_id=grant.submission_id,
+            amount=grant.amount,
+            reason=f"{task or 'cleanup'} approved",
+            state="pending",
+            created_at=now,
+            gsi3pk=tenant_key(grant.tenant, "USER", grant.user_id, "LEDGER"),
+            gsi3sk=sort_stamp(now, grant.submission_id),
+        ),
+        condition=LedgerItem.sk.does_not_exist(),
+    )
+    user_pk, user_sk = UserItem.keys(grant.tenant, grant.user_id)
+    transaction.update(
+        UserCounters(user_pk, user_sk),
+        actions=[UserCounters.balance_pending.add(grant.amount), UserCounters.points.add(grant.amount)],
+        condition=UserCounters.pk.exists(),
+    )
+    earned_pk, earned_sk = EarnedItem.keys(grant.tenant, grant.user_id, day_of(now))
+    transaction.update(
+        EarnedItem(earned_pk, earned_sk),
+        actions=[EarnedItem.amount.add(grant.amount), EarnedItem.tenant.set(grant.tenant)],
+        condition=EarnedItem.amount.does_not_exist() | (EarnedItem.amount <= grant.daily_cap - grant.amount),
+    )
+    for period, points in grant.standings.items():
+        _rank(transaction, grant, period, points)
 
-    tenant: str
-    user_id: str
-    submission_id: str
-    amount: int
-    earned_today: int
-    daily_cap: int
-    wallet: str | None
-    name: str
-    standings: dict[str, int | None]
-    """The citizen's points on each board of the moment as read, None where not ranked yet."""
 
-    def write(self, transaction: TransactWrite, submission: SubmissionItem, now: datetime) -> None:
-        pk, sk = LedgerItem.keys(self.tenant, self.user_id, self.submission_id)
-        transaction.save(
-            LedgerItem(
-                pk,
-                sk,
-                tenant=self.tenant,
-                user_id=self.user_id,
-                submission_id=self.submission_id,
-                amount=self.amount,
-                reason=f"{submission.task or 'cleanup'} approved",
-                state="pending",
-                created_at=now,
-                gsi3pk=tenant_key(self.tenant, "USER", self.user_id, "LEDGER"),
-                gsi3sk=sort_stamp(now, self.submission_id),
-            ),
-            condition=LedgerItem.sk.does_not_exist(),
-        )
-        user_pk, user_sk = UserItem.keys(self.tenant, self.user_id)
-        transaction.update(
-            UserCounters(user_pk, user_sk),
-            actions=[UserCounters.balance_pending.add(self.amount), UserCounters.points.add(self.amount)],
-            condition=UserCounters.pk.exists(),
-        )
-        earned_pk, earned_sk = EarnedItem.keys(self.tenant, self.user_id, day_of(now))
-        transaction.update(
-            EarnedItem(earned_pk, earned_sk),
-            actions=[EarnedItem.amount.add(self.amount), EarnedItem.tenant.set(self.tenant)],
-            condition=EarnedItem.amount.does_not_exist() | (EarnedItem.amount <= self.daily_cap - self.amount),
-        )
-        for period, points in self.standings.items():
-            self._rank(transaction, period, points)
-
-    def _rank(self, transaction: TransactWrite, period: str, points: int | None) -> None:
-        """Adds the reward on one board and re-sorts the citizen there. The sort key holds the new total, so the
-        write is conditional on the total read: an approval that raced this one makes the transaction retry."""
-        total = (points or 0) + self.amount
-        pk, sk = LeaderboardItem.keys(self.tenant, period, self.user_id)
-        transaction.update(
-            LeaderboardItem(pk, sk),
-            actions=[
-                LeaderboardItem.points.set(total),
-                LeaderboardItem.tenant.set(self.tenant),
-                LeaderboardItem.period.set(period),
-                LeaderboardItem.user_id.set(self.user_id),
-                LeaderboardItem.username.set(self.name),
-                LeaderboardItem.gsi2pk.set(tenant_key(self.tenant, "LEADERBOARD", period)),
-                LeaderboardItem.gsi2sk.set(rank_key(total, self.user_id)),
-            ],
-            condition=LeaderboardItem.pk.does_not_exist() if points is None else LeaderboardItem.points == points,
-        )
+def _rank(transaction: TransactWrite, grant: RewardGrant, period: str, points: int | None) -> None:
+    """Adds the reward on one board and re-sorts the citizen there. The sort key holds the new total, so the
+    write is conditional on the total read: an approval that raced this one makes the transaction retry."""
+    total = (points or 0) + grant.amount
+    pk, sk = LeaderboardItem.keys(grant.tenant, period, grant.user_id)
+    transaction.update(
+        LeaderboardItem(pk, sk),
+        actions=[
+            LeaderboardItem.points.set(total),
+            LeaderboardItem.tenant.set(grant.tenant),
+            LeaderboardItem.period.set(period),
+            LeaderboardItem.user_id.set(grant.user_id),
+            LeaderboardItem.username.set(grant.name),
+            LeaderboardItem.gsi2pk.set(tenant_key(grant.tenant, "LEADERBOARD", period)),
+            LeaderboardItem.gsi2sk.set(rank_key(total, grant.user_id)),
+        ],
+        condition=LeaderboardItem.pk.does_not_exist() if points is None else LeaderboardItem.points == points,
+    )
 
 
 class RewardRepository:
-    def plan(self, submission: SubmissionItem, settings: TenantSettings, now: datetime) -> RewardGrant | None:
+    def plan(self, submission: Submission, settings: TenantSettings, now: datetime) -> RewardGrant | None:
         """The grant for approving ``submission`` now, or None when the cap leaves nothing to earn today."""
         tenant, user_id = submission.tenant, submission.user_id
         try:
@@ -130,10 +120,10 @@ class RewardRepository:
         except DoesNotExist:
             return None
 
-    def unpaid(self, tenant: str, user_id: str) -> list[LedgerItem]:
+    def unpaid(self, tenant: str, user_id: str) -> list[LedgerEntry]:
         """Rewards granted but not minted yet: waiting for a wallet, or for a failed mint to be retried."""
         entries = LedgerItem.query(tenant_key(tenant, "USER", user_id), LedgerItem.sk.startswith("LEDGER#"))
-        return [entry for entry in entries if entry.state != PAID]
+        return [ledger_entry_of(entry) for entry in entries if entry.state != PAID]
 
     def record_payout(self, tenant: str, user_id: str, submission_id: str, tx_hash: str | None) -> bool:
         """Marks the ledger entry paid and moves its amount from pending to minted; False if it was already."""

@@ -1,38 +1,85 @@
-"""Submission repository: every status change is a conditional write, so two actors cannot both win."""
+"""The ``Submissions`` port on DynamoDB: every status change is a conditional write, so two actors cannot both
+win."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ecopulse.paging import Page
+from ecopulse.rewards import RewardGrant
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
-from ecopulse.store.rewards import RewardGrant
+from ecopulse.store.rewards import write_grant
 from ecopulse.store.transactions import MAX_ATTEMPTS, ConcurrentChange, failed_on_condition, transact
-from ecopulse.submissions import InvalidTransition, ReviewDecision, Status, admits_decision, sources_for
+from ecopulse.submissions import (
+    InvalidTransition,
+    ReviewDecision,
+    Status,
+    Submission,
+    SubmissionNotFound,
+    Task,
+    admits_decision,
+    sources_for,
+)
 from ecopulse.uploads import UploadKey
-
-
-class SubmissionNotFound(LookupError):
-    pass
-
 
 MAX_REPLACED_KEPT = 20
 
 
+def _as_dict(attribute: MapAttribute[str, Any] | None) -> dict[str, Any]:
+    """A map attribute's plain values, empty when it is missing."""
+    return attribute.as_dict() if attribute else {}
+
+
+def _decision_of(item: SubmissionItem) -> ReviewDecision | None:
+    """The admin decision taken on the submission, if any."""
+    return ReviewDecision.model_validate(_as_dict(item.review_decision)) if item.review_decision else None
+
+
+def submission_of(item: SubmissionItem) -> Submission:
+    return Submission(
+        tenant=item.tenant,
+        submission_id=item.submission_id,
+        user_id=item.user_id,
+        task=item.task,
+        report_id=item.report_id,
+        status=Status(item.status),
+        photos=_as_dict(item.photos),
+        verdict=_as_dict(item.verdict) if item.verdict else None,
+        photo_verdicts=_as_dict(item.photo_verdicts),
+        photo_versions=_as_dict(item.photo_versions),
+        photo_facts=_as_dict(item.photo_facts),
+        rejection_reason=item.rejection_reason,
+        decided_by=item.decided_by,
+        review_decision=_decision_of(item),
+        task_token=item.task_token,
+        reward=None if item.reward is None else float(item.reward),
+        mint_tx=item.mint_tx,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
 class SubmissionRepository:
-    def get(self, tenant: str, submission_id: str) -> SubmissionItem:
+    def get(self, tenant: str, submission_id: str) -> Submission:
+        return submission_of(self._item(tenant, submission_id))
+
+    @staticmethod
+    def _item(tenant: str, submission_id: str) -> SubmissionItem:
         try:
             return SubmissionItem.get(*SubmissionItem.keys(tenant, submission_id), consistent_read=True)
         except DoesNotExist as error:
             raise SubmissionNotFound(submission_id) from error
 
     def create_pending(
-        self, tenant: str, submission_id: str, user_id: str, task: str, report_id: str | None
-    ) -> SubmissionItem:
+        self, tenant: str, submission_id: str, user_id: str, task: Task, report_id: str | None
+    ) -> Submission:
         """A submission opened through the API; its photos may now be uploaded."""
         now = utcnow()
         pk, sk = SubmissionItem.keys(tenant, submission_id)
@@ -42,7 +89,7 @@ class SubmissionRepository:
             tenant=tenant,
             submission_id=submission_id,
             user_id=user_id,
-            task=task,
+            task=Task(task).value,
             report_id=report_id,
             status=Status.AWAITING_UPLOAD.value,
             photo_key="",
@@ -52,18 +99,20 @@ class SubmissionRepository:
             gsi3sk=sort_stamp(now, submission_id),
         )
         item.save(condition=SubmissionItem.pk.does_not_exist())
-        return item
+        return submission_of(item)
 
     def status_of(self, key: UploadKey) -> Status | None:
         """The submission's status when it exists and belongs to the uploader, else None."""
         try:
-            item = self.get(key.tenant, key.submission_id)
+            item = self._item(key.tenant, key.submission_id)
         except SubmissionNotFound:
             return None
         return Status(item.status) if item.user_id == key.user_id else None
 
-    def record_photo(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> None:
-        item = self.get(key.tenant, key.submission_id)
+    def record_photo(
+        self, key: UploadKey, photo_key: str, version_id: str, verdict: dict[str, Any], facts: dict[str, Any]
+    ) -> None:
+        item = self._item(key.tenant, key.submission_id)
         item.update(
             actions=[
                 *self._photo_actions(key, photo_key, version_id, verdict, facts),
@@ -71,7 +120,9 @@ class SubmissionRepository:
             ]
         )
 
-    def mark_received(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> bool:
+    def mark_received(
+        self, key: UploadKey, photo_key: str, version_id: str, verdict: dict[str, Any], facts: dict[str, Any]
+    ) -> bool:
         """False when the photo was taken in already (a redelivered event)."""
         return self._try_transition(
             key,
@@ -89,8 +140,8 @@ class SubmissionRepository:
         """Once per replacing version, in the audit trail, and on the submission for the first
         ``MAX_REPLACED_KEPT``: a form posted again and again within its minutes must not grow the item past
         DynamoDB's 400 KB and leave the submission unwritable."""
-        item = self.get(key.tenant, key.submission_id)
-        kept = item.replaced_uploads.as_dict() if item.replaced_uploads else {}
+        item = self._item(key.tenant, key.submission_id)
+        kept = _as_dict(item.replaced_uploads)
         if version_id in kept:
             return
         now = utcnow()
@@ -113,7 +164,9 @@ class SubmissionRepository:
         transact(write)
 
     @staticmethod
-    def _photo_actions(key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> list:
+    def _photo_actions(
+        key: UploadKey, photo_key: str, version_id: str, verdict: dict[str, Any], facts: dict[str, Any]
+    ) -> list[Action]:
         return [
             SubmissionItem.photos[key.photo].set(photo_key),
             SubmissionItem.photo_versions[key.photo].set(version_id),
@@ -133,8 +186,10 @@ class SubmissionRepository:
             reason,
         )
 
-    def _try_transition(self, key: UploadKey, target: Status, actions: list, reason: str | None = None) -> bool:
-        item = self.get(key.tenant, key.submission_id)
+    def _try_transition(
+        self, key: UploadKey, target: Status, actions: Sequence[Action], reason: str | None = None
+    ) -> bool:
+        item = self._item(key.tenant, key.submission_id)
         extra = None
         if target == Status.RECEIVED:
 
@@ -147,24 +202,16 @@ class SubmissionRepository:
             return False
         return True
 
-    def list_by_user(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[SubmissionItem]:
-        return paged(
-            SubmissionItem.gsi3.query,
-            tenant,
-            (
-                "USER",
-                user_id,
-                "SUBMISSIONS",
-            ),
-            limit,
-            cursor,
-            newest_first=True,
+    def list_by_user(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Submission]:
+        page: Page[SubmissionItem] = paged(
+            SubmissionItem.gsi3.query, tenant, ("USER", user_id, "SUBMISSIONS"), limit, cursor, newest_first=True
         )
+        return Page([submission_of(item) for item in page.items], page.cursor)
 
-    def park_for_review(self, tenant: str, submission_id: str, task_token: str) -> SubmissionItem:
+    def park_for_review(self, tenant: str, submission_id: str, task_token: str) -> Submission:
         """Waits for an admin under ``task_token``. A review that timed out and waits again drops any decision
         stored for the old token: it never reached the workflow, which waits for one anew."""
-        item = self.get(tenant, submission_id)
+        item = self._item(tenant, submission_id)
         now = utcnow()
         self._transition(
             item,
@@ -189,12 +236,12 @@ class SubmissionRepository:
         reason: str,
         reviewer: str,
         grant: RewardGrant | None = None,
-    ) -> SubmissionItem:
+    ) -> Submission:
         """Approves or rejects once; an approval with a grant writes the ledger entry, the citizen's balance,
         the daily allowance and the leaderboards in the same transaction."""
-        item = self.get(tenant, submission_id)
+        item = self._item(tenant, submission_id)
         if item.status == target:
-            return item
+            return submission_of(item)
         now = utcnow()
         actions = [
             SubmissionItem.rejection_reason.set(reason)
@@ -221,25 +268,20 @@ class SubmissionRepository:
         def extra(transaction: TransactWrite) -> None:
             stats.count(transaction, tenant, None, now, **counters)
             if grant:
-                grant.write(transaction, item, now)
+                write_grant(transaction, grant, item.task, now)
 
         self._transition(item, target, actions, actor=reviewer, reason=reason, extra=extra)
         return self.get(tenant, submission_id)
 
-    @staticmethod
-    def decision_of(item: SubmissionItem) -> ReviewDecision | None:
-        """The admin decision taken on the submission, if any."""
-        return ReviewDecision.model_validate(item.review_decision.as_dict()) if item.review_decision else None
-
-    def take_decision(self, tenant: str, submission_id: str, decision: ReviewDecision) -> tuple[SubmissionItem, bool]:
+    def take_decision(self, tenant: str, submission_id: str, decision: ReviewDecision) -> tuple[Submission, bool]:
         """Stores an admin's decision on a submission in review, as ``admits_decision`` rules: the submission,
         and whether this call stored the decision (False: the same one was taken already). The write is
         conditional on the status and on no decision being stored, so of two requests racing one stores; the
         other is ruled on again against the one that won (a repeat, or a ``DecisionConflict``)."""
         for _ in range(MAX_ATTEMPTS):
-            item = self.get(tenant, submission_id)
-            if not admits_decision(Status(item.status), self.decision_of(item), decision.outcome):
-                return item, False
+            item = self._item(tenant, submission_id)
+            if not admits_decision(Status(item.status), _decision_of(item), decision.outcome):
+                return submission_of(item), False
             try:
                 item.update(
                     actions=[SubmissionItem.review_decision.set(decision.model_dump(mode="json"))],
@@ -251,7 +293,7 @@ class SubmissionRepository:
                 if error.cause_response_code != "ConditionalCheckFailedException":
                     raise
                 continue
-            return item, True
+            return submission_of(item), True
         raise ConcurrentChange(f"submission {submission_id} kept changing while an admin decided it")
 
     def withdraw_decision(self, tenant: str, submission_id: str, decision: ReviewDecision) -> bool:
@@ -259,7 +301,7 @@ class SubmissionRepository:
         another is stored, or none."""
         stored = SubmissionItem.review_decision
         try:
-            self.get(tenant, submission_id).update(
+            self._item(tenant, submission_id).update(
                 actions=[stored.remove()],
                 condition=(stored["reviewer"] == decision.reviewer)
                 & (stored["decided_at"] == decision.model_dump(mode="json")["decided_at"]),
@@ -271,14 +313,15 @@ class SubmissionRepository:
             return False
         return True
 
-    def review_queue(self, tenant: str, limit: int, cursor: str | None = None) -> Page[SubmissionItem]:
-        return paged(SubmissionItem.gsi1.query, tenant, ("REVIEW",), limit, cursor)
+    def review_queue(self, tenant: str, limit: int, cursor: str | None = None) -> Page[Submission]:
+        page: Page[SubmissionItem] = paged(SubmissionItem.gsi1.query, tenant, ("REVIEW",), limit, cursor)
+        return Page([submission_of(item) for item in page.items], page.cursor)
 
     @staticmethod
     def _transition(
         item: SubmissionItem,
         target: Status,
-        actions: list,
+        actions: Sequence[Action],
         actor: str,
         reason: str | None = None,
         extra: Callable[[TransactWrite], None] | None = None,

@@ -4,24 +4,26 @@ from datetime import datetime
 from typing import Annotated
 
 from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ecopulse.api.auth import CallerDep
-from ecopulse.api.dependencies import UsersDep
-from ecopulse.api.errors import ERROR_RESPONSES, ApiError
-from ecopulse.api.routers.reports import ReportOut, reports
-from ecopulse.api.routers.submissions import SubmissionOut, submissions
+from ecopulse.api.dependencies import (
+    CommunityDep,
+    ReportsDep,
+    RewardQueueDep,
+    SubmissionsDep,
+    UnpaidRewardsDep,
+    UsersDep,
+)
+from ecopulse.api.errors import ERROR_RESPONSES
+from ecopulse.api.routers.reports import ReportOut
+from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, PageOf
-from ecopulse.config import deployment
-from ecopulse.mint_queue import MintQueue
-from ecopulse.store.community import CommunityRepository
-from ecopulse.store.rewards import RewardRepository
-from ecopulse.users import User
+from ecopulse.users import User, change_wallet, signed_in
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
-community = CommunityRepository()
-rewards = RewardRepository()
+Zone = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")]
 
 
 class Profile(BaseModel):
@@ -59,6 +61,8 @@ class WalletIn(BaseModel):
 
 
 class LedgerEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     submission_id: str
     amount: float
     reason: str
@@ -68,6 +72,8 @@ class LedgerEntry(BaseModel):
 
 
 class InboxMessage(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     message_id: str
     title: str
     body: str
@@ -77,87 +83,67 @@ class InboxMessage(BaseModel):
 
 
 def me(caller: CallerDep, users: UsersDep) -> User:
-    """The caller's profile, created from the token's claims on first contact."""
-    profile = users.ensure(caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
-    if not profile.active:
-        raise ApiError(403, "account_disabled", "this account has been disabled by the city")
-    return profile
+    """The caller's profile, created from the token's claims on first contact; a disabled account gets no further."""
+    return signed_in(users, caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
+
+
+Me = Annotated[User, Depends(me)]
 
 
 @router.get("", response_model=Profile)
-def get_me(caller: CallerDep, users: UsersDep) -> Profile:
-    return Profile.model_validate(me(caller, users))
-
-
-@router.patch("", response_model=Profile)
-def patch_me(body: ProfileIn, caller: CallerDep, users: UsersDep) -> Profile:
-    me(caller, users)
-    return Profile.model_validate(users.set_profile(caller.tenant, caller.user_id, body.display_name))
-
-
-@router.put("/wallet", response_model=Profile)
-def put_wallet(body: WalletIn, caller: CallerDep, users: UsersDep) -> Profile:
-    """Rewards earned while there was no wallet (or whose mint failed) are paid to the new one."""
-    me(caller, users)
-    profile = users.set_wallet(caller.tenant, caller.user_id, body.address)
-    queue = MintQueue(deployment().mint_queue_url)
-    for entry in rewards.unpaid(caller.tenant, caller.user_id):
-        queue.enqueue(caller.tenant, caller.user_id, entry.submission_id, body.address, int(entry.amount))
+def get_me(profile: Me) -> Profile:
     return Profile.model_validate(profile)
 
 
+@router.patch("", response_model=Profile)
+def patch_me(body: ProfileIn, profile: Me, users: UsersDep) -> Profile:
+    return Profile.model_validate(users.set_profile(profile.tenant, profile.user_id, body.display_name))
+
+
+@router.put("/wallet", response_model=Profile)
+def put_wallet(
+    body: WalletIn, profile: Me, users: UsersDep, rewards: UnpaidRewardsDep, queue: RewardQueueDep
+) -> Profile:
+    """Rewards earned while there was no wallet (or whose mint failed) are paid to the new one."""
+    return Profile.model_validate(change_wallet(users, rewards, queue, profile, body.address))
+
+
 @router.get("/reports", response_model=PageOf[ReportOut])
-def my_reports(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[ReportOut]:
+def my_reports(caller: CallerDep, reports: ReportsDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[ReportOut]:
     page = reports.list_by_reporter(caller.tenant, caller.user_id, limit, cursor)
-    return PageOf[ReportOut](items=[ReportOut.of(item) for item in page.items], cursor=page.cursor)
+    return PageOf[ReportOut](items=[ReportOut.model_validate(report) for report in page.items], cursor=page.cursor)
 
 
 @router.get("/submissions", response_model=PageOf[SubmissionOut])
-def my_submissions(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[SubmissionOut]:
+def my_submissions(
+    caller: CallerDep, submissions: SubmissionsDep, limit: Limit = 20, cursor: Cursor = None
+) -> PageOf[SubmissionOut]:
     page = submissions.list_by_user(caller.tenant, caller.user_id, limit, cursor)
-    return PageOf[SubmissionOut](items=[SubmissionOut.of(item) for item in page.items], cursor=page.cursor)
+    return PageOf[SubmissionOut](items=[SubmissionOut.of(s) for s in page.items], cursor=page.cursor)
 
 
 @router.get("/ledger", response_model=PageOf[LedgerEntry])
-def my_ledger(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[LedgerEntry]:
+def my_ledger(
+    caller: CallerDep, community: CommunityDep, limit: Limit = 20, cursor: Cursor = None
+) -> PageOf[LedgerEntry]:
     page = community.ledger(caller.tenant, caller.user_id, limit, cursor)
-    items = [
-        LedgerEntry(
-            submission_id=e.submission_id,
-            amount=float(e.amount),
-            reason=e.reason,
-            state=e.state,
-            tx_hash=e.tx_hash,
-            created_at=e.created_at,
-        )
-        for e in page.items
-    ]
-    return PageOf[LedgerEntry](items=items, cursor=page.cursor)
+    return PageOf[LedgerEntry](items=[LedgerEntry.model_validate(entry) for entry in page.items], cursor=page.cursor)
 
 
 @router.get("/inbox", response_model=PageOf[InboxMessage])
-def my_inbox(caller: CallerDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[InboxMessage]:
+def my_inbox(
+    caller: CallerDep, community: CommunityDep, limit: Limit = 20, cursor: Cursor = None
+) -> PageOf[InboxMessage]:
     page = community.inbox(caller.tenant, caller.user_id, limit, cursor)
-    items = [
-        InboxMessage(
-            message_id=m.sk.removeprefix("INBOX#"),
-            title=m.title,
-            body=m.body,
-            submission_id=m.submission_id,
-            read=bool(m.read),
-            created_at=m.created_at,
-        )
-        for m in page.items
-    ]
-    return PageOf[InboxMessage](items=items, cursor=page.cursor)
+    return PageOf[InboxMessage](items=[InboxMessage.model_validate(m) for m in page.items], cursor=page.cursor)
 
 
 @router.put("/alerts/{zone}", status_code=204)
-def subscribe(zone: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")], caller: CallerDep, users: UsersDep) -> None:
+def subscribe(zone: Zone, profile: Me, community: CommunityDep) -> None:
     """Alerts broadcast to this zone will arrive in the inbox."""
-    community.subscribe(caller.tenant, zone, me(caller, users).user_id)
+    community.subscribe(profile.tenant, zone, profile.user_id)
 
 
 @router.delete("/alerts/{zone}", status_code=204)
-def unsubscribe(zone: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")], caller: CallerDep) -> None:
+def unsubscribe(zone: Zone, caller: CallerDep, community: CommunityDep) -> None:
     community.unsubscribe(caller.tenant, zone, caller.user_id)

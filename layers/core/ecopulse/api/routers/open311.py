@@ -10,22 +10,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from ecopulse.api.dependencies import ReportsDep, TenantsDep
 from ecopulse.api.errors import ErrorResponse
-from ecopulse.api.routers.reports import ReportIn, create_report, reports
-from ecopulse.reports import ReportStatus
-from ecopulse.store.models import ReportItem
-from ecopulse.store.reports import ReportNotFound
-from ecopulse.store.tenants import TenantRepository
+from ecopulse.api.schemas import Latitude, Longitude, LongText, ShortText
+from ecopulse.reports import CLOSED, Report, ReportNotFound, ReportStatus, file_report
+from ecopulse.tenants import Tenants
 from ecopulse.waste import WasteType
 
 router = APIRouter(prefix="/open311/{tenant}/v2", tags=["open311"], responses={422: {"model": ErrorResponse}})
-tenants = TenantRepository()
 Tenant = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$")]
 Format = Annotated[str, Path(pattern=r"^(json|xml)$")]
-OPEN = (ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.DISPATCHED)
-CLOSED = (ReportStatus.RESOLVED, ReportStatus.REJECTED)
+OPEN = frozenset(ReportStatus) - CLOSED
 MAX_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 
@@ -92,10 +89,10 @@ def _answers(status: int, model: Any, *error_statuses: int) -> dict[int | str, d
 
 class ServiceRequestIn(BaseModel):
     service_code: WasteType
-    lat: float = Field(ge=-90, le=90)
-    long: float = Field(ge=-180, le=180)
-    address_string: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=4000)
+    lat: Latitude
+    long: Longitude
+    address_string: ShortText | None = None
+    description: LongText | None = None
 
 
 def _render(payload: list[dict[str, Any]], fmt: str, root: str, item: str, status: int = 200) -> Response:
@@ -115,14 +112,14 @@ def _error(fmt: str, status: int, description: str) -> Response:
     return _render([Open311Error(code=status, description=description).model_dump()], fmt, "errors", "error", status)
 
 
-def _service_requests(tenant: str, found: list[ReportItem]) -> list[dict[str, Any]]:
+def _service_requests(tenants: Tenants, tenant: str, found: list[Report]) -> list[dict[str, Any]]:
     """The reports as Open311 service requests; the tenant's settings are read once, not once per report."""
     agency = tenants.settings(tenant).open311_jurisdiction or tenant
     return [_service_request(agency, report) for report in found]
 
 
-def _service_request(agency: str, report: ReportItem) -> dict[str, Any]:
-    status = "closed" if ReportStatus(report.status) in CLOSED else "open"
+def _service_request(agency: str, report: Report) -> dict[str, Any]:
+    status = "closed" if report.status in CLOSED else "open"
     return ServiceRequest(
         service_request_id=report.report_id,
         status=status,
@@ -138,8 +135,8 @@ def _service_request(agency: str, report: ReportItem) -> dict[str, Any]:
         address=report.address,
         address_id=None,
         zipcode=None,
-        lat=float(report.lat),
-        long=float(report.lng),
+        lat=report.lat,
+        long=report.lng,
         media_url=None,
     ).model_dump()
 
@@ -165,6 +162,8 @@ def services(tenant: Tenant, fmt: Format) -> Response:
 def list_requests(
     tenant: Tenant,
     fmt: Format,
+    reports: ReportsDep,
+    tenants: TenantsDep,
     service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
     service_code: Annotated[WasteType | None, Query()] = None,
     start_date: datetime | None = None,
@@ -178,7 +177,7 @@ def list_requests(
                 found.append(reports.get(tenant, report_id.strip()))
             except ReportNotFound:
                 continue
-        return _render(_service_requests(tenant, found), fmt, "service_requests", "request")
+        return _render(_service_requests(tenants, tenant, found), fmt, "service_requests", "request")
     end = end_date or datetime.now(UTC)
     start = start_date or end - MAX_WINDOW
     if end - start > MAX_WINDOW or start > end:
@@ -191,22 +190,30 @@ def list_requests(
         if service_code is None or report.waste_type == service_code
     ]
     found.sort(key=lambda report: report.created_at, reverse=True)
-    return _render(_service_requests(tenant, found[:MAX_REQUESTS]), fmt, "service_requests", "request")
+    return _render(_service_requests(tenants, tenant, found[:MAX_REQUESTS]), fmt, "service_requests", "request")
 
 
 @router.get("/requests/{request_id}.{fmt}", responses=_answers(200, ServiceRequest, 404))
-def get_request(tenant: Tenant, request_id: Annotated[str, Path(max_length=64)], fmt: Format) -> Response:
+def get_request(
+    tenant: Tenant,
+    request_id: Annotated[str, Path(max_length=64)],
+    fmt: Format,
+    reports: ReportsDep,
+    tenants: TenantsDep,
+) -> Response:
     try:
         report = reports.get(tenant, request_id)
     except ReportNotFound:
         return _error(fmt, 404, "no such service request")
-    return _render(_service_requests(tenant, [report]), fmt, "service_requests", "request")
+    return _render(_service_requests(tenants, tenant, [report]), fmt, "service_requests", "request")
 
 
 @router.post("/requests.{fmt}", status_code=201, responses=_answers(201, FiledRequest, 400, 403))
 def file_request(
     tenant: Tenant,
     fmt: Format,
+    reports: ReportsDep,
+    tenants: TenantsDep,
     api_key: Annotated[str | None, Form(max_length=200)] = None,
     service_code: Annotated[str | None, Form(max_length=32)] = None,
     lat: Annotated[str | None, Form(max_length=32)] = None,
@@ -223,14 +230,18 @@ def file_request(
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         return _error(fmt, 400, problems)
-    body = ReportIn(
-        waste_type=filed.service_code,
-        lat=filed.lat,
-        lng=filed.long,
-        address=filed.address_string,
+    report = file_report(
+        reports,
+        tenants,
+        tenant,
+        "open311",
+        filed.service_code.value,
+        filed.lat,
+        filed.long,
         description=filed.description,
+        address=filed.address_string,
+        source="open311",
     )
-    report = create_report(tenant, "open311", body, source="open311")
     return _render(
         [FiledRequest(service_request_id=report.report_id, service_notice=None, account_id=None).model_dump()],
         fmt,

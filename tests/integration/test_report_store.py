@@ -1,0 +1,92 @@
+"""The ``Reports`` and ``Fleet`` adapters against moto and DynamoDB Local: what the in-memory fakes of the unit
+tests stand in for, here with DynamoDB's conditions, versions and transactions."""
+
+import pytest
+
+from ecopulse.fleet import NewVehicle
+from ecopulse.reports import (
+    AlreadyVoted,
+    ReportNotFound,
+    ReportStatus,
+    cast_vote,
+    change_status,
+    dispatch_vehicle,
+    file_report,
+)
+from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.reports import ReportRepository
+from ecopulse.store.tenants import TenantRepository
+from ecopulse.store.transactions import ConcurrentChange
+from ecopulse.tenants import TenantSettings, ZoneSettings
+
+CANAL = (31.52, 74.36)
+PHOTO = "uploads/lahore/alice/0123abcd-0000/report.png"
+
+
+@pytest.fixture(scope="module")
+def stores(app_table):
+    tenants = TenantRepository()
+    zone = ZoneSettings(zone_id="old-town", name="Old Town", min_lat=31.5, min_lng=74.3, max_lat=31.6, max_lng=74.4)
+    tenants.save("lahore", TenantSettings(zones=[zone]))
+    return ReportRepository(), FleetRepository(), tenants
+
+
+def test_a_filed_report_reads_back_as_it_was_filed(stores):
+    reports, _, tenants = stores
+    filed = file_report(
+        reports, tenants, "lahore", "alice", "plastic", *CANAL, address="Canal Bank", photo_keys=[PHOTO]
+    )
+    read = reports.get("lahore", filed.report_id)
+    assert read == filed
+    assert (read.status, read.zone, read.photo_keys, read.votes_up, read.version) == (
+        ReportStatus.SUBMITTED, "old-town", (PHOTO,), 0, 1,
+    )  # fmt: skip
+    assert filed.report_id in {
+        report.report_id for report in reports.list_by_reporter("lahore", "alice", 100, None).items
+    }
+    assert [(report.report_id, round(distance)) for report, distance in reports.nearby("lahore", *CANAL, 10, 5)] == [
+        (filed.report_id, 0)
+    ]
+
+
+def test_votes_count_once_per_citizen_and_a_report_of_another_city_is_not_found(stores):
+    reports, _, tenants = stores
+    report_id = file_report(reports, tenants, "lahore", "alice", "glass", *CANAL).report_id
+    assert cast_vote(reports, "lahore", report_id, "bob", agrees=False).votes_down == 1
+    with pytest.raises(AlreadyVoted):
+        cast_vote(reports, "lahore", report_id, "bob", agrees=True)
+    with pytest.raises(ReportNotFound):
+        cast_vote(reports, "karachi", report_id, "bob", agrees=True)
+    with pytest.raises(ReportNotFound):
+        reports.history("karachi", report_id)
+
+
+def test_a_change_from_a_copy_read_before_another_change_is_refused(stores):
+    reports, _, tenants = stores
+    report = file_report(reports, tenants, "lahore", "alice", "metal", *CANAL)
+    reports.change_status("lahore", report, ReportStatus.VERIFIED, "amina", "seen")
+    with pytest.raises(ConcurrentChange):
+        reports.change_status("lahore", report, ReportStatus.REJECTED, "omar", "spam")
+    assert reports.get("lahore", report.report_id).status == ReportStatus.VERIFIED
+
+
+def test_a_dispatched_vehicle_is_freed_by_its_report_only(stores):
+    reports, fleet, tenants = stores
+    first, second = (file_report(reports, tenants, "lahore", "alice", "mixed", *CANAL) for _ in range(2))
+    fleet.add("lahore", NewVehicle("truck-store", "Truck"))
+    dispatched = dispatch_vehicle(reports, fleet, "lahore", first.report_id, "truck-store", "amina", "go")
+    assert (dispatched.status, dispatched.vehicle_id, dispatched.version) == (ReportStatus.DISPATCHED, "truck-store", 2)
+    fleet.move("lahore", "truck-store", *CANAL, "available")
+    dispatch_vehicle(reports, fleet, "lahore", second.report_id, "truck-store", "amina", None)
+    change_status(reports, fleet, "lahore", first.report_id, ReportStatus.RESOLVED, "amina", "done")
+    truck = fleet.get("lahore", "truck-store")
+    assert (truck.status, truck.report_id) == ("assigned", second.report_id)
+    change_status(reports, fleet, "lahore", second.report_id, ReportStatus.RESOLVED, "amina", "done")
+    truck = fleet.get("lahore", "truck-store")
+    assert (truck.status, truck.report_id) == ("available", None)
+    trail = reports.history("lahore", first.report_id)
+    assert [(entry.action, entry.old, entry.new) for entry in trail] == [
+        ("created", None, "submitted"),
+        ("dispatched", "submitted", "dispatched"),
+        ("resolved", "dispatched", "resolved"),
+    ]
