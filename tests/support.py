@@ -14,6 +14,16 @@ import httpx
 
 from ecopulse_local.runtime import free_port
 
+LOCAL_CHAIN_PARAMETERS = {
+    "ChainRpcUrl": "http://127.0.0.1:8545",
+    "ChainId": "31337",
+    "ChainFinality": "latest",
+    "ChainMinPriorityFeeWei": "0",
+    "TokenAddress": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+}
+"""The template's chain parameters have no defaults; a test that only reads the template gives it the local
+chain's (as samconfig.toml's local environment does)."""
+
 
 def wait_until[T](probe: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.1) -> T:
     """Polls until ``probe`` returns something truthy; asynchronous work is awaited, never slept on."""

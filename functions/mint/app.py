@@ -5,17 +5,24 @@ Powertools' SqsFifoPartialProcessor owns the queue's failure rule: the first rec
 every record after it, is reported in batchItemFailures, so the queue keeps its order. Its record handler sees
 one record at a time, but one mintForClaims transaction pays the whole batch; so the batch is read and paid
 first, and the record handler only says whether each record is done with.
+
+The key is a KMS key the function may only sign with. Before its first transaction a container checks that the
+node is on the configured chain, the token has code and the key holds MINTER_ROLE (and gas); until it does,
+every batch comes back unpaid with a MinterMisconfigured metric and error, and no gas is spent.
 """
 
+import time
+from contextlib import suppress
 from functools import cache, partial
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.parameters import get_secret
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecopulse.chain.kms_signer import KmsSigner
 from ecopulse.chain.minter import Minter, MinterSettings
 from ecopulse.chain.ports import ChainUnavailable
+from ecopulse.chain.readiness import MinterMisconfigured, check_minter
 from ecopulse.chain.web3_chain import Web3Chain
 from ecopulse.config import deployment
 from ecopulse.observability import logger, metrics, tracer
@@ -24,26 +31,38 @@ from ecopulse.store.claims import DynamoDBClaimStore
 from ecopulse.store.rewards import RewardRepository
 from ecopulse.workflow import TaskClosed, TaskTokens
 
+FINISHING_SECONDS = 15
+"""Kept back from the invocation's remaining time for recording payouts and answering the workflows."""
+
 
 @cache
-def minter() -> Minter:
-    """Built on the first batch, once per container: reading the key needs the network, importing must not."""
+def chain() -> Web3Chain:
+    """The adapter for this deployment's node, token and KMS key; reading the key needs the network, so it is
+    built on the first batch, not on import."""
     config = deployment()
-    chain = Web3Chain(
+    return Web3Chain(
         config.chain_rpc_url,
         config.chain_id,
         config.token_address,
-        get_secret(config.minter_key_secret_id),
+        KmsSigner(config.minter_key_id),
         finality=config.chain_finality,
         min_priority_fee=config.chain_min_priority_fee_wei,
     )
+
+
+@cache
+def minter() -> Minter:
+    """Built once per container, after the chain passed ``check_minter``; a refusal is not cached, so the next
+    batch asks again and a fixed set-up is picked up without a redeploy."""
+    config = deployment()
+    check_minter(chain(), config.chain_id)
     minter_settings = MinterSettings(
         max_batch=config.mint_max_batch,
         receipt_timeout=config.mint_receipt_timeout_seconds,
         poll_interval=config.mint_poll_seconds,
         max_replacements=config.mint_max_replacements,
     )
-    return Minter(chain, DynamoDBClaimStore(), minter_settings)
+    return Minter(chain(), DynamoDBClaimStore(), minter_settings)
 
 
 ledger = RewardRepository()
@@ -89,16 +108,34 @@ def readable_requests(records: list[dict]) -> list[MintRequest]:
     return requests
 
 
-def pay_batch(requests: list[MintRequest]) -> set[str]:
-    """Pays the requests in one go; returns the ids of the messages done with (paid or failed for good)."""
+def pay_batch(requests: list[MintRequest], until: float | None = None) -> set[str]:
+    """Pays the requests in one go by ``until`` (monotonic clock); returns the ids of the messages done with
+    (paid or failed for good)."""
     try:
-        retry = set(pay(requests, minter(), ledger, callbacks))
+        paying = minter()
+        record_gas_balance()
+        retry = set(pay(requests, paying, ledger, callbacks, until))
+    except MinterMisconfigured as refused:
+        config = deployment()
+        logger.error(
+            "the minter refuses to send anything until its set-up is fixed",
+            extra={"reason": str(refused), "chain_id": config.chain_id, "token_address": config.token_address},
+        )
+        metrics.add_metric(name="MinterMisconfigured", unit="Count", value=1)
+        retry = {request.message_id for request in requests}
     except ChainUnavailable:
         logger.warning("chain unavailable; the batch comes back after the visibility timeout")
         retry = {request.message_id for request in requests}
     metrics.add_metric(name="MintRequests", unit="Count", value=len(requests))
     metrics.add_metric(name="MintRetries", unit="Count", value=len(retry))
     return {request.message_id for request in requests} - retry
+
+
+def record_gas_balance() -> None:
+    """The minter's POL before each batch, for the alarm that warns before it runs dry; a node that does not
+    answer leaves the data point out, and the batch finds out for itself."""
+    with suppress(ChainUnavailable):
+        metrics.add_metric(name="MinterGasBalance", unit="None", value=chain().gas_balance() / 10**18)
 
 
 def confirm_done(done: set[str], record: SQSRecord) -> None:
@@ -110,6 +147,7 @@ def confirm_done(done: set[str], record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict, context: LambdaContext) -> dict:
-    done = pay_batch(readable_requests(event["Records"]))
+    until = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - FINISHING_SECONDS
+    done = pay_batch(readable_requests(event["Records"]), until)
     record_handler = partial(confirm_done, done)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

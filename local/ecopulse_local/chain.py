@@ -2,15 +2,14 @@
 
 anvil is the binary inside the per-platform npm package pinned in tools/anvil: nothing is downloaded at
 install or run time, and Node is not needed to run it. Its state lives in one file, loaded at start and
-written at stop, so balances survive a restart. Accounts come from anvil's well-known test mnemonic: the
-deployer (account 0) deploys the committed artifact at nonce 0, which fixes the contract's address across
-fresh starts and restarts alike, and grants MINTER_ROLE to a separate minter (account 1), as a deployment
-would.
+written at stop, so balances survive a restart. The deployer is account 0 of anvil's well-known test mnemonic:
+it deploys the committed artifact at nonce 0, which fixes the contract's address across fresh starts and
+restarts alike, and is the token's admin and pauser. It has no minter role: minters are granted with
+``grant_minter`` and paid for gas with ``fund``, as the local runtime does for its KMS key.
 """
 
 from __future__ import annotations
 
-import json
 import platform
 import signal
 import socket
@@ -18,20 +17,22 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import cast
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_account.types import TransactionDictType
 from web3 import HTTPProvider, Web3
-from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.types import Nonce
 from web3.utils.address import get_create_address
+
+from ecopulse_local.token import DAY, TokenSetUp, deploy, grant_minter, load_artifact, send_value, token_contract
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CHAIN_ID = 31337
 MNEMONIC = "test test test test test test test test test test test junk"
-DEPLOYER, MINTER = 0, 1
+DEPLOYER = 0
+LOCAL_MINT_CAP_WEI = 10**9 * 10**18
+"""A billion ECO a day: the cap is there as on any network, out of the way of local tests and benchmarks."""
+MINTER_GAS_WEI = 100 * 10**18
 _PLATFORM_PACKAGES = {
     ("linux", "x86_64"): "anvil-linux-amd64",
     ("linux", "aarch64"): "anvil-linux-arm64",
@@ -84,24 +85,36 @@ class LocalChain:
         self.rpc_url = f"http://{host}:{port}"
         self.startup_timeout = startup_timeout
         self._root = root
-        self._artifact = json.loads((root / "contracts" / "build" / "EcoCoin.json").read_text())
+        self._artifact = load_artifact(root)
         self.log_path = self.state_file.with_suffix(".log")
         self.deployer_key = dev_account_key(DEPLOYER)
-        self.minter_private_key = dev_account_key(MINTER)
         self.token_address = ""
         self._process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
 
     @property
-    def deployer_address(self) -> str:
-        return _account(self.deployer_key).address
+    def deployer(self) -> LocalAccount:
+        """The token's deployer, admin and pauser."""
+        return _account(self.deployer_key)
 
     @property
-    def minter_address(self) -> str:
-        return _account(self.minter_private_key).address
+    def deployer_address(self) -> str:
+        return self.deployer.address
+
+    @property
+    def w3(self) -> Web3:
+        return Web3(HTTPProvider(self.rpc_url, request_kwargs={"timeout": 10}))
+
+    def grant_minter(self, address: str) -> None:
+        """MINTER_ROLE for ``address``, granted by the admin as on any network."""
+        grant_minter(self.w3, self.deployer, token_contract(self.w3, self.token_address, self._artifact), address)
+
+    def fund(self, address: str, wei: int = MINTER_GAS_WEI) -> None:
+        """Gas money for ``address``, sent by the deployer."""
+        send_value(self.w3, self.deployer, address, wei)
 
     def environment(self) -> dict[str, str]:
-        """What a minter function needs to reach this chain; the key itself is handed over separately."""
+        """What a minter function needs to reach this chain; its key is a KMS key, made separately."""
         return {
             "CHAIN_RPC_URL": self.rpc_url,
             "CHAIN_ID": str(self.chain_id),
@@ -123,7 +136,7 @@ class LocalChain:
                     "--port", str(self.port),
                     "--chain-id", str(self.chain_id),
                     "--mnemonic", MNEMONIC,
-                    "--accounts", "2",
+                    "--accounts", "1",
                     "--hardfork", self._artifact["settings"]["evmVersion"],
                     "--state", str(self.state_file),
                 ],
@@ -154,9 +167,9 @@ class LocalChain:
             time.sleep(0.01)
 
     def _ensure_deployed(self, w3: Web3) -> str:
-        deployer = _account(self.deployer_key)
+        """Signed locally and sent raw, as on any network, rather than relying on anvil's unlocked accounts."""
+        deployer = self.deployer
         address = get_create_address(deployer.address, Nonce(0))
-        token = w3.eth.contract(address=address, abi=self._artifact["abi"])
         code = w3.eth.get_code(address)
         if not code:
             if w3.eth.get_transaction_count(deployer.address) != 0:
@@ -164,28 +177,16 @@ class LocalChain:
                     f"{self.state_file} has no EcoCoin at {address} but the deployer has sent transactions;"
                     " delete the state file to start a fresh chain"
                 )
-            factory = w3.eth.contract(abi=self._artifact["abi"], bytecode=self._artifact["bytecode"])
-            self._transact(w3, deployer, factory.constructor(deployer.address))
+            set_up = TokenSetUp(
+                admin=deployer.address, pauser=deployer.address, mint_cap_wei=LOCAL_MINT_CAP_WEI, mint_period=DAY
+            )
+            deploy(w3, deployer, set_up, self._artifact)
         elif bytes(code) != Web3.to_bytes(hexstr=self._artifact["deployedBytecode"]):
             raise RuntimeError(
                 f"the EcoCoin in {self.state_file} is not contracts/build/EcoCoin.json (rebuilt since?);"
                 " delete the state file to deploy the new build"
             )
-        minter_role = token.functions.MINTER_ROLE().call()
-        if not token.functions.hasRole(minter_role, self.minter_address).call():
-            self._transact(w3, deployer, token.functions.grantRole(minter_role, self.minter_address))
         return address
-
-    @staticmethod
-    def _transact(w3: Web3, account: LocalAccount, call: ContractConstructor | ContractFunction) -> None:
-        """Signed locally and sent raw, as the minter does, rather than relying on anvil's unlocked accounts."""
-        tx = call.build_transaction({"from": account.address, "nonce": w3.eth.get_transaction_count(account.address)})
-        # web3 builds a TxParams TypedDict, eth_account signs a plain dict of the same keys: neither names the other.
-        signed = account.sign_transaction(cast(TransactionDictType, tx))
-        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10, poll_latency=0.01)
-        if receipt["status"] != 1:
-            raise RuntimeError(f"local chain set-up transaction {tx_hash.to_0x_hex()} reverted")
 
     def stop(self) -> None:
         """SIGTERM, on which anvil writes its state file; then it is waited for."""

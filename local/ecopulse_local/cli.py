@@ -1,5 +1,5 @@
 """``ecopulse local`` runs the system on this machine; ``ecopulse local token`` signs a caller's ID token;
-``ecopulse local train`` runs the verifier training now."""
+``ecopulse local train`` runs the verifier training now; ``ecopulse chain deploy`` puts EcoCoin on a network."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
+from ecopulse_local.chain_cli import add_commands as add_chain_commands
 from ecopulse_local.runtime import (
     ACCESS_KEY_ID,
     REPOSITORY_ROOT,
@@ -61,7 +62,8 @@ def _serve(args: argparse.Namespace) -> int:
         f"  AWS emulator   {endpoints['aws']}   (export AWS_ENDPOINT_URL={endpoints['aws']}"
         f" AWS_ACCESS_KEY_ID={ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY})\n"
         f"  DynamoDB Local {endpoints['dynamodb']}   (export AWS_ENDPOINT_URL_DYNAMODB={endpoints['dynamodb']})\n"
-        f"  Chain (anvil)  {endpoints['chain']}   EcoCoin at {described['chain']['token_address']}\n"
+        f"  Chain (anvil)  {endpoints['chain']}   EcoCoin at {described['chain']['token_address']},"
+        f" minted by KMS key {described['chain']['minter_address']}\n"
         f"  Resources      {len(described['resources'])} created from template.yaml;"
         f" not emulated: {not_emulated or 'none'}\n"
         f"  S3 buckets     private: signed requests, presigned URLs and POST policies checked as S3 checks them;"
@@ -192,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "--tenant", action="append", help="only this tenant (repeatable; default: every labelled one)"
     )
     training.set_defaults(run=_train)
+    add_chain_commands(commands)
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     return run(args)

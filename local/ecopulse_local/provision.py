@@ -24,7 +24,18 @@ from ecopulse_local.template import Stack
 # The services the runtime makes clients of. boto3-stubs type a client by its service's literal name, so naming
 # them lets mypy check each name; the client itself is used untyped, the template's properties passed as they are.
 AwsService = Literal[
-    "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "secretsmanager", "ses", "sns", "sqs", "stepfunctions"
+    "cloudwatch",
+    "dynamodb",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "secretsmanager",
+    "ses",
+    "sns",
+    "sqs",
+    "stepfunctions",
 ]
 
 SERVED_BY_RUNTIME = {

@@ -9,6 +9,8 @@
 - the template's HTTP API is served by ``gateway`` with the local JWT issuer standing in for Cognito;
 - SQS event source mappings are polled and delivered to their functions (``event_sources``);
 - a real Ethereum node (anvil) runs with EcoCoin deployed, and the template's chain parameters point at it;
+  the minter's KMS key is made in moto, and its address is granted MINTER_ROLE and gas money, so the mint
+  function signs through KMS as it does in AWS;
 - ``dashboard/`` is served as static files, with the endpoints it needs in ``/config.json``.
 """
 
@@ -36,6 +38,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ecopulse.chain.kms_signer import KEY_SPEC, KmsSigner
 from ecopulse_local import bridge
 from ecopulse_local.auth import LocalIssuer
 from ecopulse_local.chain import LocalChain
@@ -43,6 +46,7 @@ from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.event_sources import Scheduler, SqsPoller, schedules, sqs_mappings
 from ecopulse_local.faults import Fault
 from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
+from ecopulse_local.kms import sign_digests_as_kms_does
 from ecopulse_local.lambdas import Functions, function_specs
 from ecopulse_local.private_buckets import NOT_ENFORCED, AwsEmulator
 from ecopulse_local.provision import AwsService, Provisioned, Provisioner
@@ -163,6 +167,7 @@ class LocalRuntime:
         self._emulator: AwsEmulator | None = None
         self._dynamodb = DynamoDBLocal(host, self.ports["dynamodb"], self.state_dir / "dynamodb")
         self.chain = LocalChain(self.state_dir / "anvil-state.json", port=self.ports["chain"], host=host)
+        self.minter_address = ""
         self._pollers: list[SqsPoller | Scheduler] = []
 
     @property
@@ -191,10 +196,13 @@ class LocalRuntime:
             endpoints={"aws": self.endpoints.aws, "api": self.endpoints.api, "dashboard": self.endpoints.dashboard},
         )
         self._start_emulator()
-        self._store_minter_key()
+        minter_key = self._create_minter_key()
         dynamodb.join()
         provisioner = Provisioner(self.stack, self.endpoints.aws, {"dynamodb": self.endpoints.dynamodb})
         self.provisioned = provisioner.provision()
+        for logical_id in minter_key:
+            self.provisioned.not_emulated.pop(logical_id, None)
+            self.provisioned.served_by_runtime[logical_id] = "the runtime (a KMS key in moto granted MINTER_ROLE)"
         self.functions = Functions(
             function_specs(self.stack),
             self._worker_environment(),
@@ -233,6 +241,7 @@ class LocalRuntime:
         self._emulator.start()
         # moto's backends live in the process: a runtime started again begins empty, as after a restart.
         self._moto_api("reset", {})
+        sign_digests_as_kms_does()
         self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
 
     def _moto_api(self, action: str, body: dict[str, Any]) -> None:
@@ -254,11 +263,29 @@ class LocalRuntime:
             "ChainMinPriorityFeeWei": "0",
         }
 
-    def _store_minter_key(self) -> None:
-        """What an operator does once per deployment: put the minter's key where the template says it is."""
-        self._client("secretsmanager").create_secret(
-            Name=self._stack.parameters["MinterKeySecretName"], SecretString=self.chain.minter_private_key
-        )
+    def _create_minter_key(self) -> list[str]:
+        """What a deployment does with the template's minter key: KMS makes it (here moto, under the template's
+        alias), and the token's admin grants its address MINTER_ROLE and sends it gas money. moto starts empty,
+        so every start makes a new key; returns the logical ids of the key and its alias."""
+        kms = self._client("kms")
+        made = []
+        for key_id in self._stack.of_type("AWS::KMS::Key"):
+            properties = self._stack.properties(key_id)
+            if properties.get("KeySpec") != KEY_SPEC:
+                continue
+            created = kms.create_key(
+                KeySpec=KEY_SPEC, KeyUsage=properties["KeyUsage"], Description=properties.get("Description", "")
+            )["KeyMetadata"]["KeyId"]
+            made.append(key_id)
+            for alias_id in self._stack.of_type("AWS::KMS::Alias"):
+                alias = self._stack.properties(alias_id)
+                if alias["TargetKeyId"] == self._stack.ref(key_id):
+                    kms.create_alias(AliasName=alias["AliasName"], TargetKeyId=created)
+                    made.append(alias_id)
+            self.minter_address = KmsSigner(created, kms).address
+            self.chain.grant_minter(self.minter_address)
+            self.chain.fund(self.minter_address)
+        return made
 
     def _client(self, service: AwsService) -> Any:
         session = boto3.Session(
@@ -346,7 +373,7 @@ class LocalRuntime:
                 "rpc_url": self.chain.rpc_url,
                 "chain_id": self.chain.chain_id,
                 "token_address": self.chain.token_address,
-                "minter_address": self.chain.minter_address,
+                "minter_address": self.minter_address,
             },
         }
 

@@ -316,6 +316,17 @@ def _alarm(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, st
     return {"Ref": name, "Arn": stack.arn("cloudwatch", f"alarm:{name}")}
 
 
+def _kms_key(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
+    """KMS picks a key's id when it makes the key, so the template sees a stand-in; functions reach a key the
+    runtime makes through its alias, whose name the template gives."""
+    key_id = f"local-{logical_id.lower()}"
+    return {"Ref": key_id, "KeyId": key_id, "Arn": stack.arn("kms", f"key/{key_id}")}
+
+
+def _kms_alias(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
+    return {"Ref": str(stack.resolve(props["AliasName"]))}
+
+
 # What Ref and GetAtt return for a resource: its stack, logical id and (unresolved) properties in, values by
 # attribute name ("Ref" for Ref) out.
 type _IdentityOf = Callable[[Stack, str, dict[str, Any]], dict[str, str]]
@@ -339,6 +350,8 @@ _IDENTITIES: dict[str, _IdentityOf] = {
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::CloudFront::Distribution": _distribution,
     "AWS::CloudFront::OriginAccessControl": _origin_access_control,
+    "AWS::KMS::Key": _kms_key,
+    "AWS::KMS::Alias": _kms_alias,
 }
 
 

@@ -19,7 +19,7 @@ from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import free_port, issuers_for, parse_parameter_overrides
 from ecopulse_local.template import load_stack
 from tests.integration.citizens import reviewed_by_a_human
-from tests.support import running_local_system, wait_until
+from tests.support import LOCAL_CHAIN_PARAMETERS, running_local_system, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "pipeline"
@@ -48,7 +48,7 @@ class LocalSystem:
     @cached_property
     def issuer(self):
         """The local issuer, in process: the same signing key and claims as `ecopulse local token`."""
-        stack = load_stack(ROOT / "template.yaml", parse_parameter_overrides(TEST_OVERRIDES))
+        stack = load_stack(ROOT / "template.yaml", parse_parameter_overrides(TEST_OVERRIDES) | LOCAL_CHAIN_PARAMETERS)
         return next(iter(issuers_for(stack, self.state_dir).values()))
 
     def bearer(self, user: str, group: str, tenant: str, **options) -> dict[str, str]:
@@ -184,7 +184,9 @@ def _table_models() -> list[type[Model]]:
 @pytest.fixture(scope="module")
 def app_table(dynamodb_endpoint) -> str:
     """The application table, created from template.yaml, with every pynamodb model pointed at it."""
-    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev"}, stack_name=f"data-{time.time_ns()}")
+    stack = load_stack(
+        ROOT / "template.yaml", {"Stage": "dev", **LOCAL_CHAIN_PARAMETERS}, stack_name=f"data-{time.time_ns()}"
+    )
     Provisioner(stack, dynamodb_endpoint, {"dynamodb": dynamodb_endpoint}).create("AppTable")
     table_models = _table_models()
     for model in table_models:

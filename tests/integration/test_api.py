@@ -13,7 +13,7 @@ from ecopulse_local.auth import LocalIssuer
 from ecopulse_local.gateway import HttpApiDefinition
 from ecopulse_local.template import load_stack
 from tests.integration.conftest import ROOT
-from tests.support import wait_until
+from tests.support import LOCAL_CHAIN_PARAMETERS, wait_until
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
 LAHORE = (31.5204, 74.3587)
@@ -256,7 +256,7 @@ def template_path(path: str) -> str:
 
 
 def authorized_routes() -> set[tuple[str, str]]:
-    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev"})
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "dev", **LOCAL_CHAIN_PARAMETERS})
     return {
         (route.method, route.path)
         for logical_id in stack.of_type("AWS::ApiGatewayV2::Api")

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from ecopulse_local.gateway import HttpApiDefinition
 from ecopulse_local.template import load_stack
+from tests.support import LOCAL_CHAIN_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +24,7 @@ def load_app(code_dir: Path):
 
 @pytest.fixture(scope="module")
 def api():
-    stack = load_stack(ROOT / "template.yaml", {"Stage": "local"})
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "local", **LOCAL_CHAIN_PARAMETERS})
     return stack, HttpApiDefinition.from_stack(stack, "HttpApi")
 
 

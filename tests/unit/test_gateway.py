@@ -12,6 +12,7 @@ from ecopulse_local.auth import LocalIssuer
 from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway, _path_pattern
 from ecopulse_local.lambdas import Invocation
 from ecopulse_local.template import load_stack
+from tests.support import LOCAL_CHAIN_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,7 @@ class RecordingFunctions:
 
 @pytest.fixture(scope="module")
 def api():
-    stack = load_stack(ROOT / "template.yaml", {"Stage": "local"})
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "local", **LOCAL_CHAIN_PARAMETERS})
     return HttpApiDefinition.from_stack(stack, "HttpApi")
 
 

@@ -19,9 +19,11 @@ class ScriptedMinter:
 
     script: dict[str, tuple[ClaimState, MintOutcome | None]] = field(default_factory=dict)
     asked: list[list[str]] = field(default_factory=list)
+    deadlines: list[float | None] = field(default_factory=list)
 
-    def mint(self, claims: list[Claim]) -> list[Claim]:
+    def mint(self, claims: list[Claim], until: float | None = None) -> list[Claim]:
         self.asked.append([claim.submission_id for claim in claims])
+        self.deadlines.append(until)
         settled = []
         for claim in claims:
             state, outcome = self.script[claim.submission_id]
@@ -101,3 +103,11 @@ def test_a_reward_nobody_waits_for_is_recorded_without_a_callback():
     assert pay([alone], minter, ledger, callbacks) == []
     assert ledger.payouts == [(alone.submission_id, "0x" + "ab" * 32)]
     assert callbacks.resumed == {} and callbacks.failed == {}
+
+
+def test_the_minter_is_given_the_callers_deadline():
+    pending = request(1)
+    minter = ScriptedMinter({pending.submission_id: (ClaimState.PENDING, None)})
+
+    assert pay([pending], minter, MemoryLedger(), RecordedCallbacks(), until=42.0) == ["message-1"]
+    assert minter.deadlines == [42.0]

@@ -10,13 +10,14 @@ import pytest
 
 from ecopulse_local.event_sources import ScheduledRule, Scheduler, rate_seconds, schedules
 from ecopulse_local.template import load_stack
+from tests.support import LOCAL_CHAIN_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def stack():
-    return load_stack(ROOT / "template.yaml", {"Stage": "local"})
+    return load_stack(ROOT / "template.yaml", {"Stage": "local", **LOCAL_CHAIN_PARAMETERS})
 
 
 @pytest.mark.parametrize(

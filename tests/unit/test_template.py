@@ -15,6 +15,7 @@ from ecopulse_local.lambdas import function_specs
 from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import samconfig_parameter_overrides
 from ecopulse_local.template import TemplateError, load_stack, transformed_template
+from tests.support import LOCAL_CHAIN_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -238,7 +239,10 @@ def test_the_operations_dashboard_shows_every_alarm_but_the_canaries(stack):
 @pytest.mark.parametrize("reserve", ["false", "true"])
 def test_concurrency_is_reserved_only_when_asked(reserve):
     """A new account's concurrency quota leaves nothing to reserve: Lambda keeps 100 unreserved."""
-    stack = load_stack(ROOT / "template.yaml", {"ReserveConcurrency": reserve, "VerifyUploadConcurrency": "7"})
+    stack = load_stack(
+        ROOT / "template.yaml",
+        {"ReserveConcurrency": reserve, "VerifyUploadConcurrency": "7", **LOCAL_CHAIN_PARAMETERS},
+    )
     reserved = {
         logical_id: stack.properties(logical_id)["ReservedConcurrentExecutions"]
         for logical_id in stack.of_type("AWS::Lambda::Function")

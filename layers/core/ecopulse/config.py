@@ -26,7 +26,8 @@ class Settings(BaseModel):
     chain_rpc_url: str = ""
     chain_id: int = Field(default=0, ge=0)
     token_address: str = ""
-    minter_key_secret_id: str = ""
+    minter_key_id: str = ""
+    """The AWS KMS key (ECC_SECG_P256K1) the minter signs with; its private half never leaves KMS."""
     chain_finality: Literal["latest", "safe", "finalized"] = "finalized"
     """The block tag a receipt, nonce or claim must reach to count as paid."""
     chain_min_priority_fee_wei: int = Field(default=0, ge=0)

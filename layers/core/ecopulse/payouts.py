@@ -12,7 +12,7 @@ from ecopulse.chain.outcome import MintOutcome
 
 
 class Claims(Protocol):
-    def mint(self, claims: list[Claim]) -> list[Claim]: ...
+    def mint(self, claims: list[Claim], until: float | None = None) -> list[Claim]: ...
 
 
 class Ledger(Protocol):
@@ -56,8 +56,11 @@ class UnreadableRequest(ValueError):
 _REQUEST = TypeAdapter(MintRequest)
 
 
-def pay(requests: list[MintRequest], minter: Claims, ledger: Ledger, callbacks: Callbacks) -> list[str]:
-    """Pays what it can; returns the ids of messages to deliver again (claims still in flight or pending).
+def pay(
+    requests: list[MintRequest], minter: Claims, ledger: Ledger, callbacks: Callbacks, until: float | None = None
+) -> list[str]:
+    """Pays what it can by ``until`` (see Minter.mint); returns the ids of messages to deliver again (claims still
+    in flight or pending).
 
     A request that can never be paid (bad wallet or id) fails its workflow at once instead of retrying.
     """
@@ -69,7 +72,7 @@ def pay(requests: list[MintRequest], minter: Claims, ledger: Ledger, callbacks: 
             ledger.record_mint_failure(request.tenant, request.user_id, request.submission_id, str(error))
             if request.task_token:
                 callbacks.fail(request.task_token, "MintFailed", str(error))
-    settled = {claim.claim_id: claim for claim in minter.mint([claim for _, claim in payable])}
+    settled = {claim.claim_id: claim for claim in minter.mint([claim for _, claim in payable], until)}
     retry = []
     for request, claim in payable:
         outcome = settled[claim.claim_id]

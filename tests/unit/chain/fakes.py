@@ -2,7 +2,7 @@
 
 MemoryClaimStore refuses stale writes as the DynamoDB store will; FakeChain has one key's nonce, a mempool
 that keeps one transaction per nonce and takes a replacement only with both fees 10% higher, and the
-contract's skip-if-claimed rule. The store also serves tests/integration/test_chain.py, where the chain is
+contract's skip-if-claimed and mint-cap rules. The store also serves tests/integration/test_chain.py, where the chain is
 the real node.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ecopulse.chain.claims import Claim, ClaimState, Fees, claim_id
 from ecopulse.chain.ports import (
     ChainUnavailable,
+    MintCapReached,
     NonceTooLow,
     Receipt,
     SignedBatch,
@@ -59,6 +60,12 @@ class FakeChain:
     """One minter key on a chain that mines a transaction when its fee cap reaches ``inclusion_fee``."""
 
     def __init__(self, fees: Fees | None = None, inclusion_fee: int = 0) -> None:
+        self.network_id = 31337
+        self.has_code = True
+        self.is_minter = True
+        self.balance = 10**18
+        self.mint_allowance: int | None = None
+        """What the contract's cap still lets this period mint; None for no cap."""
         self.fees = fees or Fees(max_fee_per_gas=100, max_priority_fee_per_gas=10)
         self.inclusion_fee = inclusion_fee
         self.mined_nonce = 0
@@ -73,6 +80,22 @@ class FakeChain:
         self.down_after: str | None = None
         self.before_send: Callable[[SignedBatch], None] | None = None
         self._calls: dict[str, list[Claim]] = {}
+
+    def chain_id(self) -> int:
+        self._answer("chain_id")
+        return self.network_id
+
+    def token_deployed(self) -> bool:
+        self._answer("token_deployed")
+        return self.has_code
+
+    def signer_can_mint(self) -> bool:
+        self._answer("signer_can_mint")
+        return self.is_minter
+
+    def gas_balance(self) -> int:
+        self._answer("gas_balance")
+        return self.balance
 
     def pending_nonce(self) -> int:
         self._answer("pending_nonce")
@@ -90,6 +113,9 @@ class FakeChain:
         self._answer("sign_batch")
         if gas_limit is None and self.revert_estimate:
             raise TransactionReverted(self.revert_estimate)
+        unpaid = sum(claim.amount for claim in claims if claim.claim_id not in self.claimed)
+        if gas_limit is None and self.mint_allowance is not None and unpaid > self.mint_allowance:
+            raise MintCapReached(f"MintCapExceeded({unpaid}, {self.mint_allowance})")
         payload = f"{nonce}:{fees}:{[claim.claim_id.hex() for claim in claims]}".encode()
         tx_hash = "0x" + hashlib.sha256(payload).hexdigest()
         self._calls[tx_hash] = list(claims)
@@ -133,6 +159,8 @@ class FakeChain:
                         continue
                     self.claimed.add(claim.claim_id)
                     self.balances[claim.wallet] = self.balances.get(claim.wallet, 0) + claim.amount
+                    if self.mint_allowance is not None:
+                        self.mint_allowance -= claim.amount
                     minted.add(claim.claim_id)
             self.receipts[batch.tx_hash] = Receipt(
                 tx_hash=batch.tx_hash,

@@ -12,4 +12,4 @@ def test_every_abi_entry_matches_the_committed_artifact(root):
     for entry in ECOCOIN_ABI:
         assert by_name[(entry["type"], entry["name"])] == entry, entry["name"]
     names = {entry["name"] for entry in ECOCOIN_ABI}
-    assert {"mintForClaims", "claimed", "ClaimMinted", "ClaimSkipped"} <= names
+    assert {"mintForClaims", "claimed", "hasRole", "MINTER_ROLE", "ClaimMinted", "MintCapExceeded"} <= names

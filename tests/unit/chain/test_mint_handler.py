@@ -3,27 +3,37 @@ exactly the messages that must come again, in order."""
 
 import importlib.util
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+import yaml
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from pydantic import ValidationError
 
 from ecopulse.chain.claims import MAX_BATCH_SIZE
 from ecopulse.chain.minter import Minter, MinterSettings
 from ecopulse.config import Settings, deployment
+from ecopulse_local.runtime import samconfig_parameter_overrides
 from ecopulse_local.template import load_stack
 from tests.conftest import ROOT
+from tests.support import LOCAL_CHAIN_PARAMETERS
 from tests.unit.chain.fakes import FakeChain, FakeClock, MemoryClaimStore
 
-CONTEXT = SimpleNamespace(
-    function_name="mint",
-    memory_limit_in_mb=256,
-    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:mint",
-    aws_request_id="request-1",
-)
+
+def lambda_context(remaining_seconds: float = 300) -> SimpleNamespace:
+    return SimpleNamespace(
+        function_name="mint",
+        memory_limit_in_mb=256,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:mint",
+        aws_request_id="request-1",
+        get_remaining_time_in_millis=lambda: int(remaining_seconds * 1000),
+    )
+
+
+CONTEXT = lambda_context()
 
 
 @dataclass
@@ -68,18 +78,42 @@ def callbacks() -> RecordedCallbacks:
 
 
 @pytest.fixture
-def mint(monkeypatch, chain, ledger, callbacks):
-    """The function's module, loaded under a name of its own, with its ports swapped for the fakes."""
+def mint_app(monkeypatch, chain, ledger, callbacks):
+    """The function's module, loaded under a name of its own, with the chain, the stores and the workflows
+    swapped for the fakes; its own ``minter()`` still builds and checks the minter."""
     spec = importlib.util.spec_from_file_location("mint_app", ROOT / "functions" / "mint" / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    clock = FakeClock()
-    minter = Minter(chain, MemoryClaimStore(), clock=clock, sleep=clock.sleep)
-    monkeypatch.setattr(module, "minter", lambda: minter)
+    monkeypatch.setenv("CHAIN_ID", str(chain.network_id))
+    deployment.cache_clear()
+    monkeypatch.setattr(module, "chain", lambda: chain)
+    monkeypatch.setattr(module, "DynamoDBClaimStore", MemoryClaimStore)
     monkeypatch.setattr(module, "ledger", ledger)
     monkeypatch.setattr(module, "callbacks", callbacks)
     monkeypatch.setattr(module.metrics, "namespace", "EcoPulseTest")
-    return module
+    yield module
+    deployment.cache_clear()
+
+
+@pytest.fixture
+def mint(monkeypatch, mint_app, chain):
+    """The function with a minter on the fake chain whose waits take no time."""
+    clock = FakeClock()
+    minter = Minter(chain, MemoryClaimStore(), clock=clock, sleep=clock.sleep)
+    monkeypatch.setattr(mint_app, "minter", lambda: minter)
+    return mint_app
+
+
+def emitted_metrics(output: str) -> dict[str, list[float]]:
+    """The metrics of the CloudWatch embedded-metric-format lines Powertools printed."""
+    values: dict[str, list[float]] = {}
+    for line in output.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            document = json.loads(line)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                for metric in directive["Metrics"]:
+                    values[metric["Name"]] = document[metric["Name"]]
+    return values
 
 
 def request(index: int) -> dict:
@@ -120,6 +154,14 @@ def test_a_good_batch_is_paid_in_one_transaction_and_reports_no_failures(mint, c
     assert len(chain.sent) == 1
     assert set(ledger.paid) == {body["submission_id"] for body in bodies}
     assert {output["outcome"] for output in callbacks.resumed.values()} == {"minted"}
+
+
+def test_the_minters_gas_balance_is_a_metric_with_each_batch(mint, chain, capsys):
+    chain.balance = 3 * 10**18 // 2
+
+    mint.handler({"Records": [record(request(0))]}, CONTEXT)
+
+    assert emitted_metrics(capsys.readouterr().out)["MinterGasBalance"] == [1.5]
 
 
 def test_a_poison_message_comes_back_with_every_message_after_it(mint, chain, ledger):
@@ -180,8 +222,49 @@ def test_a_batch_whose_transaction_is_not_final_comes_back_and_is_not_recorded_p
     assert ledger.paid == {} and len(chain.sent) == 1
 
 
+def test_a_minter_without_minter_role_sends_nothing_reports_it_and_pays_once_the_role_is_granted(
+    mint_app, chain, ledger, capsys, monkeypatch
+):
+    chain.is_minter = False
+    event = {"Records": [record(request(i)) for i in range(2)]}
+    errors: list[dict] = []
+    monkeypatch.setattr(mint_app.logger, "error", lambda message, extra: errors.append(extra))
+
+    with pytest.raises(BatchProcessingError):
+        mint_app.handler(event, CONTEXT)
+
+    assert chain.sent == [] and ledger.paid == {}
+    assert emitted_metrics(capsys.readouterr().out)["MinterMisconfigured"] == [1.0]
+    assert [error["reason"] for error in errors] == ["the minter key does not hold MINTER_ROLE on the token"]
+    chain.is_minter = True
+    assert failures(mint_app.handler(event, CONTEXT)) == []
+    assert len(chain.sent) == 1 and len(ledger.paid) == 2
+
+
+def test_a_node_on_another_chain_is_refused_before_any_transaction(mint_app, chain, capsys):
+    chain.network_id = 137
+
+    with pytest.raises(BatchProcessingError):
+        mint_app.handler({"Records": [record(request(0))]}, CONTEXT)
+
+    assert chain.sent == []
+    assert emitted_metrics(capsys.readouterr().out)["MinterMisconfigured"] == [1.0]
+
+
+def test_a_batch_is_not_sent_when_the_invocation_could_not_wait_for_its_receipt(mint, monkeypatch, chain, ledger):
+    clock = FakeClock(now=time.monotonic())
+    settings = MinterSettings(receipt_timeout=30)
+    monkeypatch.setattr(mint, "minter", lambda: Minter(chain, MemoryClaimStore(), settings, clock, clock.sleep))
+    short = lambda_context(remaining_seconds=mint.FINISHING_SECONDS + settings.receipt_timeout - 1)
+
+    with pytest.raises(BatchProcessingError):
+        mint.handler({"Records": [record(request(i)) for i in range(2)]}, short)
+
+    assert chain.sent == [] and ledger.paid == {}
+
+
 def test_every_variable_the_template_gives_the_mint_function_is_a_setting():
-    stack = load_stack(ROOT / "template.yaml", {"Stage": "local"})
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "local", **LOCAL_CHAIN_PARAMETERS})
     variables = stack.resources["MintFunction"]["Properties"]["Environment"]["Variables"]
     ours = [name for name in variables if not name.startswith(("POWERTOOLS_", "AWS_"))]
     assert "MINT_MAX_BATCH" in ours
@@ -207,3 +290,13 @@ def test_settings_refuse_a_mint_batch_or_finality_the_minter_cannot_use():
             Settings(mint_max_batch=size)
     with pytest.raises(ValidationError):
         Settings(chain_finality="pending")
+
+
+def test_no_chain_parameter_has_a_default_and_dev_pays_on_polygon_amoy():
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=yaml.BaseLoader)
+    chain_parameters = {"ChainRpcUrl", "ChainId", "TokenAddress", "ChainFinality", "ChainMinPriorityFeeWei"}
+
+    assert [name for name in chain_parameters if "Default" in template["Parameters"][name]] == []
+    dev = samconfig_parameter_overrides(ROOT, "dev")
+    assert (dev["ChainId"], dev["ChainRpcUrl"]) == ("80002", "https://rpc-amoy.polygon.technology")
+    assert samconfig_parameter_overrides(ROOT, "prod")["ChainId"] == "137"

@@ -298,3 +298,57 @@ def test_bumped_fees_beat_the_stuck_transaction_by_ten_percent_and_follow_the_ne
 def test_settings_refuse_a_bump_nodes_would_reject():
     with pytest.raises(ValueError):
         MinterSettings(fee_bump_percent=5)
+
+
+def test_no_batch_is_sent_when_its_receipt_wait_would_outlast_the_time_left(chain, store, minter, clock):
+    batch = claims(2)
+
+    result = minter.mint(batch, until=clock.now + SETTINGS.receipt_timeout - 0.1)
+
+    assert chain.sent == []
+    assert [claim.state for claim in result] == [ClaimState.PENDING] * 2
+    assert clock.now == 0
+    minter.mint(batch, until=clock.now + SETTINGS.receipt_timeout)
+    assert paid(chain, batch)
+
+
+def test_a_wait_stops_before_the_time_left_runs_out_and_the_next_call_settles_it(chain, store, minter, clock):
+    chain.inclusion_fee = 105
+    batch = claims(2)
+    minter.mint(batch, until=SETTINGS.receipt_timeout)
+    until = clock.now + 2 * SETTINGS.poll_interval
+
+    result = minter.mint(batch, until=until)
+
+    (stuck,) = chain.sent
+    assert clock.now <= until
+    assert [claim.state for claim in result] == [ClaimState.SUBMITTED] * 2
+    chain.inclusion_fee = 0
+    chain.mine()
+    settled = minter.mint(batch, until=clock.now + SETTINGS.receipt_timeout)
+    assert {claim.mined_in for claim in settled} == {stuck.tx_hash}
+    assert paid(chain, batch)
+
+
+def test_no_replacement_is_sent_when_its_wait_would_not_fit(chain, store, minter, clock):
+    chain.inclusion_fee = 105
+    batch = claims(2)
+
+    minter.mint(batch, until=1.5 * SETTINGS.receipt_timeout)
+
+    assert len(chain.sent) == 1
+    assert clock.now <= 1.5 * SETTINGS.receipt_timeout
+
+
+def test_a_batch_over_the_mint_cap_waits_pending_and_is_paid_once_the_cap_allows(chain, store, minter):
+    batch = claims(3)
+    total = sum(claim.amount for claim in batch)
+    chain.mint_allowance = total - 1
+
+    held = minter.mint(batch)
+
+    assert chain.sent == []
+    assert [claim.state for claim in held] == [ClaimState.PENDING] * 3
+    chain.mint_allowance = total
+    assert {claim.outcome for claim in minter.mint(batch)} == {MintOutcome.MINTED}
+    assert paid(chain, batch)

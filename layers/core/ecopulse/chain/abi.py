@@ -25,6 +25,23 @@ ECOCOIN_ABI: list[dict[str, Any]] = [
         "type": "function",
     },
     {
+        "inputs": [],
+        "name": "MINTER_ROLE",
+        "outputs": [{"internalType": "bytes32", "name": "", "type": "bytes32"}],
+        "stateMutability": "view",
+        "type": "function",
+    },
+    {
+        "inputs": [
+            {"internalType": "bytes32", "name": "role", "type": "bytes32"},
+            {"internalType": "address", "name": "account", "type": "address"},
+        ],
+        "name": "hasRole",
+        "outputs": [{"internalType": "bool", "name": "", "type": "bool"}],
+        "stateMutability": "view",
+        "type": "function",
+    },
+    {
         "anonymous": False,
         "inputs": [
             {"indexed": True, "internalType": "bytes32", "name": "claimId", "type": "bytes32"},
@@ -61,6 +78,14 @@ ECOCOIN_ABI: list[dict[str, Any]] = [
             {"internalType": "uint256", "name": "amounts", "type": "uint256"},
         ],
         "name": "LengthMismatch",
+        "type": "error",
+    },
+    {
+        "inputs": [
+            {"internalType": "uint256", "name": "requested", "type": "uint256"},
+            {"internalType": "uint256", "name": "available", "type": "uint256"},
+        ],
+        "name": "MintCapExceeded",
         "type": "error",
     },
 ]

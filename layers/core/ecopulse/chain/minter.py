@@ -16,6 +16,7 @@ from ecopulse.chain.outcome import MintOutcome
 from ecopulse.chain.ports import (
     Chain,
     ClaimStore,
+    MintCapReached,
     NonceTooLow,
     Receipt,
     TransactionRejected,
@@ -67,8 +68,13 @@ class Minter:
         self._clock = clock
         self._sleep = sleep
 
-    def mint(self, claims: Iterable[Claim]) -> list[Claim]:
+    def mint(self, claims: Iterable[Claim], until: float | None = None) -> list[Claim]:
         """Pays each claim at most once; returns every claim in its latest stored state, in the order given.
+
+        ``until`` (on the minter's clock) is when the caller must have its answer, such as a Lambda's end less
+        what it needs afterwards: no transaction is sent unless a whole receipt wait fits before it, and no wait
+        runs past it. What was not settled by then is returned pending or submitted, as after any interruption.
+        A batch the contract's mint cap refuses stays pending for a later period.
 
         The stored claim wins over the one passed in, so a redelivered request cannot change a payout.
         Claims left submitted by an earlier run are settled first: their nonce is the oldest, and nothing
@@ -85,19 +91,25 @@ class Minter:
         while requeues <= self._settings.max_requeues:
             in_flight = [claim for claim in latest.values() if claim.state is ClaimState.SUBMITTED]
             if in_flight:
-                settled = self._settle(_by_nonce(in_flight)[0])
+                settled = self._settle(_by_nonce(in_flight)[0], until)
                 latest.update((claim.claim_id, claim) for claim in settled)
                 if any(claim.state is ClaimState.SUBMITTED for claim in settled):
                     break  # a nonce still open holds back every later one: sending more would queue behind it
                 requeues += any(claim.state is ClaimState.PENDING for claim in settled)
                 continue
             pending = [claim for claim in latest.values() if claim.state is ClaimState.PENDING]
-            if not pending:
+            if not pending or not self._wait_fits(until):
                 break
-            latest.update(
-                (claim.claim_id, claim) for claim in self._submit(batches(pending, self._settings.max_batch)[0])
-            )
+            try:
+                submitted = self._submit(batches(pending, self._settings.max_batch)[0])
+            except MintCapReached:
+                break
+            latest.update((claim.claim_id, claim) for claim in submitted)
         return [latest[claim_id] for claim_id in first_seen]
+
+    def _wait_fits(self, until: float | None) -> bool:
+        """Whether a transaction sent now could be waited for in full before ``until``."""
+        return until is None or self._clock() + self._settings.receipt_timeout <= until
 
     def _submit(self, batch: list[Claim]) -> list[Claim]:
         nonce = self._chain.pending_nonce()
@@ -112,8 +124,8 @@ class Minter:
             self._chain.send(signed)
         return submitted
 
-    def _settle(self, group: list[Claim]) -> list[Claim]:
-        """Waits for the group's transaction to be final, replacing it while it stays stuck."""
+    def _settle(self, group: list[Claim], until: float | None) -> list[Claim]:
+        """Waits for the group's transaction to be final, replacing it while it stays stuck, never past ``until``."""
         nonce = group[0].sent_nonce
         deadline = self._clock() + self._settings.receipt_timeout
         replacements = 0
@@ -127,12 +139,14 @@ class Minter:
             if taken:
                 return self._orphaned(group)
             if self._clock() >= deadline:
-                if replacements >= self._settings.max_replacements:
+                if replacements >= self._settings.max_replacements or not self._wait_fits(until):
                     return group
                 group = self._replace(group)
                 replacements += 1
                 deadline = self._clock() + self._settings.receipt_timeout
                 continue
+            if until is not None and self._clock() + self._settings.poll_interval > until:
+                return group
             self._sleep(self._settings.poll_interval)
 
     def _first_receipt(self, group: list[Claim]) -> Receipt | None:

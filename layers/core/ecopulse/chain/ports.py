@@ -26,6 +26,10 @@ class NonceTooLow(ChainError):
     """The nonce is already used by a mined transaction of this key."""
 
 
+class MintCapReached(ChainError):
+    """The contract's mint cap for the current period would be exceeded: the claims wait for the next period."""
+
+
 class TransactionRejected(ChainError):
     """The node refused the transaction for another reason (underpriced, no funds for gas)."""
 
@@ -72,6 +76,22 @@ class ClaimStore(Protocol):
 
 
 class Chain(Protocol):
+    def chain_id(self) -> int:
+        """The id of the network the node serves (``eth_chainId``), whatever the signer is configured for."""
+        ...
+
+    def token_deployed(self) -> bool:
+        """Whether there is contract code at the token's address."""
+        ...
+
+    def signer_can_mint(self) -> bool:
+        """Whether the signing key holds the token's MINTER_ROLE."""
+        ...
+
+    def gas_balance(self) -> int:
+        """The signing key's balance in wei, which pays for gas."""
+        ...
+
     def pending_nonce(self) -> int:
         """The next nonce for the minter key, counting transactions still in the mempool."""
         ...
@@ -83,8 +103,9 @@ class Chain(Protocol):
     def suggest_fees(self) -> Fees: ...
 
     def sign_batch(self, claims: Sequence[Claim], nonce: int, fees: Fees, gas_limit: int | None = None) -> SignedBatch:
-        """Signs ``mintForClaims`` for the claims; estimates gas (TransactionReverted if it would revert)
-        unless ``gas_limit`` is given, as for a replacement of a transaction already estimated."""
+        """Signs ``mintForClaims`` for the claims; estimates gas (TransactionReverted if it would revert,
+        MintCapReached if the period's cap stands in the way) unless ``gas_limit`` is given, as for a
+        replacement of a transaction already estimated."""
         ...
 
     def send(self, batch: SignedBatch) -> None:

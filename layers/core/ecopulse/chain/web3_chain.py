@@ -1,18 +1,19 @@
-"""EcoCoin over JSON-RPC with web3.py: the same locally signed raw transactions against anvil and Polygon.
+"""EcoCoin over JSON-RPC with web3.py: the same signed raw transactions against anvil and Polygon.
 
-The node never holds the key: transactions are signed here (``Account.from_key``) and sent with
-``eth_sendRawTransaction``, which every public RPC accepts. RPC failures come out as the typed errors of
+The node never holds the key: transactions are signed by a ``Signer`` (in the mint function, a KMS key that
+never leaves KMS: ``ecopulse.chain.kms_signer``) and sent with ``eth_sendRawTransaction``, which every public
+RPC accepts. RPC failures come out as the typed errors of
 ``ecopulse.chain.ports`` so the minter can tell "try again later" from "this will never work".
 """
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import requests
 from eth_abi import decode
-from eth_account import Account
-from eth_typing import HexStr
+from eth_account.datastructures import SignedTransaction
+from eth_typing import ChecksumAddress, HexStr
 from eth_utils import keccak, to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import (
@@ -33,6 +34,7 @@ from ecopulse.chain.claims import Claim, Fees
 from ecopulse.chain.ports import (
     ChainError,
     ChainUnavailable,
+    MintCapReached,
     NonceTooLow,
     Receipt,
     SignedBatch,
@@ -51,6 +53,15 @@ _UNAVAILABLE = (
 _ALREADY_KNOWN = ("already known", "already imported")
 
 
+class Signer(Protocol):
+    """One key that signs typed transactions: a KmsSigner, or an eth-account LocalAccount in tests and tools."""
+
+    @property
+    def address(self) -> ChecksumAddress: ...
+
+    def sign_transaction(self, transaction: dict[str, Any]) -> SignedTransaction: ...
+
+
 class Web3Chain:
     """The ``Chain`` port for one minter key and one EcoCoin contract.
 
@@ -64,7 +75,7 @@ class Web3Chain:
         rpc_url: str,
         chain_id: int,
         token_address: str,
-        private_key: str,
+        signer: Signer,
         *,
         finality: Finality = "latest",
         min_priority_fee: int = 0,
@@ -82,7 +93,7 @@ class Web3Chain:
         self._w3 = Web3(provider)
         # Polygon's blocks carry more extraData than Ethereum's; harmless elsewhere.
         self._w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
-        self._account = Account.from_key(private_key)
+        self._signer = signer
         self._token = self._w3.eth.contract(address=to_checksum_address(token_address), abi=ECOCOIN_ABI)
         self._chain_id = chain_id
         self._finality = finality
@@ -95,16 +106,33 @@ class Web3Chain:
         }
 
     @property
-    def address(self) -> str:
-        return str(self._account.address)
+    def address(self) -> ChecksumAddress:
+        return self._signer.address
+
+    def chain_id(self) -> int:
+        with _rpc():
+            return self._w3.eth.chain_id
+
+    def token_deployed(self) -> bool:
+        with _rpc():
+            return bool(self._w3.eth.get_code(self._token.address))
+
+    def signer_can_mint(self) -> bool:
+        with _rpc():
+            role = self._token.functions.MINTER_ROLE().call()
+            return bool(self._token.functions.hasRole(role, self.address).call())
+
+    def gas_balance(self) -> int:
+        with _rpc():
+            return self._w3.eth.get_balance(self.address)
 
     def pending_nonce(self) -> int:
         with _rpc():
-            return self._w3.eth.get_transaction_count(self._account.address, "pending")
+            return self._w3.eth.get_transaction_count(self.address, "pending")
 
     def final_nonce(self) -> int:
         with _rpc():
-            return self._w3.eth.get_transaction_count(self._account.address, self._finality)
+            return self._w3.eth.get_transaction_count(self.address, self._finality)
 
     def suggest_fees(self) -> Fees:
         """Twice the base fee plus the tip: room for six full blocks of base-fee rises before it is stuck."""
@@ -122,7 +150,7 @@ class Web3Chain:
         if gas_limit is None:
             estimate = self._estimate(args)
             gas_limit = estimate * (100 + self._gas_headroom_percent) // 100
-        signed = self._account.sign_transaction(
+        signed = self._signer.sign_transaction(
             {
                 "type": 2,
                 "chainId": self._chain_id,
@@ -188,7 +216,10 @@ class Web3Chain:
             with _rpc():
                 return self._token.functions.mintForClaims(*args).estimate_gas({"from": self.address})
         except ContractLogicError as error:
-            raise TransactionReverted(self._describe_revert(error)) from error
+            reason = self._describe_revert(error)
+            if reason.startswith("MintCapExceeded("):
+                raise MintCapReached(reason) from error
+            raise TransactionReverted(reason) from error
         except Web3RPCError as error:
             raise TransactionRejected(f"gas estimate refused: {_rpc_message(error)}") from error
 
