@@ -29,7 +29,7 @@ class Caller(BaseModel):
         return bool(self.groups & set(groups))
 
 
-def _parse_groups(raw: str | list | None) -> frozenset[Group]:
+def _parse_groups(raw: str | list[str] | None) -> frozenset[Group]:
     """API Gateway flattens array claims into one string, "[admin citizen]"; accept that and real arrays."""
     if raw is None:
         return frozenset()

@@ -115,7 +115,7 @@ def _busy(error: BaseException | None) -> bool:
     return False
 
 
-def _body(status: int, code: str, message: str, details: list | None = None) -> JSONResponse:
+def _body(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
 
 
@@ -142,7 +142,9 @@ def install_error_handlers(app: FastAPI) -> None:
     # put its own ``message`` in place of the table's (a check-in too far says how far).
     for exception_type, (status, code, message) in _DOMAIN_ERRORS.items():
 
-        async def domain_error(request: Request, error: Exception, status=status, code=code, message=message):
+        async def domain_error(
+            request: Request, error: Exception, status: int = status, code: str = code, message: str = message
+        ) -> JSONResponse:
             return _body(status, code, getattr(error, "message", message), getattr(error, "details", None))
 
         app.add_exception_handler(exception_type, domain_error)

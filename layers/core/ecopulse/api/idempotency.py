@@ -4,7 +4,7 @@ create something else."""
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -40,15 +40,19 @@ config = IdempotencyConfig(
 def _create_once() -> Callable[..., dict[str, Any]]:
     """Decorated once per container, on first use: the persistence layer needs the function's region and table."""
 
-    @idempotent_function(
-        data_keyword_argument="request",
-        persistence_store=DynamoDBPersistenceLayer(table_name=deployment().idempotency_table_name),
-        config=config,
-    )
     def create_once(request: dict[str, Any], create: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return {"result": create(), "replayed": False}
 
-    return create_once
+    # Powertools types the decorated function as Any; it keeps the function's signature.
+    return cast(
+        Callable[..., dict[str, Any]],
+        idempotent_function(
+            create_once,
+            data_keyword_argument="request",
+            persistence_store=DynamoDBPersistenceLayer(table_name=deployment().idempotency_table_name),
+            config=config,
+        ),
+    )
 
 
 def once(

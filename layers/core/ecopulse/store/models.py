@@ -36,7 +36,9 @@ class _TableMeta:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-class _Index(GlobalSecondaryIndex):
+class _Index(GlobalSecondaryIndex[Any]):
+    """An index shared by several item types, each queried through it as its own model."""
+
     class Meta:
         projection = AllProjection()
 
