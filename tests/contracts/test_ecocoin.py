@@ -20,6 +20,9 @@ ARTIFACT = Path(__file__).resolve().parents[2] / "contracts" / "build" / "EcoCoi
 ZERO_ADDRESS = "0x" + "00" * 20
 REVERTING_TX_GAS = 500_000
 FORKS = {"prague": PragueVM}
+ADMIN_DELAY_SECONDS = 2 * 24 * 3600
+PERIOD_SECONDS = 24 * 3600
+CAP = 10**30
 
 
 def claim_id(submission_uuid: str) -> bytes:
@@ -55,7 +58,18 @@ def w3(artifact) -> Web3:
 
 @pytest.fixture
 def admin(w3):
+    """The default admin, who deploys; minting and pausing belong to other holders."""
     return w3.eth.accounts[0]
+
+
+@pytest.fixture
+def minter(w3):
+    return w3.eth.accounts[2]
+
+
+@pytest.fixture
+def pauser(w3):
+    return w3.eth.accounts[3]
 
 
 @pytest.fixture
@@ -63,10 +77,16 @@ def outsider(w3):
     return w3.eth.accounts[1]
 
 
+def constructor_arguments(admin: str, minter: str, pauser: str) -> tuple:
+    """(admin, admin transfer delay, minter, pauser, mint cap per period, period)."""
+    return admin, ADMIN_DELAY_SECONDS, minter, pauser, CAP, PERIOD_SECONDS
+
+
 @pytest.fixture
-def token(w3, artifact, admin):
+def token(w3, artifact, admin, minter, pauser):
     factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor(admin).transact({"from": admin}))
+    deploy = factory.constructor(*constructor_arguments(admin, minter, pauser))
+    receipt = w3.eth.wait_for_transaction_receipt(deploy.transact({"from": admin}))
     return w3.eth.contract(address=receipt.contractAddress, abi=artifact["abi"])
 
 
@@ -117,30 +137,33 @@ def test_chain_runs_the_pinned_fork(w3):
     assert isinstance(w3.provider.ethereum_tester.backend.chain.get_vm(), PragueVM)
 
 
-def test_metadata_and_roles(token, admin):
+def test_metadata_and_roles(token, admin, minter, pauser):
     assert token.functions.name().call() == "EcoCoin"
     assert token.functions.symbol().call() == "ECO"
     assert token.functions.decimals().call() == 18
     assert token.functions.totalSupply().call() == 0
-    for role in ("DEFAULT_ADMIN_ROLE", "MINTER_ROLE", "PAUSER_ROLE"):
+    holders = {"DEFAULT_ADMIN_ROLE": admin, "MINTER_ROLE": minter, "PAUSER_ROLE": pauser}
+    for role, holder in holders.items():
         role_id = token.get_function_by_name(role)().call()
-        assert token.functions.hasRole(role_id, admin).call(), role
+        held_by = [account for account in (admin, minter, pauser) if token.functions.hasRole(role_id, account).call()]
+        assert held_by == [holder], role
     assert token.functions.MINTER_ROLE().call() == Web3.keccak(text="MINTER_ROLE")
     assert not any(item.get("name") == "mint" for item in token.abi)
 
 
-def test_constructor_rejects_zero_admin(w3, artifact, admin):
+def test_constructor_rejects_zero_admin(w3, artifact, admin, minter, pauser):
     factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    deploy = {"from": admin, "data": factory.constructor(ZERO_ADDRESS).data_in_transaction}
+    arguments = constructor_arguments(ZERO_ADDRESS, minter, pauser)
+    deploy = {"from": admin, "data": factory.constructor(*arguments).data_in_transaction}
 
-    assert revert_data(w3, deploy) == error_data(artifact["abi"], "ZeroAdmin")
+    assert revert_data(w3, deploy) == error_data(artifact["abi"], "AccessControlInvalidDefaultAdmin", ZERO_ADDRESS)
 
 
-def test_mint_for_claim_mints_and_emits(w3, token, admin, outsider):
+def test_mint_for_claim_mints_and_emits(w3, token, minter, outsider):
     submission = "0b9f4c2e-7a1d-4e3b-9c55-2f0e6d8a1b47"
     claim = claim_id(submission)
 
-    receipt = send(w3, token.functions.mintForClaim(claim, outsider, 5 * 10**18), admin)
+    receipt = send(w3, token.functions.mintForClaim(claim, outsider, 5 * 10**18), minter)
 
     assert receipt.status == 1
     assert token.functions.balanceOf(outsider).call() == 5 * 10**18
@@ -155,23 +178,23 @@ def test_mint_for_claim_mints_and_emits(w3, token, admin, outsider):
     )
 
 
-def test_reused_claim_reverts(w3, token, admin, outsider):
+def test_reused_claim_reverts(w3, token, minter, outsider):
     claim = new_claim()
-    send(w3, token.functions.mintForClaim(claim, outsider, 7), admin)
+    send(w3, token.functions.mintForClaim(claim, outsider, 7), minter)
 
-    assert_reverts(w3, token, admin, "mintForClaim", [claim, outsider, 7], "ClaimAlreadyMinted", claim)
+    assert_reverts(w3, token, minter, "mintForClaim", [claim, outsider, 7], "ClaimAlreadyMinted", claim)
     assert token.functions.balanceOf(outsider).call() == 7
 
 
-def test_batch_skips_claimed_ids_and_mints_the_rest(w3, token, admin):
+def test_batch_skips_claimed_ids_and_mints_the_rest(w3, token, minter):
     holders = [fresh_address(i) for i in range(4)]
     claims = [new_claim() for _ in holders]
     amounts = [1, 20, 300, 4000]
-    send(w3, token.functions.mintForClaim(claims[1], holders[1], amounts[1]), admin)
+    send(w3, token.functions.mintForClaim(claims[1], holders[1], amounts[1]), minter)
 
     batch = token.functions.mintForClaims(claims, holders, amounts)
-    assert batch.call({"from": admin}) == 3
-    receipt = send(w3, batch, admin)
+    assert batch.call({"from": minter}) == 3
+    receipt = send(w3, batch, minter)
 
     assert receipt.status == 1
     assert [token.functions.balanceOf(h).call() for h in holders] == amounts
@@ -180,13 +203,13 @@ def test_batch_skips_claimed_ids_and_mints_the_rest(w3, token, admin):
     assert minted_events(token, receipt) == [(claims[i], holders[i], amounts[i]) for i in (0, 2, 3)]
 
 
-def test_retried_batch_is_harmless(w3, token, admin):
+def test_retried_batch_is_harmless(w3, token, minter):
     holders = [fresh_address(i) for i in range(3)]
     claims = [new_claim() for _ in holders]
     amounts = [10, 20, 30]
-    send(w3, token.functions.mintForClaims(claims, holders, amounts), admin)
+    send(w3, token.functions.mintForClaims(claims, holders, amounts), minter)
 
-    retry = send(w3, token.functions.mintForClaims(claims, holders, amounts), admin)
+    retry = send(w3, token.functions.mintForClaims(claims, holders, amounts), minter)
 
     assert retry.status == 1
     assert [token.functions.balanceOf(h).call() for h in holders] == amounts
@@ -194,20 +217,20 @@ def test_retried_batch_is_harmless(w3, token, admin):
     assert skipped_events(token, retry) == claims
 
 
-def test_duplicate_id_within_batch_pays_once(w3, token, admin, outsider):
+def test_duplicate_id_within_batch_pays_once(w3, token, minter, outsider):
     claim = new_claim()
 
-    receipt = send(w3, token.functions.mintForClaims([claim, claim], [outsider, outsider], [9, 9]), admin)
+    receipt = send(w3, token.functions.mintForClaims([claim, claim], [outsider, outsider], [9, 9]), minter)
 
     assert token.functions.balanceOf(outsider).call() == 9
     assert skipped_events(token, receipt) == [claim]
 
 
-def test_batch_length_mismatch_reverts(w3, token, admin, outsider):
+def test_batch_length_mismatch_reverts(w3, token, minter, outsider):
     claims = [new_claim(), new_claim()]
 
-    assert_reverts(w3, token, admin, "mintForClaims", [claims, [outsider], [1, 2]], "LengthMismatch", 2, 1, 2)
-    assert_reverts(w3, token, admin, "mintForClaims", [claims, [outsider] * 2, [1]], "LengthMismatch", 2, 2, 1)
+    assert_reverts(w3, token, minter, "mintForClaims", [claims, [outsider], [1, 2]], "LengthMismatch", 2, 1, 2)
+    assert_reverts(w3, token, minter, "mintForClaims", [claims, [outsider] * 2, [1]], "LengthMismatch", 2, 2, 1)
     assert not token.functions.claimed(claims[0]).call()
 
 
@@ -238,34 +261,34 @@ def test_non_minter_cannot_mint(w3, token, outsider):
     assert not token.functions.claimed(claim).call()
 
 
-def test_paused_contract_refuses_mints_until_unpaused(w3, token, admin, outsider):
+def test_paused_contract_refuses_mints_until_unpaused(w3, token, minter, pauser, outsider):
     pauser_role = token.functions.PAUSER_ROLE().call()
     assert_reverts(w3, token, outsider, "pause", [], "AccessControlUnauthorizedAccount", outsider, pauser_role)
-    send(w3, token.functions.mintForClaim(new_claim(), outsider, 3), admin)
-    send(w3, token.functions.pause(), admin)
+    send(w3, token.functions.mintForClaim(new_claim(), outsider, 3), minter)
+    send(w3, token.functions.pause(), pauser)
     claim = new_claim()
 
     assert token.functions.paused().call()
-    assert_reverts(w3, token, admin, "mintForClaim", [claim, outsider, 1], "EnforcedPause")
-    assert_reverts(w3, token, admin, "mintForClaims", [[claim], [outsider], [1]], "EnforcedPause")
-    assert send(w3, token.functions.transfer(admin, 1), outsider).status == 1
+    assert_reverts(w3, token, minter, "mintForClaim", [claim, outsider, 1], "EnforcedPause")
+    assert_reverts(w3, token, minter, "mintForClaims", [[claim], [outsider], [1]], "EnforcedPause")
+    assert send(w3, token.functions.transfer(minter, 1), outsider).status == 1
 
-    send(w3, token.functions.unpause(), admin)
-    assert send(w3, token.functions.mintForClaim(claim, outsider, 1), admin).status == 1
+    send(w3, token.functions.unpause(), pauser)
+    assert send(w3, token.functions.mintForClaim(claim, outsider, 1), minter).status == 1
     assert token.functions.balanceOf(outsider).call() == 3
 
 
-def test_batch_is_cheaper_per_claim_than_single_mints(w3, token, admin):
+def test_batch_is_cheaper_per_claim_than_single_mints(w3, token, minter):
     """Batching spreads the 21k base transaction cost over every claim in it."""
-    send(w3, token.functions.mintForClaim(fixed_claim(-1), fresh_address(-1), 1), admin)
+    send(w3, token.functions.mintForClaim(fixed_claim(-1), fresh_address(-1), 1), minter)
 
-    single = send(w3, token.functions.mintForClaim(fixed_claim(0), fresh_address(0), 10**18), admin).gasUsed
+    single = send(w3, token.functions.mintForClaim(fixed_claim(0), fresh_address(0), 10**18), minter).gasUsed
     size = 20
     holders = [fresh_address(i) for i in range(1, size + 1)]
     batch = send(
         w3,
         token.functions.mintForClaims([fixed_claim(i) for i in range(1, size + 1)], holders, [10**18] * size),
-        admin,
+        minter,
     ).gasUsed
     per_claim = batch / size
 
