@@ -37,6 +37,15 @@ def wait_until[T](probe: Callable[[], T | None], timeout: float = 15.0, interval
         time.sleep(interval)
 
 
+def _healthy(api: str) -> bool:
+    """The API answers its health check. The first answer includes the function's cold start, which on a busy
+    machine can take many seconds: a request that times out is asked again, not taken as a failure."""
+    try:
+        return httpx.get(api + "/health", timeout=30).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 @contextmanager
 def running_local_system(state_dir: Path, overrides: str, *options: str) -> Iterator[dict]:
     """`ecopulse local` started as a user starts it, on free ports; yields its runtime.json once the API answers."""
@@ -57,7 +66,7 @@ def running_local_system(state_dir: Path, overrides: str, *options: str) -> Iter
         if process.poll() is not None:
             raise RuntimeError(f"ecopulse local exited early:\n{log_path.read_text()}")
         described = json.loads(runtime_file.read_text())
-        wait_until(lambda: httpx.get(described["endpoints"]["api"] + "/health").status_code == 200, timeout=30)
+        wait_until(lambda: _healthy(described["endpoints"]["api"]), timeout=90)
         yield described
     finally:
         process.send_signal(signal.SIGTERM)

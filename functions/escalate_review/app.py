@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from ecopulse.config import deployment
+from ecopulse.messages import escalate_review
 from ecopulse.notifications import Notifier
 from ecopulse.observability import logger, tracer
 from ecopulse.store.tenants import TenantRepository
@@ -27,14 +28,6 @@ class EscalationRequest(BaseModel):
 @tracer.capture_lambda_handler
 @event_parser(model=EscalationRequest)
 def handler(event: EscalationRequest, context: LambdaContext) -> dict:
-    action = tenants.settings(event.tenant).review_timeout_action
-    admins = users.admins(event.tenant)
-    body = f"Submission {event.submission_id} has waited too long for a review; " + (
-        "it keeps waiting in the queue." if action == "wait" else "it was rejected as timed out."
-    )
-    for admin in admins:
-        notifier.notify(
-            event.tenant, admin.user_id, "Review overdue", body, event.submission_id, sent_at=event.escalated_at
-        )
-    logger.info("review escalated", extra={"submission_id": event.submission_id, "admins": len(admins)})
-    return {"action": action, "admins_told": len(admins)}
+    escalation = escalate_review(notifier, users, tenants, event.tenant, event.submission_id, event.escalated_at)
+    logger.info("review escalated", extra={"submission_id": event.submission_id, "admins": escalation.admins_told})
+    return {"action": escalation.action, "admins_told": escalation.admins_told}

@@ -37,9 +37,9 @@ def trusting_the_rules(system, tenant: str, **more_settings) -> None:
 def reviewed_by_a_human(system, tenant: str, **more_settings) -> None:
     """Sets the tenant's thresholds so that no verdict is confident enough to decide alone."""
     admin = system.bearer("amina", "admin", tenant)
-    settings = httpx.get(system.api + "/admin/settings", headers=admin).json()
+    settings = httpx.get(system.api + "/admin/settings", headers=admin, timeout=60).json()
     settings.update(auto_approve_confidence=1.0, auto_reject_confidence=0.0, **more_settings)
-    assert httpx.put(system.api + "/admin/settings", headers=admin, json=settings).status_code == 200
+    assert httpx.put(system.api + "/admin/settings", headers=admin, json=settings, timeout=60).status_code == 200
 
 
 class Citizen:

@@ -88,7 +88,7 @@ class Pipeline:
     def __init__(self, system):
         self.system = system
         admin = system.bearer("admin", "admin", TENANT)
-        assert httpx.get(system.api + "/me", headers=admin).status_code == 200
+        assert httpx.get(system.api + "/me", headers=admin, timeout=60).status_code == 200  # a cold start
         # Every verdict goes to a human here, whatever the photo scores: these tests follow the review path.
         reviewed_by_a_human(system, TENANT)
         self.s3 = system.client("s3")

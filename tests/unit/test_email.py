@@ -1,13 +1,16 @@
-"""E-mail is best effort: sent only with a sender and an address, and SES refusing for good is told apart from a
-failure worth another try."""
+"""What the workflow tells people: e-mail is best effort, sent only with a sender and an address, SES refusing for
+good told apart from a failure worth another try; an overdue review reaches every admin once."""
+
+from datetime import UTC, datetime
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ecopulse.messages import NotifyRequest, email_outcome
+from ecopulse.messages import NotifyRequest, email_outcome, escalate_review
 from ecopulse.notifications import REFUSAL_CODES, EmailRejected, Mailer
+from ecopulse.tenants import TenantSettings
 from ecopulse.users import User, UserNotFound
 
 
@@ -106,3 +109,41 @@ def test_a_citizen_who_left_is_not_mailed():
 def test_a_failed_send_raises_for_the_workflow_to_retry_or_record():
     with pytest.raises(EmailRejected):
         email_outcome(Postbox(EmailRejected("MessageRejected")), People(alice="a@example.com"), rejected())
+
+
+class Inboxes:
+    """The ``Notices`` port: one message per (user, sent_at), as the notifier writes them."""
+
+    def __init__(self) -> None:
+        self.messages: dict[tuple[str, str, datetime | None], tuple[str, str]] = {}
+
+    def notify(self, tenant, user_id, title, body, submission_id, sent_at=None) -> str:
+        self.messages.setdefault((tenant, user_id, sent_at), (title, body))
+        return f"{user_id}-{sent_at}"
+
+
+class Admins(People):
+    def admins(self, tenant: str) -> list[User]:
+        return [self.get(tenant, user_id) for user_id in self.emails]
+
+
+class Settings:
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    def settings(self, tenant: str) -> TenantSettings:
+        return TenantSettings(review_timeout_action=self.action)
+
+    def save(self, tenant: str, settings: TenantSettings) -> TenantSettings:
+        raise AssertionError("an escalation changes no settings")
+
+
+@pytest.mark.parametrize(("action", "words"), [("wait", "keeps waiting"), ("reject", "rejected as timed out")])
+def test_every_admin_is_told_once_of_an_overdue_review_and_what_happens_next(action, words):
+    inboxes, at = Inboxes(), datetime(2026, 12, 6, 9, tzinfo=UTC)
+    admins = Admins(amina="amina@example.com", omar=None)
+    for _ in range(2):
+        escalation = escalate_review(inboxes, admins, Settings(action), "lahore", "sub-1", at)
+    assert (escalation.action, escalation.admins_told) == (action, 2)
+    assert sorted(user for _, user, _ in inboxes.messages) == ["amina", "omar"]
+    assert all(title == "Review overdue" and words in body for title, body in inboxes.messages.values())

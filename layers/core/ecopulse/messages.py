@@ -1,6 +1,7 @@
 """What a citizen is told when their submission ends: plain words about the decision and the reward, in the
 inbox and by e-mail alike; the e-mail only when the deployment sends mail and the citizen has an address."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -8,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from ecopulse.chain.outcome import MintOutcome
 from ecopulse.submissions import Decision, Outcome
+from ecopulse.tenants import Tenants
 from ecopulse.users import UserNotFound, Users
 
 
@@ -76,3 +78,38 @@ def email_outcome(mail: Mail | None, users: Users, request: NotifyRequest) -> Em
         return "no address"
     mail.send(address, *request.message())
     return "sent"
+
+
+class Notices(Protocol):
+    def notify(
+        self,
+        tenant: str,
+        user_id: str,
+        title: str,
+        body: str,
+        submission_id: str | None,
+        sent_at: datetime | None = None,
+    ) -> str:
+        """Writes one inbox message (once for the same ``sent_at``) and pushes it; returns its id."""
+        ...
+
+
+@dataclass(frozen=True)
+class Escalation:
+    action: str
+    admins_told: int
+
+
+def escalate_review(
+    notices: Notices, users: Users, tenants: Tenants, tenant: str, submission_id: str, escalated_at: datetime | None
+) -> Escalation:
+    """A review waited too long: every active admin of the city is told, with what its settings do next (keep
+    waiting, or reject as timed out). A retried step passes the same ``escalated_at``, so nobody is told twice."""
+    action = tenants.settings(tenant).review_timeout_action
+    body = f"Submission {submission_id} has waited too long for a review; " + (
+        "it keeps waiting in the queue." if action == "wait" else "it was rejected as timed out."
+    )
+    admins = users.admins(tenant)
+    for admin in admins:
+        notices.notify(tenant, admin.user_id, "Review overdue", body, submission_id, sent_at=escalated_at)
+    return Escalation(action, len(admins))
