@@ -263,7 +263,7 @@ def load_stage(
     loadable = {rule.name: "" for rule in rules if not rule.has_default} | dict(parameters)
     stack = load_stack(root / "template.yaml", loadable, stack_name=stack_name, region=region, account=account_id)
     alias, minter_function = _minter(stack)
-    role = stack.resources[minter_function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = _role_of(stack, minter_function)
     (domain,) = [stack.properties(logical_id)["Domain"] for logical_id in stack.of_type("AWS::Cognito::UserPoolDomain")]
     reservations = {
         logical_id: int(reserved)
@@ -290,7 +290,8 @@ def load_stage(
 
 
 def _minter(stack: Stack) -> tuple[str, str]:
-    """The alias of the template's secp256k1 key, and the function that signs with it (named in its environment)."""
+    """The alias of the template's secp256k1 key, and the function that signs with it: one naming the alias in
+    its environment whose role has kms:Sign (others may name it only to read the minter's address)."""
     keys = [stack.ref(key) for key, resource in stack.of_type("AWS::KMS::Key").items() if _signs_ethereum(resource)]
     aliases = [
         str(stack.properties(alias)["AliasName"])
@@ -303,10 +304,27 @@ def _minter(stack: Stack) -> tuple[str, str]:
         function
         for function in stack.of_type("AWS::Lambda::Function")
         if aliases[0] in stack.properties(function).get("Environment", {}).get("Variables", {}).values()
+        and "kms:Sign" in _role_actions(stack, _role_of(stack, function))
     ]
     if len(signers) != 1:
         raise SystemExit(f"template.yaml should have one function signing with {aliases[0]}, found {signers}")
     return aliases[0], signers[0]
+
+
+def _role_of(stack: Stack, function: str) -> str:
+    role: str = stack.resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role
+
+
+def _role_actions(stack: Stack, role: str) -> set[str]:
+    """Every action the role's inline policies name (SAM's Policies become these)."""
+    actions: set[str] = set()
+    for policy in stack.properties(role).get("Policies", []):
+        statements = policy["PolicyDocument"].get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            action = statement.get("Action", [])
+            actions.update(action if isinstance(action, list) else [action])
+    return actions
 
 
 def _signs_ethereum(resource: Mapping[str, Any]) -> bool:

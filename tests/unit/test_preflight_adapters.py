@@ -199,6 +199,33 @@ def test_reservation_on_reads_each_functions_reserved_concurrency_from_the_templ
     assert stage.reservations == {"MintFunction": 1, "VerifyUploadFunction": 7}
 
 
+def test_a_function_that_only_reads_the_minters_address_is_not_taken_for_the_minter(tmp_path):
+    reader = """Resources:
+  GasWatchFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/mint
+      Handler: app.handler
+      Environment:
+        Variables:
+          MINTER_KEY_ID: !Ref MinterKeyAlias
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: [kms:GetPublicKey]
+              Resource: !GetAtt MinterKey.Arn
+"""
+    template = (ROOT / "template.yaml").read_text()
+    assert template.count("\nResources:\n") == 1
+    (tmp_path / "template.yaml").write_text(template.replace("\nResources:\n", "\n" + reader, 1))
+    environment = samconfig_environment(ROOT, "dev")
+    parameters = parse_parameter_overrides(environment["parameter_overrides"])
+
+    stage, role = load_stage(tmp_path, "dev", parameters, "ecopulse-dev", "eu-west-1", ACCOUNT_ID)
+
+    assert (stage.minter_key_alias, role) == ("alias/ecopulse-dev-minter", "MintFunctionRole")
+
+
 def test_an_unknown_environment_is_refused():
     with pytest.raises(SystemExit, match="no environment 'staging'"):
         samconfig_environment(ROOT, "staging")
