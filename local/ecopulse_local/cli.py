@@ -1,5 +1,6 @@
 """``ecopulse local`` runs the system on this machine; ``ecopulse local token`` signs a caller's ID token;
-``ecopulse local train`` runs the verifier training now; ``ecopulse chain deploy`` puts EcoCoin on a network."""
+``ecopulse local train`` runs the verifier training now; ``ecopulse chain deploy`` puts EcoCoin on a network;
+``ecopulse preflight`` checks an AWS account and the chain before a deploy."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import boto3
 from botocore.config import Config
 
 from ecopulse_local.chain_cli import add_commands as add_chain_commands
+from ecopulse_local.preflight import add_commands as add_preflight_commands
 from ecopulse_local.runtime import (
     ACCESS_KEY_ID,
     REPOSITORY_ROOT,
@@ -195,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     training.set_defaults(run=_train)
     add_chain_commands(commands)
+    add_preflight_commands(commands)
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     return run(args)
