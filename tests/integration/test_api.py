@@ -220,6 +220,8 @@ MATRIX = [
     ("POST", "/admin/reports/{report_to_dispatch}/dispatch", {"vehicle_id": "{vehicle}"}, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/reports/{report_to_close}/status", {"status": "resolved", "reason": "gone"},
      {C: 403, D: 403, A: 200}),
+    ("PUT", "/admin/reports/{report}/visibility", {"text_hidden": True, "reason": "a phone number"},
+     {C: 403, D: 403, A: 200}),
     ("POST", "/admin/alerts", {"zone": "canal", "message": "Road closed"}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/verifier", None, {C: 403, D: 403, A: 200}),

@@ -157,6 +157,8 @@ class ReportItem(_Item):
     votes_down = NumberAttribute(default=0)
     vehicle_id = UnicodeAttribute(null=True)
     source = UnicodeAttribute(default="app")
+    # Staff hid the description and address from everyone else (ecopulse.privacy).
+    text_hidden = BooleanAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
 

@@ -28,7 +28,7 @@ from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
 from ecopulse.carbon import CarbonRequestStatus, review_request
 from ecopulse.community import AlertSeverity
 from ecopulse.config import deployment
-from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle
+from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_text_hidden
 from ecopulse.submissions import Outcome, ReviewDecision, decide_review
 from ecopulse.tenants import TenantSettings, check_policy
 from ecopulse.users import check_status_change
@@ -200,7 +200,7 @@ def dispatch(
     report_id: Identifier, body: DispatchIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
 ) -> ReportOut:
     dispatched = dispatch_vehicle(reports, fleet, caller.tenant, report_id, body.vehicle_id, caller.user_id, body.note)
-    return ReportOut.model_validate(dispatched)
+    return ReportOut.seen_by(caller, dispatched)
 
 
 @router.post("/reports/{report_id}/status", response_model=ReportOut)
@@ -208,7 +208,21 @@ def change_report_status(
     report_id: Identifier, body: ReportStatusIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
 ) -> ReportOut:
     changed = change_status(reports, fleet, caller.tenant, report_id, body.status, caller.user_id, body.reason)
-    return ReportOut.model_validate(changed)
+    return ReportOut.seen_by(caller, changed)
+
+
+class VisibilityIn(BaseModel):
+    text_hidden: bool = Field(description="true hides the description and address from everyone but staff")
+    reason: ShortText
+
+
+@router.put("/reports/{report_id}/visibility", response_model=ReportOut)
+def set_report_visibility(
+    report_id: Identifier, body: VisibilityIn, caller: AdminDep, reports: ReportsDep
+) -> ReportOut:
+    """Hides a report's text from other citizens and Open311, or shows it again; the change is in its history."""
+    changed = set_text_hidden(reports, caller.tenant, report_id, body.text_hidden, caller.user_id, body.reason)
+    return ReportOut.seen_by(caller, changed)
 
 
 @router.post("/alerts", response_model=AlertOut, status_code=201)

@@ -111,7 +111,7 @@ def put_wallet(
 @router.get("/reports", response_model=PageOf[ReportOut])
 def my_reports(caller: CallerDep, reports: ReportsDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[ReportOut]:
     page = reports.list_by_reporter(caller.tenant, caller.user_id, limit, cursor)
-    return PageOf[ReportOut](items=[ReportOut.model_validate(report) for report in page.items], cursor=page.cursor)
+    return PageOf[ReportOut](items=[ReportOut.seen_by(caller, report) for report in page.items], cursor=page.cursor)
 
 
 @router.get("/submissions", response_model=PageOf[SubmissionOut])
