@@ -226,6 +226,7 @@ MATRIX = [
     ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/verifier", None, {C: 403, D: 403, A: 200}),
     ("PUT", "/admin/settings", {"display_name": "Lahore"}, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/settings/history", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/carbon-credits", None, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/carbon-credits/{credit}/decision", {"approve": True, "reason": "verified"},
      {C: 403, D: 403, A: 200}),

@@ -17,6 +17,7 @@ from ecopulse.fleet import Fleet
 from ecopulse.mint_queue import MintQueue
 from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import Reports
+from ecopulse.settings_history import VersionedSettings
 from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.carbon import CarbonCreditRepository
 from ecopulse.store.community import CommunityRepository
@@ -152,6 +153,14 @@ def tenant_repository() -> Tenants:
 
 
 TenantsDep = Annotated[Tenants, Depends(tenant_repository)]
+
+
+@cache
+def versioned_settings() -> VersionedSettings:
+    return TenantRepository()
+
+
+VersionedSettingsDep = Annotated[VersionedSettings, Depends(versioned_settings)]
 
 
 @cache

@@ -17,6 +17,7 @@ from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNo
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
 from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVote, ReportNotFound
+from ecopulse.settings_history import SettingsChanged
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.submissions import DecisionConflict, InvalidTransition, ReviewClosed, SlotTaken, SubmissionNotFound
 from ecopulse.tenants import InvalidThresholds
@@ -77,6 +78,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     ForeignPhoto: (422, "invalid_photo", "photo keys must come from your own report uploads"),
     InvalidThresholds: (422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one"),
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
+    SettingsChanged: (409, "settings_changed", "the settings were changed since you read them; read them again"),
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

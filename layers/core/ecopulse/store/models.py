@@ -385,3 +385,19 @@ class HeatCellItem(_Item):
     @staticmethod
     def keys(tenant: str, cell: str) -> tuple[str, str]:
         return tenant_key(tenant, "HEAT"), cell
+
+
+SETTINGS_VERSION_PREFIX = "SETTINGS#"
+
+
+class SettingsVersionItem(_Item):
+    """One change to a tenant's settings: who made it, and each setting changed with its value before and after
+    (JSON, as the API shows them)."""
+
+    version = NumberAttribute()
+    changed_by = UnicodeAttribute()
+    changes = UnicodeAttribute()
+
+    @staticmethod
+    def keys(tenant: str, version: int) -> tuple[str, str]:
+        return tenant_key(tenant), f"{SETTINGS_VERSION_PREFIX}{version:010d}"
