@@ -10,12 +10,15 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+from ecopulse.accounts import INBOX_RETENTION
 
 
 def utcnow() -> datetime:
@@ -347,6 +350,8 @@ class InboxItem(_Item):
     body = UnicodeAttribute()
     submission_id = UnicodeAttribute(null=True)
     read = BooleanAttribute(default=False)
+    # DynamoDB's TTL deletes the message once its retention has passed (ecopulse.accounts.INBOX_RETENTION).
+    expires_at = TTLAttribute(null=True, default_for_new=lambda: utcnow() + INBOX_RETENTION)
 
     @staticmethod
     def keys(tenant: str, user_id: str, message_id: str) -> tuple[str, str]:
@@ -401,3 +406,37 @@ class SettingsVersionItem(_Item):
     @staticmethod
     def keys(tenant: str, version: int) -> tuple[str, str]:
         return tenant_key(tenant), f"{SETTINGS_VERSION_PREFIX}{version:010d}"
+
+
+ACCOUNT_DELETED = "DELETED"
+
+
+class AccountDeletedItem(_Item):
+    """The record that an account was erased (``ecopulse.accounts``), deleted by DynamoDB's TTL when its retention
+    has passed. ``created_at`` is when."""
+
+    expires_at = TTLAttribute()
+
+    @staticmethod
+    def keys(tenant: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), ACCOUNT_DELETED
+
+
+class ItemKeys(Model):
+    """Any item of the table, seen only for its keys: what erasing a partition needs to know of each item."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class SubmissionEvidence(_Item):
+    """The submission item seen only for what its photos revealed, erased with its citizen's account without the
+    version check (the workflow may be changing the submission's status meanwhile)."""
+
+    photo_facts: MapAttribute[str, Any] = MapAttribute(null=True)
+    photo_verdicts: MapAttribute[str, Any] = MapAttribute(null=True)
+    verdict: MapAttribute[str, Any] = MapAttribute(null=True)
+    replaced_uploads: MapAttribute[str, Any] = MapAttribute(null=True)
