@@ -50,15 +50,10 @@ class TenantRepository:
         """The settings item carries the version: saving it at ``change.version - 1`` (or as a new item) is
         pynamodb's version condition, and the history entry goes in the same transaction."""
         pk, sk = TenantItem.keys(tenant)
-        previous = change.version - 1
-        item = TenantItem(
-            pk,
-            sk,
-            tenant=tenant,
-            name=settings.display_name or tenant,
-            settings=settings.model_dump(mode="json"),
-            version=previous or None,
-        )
+        item = TenantItem(pk, sk, tenant=tenant, name=settings.display_name or tenant)
+        item.settings = settings.model_dump(mode="json")
+        if change.version > 1:
+            item.version = change.version - 1
         entry = SettingsVersionItem(
             *SettingsVersionItem.keys(tenant, change.version),
             tenant=tenant,
