@@ -52,6 +52,7 @@ from ecopulse_local.private_buckets import NOT_ENFORCED, AwsEmulator
 from ecopulse_local.provision import AwsService, Provisioned, Provisioner
 from ecopulse_local.s3_auth import Authenticator
 from ecopulse_local.template import Stack, load_stack
+from ecopulse_local.user_pools import create_user_pools
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 # The only credentials the emulator's private buckets take: the runtime's, the functions' and the tests'.
@@ -203,6 +204,8 @@ class LocalRuntime:
         for logical_id in minter_key:
             self.provisioned.not_emulated.pop(logical_id, None)
             self.provisioned.served_by_runtime[logical_id] = "the runtime (a KMS key in moto granted MINTER_ROLE)"
+        for logical_id in create_user_pools(self.stack):
+            self.provisioned.served_by_runtime[logical_id] = "the local JWT issuer (sign-in) and moto (its admin API)"
         self.functions = Functions(
             function_specs(self.stack),
             self._worker_environment(),

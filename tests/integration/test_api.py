@@ -4,6 +4,8 @@ import base64
 import json
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import httpx
 import pytest
@@ -23,6 +25,10 @@ class Api:
     def __init__(self, system, user: str, group: str, tenant: str = "lahore") -> None:
         self.system, self.tenant = system, tenant
         self.headers = system.bearer(user, group, tenant)
+
+    @property
+    def user_id(self) -> str:
+        return self("GET", "/whoami").json()["user_id"]
 
     def __call__(self, method: str, path: str, **kwargs) -> httpx.Response:
         headers = {**self.headers, **kwargs.pop("headers", {})}
@@ -130,6 +136,85 @@ def test_validation_errors_have_one_shape(local_system):
     assert good.json()["wallet_address"] == "0x52908400098527886E0F7030069857D2E4169EE7"
 
 
+def test_only_the_reporter_and_staff_see_a_report_as_filed(local_system):
+    alice = Api(local_system, "alice", "citizen")
+    place, shown = (31.521234, 74.357891), (31.521, 74.358)
+    photo = report_photo(alice)
+    body = {"waste_type": "glass", "lat": place[0], "lng": place[1], "description": "call me on 0300-1234567",
+            "photo_keys": [photo]}  # fmt: skip
+    created = alice("POST", "/reports", json=body)
+    assert created.status_code == 201, created.text
+    report = created.json()
+    url = f"/reports/{report['report_id']}"
+    viewers = {"reporter": ("alice", "citizen"), "neighbour": ("bob", "citizen"), "driver": ("dara", "driver"),
+               "admin": ("amina", "admin")}  # fmt: skip
+    seen = {who: Api(local_system, user, group)("GET", url).json() for who, (user, group) in viewers.items()}
+    for who in ("reporter", "driver", "admin"):
+        assert (seen[who]["reporter_id"], seen[who]["lat"], seen[who]["lng"], seen[who]["photo_keys"]) == (
+            report["reporter_id"], *place, [photo],
+        ), who  # fmt: skip
+    neighbour = seen["neighbour"]
+    assert (neighbour["reporter_id"], neighbour["lat"], neighbour["lng"], neighbour["photo_keys"]) == (None, *shown, [])
+    filed_at = datetime.fromisoformat(neighbour["created_at"])
+    assert (filed_at.minute, filed_at.second, filed_at.microsecond, neighbour["exact"]) == (0, 0, 0, False)
+    history = Api(local_system, "bob", "citizen")("GET", f"{url}/history").json()
+    assert [(entry["actor"], entry["action"]) for entry in history] == [("reporter", "created")]
+
+    open311 = f"{local_system.api}/open311/lahore/v2/requests/{report['report_id']}.json"
+    published = httpx.get(open311).json()[0]
+    assert (published["lat"], published["long"], published["description"]) == (*shown, body["description"])
+    assert datetime.fromisoformat(published["requested_datetime"]).minute == 0
+
+    admin = Api(local_system, "amina", "admin")
+    hidden = admin("PUT", f"/admin/reports/{report['report_id']}/visibility",
+                   json={"text_hidden": True, "reason": "a phone number"})  # fmt: skip
+    assert (hidden.status_code, hidden.json()["description"]) == (200, body["description"])
+    assert httpx.get(open311).json()[0]["description"] is None
+    assert "0300" not in httpx.get(open311.replace(".json", ".xml")).text
+    after = Api(local_system, "bob", "citizen")("GET", url).json()
+    assert (after["description"], after["text_hidden"]) == (None, True)
+    history = admin("GET", f"{url}/history").json()
+    assert [(entry["actor"], entry["action"], entry["reason"]) for entry in history][-1] == (
+        admin.user_id, "text_hidden", "a phone number",
+    )  # fmt: skip
+
+
+def test_settings_changes_are_versions_with_who_changed_what(local_system):
+    tenant = f"versioned-{uuid.uuid4().hex[:6]}"
+    amina, bilal = Api(local_system, "amina", "admin", tenant), Api(local_system, "bilal", "admin", tenant)
+    read = amina("GET", "/admin/settings")
+    assert read.headers["etag"] == '"0"'
+    first = amina("PUT", "/admin/settings", json={**read.json(), "daily_reward_cap": 50}, headers={"If-Match": '"0"'})
+    assert (first.status_code, first.headers["etag"]) == (200, '"1"'), first.text
+    second = bilal("PUT", "/admin/settings", json={**first.json(), "review_timeout_action": "wait"})
+    assert (second.status_code, second.headers["etag"]) == (200, '"2"'), second.text
+    stale = bilal("PUT", "/admin/settings", json={**read.json(), "daily_reward_cap": 70}, headers={"If-Match": '"0"'})
+    assert (stale.status_code, stale.json()["error"]["details"]) == (409, [{"version": 2}])
+
+    def save(admin: Api, cap: int) -> int:
+        body = {**second.json(), "daily_reward_cap": cap}
+        return admin("PUT", "/admin/settings", json=body, headers={"If-Match": '"2"'}).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        racing = sorted(pool.map(save, [amina, bilal], [60, 65]))
+    assert racing == [200, 409]
+
+    history = amina("GET", "/admin/settings/history", params={"limit": 2})
+    assert history.status_code == 200, history.text
+    newest, before = history.json()["items"]
+    assert (newest["version"], [change["setting"] for change in newest["changes"]]) == (3, ["daily_reward_cap"])
+    assert (before["version"], before["changed_by"], before["changes"]) == (
+        2, bilal.user_id, [{"setting": "review_timeout_action", "before": "reject", "after": "wait"}],
+    )  # fmt: skip
+    rest = amina("GET", "/admin/settings/history", params={"cursor": history.json()["cursor"]}).json()
+    assert [(v["version"], v["changed_by"], v["changes"]) for v in rest["items"]] == [
+        (1, amina.user_id, [{"setting": "daily_reward_cap", "before": 100, "after": 50}]),
+    ]
+    assert amina("GET", "/admin/settings").json()["daily_reward_cap"] in (60, 65)
+    elsewhere = Api(local_system, "amina", "admin", "karachi")("GET", "/admin/settings/history").json()["items"]
+    assert {version["changed_by"] for version in elsewhere}.isdisjoint({amina.user_id, bilal.user_id})
+
+
 OTHER_TENANT = "karachi"
 
 
@@ -153,8 +238,8 @@ def lahore_entities(local_system):
     route changes for good (a dispatch, a status change, a carbon-credit decision) get one of their own."""
     alice, admin = Api(local_system, "alice", "citizen"), Api(local_system, "amina", "admin")
 
-    def report() -> str:
-        body = {"waste_type": "metal", "lat": LAHORE[0], "lng": LAHORE[1]}
+    def report(**more) -> str:
+        body = {"waste_type": "metal", "lat": LAHORE[0], "lng": LAHORE[1], **more}
         return alice("POST", "/reports", json=body).json()["report_id"]
 
     submission = alice("POST", "/submissions", json={"task": "cleanup"}).json()["submission"]
@@ -168,7 +253,8 @@ def lahore_entities(local_system):
     admin("POST", "/fleet/vehicles", json={"vehicle_id": vehicle, "name": "Van"})
     credit = alice("POST", "/carbon-credits", json={"organisation": "Acme", "tonnes": 1, "price_per_tonne": 20})
     return {
-        "report": report(), "report_to_dispatch": report(), "report_to_close": report(),
+        "report": report(description="rusted cans", photo_keys=[report_photo(alice)]),
+        "report_to_dispatch": report(), "report_to_close": report(),
         "submission": submission["submission_id"], "event": event["event_id"], "vehicle": vehicle,
         "user": alice("GET", "/me").json()["user_id"], "credit": credit.json()["request_id"],
     }  # fmt: skip
@@ -180,6 +266,7 @@ WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
 MATRIX = [
     ("GET", "/whoami", None, {C: 200, D: 200, A: 200}),
     ("GET", "/me", None, {C: 200, D: 200, A: 200}),
+    ("DELETE", "/me", None, {C: 204, D: 204, A: 204}),
     ("PATCH", "/me", {"display_name": "Someone"}, {C: 200, D: 200, A: 200}),
     ("PUT", "/me/wallet", {"address": WALLET}, {C: 200, D: 200, A: 200}),
     ("GET", "/me/inbox", None, {C: 200, D: 200, A: 200}),
@@ -220,10 +307,13 @@ MATRIX = [
     ("POST", "/admin/reports/{report_to_dispatch}/dispatch", {"vehicle_id": "{vehicle}"}, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/reports/{report_to_close}/status", {"status": "resolved", "reason": "gone"},
      {C: 403, D: 403, A: 200}),
+    ("PUT", "/admin/reports/{report}/visibility", {"text_hidden": True, "reason": "a phone number"},
+     {C: 403, D: 403, A: 200}),
     ("POST", "/admin/alerts", {"zone": "canal", "message": "Road closed"}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/verifier", None, {C: 403, D: 403, A: 200}),
     ("PUT", "/admin/settings", {"display_name": "Lahore"}, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/settings/history", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/carbon-credits", None, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/carbon-credits/{credit}/decision", {"approve": True, "reason": "verified"},
      {C: 403, D: 403, A: 200}),
@@ -282,6 +372,11 @@ def test_role_by_tenant_matrix(local_system, lahore_entities, role, method, path
                         for name, value in body.items()}  # fmt: skip
     own = Api(local_system, f"{role}-{uuid.uuid4().hex[:6]}", role)(method, url, json=payload)
     assert own.status_code == expected[role], own.text
+    if role == C and path.startswith("/reports"):
+        # Another citizen: alice's reports come without her id (nor her photos' keys, which hold it) and placed
+        # to about 100 m, never where she stood.
+        assert lahore_entities["user"] not in own.text, own.text
+        assert str(LAHORE[0]) not in own.text and str(LAHORE[1]) not in own.text, own.text
 
     other = Api(local_system, f"{role}-{uuid.uuid4().hex[:6]}", role, tenant=OTHER_TENANT)(method, url, json=payload)
     assert not leaks(other, lahore_entities), f"lahore's data leaked to {OTHER_TENANT}: {other.text}"

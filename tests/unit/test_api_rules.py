@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import report_repository, tenant_repository, user_repository
+from ecopulse.api.dependencies import report_repository, tenant_repository, user_repository, versioned_settings
 from ecopulse.reports import OwnReportVote, check_vote
 from ecopulse.tenants import InvalidThresholds, TenantSettings, check_policy
 from ecopulse.uploads import ForeignPhoto, check_report_photos
@@ -103,7 +103,7 @@ def test_the_api_refuses_an_admin_disabling_themselves():
 
 def test_the_api_refuses_thresholds_out_of_order():
     settings = TenantSettings(auto_reject_confidence=0.5, auto_approve_confidence=0.4).model_dump(mode="json")
-    admin_client = client("admin_api", "amina", Group.ADMIN, {tenant_repository: Nobody()})
+    admin_client = client("admin_api", "amina", Group.ADMIN, {versioned_settings: Nobody()})
     answer = admin_client.put("/admin/settings", json=settings)
     assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_thresholds")
 

@@ -135,6 +135,17 @@ class MemoryReports:
         except KeyError as error:
             raise ReportNotFound(report_id) from error
 
+    def set_text_hidden(self, tenant: str, report: Report, hidden: bool, actor: str, reason: str) -> Report:
+        stored = self.get(tenant, report.report_id)
+        if stored.version != report.version:
+            raise ConcurrentChange(report.report_id)
+        now = self._now()
+        changed = replace(stored, text_hidden=hidden, updated_at=now, version=stored.version + 1)
+        self.reports[(tenant, report.report_id)] = changed
+        action = "text_hidden" if hidden else "text_shown"
+        self.trails[(tenant, report.report_id)].append(HistoryEntry(now, actor, action, None, None, reason))
+        return changed
+
 
 class MemoryTenants:
     """The ``Tenants`` port in memory: a city that saved nothing has the defaults."""
@@ -306,7 +317,7 @@ def client(
 REPORT_FIELDS = {
     "report_id", "reporter_id", "waste_type", "status", "lat", "lng", "geohash", "zone", "description", "address",
     "photo_keys", "priority", "ai_type", "ai_confidence", "votes_up", "votes_down", "vehicle_id", "created_at",
-    "updated_at",
+    "updated_at", "text_hidden", "exact",
 }  # fmt: skip
 
 

@@ -1,11 +1,14 @@
 """S3 adapter for uploaded photos."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from ecopulse.uploads import StoredObject, UploadRejected
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 
 class S3PhotoStore:
@@ -51,3 +54,17 @@ class S3PhotoStore:
         return self._s3.generate_presigned_url(
             "get_object", Params={"Bucket": bucket, "Key": key, **version}, ExpiresIn=expires_seconds
         )
+
+    def erase_all_versions(self, bucket: str, prefix: str) -> int:
+        """Every version and delete marker under ``prefix``: in a versioned bucket a plain delete only hides an
+        object behind a marker, and its bytes stay until the noncurrent versions expire."""
+        erased = 0
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            versions: list[ObjectIdentifierTypeDef] = [
+                {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+                for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            ]
+            if versions:
+                self._s3.delete_objects(Bucket=bucket, Delete={"Objects": versions, "Quiet": True})
+                erased += len(versions)
+        return erased

@@ -89,6 +89,7 @@ class Report:
     created_at: datetime
     updated_at: datetime
     version: int
+    text_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ class Reports(Protocol):
 
     def history(self, tenant: str, report_id: str) -> list[HistoryEntry]:
         """The report's audit trail, oldest first; ``ReportNotFound`` for a report the city does not have."""
+        ...
+
+    def set_text_hidden(self, tenant: str, report: Report, hidden: bool, actor: str, reason: str) -> Report:
+        """Hides the report's description and address from all but staff (or shows them again), with an audit
+        entry; a stale copy fails as a status change does."""
         ...
 
 
@@ -239,3 +245,12 @@ def dispatch_vehicle(
     check_transition(report, ReportStatus.DISPATCHED)
     fleet.dispatch(tenant, vehicle_id, report, actor, note)
     return reports.get(tenant, report_id)
+
+
+def set_text_hidden(reports: Reports, tenant: str, report_id: str, hidden: bool, actor: str, reason: str) -> Report:
+    """Staff hide a report's text (a phone number, an insult) from other citizens and the public, or show it again.
+    Asking for what is already so changes nothing and writes no audit entry."""
+    report = reports.get(tenant, report_id)
+    if report.text_hidden == hidden:
+        return report
+    return reports.set_text_hidden(tenant, report, hidden, actor, reason)

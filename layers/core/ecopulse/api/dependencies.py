@@ -8,8 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from ecopulse.accounts import PersonalData, PhotoOriginals, SignIns
 from ecopulse.analytics import Analytics
 from ecopulse.carbon import CarbonCredits
+from ecopulse.cognito_users import CognitoSignIns
 from ecopulse.community import Community
 from ecopulse.config import deployment
 from ecopulse.events import Events
@@ -17,6 +19,8 @@ from ecopulse.fleet import Fleet
 from ecopulse.mint_queue import MintQueue
 from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import Reports
+from ecopulse.settings_history import VersionedSettings
+from ecopulse.store.accounts import PersonalDataRepository
 from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.carbon import CarbonCreditRepository
 from ecopulse.store.community import CommunityRepository
@@ -155,6 +159,14 @@ TenantsDep = Annotated[Tenants, Depends(tenant_repository)]
 
 
 @cache
+def versioned_settings() -> VersionedSettings:
+    return TenantRepository()
+
+
+VersionedSettingsDep = Annotated[VersionedSettings, Depends(versioned_settings)]
+
+
+@cache
 def analytics_repository() -> Analytics:
     return AnalyticsRepository()
 
@@ -176,3 +188,26 @@ def promotion_record() -> PromotionRecord:
 
 
 PromotionRecordDep = Annotated[PromotionRecord, Depends(promotion_record)]
+
+# --- leaving -------------------------------------------------------------------------------------------------
+
+
+@cache
+def personal_data() -> PersonalData:
+    return PersonalDataRepository()
+
+
+@cache
+def photo_originals() -> PhotoOriginals:
+    return S3PhotoStore()
+
+
+@cache
+def sign_ins() -> SignIns:
+    """The deployment's user pool."""
+    return CognitoSignIns(deployment().user_pool_id)
+
+
+PersonalDataDep = Annotated[PersonalData, Depends(personal_data)]
+PhotoOriginalsDep = Annotated[PhotoOriginals, Depends(photo_originals)]
+SignInsDep = Annotated[SignIns, Depends(sign_ins)]

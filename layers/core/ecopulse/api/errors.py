@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from ecopulse.accounts import AccountDeleted
 from ecopulse.analytics import MAX_DAYS, InvalidRange
 from ecopulse.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
@@ -17,6 +18,7 @@ from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNo
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
 from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVote, ReportNotFound
+from ecopulse.settings_history import SettingsChanged
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.submissions import DecisionConflict, InvalidTransition, ReviewClosed, SlotTaken, SubmissionNotFound
 from ecopulse.tenants import InvalidThresholds
@@ -74,13 +76,15 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     OwnReportVote: (409, "own_report", "you cannot vote on your own report"),
     SelfDisable: (409, "cannot_disable_self", "an admin cannot disable their own account"),
     AccountDisabled: (403, "account_disabled", "this account has been disabled by the city"),
+    AccountDeleted: (410, "account_deleted", "this account has been deleted"),
     ForeignPhoto: (422, "invalid_photo", "photo keys must come from your own report uploads"),
     InvalidThresholds: (422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one"),
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
+    SettingsChanged: (409, "settings_changed", "the settings were changed since you read them; read them again"),
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **{status: {"model": ErrorResponse} for status in (400, 403, 404, 409, 422)},
+    **{status: {"model": ErrorResponse} for status in (400, 403, 404, 409, 410, 422)},
     401: {"model": GatewayMessage | ErrorResponse, "description": "No valid token, or one without a tenant"},
     503: {"model": ErrorResponse, "description": "A dependency is throttling or unreachable; retry after Retry-After"},
 }

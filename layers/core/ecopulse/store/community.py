@@ -67,8 +67,10 @@ class CommunityRepository:
         return [Standing(item.user_id, item.username, int(item.points)) for item in items]
 
     def subscribe(self, tenant: str, zone: str, user_id: str) -> None:
+        """Listed under the subscriber too (gsi3), so that leaving finds every zone they subscribed to."""
         pk, sk = AlertSubscriptionItem.keys(tenant, zone, user_id)
-        AlertSubscriptionItem(pk, sk, tenant=tenant, zone=zone, user_id=user_id).save()
+        mine = tenant_key(tenant, "USER", user_id, "ALERTS")
+        AlertSubscriptionItem(pk, sk, tenant=tenant, zone=zone, user_id=user_id, gsi3pk=mine, gsi3sk=zone).save()
 
     def unsubscribe(self, tenant: str, zone: str, user_id: str) -> None:
         AlertSubscriptionItem(*AlertSubscriptionItem.keys(tenant, zone, user_id)).delete()

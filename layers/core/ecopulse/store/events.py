@@ -70,7 +70,8 @@ class EventRepository:
         the same moment each get a place while one is left, instead of being told the event is full."""
         event = self._item(tenant, event_id)
         pk, sk = AttendeeItem.keys(tenant, event_id, user_id)
-        attendee = AttendeeItem(pk, sk, tenant=tenant, user_id=user_id, username=username)
+        mine = tenant_key(tenant, "USER", user_id, "EVENTS")  # the attendances a citizen leaving is found at
+        attendee = AttendeeItem(pk, sk, tenant=tenant, user_id=user_id, username=username, gsi3pk=mine, gsi3sk=event_id)
 
         def write(transaction: TransactWrite) -> None:
             transaction.save(attendee, condition=AttendeeItem.sk.does_not_exist())

@@ -10,12 +10,15 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+from ecopulse.accounts import INBOX_RETENTION
 
 
 def utcnow() -> datetime:
@@ -157,6 +160,8 @@ class ReportItem(_Item):
     votes_down = NumberAttribute(default=0)
     vehicle_id = UnicodeAttribute(null=True)
     source = UnicodeAttribute(default="app")
+    # Staff hid the description and address from everyone else (ecopulse.privacy).
+    text_hidden = BooleanAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
 
@@ -345,6 +350,8 @@ class InboxItem(_Item):
     body = UnicodeAttribute()
     submission_id = UnicodeAttribute(null=True)
     read = BooleanAttribute(default=False)
+    # DynamoDB's TTL deletes the message once its retention has passed (ecopulse.accounts.INBOX_RETENTION).
+    expires_at = TTLAttribute(null=True, default_for_new=lambda: utcnow() + INBOX_RETENTION)
 
     @staticmethod
     def keys(tenant: str, user_id: str, message_id: str) -> tuple[str, str]:
@@ -383,3 +390,53 @@ class HeatCellItem(_Item):
     @staticmethod
     def keys(tenant: str, cell: str) -> tuple[str, str]:
         return tenant_key(tenant, "HEAT"), cell
+
+
+SETTINGS_VERSION_PREFIX = "SETTINGS#"
+
+
+class SettingsVersionItem(_Item):
+    """One change to a tenant's settings: who made it, and each setting changed with its value before and after
+    (JSON, as the API shows them)."""
+
+    version = NumberAttribute()
+    changed_by = UnicodeAttribute()
+    changes = UnicodeAttribute()
+
+    @staticmethod
+    def keys(tenant: str, version: int) -> tuple[str, str]:
+        return tenant_key(tenant), f"{SETTINGS_VERSION_PREFIX}{version:010d}"
+
+
+ACCOUNT_DELETED = "DELETED"
+
+
+class AccountDeletedItem(_Item):
+    """The record that an account was erased (``ecopulse.accounts``), deleted by DynamoDB's TTL when its retention
+    has passed. ``created_at`` is when."""
+
+    expires_at = TTLAttribute()
+
+    @staticmethod
+    def keys(tenant: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), ACCOUNT_DELETED
+
+
+class ItemKeys(Model):
+    """Any item of the table, seen only for its keys: what erasing a partition needs to know of each item."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class SubmissionEvidence(_Item):
+    """The submission item seen only for what its photos revealed, erased with its citizen's account without the
+    version check (the workflow may be changing the submission's status meanwhile)."""
+
+    photo_facts: MapAttribute[str, Any] = MapAttribute(null=True)
+    photo_verdicts: MapAttribute[str, Any] = MapAttribute(null=True)
+    verdict: MapAttribute[str, Any] = MapAttribute(null=True)
+    replaced_uploads: MapAttribute[str, Any] = MapAttribute(null=True)

@@ -48,6 +48,7 @@ def report_of(item: ReportItem) -> Report:
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version),
+        text_hidden=bool(item.text_hidden),
     )
 
 
@@ -182,6 +183,24 @@ class ReportRepository:
             transaction.save(audit)
             if target in STATS_COUNTER:
                 stats.count(transaction, tenant, report.zone, now, **{STATS_COUNTER[target]: 1})
+
+        try:
+            transact(write)
+        except TransactWriteError as error:
+            if not failed_on_condition(error):
+                raise
+            raise ConcurrentChange(f"report {report.report_id} changed meanwhile") from error
+        return self.get(tenant, report.report_id)
+
+    def set_text_hidden(self, tenant: str, report: Report, hidden: bool, actor: str, reason: str) -> Report:
+        now = utcnow()
+        actions: list[Action] = [ReportItem.text_hidden.set(hidden), ReportItem.updated_at.set(now)]
+        action = "text_hidden" if hidden else "text_shown"
+        audit = audit_entry(tenant, "report", report.report_id, actor, action, reason=reason)
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.update(stored(tenant, report), actions=actions)
+            transaction.save(audit)
 
         try:
             transact(write)

@@ -1,20 +1,28 @@
-"""Tenant settings, with defaults for a tenant that has not saved any yet."""
+"""Tenant settings, with defaults for a tenant that has not saved any yet, and their versioned history."""
 
-from pynamodb.exceptions import DoesNotExist
+import json
 
-from ecopulse.store.models import TenantItem
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ecopulse.paging import Page
+from ecopulse.settings_history import SettingChange, SettingsChanged, SettingsVersion
+from ecopulse.store.models import SETTINGS_VERSION_PREFIX, SettingsVersionItem, TenantItem
+from ecopulse.store.pages import paged
+from ecopulse.store.transactions import failed_on_condition, transact
 from ecopulse.tenants import TenantSettings
 
 
+def settings_version_of(item: SettingsVersionItem) -> SettingsVersion:
+    changes = tuple(SettingChange(**change) for change in json.loads(item.changes))
+    return SettingsVersion(int(item.version), item.changed_by, item.created_at, changes)
+
+
 class TenantRepository:
-    """The ``Tenants`` port on DynamoDB."""
+    """The ``Tenants`` and ``VersionedSettings`` ports on DynamoDB."""
 
     def settings(self, tenant: str) -> TenantSettings:
-        try:
-            item = TenantItem.get(*TenantItem.keys(tenant))
-        except DoesNotExist:
-            return TenantSettings(display_name=tenant)
-        return TenantSettings.model_validate(item.settings.as_dict())
+        return self._read(tenant, consistent=False)[0]
 
     def save(self, tenant: str, settings: TenantSettings) -> TenantSettings:
         pk, sk = TenantItem.keys(tenant)
@@ -26,3 +34,54 @@ class TenantRepository:
         item.name = settings.display_name or tenant
         item.save()
         return settings
+
+    def current(self, tenant: str) -> tuple[TenantSettings, int]:
+        return self._read(tenant, consistent=True)
+
+    @staticmethod
+    def _read(tenant: str, consistent: bool) -> tuple[TenantSettings, int]:
+        try:
+            item = TenantItem.get(*TenantItem.keys(tenant), consistent_read=consistent)
+        except DoesNotExist:
+            return TenantSettings(display_name=tenant), 0
+        return TenantSettings.model_validate(item.settings.as_dict()), int(item.version or 0)
+
+    def commit(self, tenant: str, settings: TenantSettings, change: SettingsVersion) -> None:
+        """The settings item carries the version: saving it at ``change.version - 1`` (or as a new item) is
+        pynamodb's version condition, and the history entry goes in the same transaction."""
+        pk, sk = TenantItem.keys(tenant)
+        item = TenantItem(pk, sk, tenant=tenant, name=settings.display_name or tenant)
+        item.settings = settings.model_dump(mode="json")
+        if change.version > 1:
+            item.version = change.version - 1
+        entry = SettingsVersionItem(
+            *SettingsVersionItem.keys(tenant, change.version),
+            tenant=tenant,
+            version=change.version,
+            changed_by=change.changed_by,
+            changes=json.dumps([vars(setting) for setting in change.changes]),
+            created_at=change.changed_at,
+        )
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(item)
+            transaction.save(entry, condition=SettingsVersionItem.sk.does_not_exist())
+
+        try:
+            transact(write)
+        except TransactWriteError as error:
+            if not failed_on_condition(error):
+                raise
+            raise SettingsChanged(self.current(tenant)[1]) from error
+
+    def history(self, tenant: str, limit: int, cursor: str | None) -> Page[SettingsVersion]:
+        page: Page[SettingsVersionItem] = paged(
+            SettingsVersionItem.query,
+            tenant,
+            (),
+            limit,
+            cursor,
+            condition=SettingsVersionItem.sk.startswith(SETTINGS_VERSION_PREFIX),
+            newest_first=True,
+        )
+        return Page([settings_version_of(item) for item in page.items], page.cursor)

@@ -4,7 +4,9 @@ from collections.abc import Sequence
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
+from ecopulse.accounts import AccountDeleted
 from ecopulse.paging import Page
+from ecopulse.store.accounts import is_deleted
 from ecopulse.store.models import UserItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
 from ecopulse.users import User, UserNotFound
@@ -30,12 +32,16 @@ class UserRepository:
     """The ``Users`` port on DynamoDB."""
 
     def ensure(self, tenant: str, user_id: str, username: str, email: str | None, groups: Sequence[str]) -> User:
-        """A concurrent first contact is harmless: the one that loses reads what the other wrote."""
+        """A concurrent first contact is harmless: the one that loses reads what the other wrote. An erased
+        account's token is refused rather than given a new profile (the record of the erasure is written before
+        the profile is deleted)."""
         pk, sk = UserItem.keys(tenant, user_id)
         try:
             return user_of(UserItem.get(pk, sk, consistent_read=True))
         except DoesNotExist:
             pass
+        if is_deleted(tenant, user_id):
+            raise AccountDeleted(user_id)
         now = utcnow()
         item = UserItem(
             pk,

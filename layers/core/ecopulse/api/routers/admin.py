@@ -1,9 +1,9 @@
 """City administration: review queue and decisions, dispatch, alerts, carbon credits, users, settings."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecopulse.api.auth import AdminDep
@@ -15,9 +15,9 @@ from ecopulse.api.dependencies import (
     ReviewLabelsDep,
     SubmissionsDep,
     TaskTokensDep,
-    TenantsDep,
     UsersDep,
     Vehicles,
+    VersionedSettingsDep,
 )
 from ecopulse.api.errors import ERROR_RESPONSES, ErrorResponse
 from ecopulse.api.routers.community import CarbonCreditOut
@@ -28,9 +28,10 @@ from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
 from ecopulse.carbon import CarbonRequestStatus, review_request
 from ecopulse.community import AlertSeverity
 from ecopulse.config import deployment
-from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle
+from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_text_hidden
+from ecopulse.settings_history import change_settings
 from ecopulse.submissions import Outcome, ReviewDecision, decide_review
-from ecopulse.tenants import TenantSettings, check_policy
+from ecopulse.tenants import TenantSettings
 from ecopulse.users import check_status_change
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
@@ -200,7 +201,7 @@ def dispatch(
     report_id: Identifier, body: DispatchIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
 ) -> ReportOut:
     dispatched = dispatch_vehicle(reports, fleet, caller.tenant, report_id, body.vehicle_id, caller.user_id, body.note)
-    return ReportOut.model_validate(dispatched)
+    return ReportOut.seen_by(caller, dispatched)
 
 
 @router.post("/reports/{report_id}/status", response_model=ReportOut)
@@ -208,7 +209,21 @@ def change_report_status(
     report_id: Identifier, body: ReportStatusIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
 ) -> ReportOut:
     changed = change_status(reports, fleet, caller.tenant, report_id, body.status, caller.user_id, body.reason)
-    return ReportOut.model_validate(changed)
+    return ReportOut.seen_by(caller, changed)
+
+
+class VisibilityIn(BaseModel):
+    text_hidden: bool = Field(description="true hides the description and address from everyone but staff")
+    reason: ShortText
+
+
+@router.put("/reports/{report_id}/visibility", response_model=ReportOut)
+def set_report_visibility(
+    report_id: Identifier, body: VisibilityIn, caller: AdminDep, reports: ReportsDep
+) -> ReportOut:
+    """Hides a report's text from other citizens and Open311, or shows it again; the change is in its history."""
+    changed = set_text_hidden(reports, caller.tenant, report_id, body.text_hidden, caller.user_id, body.reason)
+    return ReportOut.seen_by(caller, changed)
 
 
 @router.post("/alerts", response_model=AlertOut, status_code=201)
@@ -249,12 +264,61 @@ def set_user_status(user_id: Identifier, body: UserStatusIn, caller: AdminDep, u
     return Profile.model_validate(users.set_active(caller.tenant, user_id, body.active))
 
 
+# --- settings and their history ------------------------------------------------------------------------------
+
+IfMatch = Annotated[
+    str | None,
+    Header(pattern=r'^(W/)?"?[0-9]{1,10}"?$', description="The ETag of the settings read: save only over them"),
+]
+
+
+class SettingChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    setting: str
+    before: Any
+    after: Any
+
+
+class SettingsVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    changed_by: str = Field(description="The admin who saved this version")
+    changed_at: datetime
+    changes: list[SettingChangeOut]
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
 @router.get("/settings", response_model=TenantSettings)
-def get_settings(caller: AdminDep, tenants: TenantsDep) -> TenantSettings:
-    return tenants.settings(caller.tenant)
+def get_settings(caller: AdminDep, settings: VersionedSettingsDep, response: Response) -> TenantSettings:
+    """The `ETag` header names the version read; send it back as `If-Match` when saving."""
+    current, version = settings.current(caller.tenant)
+    response.headers["ETag"] = _etag(version)
+    return current
 
 
 @router.put("/settings", response_model=TenantSettings)
-def put_settings(body: TenantSettings, caller: AdminDep, tenants: TenantsDep) -> TenantSettings:
-    check_policy(body)
-    return tenants.save(caller.tenant, body)
+def put_settings(
+    body: TenantSettings, caller: AdminDep, settings: VersionedSettingsDep, response: Response, if_match: IfMatch = None
+) -> TenantSettings:
+    """Saves the settings as a new version, recorded in `GET /admin/settings/history`. With `If-Match`, settings
+    changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`."""
+    expected = None if if_match is None else int(if_match.removeprefix("W/").strip('"'))
+    saved, version = change_settings(settings, caller.tenant, body, caller.user_id, datetime.now(UTC), expected)
+    response.headers["ETag"] = _etag(version)
+    return saved
+
+
+@router.get("/settings/history", response_model=PageOf[SettingsVersionOut])
+def settings_history(
+    caller: AdminDep, settings: VersionedSettingsDep, limit: Limit = 20, cursor: Cursor = None
+) -> PageOf[SettingsVersionOut]:
+    """Every saved change to the city's settings, newest first: who, when, and each setting before and after."""
+    page = settings.history(caller.tenant, limit, cursor)
+    return PageOf[SettingsVersionOut](
+        items=[SettingsVersionOut.model_validate(version) for version in page.items], cursor=page.cursor
+    )

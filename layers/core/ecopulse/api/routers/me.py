@@ -1,17 +1,22 @@
 """The signed-in caller: profile, wallet, balance, and their reports, submissions, ledger and inbox."""
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Annotated
 
 from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ecopulse.accounts import leave
 from ecopulse.api.auth import CallerDep
 from ecopulse.api.dependencies import (
     CommunityDep,
+    PersonalDataDep,
+    PhotoOriginalsDep,
     ReportsDep,
     RewardQueueDep,
+    SignInsDep,
     SubmissionsDep,
     UnpaidRewardsDep,
     UsersDep,
@@ -20,6 +25,8 @@ from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, PageOf
+from ecopulse.config import deployment
+from ecopulse.observability import logger
 from ecopulse.users import User, change_wallet, signed_in
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
@@ -100,6 +107,19 @@ def patch_me(body: ProfileIn, profile: Me, users: UsersDep) -> Profile:
     return Profile.model_validate(users.set_profile(profile.tenant, profile.user_id, body.display_name))
 
 
+@router.delete("", status_code=204)
+def delete_me(caller: CallerDep, data: PersonalDataDep, photos: PhotoOriginalsDep, sign_ins: SignInsDep) -> None:
+    """Leaves the city: erases your profile, e-mail, names, wallet, inbox, alert subscriptions and your photos,
+    then your sign-in. Rewards, reports and votes stay under a pseudonym that leads to nobody; rewards paid on
+    the chain cannot be changed by anyone. Asking again is harmless, and finishes a deletion that failed half-way.
+    A disabled account may leave too."""
+    erased = leave(
+        data, photos, sign_ins, deployment().uploads_bucket, caller.tenant, caller.user_id, caller.username,
+        datetime.now(UTC),
+    )  # fmt: skip
+    logger.info("account erased", extra={"tenant": caller.tenant, "user_id": caller.user_id, **asdict(erased)})
+
+
 @router.put("/wallet", response_model=Profile)
 def put_wallet(
     body: WalletIn, profile: Me, users: UsersDep, rewards: UnpaidRewardsDep, queue: RewardQueueDep
@@ -111,7 +131,7 @@ def put_wallet(
 @router.get("/reports", response_model=PageOf[ReportOut])
 def my_reports(caller: CallerDep, reports: ReportsDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[ReportOut]:
     page = reports.list_by_reporter(caller.tenant, caller.user_id, limit, cursor)
-    return PageOf[ReportOut](items=[ReportOut.model_validate(report) for report in page.items], cursor=page.cursor)
+    return PageOf[ReportOut](items=[ReportOut.seen_by(caller, report) for report in page.items], cursor=page.cursor)
 
 
 @router.get("/submissions", response_model=PageOf[SubmissionOut])

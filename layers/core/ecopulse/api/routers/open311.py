@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 over reports, so existing city CRMs can read and file them (JSON and XML).
 
 Paths are /open311/{tenant}/v2/services.{format}, /requests.{format} and /requests/{id}.{format}. Reads are
-public, as the standard expects; filing a request needs one of the tenant's Open311 API keys.
+public, as the standard expects, and show what the public may see (``ecopulse.privacy``): places rounded to about
+100 m, times to the hour, no text the staff hid. Filing a request needs one of the tenant's Open311 API keys.
 """
 
 import json
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from ecopulse.api.dependencies import ReportsDep, TenantsDep
 from ecopulse.api.errors import ErrorResponse
 from ecopulse.api.schemas import Latitude, Longitude, LongText, ShortText
+from ecopulse.privacy import PUBLIC, ReportView, hour_window, view_report
 from ecopulse.reports import CLOSED, Report, ReportNotFound, ReportStatus, file_report
 from ecopulse.tenants import Tenants
 from ecopulse.waste import WasteType
@@ -115,10 +117,10 @@ def _error(fmt: str, status: int, description: str) -> Response:
 def _service_requests(tenants: Tenants, tenant: str, found: list[Report]) -> list[dict[str, Any]]:
     """The reports as Open311 service requests; the tenant's settings are read once, not once per report."""
     agency = tenants.settings(tenant).open311_jurisdiction or tenant
-    return [_service_request(agency, report) for report in found]
+    return [_service_request(agency, view_report(report, PUBLIC)) for report in found]
 
 
-def _service_request(agency: str, report: Report) -> dict[str, Any]:
+def _service_request(agency: str, report: ReportView) -> dict[str, Any]:
     status = "closed" if report.status in CLOSED else "open"
     return ServiceRequest(
         service_request_id=report.report_id,
@@ -182,11 +184,12 @@ def list_requests(
     start = start_date or end - MAX_WINDOW
     if end - start > MAX_WINDOW or start > end:
         return _error(fmt, 400, "start_date and end_date may span at most 90 days")
+    first_hour, last_hour = hour_window(start, end)
     wanted = {s for part in (status or "open,closed").split(",") for s in (OPEN if part == "open" else CLOSED)}
     found = [
         report
         for report_status in wanted
-        for report in reports.created_between(tenant, report_status, start, end, MAX_REQUESTS)
+        for report in reports.created_between(tenant, report_status, first_hour, last_hour, MAX_REQUESTS)
         if service_code is None or report.waste_type == service_code
     ]
     found.sort(key=lambda report: report.created_at, reverse=True)

@@ -6,13 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from ecopulse import geo
-from ecopulse.api.auth import Caller, CallerDep, CitizenOrAdminDep
+from ecopulse import geo, privacy
+from ecopulse.api.auth import Caller, CallerDep, CitizenOrAdminDep, Group
 from ecopulse.api.dependencies import ReportsDep, TenantsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
-from ecopulse.reports import Priority, Reports, ReportStatus, cast_vote, file_report
+from ecopulse.reports import Priority, Report, Reports, ReportStatus, cast_vote, file_report
 from ecopulse.tenants import Tenants
 from ecopulse.uploads import REPORT_PHOTO_KEY_PATTERN
 from ecopulse.waste import WasteType
@@ -34,10 +34,13 @@ class ReportIn(BaseModel):
 
 
 class ReportOut(BaseModel):
+    """A report as the caller may see it (``ecopulse.privacy``): its reporter and the city's staff see it as filed;
+    anyone else sees no reporter or photos, the place rounded to about 100 m and the times to the hour."""
+
     model_config = ConfigDict(from_attributes=True)
 
     report_id: str
-    reporter_id: str
+    reporter_id: str | None = Field(description="Shown to the reporter and staff only")
     waste_type: str
     status: ReportStatus
     lat: float
@@ -55,6 +58,18 @@ class ReportOut(BaseModel):
     vehicle_id: str | None
     created_at: datetime
     updated_at: datetime
+    # Defaults for answers stored before these fields, replayed to their reporter by an Idempotency-Key.
+    text_hidden: bool = Field(default=False, description="Staff hid the description and address from all but staff")
+    exact: bool = Field(default=True, description="Place and times as filed (false: rounded to ~100 m and the hour)")
+
+    @classmethod
+    def seen_by(cls, caller: Caller, report: Report) -> "ReportOut":
+        return cls.model_validate(privacy.view_report(report, viewer(caller)))
+
+
+def viewer(caller: Caller) -> privacy.Viewer:
+    """Admins and drivers are the city's staff."""
+    return privacy.Viewer(caller.user_id, staff=caller.is_in(Group.ADMIN, Group.DRIVER))
 
 
 class NearbyReport(BaseModel):
@@ -69,8 +84,8 @@ class VoteIn(BaseModel):
 class HistoryEntry(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    at: datetime
-    actor: str
+    at: datetime = Field(description="To the hour for anyone but the reporter and staff")
+    actor: str = Field(description="Who acted; for anyone but the reporter and staff, a role: reporter or staff")
     action: str
     old: str | None
     new: str | None
@@ -91,7 +106,7 @@ def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) ->
         photo_keys=body.photo_keys,
         priority=body.priority.value,
     )
-    return ReportOut.model_validate(filed)
+    return ReportOut.seen_by(caller, filed)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportOut)
@@ -127,7 +142,7 @@ def list_reports(
     cursor: Cursor = None,
 ) -> PageOf[ReportOut]:
     page = reports.list_by_status(caller.tenant, status_filter, limit, cursor)
-    return PageOf[ReportOut](items=[ReportOut.model_validate(report) for report in page.items], cursor=page.cursor)
+    return PageOf[ReportOut](items=[ReportOut.seen_by(caller, report) for report in page.items], cursor=page.cursor)
 
 
 @router.get("/nearby", response_model=list[NearbyReport])
@@ -139,7 +154,8 @@ def nearby_reports(
     radius_m: Annotated[float, Query(gt=0, le=geo.MAX_NEARBY_RADIUS_M)] = 1000,
     limit: Limit = 50,
 ) -> list[NearbyReport]:
-    found = reports.nearby(caller.tenant, lat, lng, radius_m, limit)
+    """Distances are to the place the caller is shown."""
+    found = privacy.reports_nearby(reports, caller.tenant, viewer(caller), lat, lng, radius_m, limit)
     return [
         NearbyReport(report=ReportOut.model_validate(report), distance_m=round(distance, 1))
         for report, distance in found
@@ -148,14 +164,15 @@ def nearby_reports(
 
 @router.get("/{report_id}", response_model=ReportOut)
 def get_report(report_id: ReportId, caller: CallerDep, reports: ReportsDep) -> ReportOut:
-    return ReportOut.model_validate(reports.get(caller.tenant, report_id))
+    return ReportOut.seen_by(caller, reports.get(caller.tenant, report_id))
 
 
 @router.post("/{report_id}/votes", response_model=ReportOut, status_code=status.HTTP_201_CREATED)
 def vote(report_id: ReportId, body: VoteIn, caller: CitizenOrAdminDep, reports: ReportsDep) -> ReportOut:
-    return ReportOut.model_validate(cast_vote(reports, caller.tenant, report_id, caller.user_id, body.agrees))
+    return ReportOut.seen_by(caller, cast_vote(reports, caller.tenant, report_id, caller.user_id, body.agrees))
 
 
 @router.get("/{report_id}/history", response_model=list[HistoryEntry])
 def report_history(report_id: ReportId, caller: CallerDep, reports: ReportsDep) -> list[HistoryEntry]:
-    return [HistoryEntry.model_validate(entry) for entry in reports.history(caller.tenant, report_id)]
+    trail = privacy.report_history(reports, caller.tenant, report_id, viewer(caller))
+    return [HistoryEntry.model_validate(entry) for entry in trail]
