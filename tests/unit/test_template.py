@@ -397,3 +397,40 @@ def test_the_dashboard_is_served_with_security_headers_and_on_its_own_domain_onl
     rule = yaml_parse((ROOT / "template.yaml").read_text())["Rules"]["ProdDashboardOnTls12"]
     assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
 
+
+def test_every_alarm_on_an_ecopulse_metric_watches_one_a_function_emits(stack):
+    """An alarm on a metric nobody emits never rings: each name is added by a function's code."""
+    code = "\n".join(path.read_text() for path in (ROOT / "functions").glob("*/*.py"))
+    watched = {
+        stack.properties(logical_id)["MetricName"]
+        for logical_id in stack.of_type("AWS::CloudWatch::Alarm")
+        if stack.properties(logical_id).get("Namespace") == "EcoPulse"
+    }
+    assert {"MinterMisconfigured", "MinterGasBalance", "LedgerDifferences"} <= watched
+    assert {metric for metric in watched if f'name="{metric}"' not in code} == set()
+
+
+def test_the_minter_alarms_ring_on_any_refusal_and_under_the_gas_parameter():
+    stack = load_stack(ROOT / "template.yaml", {"MinterGasAlarmBalance": "2.5", **LOCAL_CHAIN_PARAMETERS})
+    refused = stack.properties("MinterMisconfiguredAlarm")
+    assert (refused["Threshold"], refused["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    gas = stack.properties("MinterGasBalanceAlarm")
+    assert (gas["Threshold"], gas["ComparisonOperator"], gas["Statistic"]) == ("2.5", "LessThanThreshold", "Minimum")
+    differences = stack.properties("LedgerDifferencesAlarm")
+    assert (differences["Threshold"], differences["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_the_reconcile_runs_on_a_schedule_and_may_only_query_the_table_and_read_the_minters_address(stack):
+    rules = [rule for rule in stack.of_type("AWS::Events::Rule") if rule.startswith("ReconcileFunction")]
+    (rule,) = [stack.properties(logical_id) for logical_id in rules]
+    assert rule["ScheduleExpression"] == "rate(6 hours)"
+    assert table_grants(stack, "AppTable")["ReconcileFunction"] == {"dynamodb:Query"}
+    role = stack.properties("ReconcileFunctionRole")
+    kms = {
+        action
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+        if action.startswith("kms:")
+    }
+    assert kms == {"kms:GetPublicKey"}
