@@ -119,21 +119,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     chain = described["chain"]
     token = Web3(HTTPProvider(chain["rpc_url"])).eth.contract(address=chain["token_address"], abi=ECOCOIN_ABI)
     result = reconcile(RewardRepository().ledger_lines(args.tenant), lambda cid: token.functions.claimed(cid).call())
-    print(
-        json.dumps(
-            {
-                "tenant": args.tenant,
-                "checked": result.checked,
-                "paid_and_claimed": result.paid_and_claimed,
-                "unpaid": [line.submission_id for line in result.unpaid],
-                "paid_not_on_chain": [line.submission_id for line in result.paid_not_on_chain],
-                "on_chain_not_recorded": [line.submission_id for line in result.on_chain_not_recorded],
-                "invalid": [line.submission_id for line in result.invalid],
-                "consistent": result.consistent,
-            },
-            indent=2,
-        )
-    )
+    print(json.dumps({"tenant": args.tenant, **result.to_dict()}, indent=2))
     return 0 if result.consistent else 1
 
 

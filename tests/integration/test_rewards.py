@@ -130,3 +130,18 @@ def test_the_ledger_reconciles_with_the_chain(local_system):
     report = json.loads(completed.stdout)
     assert report["consistent"] and report["paid_and_claimed"] >= 3
     assert report["paid_not_on_chain"] == [] and report["on_chain_not_recorded"] == []
+
+
+def test_the_scheduled_reconcile_checks_every_rewarded_tenant_and_counts_no_difference(local_system):
+    """The function the schedule runs in AWS, invoked as the schedule does, after the payouts above."""
+    functions = local_system.client("lambda")
+    reconciler = next(
+        f["FunctionName"]
+        for f in functions.list_functions()["Functions"]
+        if f["FunctionName"].endswith("-ReconcileFunction")
+    )
+    answer = functions.invoke(FunctionName=reconciler, Payload=json.dumps({"detail-type": "Scheduled Event"}))
+    assert "FunctionError" not in answer
+    report = json.loads(answer["Payload"].read())
+    assert (report["differences"], report["consistent"]) == (0, True)
+    assert report["paid_and_claimed"] >= 3, "the rewards tenant's payouts are among those checked"

@@ -107,13 +107,28 @@ def test_a_text_body_that_is_not_utf8_goes_base64_encoded_like_binary(api, issue
     assert (binary["isBase64Encoded"], base64.b64decode(binary["body"])) == (True, b"\xff{\xfe")
 
 
-def test_cors_preflight_follows_the_template(api, issuer):
-    response = client(api, issuer, RecordingFunctions()).options(
-        "/whoami", headers={"Origin": "http://localhost:3001", "Access-Control-Request-Method": "GET"}
+def preflight(api, issuer, origin: str):
+    return client(api, issuer, RecordingFunctions()).options(
+        "/whoami", headers={"Origin": origin, "Access-Control-Request-Method": "GET"}
     )
+
+
+def test_cors_preflight_follows_the_template_which_lets_any_origin_in_locally(issuer):
+    stack = load_stack(ROOT / "template.yaml", {"Stage": "local", "AllowedOrigins": "*", **LOCAL_CHAIN_PARAMETERS})
+    response = preflight(HttpApiDefinition.from_stack(stack, "HttpApi"), issuer, "http://localhost:3001")
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
     assert "idempotency-key" in response.headers["access-control-allow-headers"]
+
+
+def test_a_deployed_api_lets_in_only_the_dashboard_and_the_allowed_origins(issuer):
+    parameters = {"Stage": "dev", "AllowedOrigins": "https://app.city.example", **LOCAL_CHAIN_PARAMETERS}
+    stack = load_stack(ROOT / "template.yaml", parameters, endpoints={"dashboard": "https://d1.cloudfront.net"})
+    api = HttpApiDefinition.from_stack(stack, "HttpApi")
+    for origin in ("https://d1.cloudfront.net", "https://app.city.example"):
+        assert preflight(api, issuer, origin).headers["access-control-allow-origin"] == origin
+    refused = preflight(api, issuer, "https://elsewhere.example")
+    assert "access-control-allow-origin" not in refused.headers
 
 
 def test_a_failing_function_is_a_500_with_api_gateways_body(api, issuer):

@@ -48,9 +48,20 @@ def test_a_cron_schedule_is_listed_as_not_run_and_a_disabled_one_is_skipped(stac
     changed = copy.deepcopy(stack)
     changed.resources["TrainVerifierFunctionDaily"]["Properties"]["ScheduleExpression"] = "cron(15 3 * * ? *)"
     rules, not_run = schedules(changed)
-    assert rules == [] and "cron(15 3 * * ? *)" in not_run["TrainVerifierFunctionDaily"]
+    assert "TrainVerifierFunctionDaily" not in {rule.logical_id for rule in rules}
+    assert "cron(15 3 * * ? *)" in not_run["TrainVerifierFunctionDaily"]
     changed.resources["TrainVerifierFunctionDaily"]["Properties"]["State"] = "DISABLED"
-    assert schedules(changed) == ([], {})
+    rules, not_run = schedules(changed)
+    assert "TrainVerifierFunctionDaily" not in {rule.logical_id for rule in rules} | set(not_run)
+
+
+def test_the_reconcile_runs_locally_every_six_hours_as_in_aws(stack):
+    rules, _ = schedules(stack)
+    (rule,) = [rule for rule in rules if rule.logical_id == "ReconcileFunctionEverySixHours"]
+    assert rule.period_seconds == 6 * 3600
+    assert rule.targets == (
+        ("arn:aws:lambda:us-east-1:123456789012:function:ecopulse-local-ReconcileFunction:live", None),
+    )
 
 
 class RecordingFunctions:

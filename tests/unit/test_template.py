@@ -11,6 +11,7 @@ import pytest
 import yaml
 from samtranslator.yaml_helper import yaml_parse
 
+from ecopulse_local.gateway import HttpApiDefinition
 from ecopulse_local.lambdas import function_specs
 from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import samconfig_parameter_overrides
@@ -277,3 +278,159 @@ def test_every_alarm_has_a_runbook_entry(stack):
     missing = {logical_id for logical_id in missing if f"`{logical_id}`" not in runbook}
     assert not missing
     assert "`<Function>CanaryAlarm`" in runbook and all(alarm.endswith("CanaryAlarm") for alarm in canary_alarms(stack))
+
+
+CRUD_ACTIONS = {
+    "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query",
+    "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable",
+    "dynamodb:ConditionCheckItem",
+}  # fmt: skip
+# Deleting an item is how a citizen leaves a zone's alerts; nothing else deletes from the application table.
+MAY_DELETE = {"MeApiFunction"}
+
+
+def function_roles(stack) -> dict[str, str]:
+    """Each function's logical id by its role's."""
+    return {
+        props["Role"]["Fn::GetAtt"][0]: logical_id
+        for logical_id, props in (
+            (name, res["Properties"]) for name, res in stack.of_type("AWS::Lambda::Function").items()
+        )
+        if isinstance(props.get("Role"), dict) and "Fn::GetAtt" in props["Role"]
+    }
+
+
+def table_grants(stack, table: str) -> dict[str, set[str]]:
+    """The actions each function's role allows on ``table`` or its indexes (a "*" resource counts)."""
+    arn = stack.get_att(table, "Arn")
+    grants: dict[str, set[str]] = {}
+    for role, function in function_roles(stack).items():
+        actions = grants.setdefault(function, set())
+        for policy in stack.properties(role).get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                resources = statement.get("Resource", [])
+                resources = [resources] if isinstance(resources, str) else resources
+                names = statement.get("Action", [])
+                names = [names] if isinstance(names, str) else names
+                reaches = any(resource in ("*", arn) or resource.startswith(f"{arn}/") for resource in resources)
+                if statement["Effect"] == "Allow" and reaches:
+                    actions.update(name for name in names if name == "*" or name.startswith("dynamodb:"))
+    return grants
+
+
+def test_no_function_may_do_everything_scan_or_delete_on_the_application_table(stack):
+    """Each function gets the table actions its code uses: not SAM's CRUD or read templates (Scan, Delete, the
+    whole table), no wildcard, no Scan anywhere (every read is a key or an index Query)."""
+    grants = table_grants(stack, "AppTable")
+    assert len(grants) >= 15
+    for function, actions in grants.items():
+        assert not any("*" in action for action in actions), function
+        assert not actions >= CRUD_ACTIONS, function
+        assert "dynamodb:Scan" not in actions, function
+        assert "dynamodb:DeleteItem" not in actions or function in MAY_DELETE, function
+
+
+def test_the_public_open311_reads_may_only_read_and_filing_may_only_add_reports(stack):
+    grants = table_grants(stack, "AppTable")
+    assert grants["Open311ApiFunction"] == {"dynamodb:GetItem", "dynamodb:Query"}
+    assert grants["Open311FilingFunction"] == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+    routes = HttpApiDefinition.from_stack(stack, "HttpApi").routes
+    served = {route.route_key: route.function_arn.split(":")[6] for route in routes if "/open311/" in route.path}
+    assert served == {
+        "GET /open311/{tenant}/v2/{proxy+}": stack.ref("Open311ApiFunction"),
+        "POST /open311/{tenant}/v2/{proxy+}": stack.ref("Open311FilingFunction"),
+    }
+
+
+def test_the_idempotency_table_is_written_only_by_the_functions_that_deduplicate(stack):
+    written = {function for function, actions in table_grants(stack, "IdempotencyTable").items() if actions}
+    assert written == {"ReportsApiFunction", "VerifyUploadFunction"}
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_any_origin_is_allowed_on_the_local_stage_only(environment):
+    assert samconfig_parameter_overrides(ROOT, "local")["AllowedOrigins"] == "*"
+    assert samconfig_parameter_overrides(ROOT, environment).get("AllowedOrigins", "") != "*"
+    rule = yaml_parse((ROOT / "template.yaml").read_text())["Rules"]["AnyOriginOnlyLocally"]
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AllowedOrigins"}, "*"]}]}
+    deployed = load_stack(
+        ROOT / "template.yaml",
+        {"Stage": environment, "AllowedOrigins": "https://app.city.example", **LOCAL_CHAIN_PARAMETERS},
+        endpoints={"dashboard": "https://d1.cloudfront.net"},
+    )
+    cors = deployed.properties("UploadsBucket")["CorsConfiguration"]["CorsRules"][0]
+    assert cors["AllowedOrigins"] == ["https://d1.cloudfront.net", "https://app.city.example"]
+
+
+def test_the_api_logs_every_request_as_json_for_as_long_as_the_functions_logs(stack):
+    (stage,) = stack.of_type("AWS::ApiGatewayV2::Stage").values()
+    settings = stack.resolve(stage["Properties"]["AccessLogSettings"])
+    assert settings["DestinationArn"] == stack.get_att("ApiAccessLogGroup", "Arn")
+    fields = json.loads(settings["Format"])
+    assert {"requestId", "ip", "user", "routeKey", "status", "latencyMs", "integrationError"} <= set(fields)
+    assert stack.properties("ApiAccessLogGroup")["RetentionInDays"] == stack.parameters["LogRetentionDays"]
+
+
+def test_the_dashboard_is_served_with_security_headers_and_on_its_own_domain_only_tls_12():
+    parameters = {
+        "Stage": "prod",
+        "DashboardDomainName": "dashboard.city.example",
+        "DashboardCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b",
+        **LOCAL_CHAIN_PARAMETERS,
+    }
+    stack = load_stack(ROOT / "template.yaml", parameters)
+    config = stack.properties("DashboardDistribution")["DistributionConfig"]
+    assert config["Aliases"] == ["dashboard.city.example"]
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == stack.ref("DashboardSecurityHeaders")
+    headers = stack.properties("DashboardSecurityHeaders")["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["ContentTypeOptions"] == {"Override": True}
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    policy = dict(part.split(" ", 1) for part in headers["ContentSecurityPolicy"]["ContentSecurityPolicy"].split("; "))
+    assert policy["script-src"] == policy["style-src"] == "'self'", "no inline script or style"
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert f"https://{stack.ref('UserPoolDomain')}.auth.us-east-1.amazoncognito.com" in policy["connect-src"]
+    client = stack.properties("UserPoolClient")
+    assert client["CallbackURLs"] == client["LogoutURLs"] == ["https://dashboard.city.example/"]
+    rule = yaml_parse((ROOT / "template.yaml").read_text())["Rules"]["ProdDashboardOnTls12"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+
+
+def test_every_alarm_on_an_ecopulse_metric_watches_one_a_function_emits(stack):
+    """An alarm on a metric nobody emits never rings: each name is added by a function's code."""
+    code = "\n".join(path.read_text() for path in (ROOT / "functions").glob("*/*.py"))
+    watched = {
+        stack.properties(logical_id)["MetricName"]
+        for logical_id in stack.of_type("AWS::CloudWatch::Alarm")
+        if stack.properties(logical_id).get("Namespace") == "EcoPulse"
+    }
+    assert {"MinterMisconfigured", "MinterGasBalance", "LedgerDifferences"} <= watched
+    assert {metric for metric in watched if f'name="{metric}"' not in code} == set()
+
+
+def test_the_minter_alarms_ring_on_any_refusal_and_under_the_gas_parameter():
+    stack = load_stack(ROOT / "template.yaml", {"MinterGasAlarmBalance": "2.5", **LOCAL_CHAIN_PARAMETERS})
+    refused = stack.properties("MinterMisconfiguredAlarm")
+    assert (refused["Threshold"], refused["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    gas = stack.properties("MinterGasBalanceAlarm")
+    assert (gas["Threshold"], gas["ComparisonOperator"], gas["Statistic"]) == ("2.5", "LessThanThreshold", "Minimum")
+    differences = stack.properties("LedgerDifferencesAlarm")
+    assert (differences["Threshold"], differences["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_the_reconcile_runs_on_a_schedule_and_may_only_query_the_table_and_read_the_minters_address(stack):
+    rules = [rule for rule in stack.of_type("AWS::Events::Rule") if rule.startswith("ReconcileFunction")]
+    (rule,) = [stack.properties(logical_id) for logical_id in rules]
+    assert rule["ScheduleExpression"] == "rate(6 hours)"
+    assert table_grants(stack, "AppTable")["ReconcileFunction"] == {"dynamodb:Query"}
+    role = stack.properties("ReconcileFunctionRole")
+    kms = {
+        action
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+        if action.startswith("kms:")
+    }
+    assert kms == {"kms:GetPublicKey"}

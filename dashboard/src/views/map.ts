@@ -17,6 +17,13 @@ export const WASTE_COLOURS: Record<string, string> = {
   e_waste: "#9467bd",
   mixed: "#d62728",
 };
+/** A legend swatch, coloured through the CSSOM: the deployed Content-Security-Policy refuses style attributes. */
+function swatch(colour: string): HTMLSpanElement {
+  const element = h("span", { class: "swatch" });
+  element.style.background = colour;
+  return element;
+}
+
 // Lahore: where an empty tenant's map opens; any data moves the view to fit it.
 const DEFAULT_CENTRE: L.LatLngTuple = [31.5204, 74.3587];
 
@@ -52,7 +59,7 @@ export function mapView(root: HTMLElement): () => void {
             "label",
             { class: "check", for: `waste-${type}` },
             wasteBoxes[index],
-            h("span", { class: "swatch", style: `background:${WASTE_COLOURS[type]}` }),
+            swatch(WASTE_COLOURS[type]),
             humanize(type),
           ),
         ),

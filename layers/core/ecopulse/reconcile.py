@@ -18,9 +18,26 @@ class Reconciliation:
     invalid: list[LedgerLine] = field(default_factory=list)
 
     @property
+    def differences(self) -> int:
+        """Lines to look into: waiting rewards are normal; a payout the chain has not seen, or the reverse, is not."""
+        return len(self.paid_not_on_chain) + len(self.on_chain_not_recorded) + len(self.invalid)
+
+    @property
     def consistent(self) -> bool:
-        """Waiting rewards are normal; a payout the chain has not seen, or the reverse, is not."""
-        return not (self.paid_not_on_chain or self.on_chain_not_recorded or self.invalid)
+        return self.differences == 0
+
+    def to_dict(self) -> dict[str, object]:
+        """What an operator reads: the counts, and the submissions of every line that is not paid and claimed."""
+        return {
+            "checked": self.checked,
+            "paid_and_claimed": self.paid_and_claimed,
+            "unpaid": [line.submission_id for line in self.unpaid],
+            "paid_not_on_chain": [line.submission_id for line in self.paid_not_on_chain],
+            "on_chain_not_recorded": [line.submission_id for line in self.on_chain_not_recorded],
+            "invalid": [line.submission_id for line in self.invalid],
+            "differences": self.differences,
+            "consistent": self.consistent,
+        }
 
 
 def reconcile(lines: Iterable[LedgerLine], is_claimed: Callable[[bytes], bool]) -> Reconciliation:

@@ -24,10 +24,15 @@ def test_every_difference_between_ledger_and_chain_is_reported():
     assert result.on_chain_not_recorded == [unrecorded]
     assert result.unpaid == [waiting]
     assert [x.submission_id for x in result.invalid] == ["not-a-uuid"]
-    assert not result.consistent
+    assert (result.differences, result.consistent) == (3, False)
+    assert result.to_dict()["paid_not_on_chain"] == [lost.submission_id]
 
 
 def test_a_ledger_that_matches_the_chain_is_consistent():
     paid, waiting = line("paid"), line("mint_failed")
     result = reconcile([paid, waiting], lambda cid: cid == claim_id(paid.submission_id))
     assert result.consistent and result.unpaid == [waiting]
+    assert result.to_dict() | {"unpaid": []} == {
+        "checked": 2, "paid_and_claimed": 1, "unpaid": [], "paid_not_on_chain": [], "on_chain_not_recorded": [],
+        "invalid": [], "differences": 0, "consistent": True,
+    }  # fmt: skip

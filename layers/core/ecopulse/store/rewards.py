@@ -21,6 +21,7 @@ from ecopulse.store.models import (
     SubmissionPayout,
     UserCounters,
     UserItem,
+    _Item,
     sort_stamp,
     tenant_key,
 )
@@ -30,6 +31,16 @@ from ecopulse.submissions import Submission
 from ecopulse.tenants import TenantSettings
 
 PAID = "paid"
+REWARDED_TENANTS = "REWARDED_TENANTS"
+
+
+class RewardedTenantItem(_Item):
+    """Written with a tenant's every grant; its gsi1 keys list the tenants with a ledger, so the scheduled
+    reconcile finds them by Query, without scanning the table."""
+
+    @staticmethod
+    def keys(tenant: str) -> tuple[str, str]:
+        return tenant_key(tenant), "REWARDED"
 
 
 def write_grant(transaction: TransactWrite, grant: RewardGrant, task: str | None, now: datetime) -> None:
@@ -66,6 +77,14 @@ def write_grant(transaction: TransactWrite, grant: RewardGrant, task: str | None
     )
     for period, points in grant.standings.items():
         _rank(transaction, grant, period, points)
+    transaction.update(
+        RewardedTenantItem(*RewardedTenantItem.keys(grant.tenant)),
+        actions=[
+            RewardedTenantItem.tenant.set(grant.tenant),
+            RewardedTenantItem.gsi1pk.set(REWARDED_TENANTS),
+            RewardedTenantItem.gsi1sk.set(grant.tenant),
+        ],
+    )
 
 
 def _rank(transaction: TransactWrite, grant: RewardGrant, period: str, points: int | None) -> None:
@@ -171,6 +190,15 @@ class RewardRepository:
                 yield LedgerLine(
                     tenant, user.user_id, entry.submission_id, int(entry.amount), entry.state, entry.tx_hash
                 )
+
+    def tenants(self) -> list[str]:
+        """Every tenant that granted a reward."""
+        return [item.gsi1sk for item in RewardedTenantItem.gsi1.query(REWARDED_TENANTS)]
+
+    def every_tenants_lines(self) -> Iterator[LedgerLine]:
+        """Every reward of every tenant, tenant by tenant (the scheduled reconcile's whole ledger)."""
+        for tenant in self.tenants():
+            yield from self.ledger_lines(tenant)
 
     def record_mint_failure(self, tenant: str, user_id: str, submission_id: str, reason: str) -> None:
         """Approved but unpaid: the ledger entry says why, for admins to see and retry."""
