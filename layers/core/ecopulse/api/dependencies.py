@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from ecopulse.accounts import CityDirectory, InviteCodes, UserPool
 from ecopulse.analytics import Analytics
 from ecopulse.carbon import CarbonCredits
 from ecopulse.community import Community
@@ -22,6 +23,7 @@ from ecopulse.store.carbon import CarbonCreditRepository
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.invite_codes import InviteCodeRepository
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.rewards import RewardRepository
@@ -32,6 +34,7 @@ from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.submissions import PhotoLinks, ReviewLabels, Submissions, TaskTokens
 from ecopulse.tenants import Tenants
 from ecopulse.uploads import UploadForms
+from ecopulse.user_pool import CognitoUserPool
 from ecopulse.users import RewardQueue, UnpaidRewards, Users
 from ecopulse.verification.reviews import LabelTally, PromotionRecord
 from ecopulse.workflow import TaskTokens as StepFunctionsTaskTokens
@@ -176,3 +179,30 @@ def promotion_record() -> PromotionRecord:
 
 
 PromotionRecordDep = Annotated[PromotionRecord, Depends(promotion_record)]
+
+# --- accounts: sign-up and staff -----------------------------------------------------------------------------
+
+
+@cache
+def city_directory() -> CityDirectory:
+    return TenantRepository()
+
+
+CityDirectoryDep = Annotated[CityDirectory, Depends(city_directory)]
+
+
+@cache
+def invite_code_repository() -> InviteCodes:
+    return InviteCodeRepository()
+
+
+InviteCodesDep = Annotated[InviteCodes, Depends(invite_code_repository)]
+
+
+@cache
+def user_pool() -> UserPool:
+    """The deployment's Cognito user pool."""
+    return CognitoUserPool(deployment().user_pool_id)
+
+
+UserPoolDep = Annotated[UserPool, Depends(user_pool)]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from ecopulse.accounts import AlreadyMember, SelfRoleChange
 from ecopulse.analytics import MAX_DAYS, InvalidRange
 from ecopulse.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
@@ -21,7 +22,7 @@ from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.submissions import DecisionConflict, InvalidTransition, ReviewClosed, SlotTaken, SubmissionNotFound
 from ecopulse.tenants import InvalidThresholds
 from ecopulse.uploads import ForeignPhoto
-from ecopulse.users import AccountDisabled, SelfDisable, UserNotFound
+from ecopulse.users import AccountDisabled, SelfDisable, StaleRole, UserNotFound
 
 
 class ErrorBody(BaseModel):
@@ -74,6 +75,9 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     OwnReportVote: (409, "own_report", "you cannot vote on your own report"),
     SelfDisable: (409, "cannot_disable_self", "an admin cannot disable their own account"),
     AccountDisabled: (403, "account_disabled", "this account has been disabled by the city"),
+    StaleRole: (403, "role_changed", "your role has changed since you signed in; sign in again"),
+    SelfRoleChange: (409, "cannot_change_own_role", "an admin cannot change their own role"),
+    AlreadyMember: (409, "already_member", "this address has an account already; change its role instead"),
     ForeignPhoto: (422, "invalid_photo", "photo keys must come from your own report uploads"),
     InvalidThresholds: (422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one"),
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),

@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -92,6 +93,11 @@ class _Item(Model):
     gsi3 = Gsi3()
 
 
+# The cities that take sign-ups, listed on their settings items in gsi1 for the sign-up picker: with the labelled
+# tenants, the only keys outside a tenant, and holding nothing but tenant names.
+SIGNUP_DIRECTORY = "SIGNUP_CITIES"
+
+
 class TenantItem(_Item):
     name = UnicodeAttribute()
     settings: MapAttribute[str, Any] = MapAttribute(default=dict)
@@ -102,12 +108,25 @@ class TenantItem(_Item):
         return tenant_key(tenant), "TENANT"
 
 
+class InviteCodeItem(_Item):
+    """A single-use code a citizen signs up into an invite-only city with, stored by its hash."""
+
+    created_by = UnicodeAttribute()
+    used_by = UnicodeAttribute(null=True)
+    used_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    @staticmethod
+    def keys(tenant: str, code_hash: str) -> tuple[str, str]:
+        return tenant_key(tenant, "INVITE", code_hash), "INVITE"
+
+
 class UserItem(_Item):
     user_id = UnicodeAttribute()
     username = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
     display_name = UnicodeAttribute(null=True)
-    groups = ListAttribute(of=UnicodeAttribute, default=list)
+    groups: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     active = BooleanAttribute(default=True)
     wallet_address = UnicodeAttribute(null=True)
     points = NumberAttribute(default=0)

@@ -77,6 +77,17 @@ class UserRepository:
         item.update(actions=[UserItem.active.set(active)])
         return user_of(item)
 
+    def set_groups(self, tenant: str, user_id: str, groups: Sequence[str]) -> User:
+        item, admin = self._item(tenant, user_id), "admin" in groups
+        item.update(
+            actions=[
+                UserItem.groups.set(sorted(groups)),
+                UserItem.gsi2pk.set(tenant_key(tenant, "ADMINS")) if admin else UserItem.gsi2pk.remove(),
+                UserItem.gsi2sk.set(user_id) if admin else UserItem.gsi2sk.remove(),
+            ]
+        )
+        return user_of(item)
+
     def admins(self, tenant: str) -> list[User]:
         """The tenant's active admins, from their own index partition: no read of every user."""
         return [user_of(item) for item in UserItem.gsi2.query(tenant_key(tenant, "ADMINS")) if item.active]

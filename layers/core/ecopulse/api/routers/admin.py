@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from ecopulse.api.auth import AdminDep
+from ecopulse.api.auth import ACTIVE, AdminDep
 from ecopulse.api.dependencies import (
     CarbonCreditsDep,
     CommunityDep,
@@ -31,7 +31,6 @@ from ecopulse.config import deployment
 from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle
 from ecopulse.submissions import Outcome, ReviewDecision, decide_review
 from ecopulse.tenants import TenantSettings, check_policy
-from ecopulse.users import check_status_change
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
 PHOTO_LINK_SECONDS = 300
@@ -103,10 +102,6 @@ class CarbonDecisionIn(BaseModel):
     reason: ShortText
 
 
-class UserStatusIn(BaseModel):
-    active: bool
-
-
 @router.get("/review-queue", response_model=PageOf[AdminSubmissionOut])
 def review_queue(
     caller: AdminDep, submissions: SubmissionsDep, limit: Limit = 20, cursor: Cursor = None
@@ -169,6 +164,7 @@ def user_submissions(
 
 @router.post(
     "/submissions/{submission_id}/decision",
+    dependencies=[ACTIVE],
     response_model=AdminSubmissionOut,
     responses={
         409: {
@@ -195,7 +191,7 @@ def decide(
     return AdminSubmissionOut.of(decided)
 
 
-@router.post("/reports/{report_id}/dispatch", response_model=ReportOut)
+@router.post("/reports/{report_id}/dispatch", response_model=ReportOut, dependencies=[ACTIVE])
 def dispatch(
     report_id: Identifier, body: DispatchIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
 ) -> ReportOut:
@@ -203,7 +199,7 @@ def dispatch(
     return ReportOut.model_validate(dispatched)
 
 
-@router.post("/reports/{report_id}/status", response_model=ReportOut)
+@router.post("/reports/{report_id}/status", response_model=ReportOut, dependencies=[ACTIVE])
 def change_report_status(
     report_id: Identifier, body: ReportStatusIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
 ) -> ReportOut:
@@ -211,7 +207,7 @@ def change_report_status(
     return ReportOut.model_validate(changed)
 
 
-@router.post("/alerts", response_model=AlertOut, status_code=201)
+@router.post("/alerts", response_model=AlertOut, status_code=201, dependencies=[ACTIVE])
 def broadcast(body: AlertIn, caller: AdminDep, community: CommunityDep) -> AlertOut:
     alert = community.broadcast(caller.tenant, body.zone, body.message, body.severity, caller.user_id)
     return AlertOut.model_validate(alert)
@@ -229,7 +225,7 @@ def carbon_requests(
     return PageOf[CarbonCreditOut](items=[CarbonCreditOut.model_validate(r) for r in page.items], cursor=page.cursor)
 
 
-@router.post("/carbon-credits/{request_id}/decision", response_model=CarbonCreditOut)
+@router.post("/carbon-credits/{request_id}/decision", response_model=CarbonCreditOut, dependencies=[ACTIVE])
 def review_carbon(
     request_id: Identifier, body: CarbonDecisionIn, caller: AdminDep, credits: CarbonCreditsDep
 ) -> CarbonCreditOut:
@@ -243,18 +239,12 @@ def list_users(caller: AdminDep, users: UsersDep, limit: Limit = 50, cursor: Cur
     return PageOf[Profile](items=[Profile.model_validate(user) for user in page.items], cursor=page.cursor)
 
 
-@router.patch("/users/{user_id}", response_model=Profile)
-def set_user_status(user_id: Identifier, body: UserStatusIn, caller: AdminDep, users: UsersDep) -> Profile:
-    check_status_change(caller.user_id, user_id, body.active)
-    return Profile.model_validate(users.set_active(caller.tenant, user_id, body.active))
-
-
 @router.get("/settings", response_model=TenantSettings)
 def get_settings(caller: AdminDep, tenants: TenantsDep) -> TenantSettings:
     return tenants.settings(caller.tenant)
 
 
-@router.put("/settings", response_model=TenantSettings)
+@router.put("/settings", response_model=TenantSettings, dependencies=[ACTIVE])
 def put_settings(body: TenantSettings, caller: AdminDep, tenants: TenantsDep) -> TenantSettings:
     check_policy(body)
     return tenants.save(caller.tenant, body)
