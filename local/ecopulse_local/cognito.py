@@ -87,6 +87,7 @@ class LocalUserPool:
     """One pool of the template: its triggers (function ARNs), its messages and the issuer of its ID tokens."""
 
     pool_id: str
+    account: str
     region: str
     triggers: dict[str, str]
     invoke: Invoke
@@ -180,11 +181,10 @@ def _status(user: CognitoIdpUser) -> str:
 
 
 def _pool_of_client(client_id: str) -> tuple[CognitoIdpUserPool, LocalUserPool] | None:
-    for backends in cognitoidp_backends.values():
-        for backend in backends.values():
-            for pool in backend.user_pools.values():
-                if client_id in pool.clients and pool.id in _POOLS:
-                    return pool, _POOLS[pool.id]
+    for local in _POOLS.values():
+        pool = cognitoidp_backends[local.account][local.region].user_pools.get(local.pool_id)
+        if pool is not None and client_id in pool.clients:
+            return pool, local
     return None
 
 
@@ -290,7 +290,9 @@ def provision(stack: Stack, cognito: Any, invoke: Invoke, issuer: LocalIssuer, o
     made = []
     for logical_id in stack.of_type("AWS::Cognito::UserPool"):
         props = stack.properties(logical_id)
-        settings = {key: value for key, value in props.items() if key not in ("UserPoolName", "UserPoolTags")}
+        # What CreateUserPool takes of the resource's properties (CloudFormation names a few more, like EnabledMfas).
+        accepted = cognito.meta.service_model.operation_model("CreateUserPool").input_shape.members
+        settings = {key: value for key, value in props.items() if key in accepted and key != "PoolName"}
         created = cognito.create_user_pool(PoolName=props.get("UserPoolName", logical_id), **settings)["UserPool"]["Id"]
         pool_id = str(stack.ref(logical_id))
         _keep_id(stack, created, pool_id)
@@ -314,6 +316,7 @@ def provision(stack: Stack, cognito: Any, invoke: Invoke, issuer: LocalIssuer, o
                 made.append(group_id)
         _POOLS[pool_id] = LocalUserPool(
             pool_id=pool_id,
+            account=stack.account,
             region=stack.region,
             triggers={name: arn for name, arn in props.get("LambdaConfig", {}).items() if name in TRIGGERS},
             invoke=invoke,
