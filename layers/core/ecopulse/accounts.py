@@ -60,6 +60,10 @@ class SelfRoleChange(Exception):
     """An admin changing their own role: the last admin would lock the city out of its administration."""
 
 
+class InvalidAddress(ValueError):
+    """The user pool does not take the address as an e-mail address."""
+
+
 class AlreadyMember(Exception):
     """The address has an account already: in another city, or in this one (whose role an admin changes instead)."""
 

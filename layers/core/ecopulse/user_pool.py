@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from ecopulse.accounts import PoolAccount
+from ecopulse.accounts import InvalidAddress, PoolAccount
 from ecopulse.observability import logger
 
 INVITATION_PENDING = "FORCE_CHANGE_PASSWORD"
@@ -41,6 +41,8 @@ class CognitoUserPool:
             )["User"]
             return _account(user["Username"], user["Attributes"], user["UserStatus"])
         except ClientError as error:
+            if _code(error) == "InvalidParameterException":
+                raise InvalidAddress(email) from error
             if _code(error) != "UsernameExistsException":
                 raise
         found = self._cognito.admin_get_user(UserPoolId=self._pool, Username=email)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from ecopulse.accounts import AlreadyMember, SelfRoleChange
+from ecopulse.accounts import AlreadyMember, InvalidAddress, SelfRoleChange
 from ecopulse.analytics import MAX_DAYS, InvalidRange
 from ecopulse.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
@@ -78,6 +78,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     StaleRole: (403, "role_changed", "your role has changed since you signed in; sign in again"),
     SelfRoleChange: (409, "cannot_change_own_role", "an admin cannot change their own role"),
     AlreadyMember: (409, "already_member", "this address has an account already; change its role instead"),
+    InvalidAddress: (422, "invalid_email", "the user pool does not take this e-mail address"),
     ForeignPhoto: (422, "invalid_photo", "photo keys must come from your own report uploads"),
     InvalidThresholds: (422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one"),
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
