@@ -2,6 +2,7 @@
 
 from ecopulse.api.app import create_app, lambda_handler
 from ecopulse.api.routers import (
+    accounts,
     admin,
     analytics,
     community,
@@ -23,6 +24,7 @@ app = create_app(
     reports.router,
     community.router,
     admin.router,
+    accounts.router,
     verifier.router,
     fleet.router,
     analytics.router,

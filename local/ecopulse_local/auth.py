@@ -49,9 +49,12 @@ def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
 
 
 class LocalIssuer:
-    def __init__(self, key_path: Path, config: JwtAuthorizerConfig) -> None:
+    def __init__(
+        self, key_path: Path, config: JwtAuthorizerConfig, lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS
+    ) -> None:
         self._key = _load_or_create_key(key_path)
         self.config = config
+        self.lifetime_seconds = lifetime_seconds
 
     def issue(
         self,
@@ -59,10 +62,11 @@ class LocalIssuer:
         groups: list[str],
         tenant: str,
         email: str | None = None,
-        lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS,
+        lifetime_seconds: int | None = None,
         now: float | None = None,
     ) -> str:
-        issued_at = int(now if now is not None else time.time())
+        """A token for any user, groups and tenant, with no user pool behind it: the shortcut of
+        ``ecopulse local token`` and the tests."""
         claims: dict[str, Any] = {
             "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}/{user}")),
             "cognito:username": user,
@@ -70,15 +74,23 @@ class LocalIssuer:
             "custom:tenant": tenant,
             "email": email or f"{user}@{tenant}.example.org",
             "email_verified": True,
-            "token_use": "id",
+        }
+        return self.sign(claims, lifetime_seconds, now)
+
+    def sign(self, claims: dict[str, Any], lifetime_seconds: int | None = None, now: float | None = None) -> str:
+        """An ID token of this issuer for its first audience, carrying ``claims``."""
+        issued_at = int(now if now is not None else time.time())
+        payload = {
             "auth_time": issued_at,
+            **claims,
+            "token_use": "id",
             "iat": issued_at,
-            "exp": issued_at + lifetime_seconds,
+            "exp": issued_at + (lifetime_seconds or self.lifetime_seconds),
             "iss": self.config.issuer,
             "aud": self.config.audience[0],
             "jti": str(uuid.uuid4()),
         }
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KEY_ID})
+        return jwt.encode(payload, self._key, algorithm="RS256", headers={"kid": KEY_ID})
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))

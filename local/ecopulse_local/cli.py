@@ -1,4 +1,5 @@
-"""``ecopulse local`` runs the system on this machine; ``ecopulse local token`` signs a caller's ID token;
+"""``ecopulse local`` runs the system on this machine; ``ecopulse local sign-up``, ``confirm`` and ``sign-in`` go
+through its user pool and triggers, and ``ecopulse local token`` signs any caller's ID token without one;
 ``ecopulse local train`` runs the verifier training now; ``ecopulse chain deploy`` puts EcoCoin on a network;
 ``ecopulse preflight`` checks an AWS account and the chain before a deploy."""
 
@@ -11,6 +12,8 @@ import os
 import signal
 import sys
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,7 +73,9 @@ def _serve(args: argparse.Namespace) -> int:
         f" not emulated: {not_emulated or 'none'}\n"
         f"  S3 buckets     private: signed requests, presigned URLs and POST policies checked as S3 checks them;"
         f" not enforced: {', '.join(described['s3_not_enforced'])}\n"
-        f"  Sign in        ecopulse local token --user alice --group admin --tenant lahore\n"
+        f"  Sign in        ecopulse local sign-up/confirm/sign-in --email ... (through the user pool's triggers; codes"
+        f" and invitations at {endpoints['dashboard']}/local-auth/outbox?to=...),"
+        f" or any caller: ecopulse local token --user alice --group admin --tenant lahore\n"
         f"  State          AWS and DynamoDB in memory (lost on exit); the chain, the signing key and runtime.json"
         f" in {runtime.state_dir}\n"
         "Ctrl-C stops it.",
@@ -97,6 +102,30 @@ def _token(args: argparse.Namespace) -> int:
     issuer = issuers[args.authorizer] if args.authorizer else next(iter(issuers.values()))
     print(issuer.issue(args.user, args.group, args.tenant, email=args.email, lifetime_seconds=args.lifetime))
     return 0
+
+
+def _account(args: argparse.Namespace) -> int:
+    """Sign-up, confirmation or sign-in against the running system's user pool; prints its answer (an ID token
+    for a sign-in), or the pool's error and exits 1."""
+    state_dir = args.state_dir or default_state_dir(args.root, args.env)
+    described = json.loads((state_dir / "runtime.json").read_text())
+    body = {name: value for name, value in vars(args).items() if name in _ACCOUNT_FIELDS and value is not None}
+    request = urllib.request.Request(
+        f"{described['endpoints']['dashboard']}/local-auth/{args.local_command}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        print(error.read().decode(), file=sys.stderr)
+        return 1
+    print(answer["id_token"] if "id_token" in answer else json.dumps(answer))
+    return 0
+
+
+_ACCOUNT_FIELDS = ("email", "password", "tenant", "phone", "invite_code", "code", "new_password")
 
 
 def _reconcile(args: argparse.Namespace) -> int:
@@ -174,6 +203,22 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--lifetime", type=int, default=3600, help="seconds until the token expires")
     token.add_argument("--authorizer", help="authorizer name in the template (default: the first)")
     token.set_defaults(run=_token)
+    sign_up = local_commands.add_parser("sign-up", help="sign up into a city through the local user pool")
+    sign_up.add_argument("--email", required=True)
+    sign_up.add_argument("--password", required=True)
+    sign_up.add_argument("--tenant", required=True, help="the city (GET /tenants lists those that take sign-ups)")
+    sign_up.add_argument("--phone", help="optional, E.164 (+923001234567)")
+    sign_up.add_argument("--invite-code", help="for a city that takes sign-ups by invitation")
+    sign_up.set_defaults(run=_account)
+    confirm = local_commands.add_parser("confirm", help="confirm a sign-up with the code in the local outbox")
+    confirm.add_argument("--email", required=True)
+    confirm.add_argument("--code", required=True)
+    confirm.set_defaults(run=_account)
+    sign_in = local_commands.add_parser("sign-in", help="print the ID token the user pool's triggers give")
+    sign_in.add_argument("--email", required=True)
+    sign_in.add_argument("--password", required=True)
+    sign_in.add_argument("--new-password", help="an invited account's own password, on its first sign-in")
+    sign_in.set_defaults(run=_account)
     reconciliation = local_commands.add_parser("reconcile", help="compare the running system's ledger with its chain")
     reconciliation.add_argument("--tenant", required=True)
     reconciliation.set_defaults(run=_reconcile)

@@ -25,6 +25,7 @@ from ecopulse_local.template import Stack
 # them lets mypy check each name; the client itself is used untyped, the template's properties passed as they are.
 AwsService = Literal[
     "cloudwatch",
+    "cognito-idp",
     "dynamodb",
     "iam",
     "kms",
@@ -41,10 +42,10 @@ AwsService = Literal[
 SERVED_BY_RUNTIME = {
     "AWS::ApiGatewayV2::Api": "the local HTTP API gateway",
     "AWS::ApiGatewayV2::Stage": "the local HTTP API gateway",
-    "AWS::Cognito::UserPool": "the local JWT issuer",
-    "AWS::Cognito::UserPoolClient": "the local JWT issuer",
-    "AWS::Cognito::UserPoolGroup": "the local JWT issuer",
-    "AWS::Cognito::UserPoolDomain": "the local JWT issuer",
+    "AWS::Cognito::UserPool": "the runtime (moto's user pool, with its triggers and the local JWT issuer)",
+    "AWS::Cognito::UserPoolClient": "the runtime (moto's user pool, with its triggers and the local JWT issuer)",
+    "AWS::Cognito::UserPoolGroup": "the runtime (moto's user pool, with its triggers and the local JWT issuer)",
+    "AWS::Cognito::UserPoolDomain": "the local sign-in (/local-auth on the dashboard's port)",
     "AWS::Lambda::LayerVersion": "the project's virtualenv",
     "AWS::Lambda::Version": "the function workers",
     "AWS::Lambda::Alias": "the function workers",

@@ -6,7 +6,9 @@
   in them;
 - the template's functions run in worker processes (``lambdas``) that moto's Lambda reaches through
   ``bridge``, so Step Functions tasks and S3 notifications run the real handlers;
-- the template's HTTP API is served by ``gateway`` with the local JWT issuer standing in for Cognito;
+- the template's user pool lives in moto with what moto leaves out of Cognito (``cognito``): its triggers run in
+  the workers, its messages wait in an outbox, and its ID tokens are signed by the local JWT issuer, which the
+  HTTP API served by ``gateway`` checks as its JWT authorizer;
 - SQS event source mappings are polled and delivered to their functions (``event_sources``);
 - a real Ethereum node (anvil) runs with EcoCoin deployed, and the template's chain parameters point at it;
   the minter's KMS key is made in moto, and its address is granted MINTER_ROLE and gas money, so the mint
@@ -31,15 +33,17 @@ from typing import Any
 
 import boto3
 import uvicorn
+from botocore.exceptions import ClientError
 from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ecopulse.chain.kms_signer import KEY_SPEC, KmsSigner
-from ecopulse_local import bridge
+from ecopulse_local import bridge, cognito
 from ecopulse_local.auth import LocalIssuer
 from ecopulse_local.chain import LocalChain
 from ecopulse_local.dynamodb_local import DynamoDBLocal
@@ -52,7 +56,6 @@ from ecopulse_local.private_buckets import NOT_ENFORCED, AwsEmulator
 from ecopulse_local.provision import AwsService, Provisioned, Provisioner
 from ecopulse_local.s3_auth import Authenticator
 from ecopulse_local.template import Stack, load_stack
-from ecopulse_local.user_pools import create_user_pools
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 # The only credentials the emulator's private buckets take: the runtime's, the functions' and the tests'.
@@ -169,6 +172,7 @@ class LocalRuntime:
         self._dynamodb = DynamoDBLocal(host, self.ports["dynamodb"], self.state_dir / "dynamodb")
         self.chain = LocalChain(self.state_dir / "anvil-state.json", port=self.ports["chain"], host=host)
         self.minter_address = ""
+        self.outbox = cognito.Outbox()
         self._pollers: list[SqsPoller | Scheduler] = []
 
     @property
@@ -204,8 +208,6 @@ class LocalRuntime:
         for logical_id in minter_key:
             self.provisioned.not_emulated.pop(logical_id, None)
             self.provisioned.served_by_runtime[logical_id] = "the runtime (a KMS key in moto granted MINTER_ROLE)"
-        for logical_id in create_user_pools(self.stack):
-            self.provisioned.served_by_runtime[logical_id] = "the local JWT issuer (sign-in) and moto (its admin API)"
         self.functions = Functions(
             function_specs(self.stack),
             self._worker_environment(),
@@ -213,6 +215,8 @@ class LocalRuntime:
             self._async_retry_delays,
         )
         bridge.install(self.functions)
+        issuers = issuers_for(self.stack, self.state_dir)
+        self._create_user_pools(issuers)
         sqs = self._client("sqs")
         for mapping in sqs_mappings(self.stack):
             poller = SqsPoller(mapping, sqs, self.functions, self.stack.region)
@@ -226,7 +230,6 @@ class LocalRuntime:
             scheduler = Scheduler(rule, self.functions, self.stack.region)
             scheduler.start()
             self._pollers.append(scheduler)
-        issuers = issuers_for(self.stack, self.state_dir)
         for logical_id in self.stack.of_type("AWS::ApiGatewayV2::Api"):
             gateway = HttpApiGateway(HttpApiDefinition.from_stack(self.stack, logical_id), self.functions, issuers)
             self._servers.append(_ThreadedServer.start(gateway.asgi(), self.host, self.ports["api"]))
@@ -289,6 +292,18 @@ class LocalRuntime:
             self.chain.grant_minter(self.minter_address)
             self.chain.fund(self.minter_address)
         return made
+
+    def _create_user_pools(self, issuers: dict[str, LocalIssuer]) -> None:
+        """The template's user pools in moto, under the template's ids, running its triggers in the workers and
+        signing ID tokens with the issuer the HTTP API's authorizer trusts."""
+        issuer = next(iter(issuers.values()), None)
+        if issuer is None or self.functions is None or self.provisioned is None:
+            return
+        cognito.install()
+        made = cognito.provision(self._stack, self._client("cognito-idp"), self.functions.invoke, issuer, self.outbox)
+        for logical_id in made:
+            self.provisioned.served_by_runtime.pop(logical_id, None)
+            self.provisioned.created[logical_id] = self._stack.resources[logical_id]["Type"]
 
     def _client(self, service: AwsService) -> Any:
         session = boto3.Session(
@@ -353,6 +368,10 @@ class LocalRuntime:
 
         # A template without a JWT authorizer has no tokens to hand out: its dashboard runs without sign-in.
         auth_routes = _local_auth_routes(issuer) if issuer else []
+        clients = self._stack.of_type("AWS::Cognito::UserPoolClient")
+        if issuer and clients:
+            sign_in = LocalSignIn(self._client("cognito-idp"), str(self._stack.ref(next(iter(clients)))), self.outbox)
+            auth_routes += sign_in.routes()
         return Starlette(
             routes=[
                 Route("/config.json", config),
@@ -408,3 +427,85 @@ def _local_auth_routes(issuer: LocalIssuer) -> list[Route]:
         return JSONResponse(issuer.jwks())
 
     return [Route("/local-auth/token", token, methods=["POST"]), Route("/local-auth/jwks.json", jwks)]
+
+
+class LocalSignIn:
+    """Sign-up, confirmation and sign-in against the local user pool, as an app does them through Cognito: each
+    runs the pool's triggers, and the ID token comes out of PreTokenGeneration. The messages Cognito would e-mail
+    (confirmation codes, invitations with their temporary password) are read from the outbox.
+
+    The password is checked with USER_PASSWORD_AUTH, which moto takes whatever the app client allows; apps use SRP.
+    """
+
+    def __init__(self, cognito_idp: Any, client_id: str, outbox: cognito.Outbox) -> None:
+        self._cognito, self._client_id, self._outbox = cognito_idp, client_id, outbox
+
+    def sign_up(self, form: dict[str, Any]) -> dict[str, Any]:
+        attributes = [{"Name": "custom:tenant", "Value": str(form.get("tenant", ""))}]
+        if form.get("phone"):
+            attributes.append({"Name": "phone_number", "Value": str(form["phone"])})
+        validation = [{"Name": "invite_code", "Value": str(form["invite_code"])}] if form.get("invite_code") else []
+        answer = self._cognito.sign_up(
+            ClientId=self._client_id,
+            Username=str(form.get("email", "")),
+            Password=str(form.get("password", "")),
+            UserAttributes=attributes,
+            ValidationData=validation,
+        )
+        return {"user_sub": answer["UserSub"], "confirmed": answer["UserConfirmed"]}
+
+    def confirm(self, form: dict[str, Any]) -> dict[str, Any]:
+        self._cognito.confirm_sign_up(
+            ClientId=self._client_id, Username=str(form.get("email", "")), ConfirmationCode=str(form.get("code", ""))
+        )
+        return {"confirmed": True}
+
+    def sign_in(self, form: dict[str, Any]) -> dict[str, Any]:
+        """An invited account's first sign-in sets its own password (``new_password``), as the hosted UI asks."""
+        email = str(form.get("email", ""))
+        answer = self._cognito.initiate_auth(
+            ClientId=self._client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": str(form.get("password", ""))},
+        )
+        if answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            if not form.get("new_password"):
+                return {"challenge": "NEW_PASSWORD_REQUIRED"}
+            answer = self._cognito.respond_to_auth_challenge(
+                ClientId=self._client_id,
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                Session=answer["Session"],
+                ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": str(form["new_password"])},
+            )
+        return {"id_token": answer["AuthenticationResult"]["IdToken"]}
+
+    def outbox(self, address: str) -> list[dict[str, str]]:
+        return [
+            {"to": m.to, "subject": m.subject, "body": m.body, "sent_at": m.sent_at.isoformat()}
+            for m in self._outbox.to(address)
+        ]
+
+    def routes(self) -> list[Route]:
+        def action(run: Any) -> Any:
+            async def endpoint(request: Request) -> JSONResponse:
+                form = await request.json()
+                try:
+                    answer = await run_in_threadpool(run, form if isinstance(form, dict) else {})
+                except ClientError as error:
+                    details = error.response.get("Error", {})
+                    return JSONResponse(
+                        {"code": details.get("Code"), "message": details.get("Message")}, status_code=400
+                    )
+                return JSONResponse(answer)
+
+            return endpoint
+
+        async def outbox(request: Request) -> JSONResponse:
+            return JSONResponse(self.outbox(request.query_params.get("to", "")))
+
+        return [
+            Route("/local-auth/sign-up", action(self.sign_up), methods=["POST"]),
+            Route("/local-auth/confirm", action(self.confirm), methods=["POST"]),
+            Route("/local-auth/sign-in", action(self.sign_in), methods=["POST"]),
+            Route("/local-auth/outbox", outbox),
+        ]

@@ -303,6 +303,8 @@ MATRIX = [
      {C: 403, D: 403, A: 409}),
     ("GET", "/admin/users", None, {C: 403, D: 403, A: 200}),
     ("PATCH", "/admin/users/{user}", {"active": True}, {C: 403, D: 403, A: 200}),
+    ("PUT", "/admin/users/{user}/role", {"role": "citizen"}, {C: 403, D: 403, A: 200}),
+    ("POST", "/admin/invite-codes", {"valid_days": 3}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/users/{user}/submissions", None, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/reports/{report_to_dispatch}/dispatch", {"vehicle_id": "{vehicle}"}, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/reports/{report_to_close}/status", {"status": "resolved", "reason": "gone"},
@@ -355,9 +357,14 @@ def authorized_routes() -> set[tuple[str, str]]:
     }
 
 
+# Each invitation needs an address of its own, which one row cannot give both cities: it is tested by role and
+# city in tests/integration/test_sign_up.py.
+COVERED_BY_SIGN_UP = {("POST", "/admin/staff")}
+
+
 def test_the_matrix_covers_every_route_behind_the_authorizer():
     covered = {(method, template_path(path)) for method, path, _, _ in MATRIX}
-    assert covered == authorized_routes()
+    assert covered | COVERED_BY_SIGN_UP == authorized_routes()
 
 
 def leaks(answer: httpx.Response, entities: dict[str, str]) -> list[str]:

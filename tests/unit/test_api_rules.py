@@ -8,11 +8,18 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import report_repository, tenant_repository, user_repository, versioned_settings
+from ecopulse.api.dependencies import (
+    report_repository,
+    tenant_repository,
+    user_pool,
+    user_repository,
+    versioned_settings,
+)
 from ecopulse.reports import OwnReportVote, check_vote
 from ecopulse.tenants import InvalidThresholds, TenantSettings, check_policy
 from ecopulse.uploads import ForeignPhoto, check_report_photos
 from ecopulse.users import SelfDisable, check_status_change
+from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,7 +70,8 @@ def client(function: str, user: str, group: Group, overrides: dict | None = None
     module.app.dependency_overrides[current_caller] = lambda: Caller(
         user_id=user, username=user, tenant="lahore", groups=frozenset({group})
     )
-    module.app.dependency_overrides.update({provider: _providing(fake) for provider, fake in (overrides or {}).items()})
+    ports = {user_repository: MemoryUsers(), **(overrides or {})}
+    module.app.dependency_overrides.update({provider: _providing(fake) for provider, fake in ports.items()})
     return TestClient(module.app)
 
 
@@ -96,9 +104,11 @@ def test_the_api_refuses_a_vote_on_your_own_report():
 
 
 def test_the_api_refuses_an_admin_disabling_themselves():
-    admin_client = client("admin_api", "amina", Group.ADMIN, {user_repository: Nobody()})
+    users = MemoryUsers()
+    admin_client = client("accounts_api", "amina", Group.ADMIN, {user_repository: users, user_pool: Nobody()})
     answer = admin_client.patch("/admin/users/amina", json={"active": False})
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "cannot_disable_self")
+    assert users.get("lahore", "amina").active
 
 
 def test_the_api_refuses_thresholds_out_of_order():

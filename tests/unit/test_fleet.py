@@ -11,11 +11,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import fleet_repository
+from ecopulse.api.dependencies import fleet_repository, user_repository
 from ecopulse.fleet import NewVehicle, NotYourVehicle, Vehicle, VehicleExists, VehicleNotFound, report_position
 from ecopulse.paging import Page
 from ecopulse.reports import Report
 from ecopulse.store.transactions import ConcurrentChange
+from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -102,6 +103,8 @@ def client(fleet: MemoryFleet, user: str, group: Group) -> TestClient:
         user_id=user, username=user, tenant="lahore", groups=frozenset({group})
     )
     module.app.dependency_overrides[fleet_repository] = lambda: fleet
+    users = MemoryUsers()
+    module.app.dependency_overrides[user_repository] = lambda: users
     return TestClient(module.app)
 
 

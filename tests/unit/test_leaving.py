@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from ecopulse.accounts import DELETION_RECORD_RETENTION, AccountDeleted, Erasure, leave, originals_prefix
 from ecopulse.api.auth import Caller, Group, current_caller
 from ecopulse.api.dependencies import personal_data, photo_originals, sign_ins, user_repository
+from ecopulse.leaving import DELETION_RECORD_RETENTION, AccountDeleted, Erasure, leave, originals_prefix
 from ecopulse.users import User
-from tests.unit.test_people import MemoryUsers
+from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -227,6 +227,7 @@ def me_client(users, data, bucket, pool, user: str = "alice", group: Group = Gro
 @pytest.mark.parametrize("group", [Group.CITIZEN, Group.DRIVER, Group.ADMIN])
 def test_delete_me_erases_the_caller_and_their_token_is_refused_afterwards(users, data, bucket, group):
     pool = MemoryUserPool("alice")
+    users.set_groups("lahore", "alice", [group])
     alice = me_client(users, data, bucket, pool, group=group)
     assert alice.get("/me").status_code == 200
     assert alice.delete("/me").status_code == 204

@@ -3,8 +3,6 @@ the leaderboard. In-memory ports stand in for DynamoDB and the minter's queue, i
 FastAPI's dependency overrides."""
 
 import importlib.util
-from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,53 +10,15 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import community_repository, reward_queue, unpaid_rewards, user_repository
+from ecopulse.api.dependencies import community_repository, reward_queue, unpaid_rewards, user_pool, user_repository
 from ecopulse.community import Alert, AlertSeverity, InboxMessage, LedgerEntry, Standing, ranking
 from ecopulse.paging import Page
-from ecopulse.users import AccountDisabled, User, UserNotFound, change_wallet, signed_in
+from ecopulse.users import AccountDisabled, User, change_wallet, signed_in
+from tests.unit.user_fakes import MemoryUserPool, MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
-
-
-class MemoryUsers:
-    """The ``Users`` port in memory, per tenant."""
-
-    def __init__(self) -> None:
-        self.users: dict[tuple[str, str], User] = {}
-
-    def ensure(self, tenant: str, user_id: str, username: str, email: str | None, groups: Sequence[str]) -> User:
-        key = (tenant, user_id)
-        if key not in self.users:
-            self.users[key] = User(user_id, username, tenant, email, None, tuple(sorted(groups)), True, None, 0, 0, 0)
-        return self.users[key]
-
-    def get(self, tenant: str, user_id: str) -> User:
-        try:
-            return self.users[(tenant, user_id)]
-        except KeyError as error:
-            raise UserNotFound(user_id) from error
-
-    def admins(self, tenant: str) -> list[User]:
-        return [user for user in self.list(tenant, 100, None).items if "admin" in user.groups and user.active]
-
-    def list(self, tenant: str, limit: int, cursor: str | None) -> Page[User]:
-        return Page([user for (owner, _), user in sorted(self.users.items()) if owner == tenant][:limit], None)
-
-    def _change(self, tenant: str, user_id: str, **changes: object) -> User:
-        changed = replace(self.get(tenant, user_id), **changes)
-        self.users[(tenant, user_id)] = changed
-        return changed
-
-    def set_wallet(self, tenant: str, user_id: str, wallet_address: str) -> User:
-        return self._change(tenant, user_id, wallet_address=wallet_address)
-
-    def set_profile(self, tenant: str, user_id: str, display_name: str | None) -> User:
-        return self._change(tenant, user_id, display_name=display_name)
-
-    def set_active(self, tenant: str, user_id: str, active: bool) -> User:
-        return self._change(tenant, user_id, active=active)
 
 
 class MemoryRewards:
@@ -182,7 +142,8 @@ def client(
     module.app.dependency_overrides[current_caller] = lambda: Caller(
         user_id=user, username=user, tenant=tenant, email=f"{user}@example.org", groups=frozenset({group})
     )
-    module.app.dependency_overrides.update({provider: _providing(fake) for provider, fake in overrides.items()})
+    ports = {user_repository: MemoryUsers(), **overrides}
+    module.app.dependency_overrides.update({provider: _providing(fake) for provider, fake in ports.items()})
     return TestClient(module.app)
 
 
@@ -206,7 +167,7 @@ def test_the_profile_route_answers_the_signed_in_callers_profile(ports):
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
         "user_id": "alice", "username": "alice", "tenant": "lahore", "email": "alice@example.org",
-        "display_name": None, "groups": ["citizen"], "wallet_address": None, "points": 0,
+        "display_name": None, "groups": ["citizen"], "active": True, "wallet_address": None, "points": 0,
         "balance_pending": 0.0, "balance_minted": 0.0,
     }  # fmt: skip
 
@@ -292,14 +253,15 @@ def test_the_leaderboard_route_ranks_the_callers_city(ports):
 
 
 def test_an_admin_lists_and_disables_the_citys_users_only(ports):
-    users = ports[user_repository]
+    users, pool = ports[user_repository], MemoryUserPool()
     users.ensure("lahore", "bob", "bob", None, ["citizen"])
     users.ensure("karachi", "omar", "omar", None, ["citizen"])
     admin = client("admin_api", "amina", Group.ADMIN, ports)
     assert [user["user_id"] for user in admin.get("/admin/users").json()["items"]] == ["bob"]
-    disabled = admin.patch("/admin/users/bob", json={"active": False})
+    accounts = client("accounts_api", "amina", Group.ADMIN, {**ports, user_pool: pool})
+    disabled = accounts.patch("/admin/users/bob", json={"active": False})
     assert disabled.status_code == 200, disabled.text
-    assert users.get("lahore", "bob").active is False
-    other = admin.patch("/admin/users/omar", json={"active": False})
+    assert (users.get("lahore", "bob").active, pool.enabled.get("bob"), pool.signed_out) == (False, False, ["bob"])
+    other = accounts.patch("/admin/users/omar", json={"active": False})
     assert (other.status_code, other.json()["error"]["code"]) == (404, "user_not_found")
     assert users.get("karachi", "omar").active is True

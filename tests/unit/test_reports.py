@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from ecopulse import geo
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import fleet_repository, report_repository, tenant_repository
+from ecopulse.api.dependencies import fleet_repository, report_repository, tenant_repository, user_repository
 from ecopulse.fleet import NewVehicle, VehicleBusy
 from ecopulse.paging import Page
 from ecopulse.reports import (
@@ -33,6 +33,7 @@ from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.tenants import TenantSettings, ZoneSettings, hash_api_key
 from ecopulse.uploads import ForeignPhoto
 from tests.unit.test_fleet import MemoryFleet
+from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -306,11 +307,12 @@ def client(
     spec = importlib.util.spec_from_file_location(f"{function}_reports", ROOT / "functions" / function / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    overrides = module.app.dependency_overrides
+    overrides, users = module.app.dependency_overrides, MemoryUsers()
     overrides[current_caller] = lambda: Caller(user_id=user, username=user, tenant=tenant, groups=frozenset({group}))
     overrides[report_repository] = lambda: reports
     overrides[tenant_repository] = lambda: tenants
     overrides[fleet_repository] = lambda: fleet
+    overrides[user_repository] = lambda: users
     return TestClient(module.app)
 
 

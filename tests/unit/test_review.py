@@ -170,6 +170,13 @@ def test_an_approval_past_the_daily_cap_is_recorded_with_no_reward(submissions, 
     assert submissions.grants == []
 
 
+def test_an_approval_for_an_account_disabled_meanwhile_earns_nothing(submissions, users):
+    users.users[("lahore", "alice")] = replace(users.get("lahore", "alice"), active=False)
+    result = recorded(submissions, users, Outcome.APPROVED)
+    assert (result.status, result.reward) == (Status.APPROVED, 0)
+    assert submissions.grants == []
+
+
 def test_a_rejection_is_recorded_with_its_reason_and_no_reward(submissions, users):
     result = recorded(submissions, users, Outcome.REJECTED)
     assert (result.status, result.reward) == (Status.REJECTED, 0)

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import versioned_settings
+from ecopulse.api.dependencies import user_repository, versioned_settings
 from ecopulse.paging import Page
 from ecopulse.settings_history import (
     SettingChange,
@@ -20,6 +20,7 @@ from ecopulse.settings_history import (
     differences,
 )
 from ecopulse.tenants import InvalidThresholds, TenantSettings
+from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -131,6 +132,9 @@ def admin_client(store: MemorySettings, user: str = "amina", group: Group = Grou
     overrides = module.app.dependency_overrides
     overrides[current_caller] = lambda: Caller(user_id=user, username=user, tenant=tenant, groups=frozenset({group}))
     overrides[versioned_settings] = lambda: store
+    users = MemoryUsers()
+    users.ensure(tenant, user, user, None, [group])
+    overrides[user_repository] = lambda: users
     return TestClient(module.app)
 
 

@@ -91,6 +91,7 @@ def client(fakes) -> Callable[[str, str, Group], TestClient]:
     repository, workflow, labels = fakes
     s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
     offline_forms = S3PhotoStore(s3)
+    users = MemoryUsers()
 
     def signed_in(function: str, user: str, group: Group) -> TestClient:
         app = load_app(function)
@@ -100,6 +101,7 @@ def client(fakes) -> Callable[[str, str, Group], TestClient]:
             task_tokens: lambda: workflow,
             review_label_repository: lambda: labels,
             upload_forms: lambda: offline_forms,
+            user_repository: lambda: users,
         }
         return TestClient(app)
 

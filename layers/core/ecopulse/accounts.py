@@ -1,125 +1,257 @@
-"""Leaving, and how long what a person leaves behind is kept.
+"""Who may join a city and in which role: citizens sign themselves up into a city that accepts them, staff are
+invited by the city's admins, and the ID token carries the tenant and the role the profile records.
 
-``DELETE /me`` erases what identifies a person: the profile (e-mail, username, display name, wallet, balances),
-everything else kept under their user partition (inbox, daily earnings, devices), their alert subscriptions, their
-names on leaderboards and event lists, the facts their photos revealed (GPS, camera, capture times) and the photos'
-originals, every stored version of them. What the city must account for stays under the pseudonym the account had
-(a random id that, once the sign-in is deleted, links to nobody): the reward ledger, audit trails, votes, reports
-and submissions without their evidence. Rewards already paid stay on the chain, which nobody can change: the chain
-holds the wallet address and the amounts, never a name.
+The Cognito user pool's triggers (``functions/user_pool``) and the accounts routes call these functions; the pool
+is reached through the ``UserPool`` port (``ecopulse.user_pool.CognitoUserPool`` in AWS).
 
-Erasing is idempotent, so a leave that failed half-way is finished by asking again; the sign-in is deleted last,
-so until then the person can still ask.
+The profile is the record of a role and of an account's state; the pool follows it. A change writes the profile
+at the point that leaves the account on the safe side if a later call fails: a role or an enabled account is
+recorded in the profile last, a disabled account first. Every step is idempotent, so the admin repeats the same
+request after a failure, and the token trigger reads the profile, so no token carries a role or an account the
+profile does not.
 """
 
+import hashlib
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
-from ecopulse.rewards import leaderboard_periods
-from ecopulse.uploads import UPLOAD_PREFIX
+from ecopulse.tenants import SignupMode
+from ecopulse.users import AccountDisabled, User, UserNotFound, Users, check_status_change
 
-# How long an erased account's record is kept: it refuses the account's ID tokens that are still valid (a day at
-# most), and it answers "was this account erased, and when" through the month a person may wait for an answer to
-# a data request and the two more it may be extended by (GDPR article 12(3)). It names no one.
-DELETION_RECORD_RETENTION = timedelta(days=90)
-# How long a message stays in an inbox: a year of news about one's reports and rewards is plenty.
-INBOX_RETENTION = timedelta(days=365)
+INVITE_CODE_BYTES = 8
 
 
-class AccountDeleted(Exception):
-    """The account was erased; its token, still valid for a while, may do nothing with it."""
+class Role(StrEnum):
+    """One role per account; it is the account's only group in the pool and in the token."""
+
+    CITIZEN = "citizen"
+    DRIVER = "driver"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = (Role.DRIVER, Role.ADMIN)
+
+
+class SignUpRefused(Exception):
+    """A self sign-up the city does not take; the message is what the app shows."""
+
+
+class UnknownCity(SignUpRefused):
+    pass
+
+
+class ClosedToSignups(SignUpRefused):
+    pass
+
+
+class InvalidInviteCode(SignUpRefused):
+    pass
+
+
+class NoCity(Exception):
+    """An account made without a city: it could sign in and do nothing."""
+
+
+class SelfRoleChange(Exception):
+    """An admin changing their own role: the last admin would lock the city out of its administration."""
+
+
+class InvalidAddress(ValueError):
+    """The user pool does not take the address as an e-mail address."""
+
+
+class AlreadyMember(Exception):
+    """The address has an account already: in another city, or in this one (whose role an admin changes instead)."""
 
 
 @dataclass(frozen=True)
-class Erasure:
-    """What leaving erased, for the logs (counts only)."""
-
-    items: int
-    subscriptions: int
-    submissions: int
-    reports: int
-    attendances: int
-    photo_versions: int
-    sign_in_deleted: bool
+class City:
+    tenant: str
+    name: str
+    signups: SignupMode
 
 
-class PersonalData(Protocol):
-    """What the city stores about one person, by what the erasure does to it."""
+@dataclass(frozen=True)
+class InviteCode:
+    tenant: str
+    code_hash: str
+    expires_at: datetime
+    used_by: str | None
 
-    def mark_deleted(self, tenant: str, user_id: str, at: datetime, keep_until: datetime) -> None: ...
 
-    def ledger_moments(self, tenant: str, user_id: str) -> list[datetime]:
-        """When each reward in the person's ledger was granted."""
+@dataclass(frozen=True)
+class PoolAccount:
+    """An account of the user pool: ``user_id`` is its ``sub``, ``username`` what the pool calls it."""
+
+    user_id: str
+    username: str
+    tenant: str | None
+    invitation_pending: bool
+
+
+class CityDirectory(Protocol):
+    def city(self, tenant: str) -> City | None:
+        """The city, or None when no tenant of that name was ever set up."""
         ...
 
-    def leave_leaderboards(self, tenant: str, user_id: str, periods: list[str]) -> None: ...
-
-    def unsubscribe_everywhere(self, tenant: str, user_id: str) -> int: ...
-
-    def forget_attendance_names(self, tenant: str, user_id: str) -> int:
-        """Event attendances stay counted; the name on them becomes the pseudonym."""
-        ...
-
-    def strip_evidence(self, tenant: str, user_id: str) -> int:
-        """Removes what the person's cleanup photos revealed from their submissions; the outcome stays."""
-        ...
-
-    def unlink_report_photos(self, tenant: str, user_id: str) -> int:
-        """The person's reports stay (the litter was there), without their photos."""
-        ...
-
-    def erase_own_items(self, tenant: str, user_id: str) -> int:
-        """Deletes every item in the person's partition but their ledger and the record of the deletion."""
+    def open_cities(self) -> list[City]:
+        """The cities that take sign-ups (open or by invitation), by name, read without a scan."""
         ...
 
 
-class PhotoOriginals(Protocol):
-    def erase_all_versions(self, bucket: str, prefix: str) -> int:
-        """Deletes every version (and delete marker) of every object under ``prefix``; returns how many."""
+class InviteCodes(Protocol):
+    def add(self, code: InviteCode, created_by: str) -> None: ...
+
+    def find(self, tenant: str, code_hash: str) -> InviteCode | None: ...
+
+    def spend(self, tenant: str, code_hash: str, username: str) -> bool:
+        """Marks the code used by ``username`` unless someone else used it first; False when they had."""
         ...
 
 
-class SignIns(Protocol):
-    def delete_sign_in(self, username: str) -> bool:
-        """Deletes the person from the user pool; False when they were gone already."""
+class UserPool(Protocol):
+    def invite(self, tenant: str, email: str) -> PoolAccount:
+        """Creates the account and has the pool e-mail its invitation; an existing account is returned as it is."""
         ...
 
+    def resend_invitation(self, email: str) -> None: ...
 
-def originals_prefix(tenant: str, user_id: str) -> str:
-    """Every photo a person uploads lives under this prefix (``ecopulse.uploads.UploadKey``)."""
-    return f"{UPLOAD_PREFIX}{tenant}/{user_id}/"
+    def set_groups(self, username: str, groups: Sequence[str]) -> None:
+        """Makes ``groups`` the account's groups, adding and removing only what differs."""
+        ...
+
+    def disable(self, username: str) -> None:
+        """No more sign-in, and every refresh token revoked (a global sign-out)."""
+        ...
+
+    def enable(self, username: str) -> None: ...
 
 
-def leave(
-    data: PersonalData,
-    photos: PhotoOriginals,
-    sign_ins: SignIns,
-    bucket: str,
-    tenant: str,
-    user_id: str,
+def hash_invite_code(code: str) -> str:
+    """Codes are kept hashed: a leaked item does not leak a code someone could still use."""
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def check_sign_up(
+    directory: CityDirectory,
+    codes: InviteCodes,
+    tenant: str | None,
     username: str,
+    invite_code: str | None,
     now: datetime,
-) -> Erasure:
-    """Erases the person's personal data and then their sign-in. The deletion is recorded first, so that nothing
-    they could still do with their token re-creates a profile while the rest is erased."""
-    data.mark_deleted(tenant, user_id, now, now + DELETION_RECORD_RETENTION)
-    periods = {
-        period for moment in [*data.ledger_moments(tenant, user_id), now] for period in leaderboard_periods(moment)
-    }
-    data.leave_leaderboards(tenant, user_id, sorted(periods))
-    subscriptions = data.unsubscribe_everywhere(tenant, user_id)
-    attendances = data.forget_attendance_names(tenant, user_id)
-    submissions = data.strip_evidence(tenant, user_id)
-    reports = data.unlink_report_photos(tenant, user_id)
-    photo_versions = photos.erase_all_versions(bucket, originals_prefix(tenant, user_id))
-    items = data.erase_own_items(tenant, user_id)
-    return Erasure(
-        items=items,
-        subscriptions=subscriptions,
-        submissions=submissions,
-        reports=reports,
-        attendances=attendances,
-        photo_versions=photo_versions,
-        sign_in_deleted=sign_ins.delete_sign_in(username),
-    )
+) -> City:
+    """A citizen signing up into ``tenant``: the city exists and is open, or takes invitations and ``invite_code``
+    is one of its codes, unexpired and unused (or used by this same sign-up, retried). The code is spent here."""
+    if not tenant:
+        raise UnknownCity("choose the city you are joining")
+    city = directory.city(tenant)
+    if city is None:
+        raise UnknownCity(f"there is no city {tenant!r} on EcoPulse")
+    if city.signups == "open":
+        return city
+    if city.signups == "closed":
+        raise ClosedToSignups(f"{city.name} does not take sign-ups yet")
+    if not invite_code:
+        raise InvalidInviteCode(f"{city.name} takes sign-ups by invitation: enter your invite code")
+    code_hash = hash_invite_code(invite_code)
+    code = codes.find(tenant, code_hash)
+    if code is None or code.expires_at <= now:
+        raise InvalidInviteCode("this invite code is not valid")
+    if code.used_by not in (None, username) or not codes.spend(tenant, code_hash, username):
+        raise InvalidInviteCode("this invite code has been used")
+    return city
+
+
+def check_staff_account(tenant: str | None) -> str:
+    """An account an admin or operator creates must name its city."""
+    if not tenant:
+        raise NoCity("an account needs the custom:tenant attribute")
+    return tenant
+
+
+def admit_citizen(users: Users, pool: UserPool, tenant: str, user_id: str, username: str, email: str | None) -> User:
+    """A confirmed self sign-up becomes a citizen: in the pool's group, and with a profile from now on."""
+    pool.set_groups(username, [Role.CITIZEN])
+    return users.ensure(tenant, user_id, username, email, [Role.CITIZEN])
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    tenant: str
+    groups: tuple[str, ...]
+
+
+def token_claims(
+    users: Users, tenant: str | None, user_id: str, username: str, email: str | None, pool_groups: Sequence[str]
+) -> TokenClaims:
+    """What the ID token says: the tenant, and the profile's groups. A profile missing (a confirmation whose
+    trigger failed, an account an operator made) is created from the pool's groups, as on any first contact; a
+    disabled account gets no token at all."""
+    city = check_staff_account(tenant)
+    profile = users.ensure(city, user_id, username, email, list(pool_groups))
+    if not profile.active:
+        raise AccountDisabled(user_id)
+    return TokenClaims(city, profile.groups)
+
+
+def invite_staff(users: Users, pool: UserPool, tenant: str, email: str, role: Role) -> User:
+    """Creates a driver's or admin's account in the admin's city; the pool e-mails the invitation.
+
+    Inviting the same address again while the invitation is pending sends it again and completes whatever a
+    failure left undone; an address with an account of its own, or in another city, is refused.
+    """
+    account = pool.invite(tenant, email)
+    if account.tenant != tenant:
+        raise AlreadyMember(email)
+    existing = _profile(users, tenant, account.user_id)
+    if existing is not None and not account.invitation_pending:
+        raise AlreadyMember(email)
+    if existing is not None:
+        pool.resend_invitation(email)
+    profile = users.ensure(tenant, account.user_id, account.username, email, [role])
+    if profile.groups != (role,):
+        profile = users.set_groups(tenant, account.user_id, [role])
+    pool.set_groups(account.username, [role])
+    return profile
+
+
+def change_role(users: Users, pool: UserPool, tenant: str, admin_id: str, user_id: str, role: Role) -> User:
+    """The pool's group changes first, then the profile, which the token trigger reads: a failure in between
+    leaves the old role in every new token until the admin repeats the change."""
+    if user_id == admin_id:
+        raise SelfRoleChange(f"{admin_id} cannot change their own role")
+    profile = users.get(tenant, user_id)
+    pool.set_groups(profile.username, [role])
+    return users.set_groups(tenant, user_id, [role])
+
+
+def set_account_active(users: Users, pool: UserPool, tenant: str, admin_id: str, user_id: str, active: bool) -> User:
+    """Disabling writes the profile first, which every write route checks, then disables the account in the pool
+    and signs it out everywhere; enabling goes the other way. A failure in between leaves the account disabled."""
+    check_status_change(admin_id, user_id, active)
+    profile = users.get(tenant, user_id)
+    if active:
+        pool.enable(profile.username)
+        return users.set_active(tenant, user_id, True)
+    disabled = users.set_active(tenant, user_id, False)
+    pool.disable(profile.username)
+    return disabled
+
+
+def new_invite_code(codes: InviteCodes, tenant: str, admin_id: str, days: int, now: datetime) -> tuple[str, InviteCode]:
+    """A single-use code for one citizen of a city that takes sign-ups by invitation; only its hash is kept."""
+    code = secrets.token_hex(INVITE_CODE_BYTES).upper()
+    invite = InviteCode(tenant, hash_invite_code(code), now + timedelta(days=days), None)
+    codes.add(invite, admin_id)
+    return code, invite
+
+
+def _profile(users: Users, tenant: str, user_id: str) -> User | None:
+    try:
+        return users.get(tenant, user_id)
+    except UserNotFound:
+        return None

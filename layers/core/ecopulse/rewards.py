@@ -101,14 +101,15 @@ def record_decision(
     now: datetime,
 ) -> RecordedDecision:
     """Approves (with its reward) or rejects a submission, only from a status that allows it. The workflow may
-    run this again: a submission decided so already is answered as it is, with no second reward."""
+    run this again: a submission decided so already is answered as it is, with no second reward. An account the
+    city disabled meanwhile earns nothing: its cleanup is approved without a reward."""
     submission = submissions.get(tenant, submission_id)
     target = status_for(decision.outcome)
     if submission.status is not target and submission.status not in sources_for(target):
         raise InvalidTransition(f"submission {submission_id} is {submission.status}, cannot become {target}")
+    citizen = users.get(tenant, submission.user_id)
     grant = None
-    if decision.outcome is Outcome.APPROVED and submission.status is not Status.APPROVED:
+    if decision.outcome is Outcome.APPROVED and submission.status is not Status.APPROVED and citizen.active:
         grant = rewards.plan(submission, tenants.settings(tenant), now)
     decided = submissions.decide(tenant, submission_id, target, decision.reason, decision.reviewer, grant)
-    wallet = users.get(tenant, decided.user_id).wallet_address
-    return RecordedDecision(decided.status, int(decided.reward or 0), wallet)
+    return RecordedDecision(decided.status, int(decided.reward or 0), citizen.wallet_address)

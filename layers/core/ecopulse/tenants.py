@@ -1,7 +1,7 @@
 """A tenant's settings: how it rewards, when it trusts the model, its zones and its Open311 keys."""
 
 import hashlib
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 from geojson_pydantic import MultiPolygon, Polygon
 from pydantic import AfterValidator, BaseModel, Field
@@ -15,6 +15,7 @@ Confidence = Annotated[float, Field(ge=0, le=1), AfterValidator(lambda value: ro
 Points = Annotated[int, Field(ge=0, le=1_000_000)]
 Rate = Annotated[float, Field(ge=0.0001, le=0.5), AfterValidator(lambda value: round(value, 4))]
 MAX_AREA_POSITIONS = 2_000
+SignupMode = Literal["closed", "invite", "open"]
 
 
 def storable_area(area: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
@@ -48,6 +49,9 @@ class ZoneSettings(BaseModel):
 
 class TenantSettings(BaseModel):
     display_name: str = Field(default="", max_length=80)
+    # Who may sign up as a citizen: nobody until the city opens (a city is set up, its service area and rates
+    # chosen, before strangers join), anyone, or whoever holds one of its invite codes. Staff are invited.
+    signups: SignupMode = "closed"
     reward_per_task: dict[Task, Points] = Field(
         default_factory=lambda: {Task.CLEANUP: 10, Task.REPORT: 2, Task.EVENT: 15}, max_length=20
     )

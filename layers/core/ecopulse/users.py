@@ -17,6 +17,10 @@ class AccountDisabled(Exception):
     """The city has disabled the account: its token is still valid, but it may do nothing with it."""
 
 
+class StaleRole(Exception):
+    """The token names a role the profile no longer has: an admin changed it since the token was issued."""
+
+
 class SelfDisable(Exception):
     """An admin disabling their own account would lock the city out of its own administration."""
 
@@ -55,6 +59,10 @@ class Users(Protocol):
 
     def set_active(self, tenant: str, user_id: str, active: bool) -> User: ...
 
+    def set_groups(self, tenant: str, user_id: str, groups: Sequence[str]) -> User:
+        """The account's role, as its groups; an admin is listed among the tenant's admins."""
+        ...
+
 
 def check_status_change(admin_id: str, user_id: str, active: bool) -> None:
     """An admin may disable anyone but themselves."""
@@ -76,10 +84,13 @@ class RewardQueue(Protocol):
 
 def signed_in(users: Users, tenant: str, user_id: str, username: str, email: str | None, groups: Sequence[str]) -> User:
     """The caller's profile, created from the token's claims on first contact. A disabled account is refused
-    everything, although its token stays valid until it expires."""
+    everything, although its token stays valid until it expires; so is a token naming a role the profile no longer
+    has (an admin demoted since it was issued), until its holder signs in again."""
     profile = users.ensure(tenant, user_id, username, email, groups)
     if not profile.active:
         raise AccountDisabled(user_id)
+    if not set(groups) <= set(profile.groups):
+        raise StaleRole(user_id)
     return profile
 
 

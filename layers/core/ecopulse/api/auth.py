@@ -11,6 +11,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
+from ecopulse.api.dependencies import UsersDep
+from ecopulse.users import User, signed_in
+
 
 class Group(StrEnum):
     CITIZEN = "citizen"
@@ -68,3 +71,15 @@ def require(*groups: Group) -> Callable[[Caller], Caller]:
 AdminDep = Annotated[Caller, Depends(require(Group.ADMIN))]
 CitizenOrAdminDep = Annotated[Caller, Depends(require(Group.CITIZEN, Group.ADMIN))]
 FleetDep = Annotated[Caller, Depends(require(Group.DRIVER, Group.ADMIN))]
+
+
+def active_profile(caller: CallerDep, users: UsersDep) -> User:
+    """The caller's profile, created from the token's claims on first contact. A disabled account, or a token
+    naming a role the account no longer has, gets no further: every write route depends on this, so the city's
+    switch is checked in this one place."""
+    return signed_in(users, caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
+
+
+ActiveProfile = Annotated[User, Depends(active_profile)]
+# For a write route whose handler needs the caller's claims only: ``@router.post(..., dependencies=[ACTIVE])``.
+ACTIVE = Depends(active_profile)

@@ -8,24 +8,25 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from ecopulse.accounts import PersonalData, PhotoOriginals, SignIns
+from ecopulse.accounts import CityDirectory, InviteCodes, UserPool
 from ecopulse.analytics import Analytics
 from ecopulse.carbon import CarbonCredits
-from ecopulse.cognito_users import CognitoSignIns
 from ecopulse.community import Community
 from ecopulse.config import deployment
 from ecopulse.events import Events
 from ecopulse.fleet import Fleet
+from ecopulse.leaving import PersonalData, PhotoOriginals, SignIns
 from ecopulse.mint_queue import MintQueue
 from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import Reports
 from ecopulse.settings_history import VersionedSettings
-from ecopulse.store.accounts import PersonalDataRepository
 from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.carbon import CarbonCreditRepository
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.invite_codes import InviteCodeRepository
+from ecopulse.store.leaving import PersonalDataRepository
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.rewards import RewardRepository
@@ -36,6 +37,7 @@ from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.submissions import PhotoLinks, ReviewLabels, Submissions, TaskTokens
 from ecopulse.tenants import Tenants
 from ecopulse.uploads import UploadForms
+from ecopulse.user_pool import CognitoUserPool
 from ecopulse.users import RewardQueue, UnpaidRewards, Users
 from ecopulse.verification.reviews import LabelTally, PromotionRecord
 from ecopulse.workflow import TaskTokens as StepFunctionsTaskTokens
@@ -205,9 +207,37 @@ def photo_originals() -> PhotoOriginals:
 @cache
 def sign_ins() -> SignIns:
     """The deployment's user pool."""
-    return CognitoSignIns(deployment().user_pool_id)
+    return CognitoUserPool(deployment().user_pool_id)
 
 
 PersonalDataDep = Annotated[PersonalData, Depends(personal_data)]
 PhotoOriginalsDep = Annotated[PhotoOriginals, Depends(photo_originals)]
 SignInsDep = Annotated[SignIns, Depends(sign_ins)]
+
+
+# --- accounts: sign-up and staff -----------------------------------------------------------------------------
+
+
+@cache
+def city_directory() -> CityDirectory:
+    return TenantRepository()
+
+
+CityDirectoryDep = Annotated[CityDirectory, Depends(city_directory)]
+
+
+@cache
+def invite_code_repository() -> InviteCodes:
+    return InviteCodeRepository()
+
+
+InviteCodesDep = Annotated[InviteCodes, Depends(invite_code_repository)]
+
+
+@cache
+def user_pool() -> UserPool:
+    """The deployment's Cognito user pool."""
+    return CognitoUserPool(deployment().user_pool_id)
+
+
+UserPoolDep = Annotated[UserPool, Depends(user_pool)]

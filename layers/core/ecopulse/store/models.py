@@ -18,7 +18,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from ecopulse.accounts import INBOX_RETENTION
+from ecopulse.leaving import INBOX_RETENTION
 
 
 def utcnow() -> datetime:
@@ -95,6 +95,11 @@ class _Item(Model):
     gsi3 = Gsi3()
 
 
+# The cities that take sign-ups, listed on their settings items in gsi1 for the sign-up picker: with the labelled
+# tenants, the only keys outside a tenant, and holding nothing but tenant names.
+SIGNUP_DIRECTORY = "SIGNUP_CITIES"
+
+
 class TenantItem(_Item):
     name = UnicodeAttribute()
     settings: MapAttribute[str, Any] = MapAttribute(default=dict)
@@ -105,12 +110,25 @@ class TenantItem(_Item):
         return tenant_key(tenant), "TENANT"
 
 
+class InviteCodeItem(_Item):
+    """A single-use code a citizen signs up into an invite-only city with, stored by its hash."""
+
+    created_by = UnicodeAttribute()
+    used_by = UnicodeAttribute(null=True)
+    used_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    @staticmethod
+    def keys(tenant: str, code_hash: str) -> tuple[str, str]:
+        return tenant_key(tenant, "INVITE", code_hash), "INVITE"
+
+
 class UserItem(_Item):
     user_id = UnicodeAttribute()
     username = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
     display_name = UnicodeAttribute(null=True)
-    groups = ListAttribute(of=UnicodeAttribute, default=list)
+    groups: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     active = BooleanAttribute(default=True)
     wallet_address = UnicodeAttribute(null=True)
     points = NumberAttribute(default=0)
@@ -350,7 +368,7 @@ class InboxItem(_Item):
     body = UnicodeAttribute()
     submission_id = UnicodeAttribute(null=True)
     read = BooleanAttribute(default=False)
-    # DynamoDB's TTL deletes the message once its retention has passed (ecopulse.accounts.INBOX_RETENTION).
+    # DynamoDB's TTL deletes the message once its retention has passed (ecopulse.leaving.INBOX_RETENTION).
     expires_at = TTLAttribute(null=True, default_for_new=lambda: utcnow() + INBOX_RETENTION)
 
     @staticmethod
@@ -412,7 +430,7 @@ ACCOUNT_DELETED = "DELETED"
 
 
 class AccountDeletedItem(_Item):
-    """The record that an account was erased (``ecopulse.accounts``), deleted by DynamoDB's TTL when its retention
+    """The record that an account was erased (``ecopulse.leaving``), deleted by DynamoDB's TTL when its retention
     has passed. ``created_at`` is when."""
 
     expires_at = TTLAttribute()

@@ -3,8 +3,8 @@
 A label is ``pk=TENANT#<t>#LABEL#<submission>``, ``sk=LABEL``, listed oldest first through
 ``gsi1pk=TENANT#<t>#LABELS``, ``gsi1sk=<decided_at>#<submission>``. Its tenant's tally,
 ``pk=TENANT#<t>#LABELS``, ``sk=TALLY``, counts the decisions and names the tenant under
-``gsi1pk=LABELLED_TENANTS``: the one key outside a tenant, holding only tenant names, read by the scheduled
-trainer to know whom to train without scanning.
+``gsi1pk=LABELLED_TENANTS``: with the sign-up directory, the only keys outside a tenant, holding only tenant names,
+read by the scheduled trainer to know whom to train without scanning.
 
 The first decision recorded for a submission is its label: a second one, the same or not, changes nothing.
 """

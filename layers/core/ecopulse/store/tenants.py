@@ -1,13 +1,15 @@
-"""Tenant settings, with defaults for a tenant that has not saved any yet, and their versioned history."""
+"""Tenant settings, with defaults for a tenant that has not saved any yet, and their versioned history; and the
+directory of the cities that take sign-ups, kept on their settings items (``ecopulse.accounts.CityDirectory``)."""
 
 import json
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from ecopulse.accounts import City
 from ecopulse.paging import Page
 from ecopulse.settings_history import SettingChange, SettingsChanged, SettingsVersion
-from ecopulse.store.models import SETTINGS_VERSION_PREFIX, SettingsVersionItem, TenantItem
+from ecopulse.store.models import SETTINGS_VERSION_PREFIX, SIGNUP_DIRECTORY, SettingsVersionItem, TenantItem
 from ecopulse.store.pages import paged
 from ecopulse.store.transactions import failed_on_condition, transact
 from ecopulse.tenants import TenantSettings
@@ -16,6 +18,17 @@ from ecopulse.tenants import TenantSettings
 def settings_version_of(item: SettingsVersionItem) -> SettingsVersion:
     changes = tuple(SettingChange(**change) for change in json.loads(item.changes))
     return SettingsVersion(int(item.version), item.changed_by, item.created_at, changes)
+
+
+def city_of(item: TenantItem) -> City:
+    return City(item.tenant, item.name, TenantSettings.model_validate(item.settings.as_dict()).signups)
+
+
+def _list_in_directory(item: TenantItem, tenant: str, settings: TenantSettings) -> None:
+    """A city that takes sign-ups is listed in the directory's index partition; a closed one leaves it."""
+    listed = settings.signups != "closed"
+    item.gsi1pk = SIGNUP_DIRECTORY if listed else None
+    item.gsi1sk = tenant if listed else None
 
 
 class TenantRepository:
@@ -32,6 +45,7 @@ class TenantRepository:
             item = TenantItem(pk, sk, tenant=tenant, name=settings.display_name or tenant)
         item.settings = settings.model_dump(mode="json")
         item.name = settings.display_name or tenant
+        _list_in_directory(item, tenant, settings)
         item.save()
         return settings
 
@@ -52,6 +66,7 @@ class TenantRepository:
         pk, sk = TenantItem.keys(tenant)
         item = TenantItem(pk, sk, tenant=tenant, name=settings.display_name or tenant)
         item.settings = settings.model_dump(mode="json")
+        _list_in_directory(item, tenant, settings)
         if change.version > 1:
             item.version = change.version - 1
         entry = SettingsVersionItem(
@@ -85,3 +100,14 @@ class TenantRepository:
             newest_first=True,
         )
         return Page([settings_version_of(item) for item in page.items], page.cursor)
+
+    def city(self, tenant: str) -> City | None:
+        """A tenant exists once its settings have been saved."""
+        try:
+            return city_of(TenantItem.get(*TenantItem.keys(tenant)))
+        except DoesNotExist:
+            return None
+
+    def open_cities(self) -> list[City]:
+        """One query of the directory's partition: closed cities are not in it."""
+        return sorted((city_of(item) for item in TenantItem.gsi1.query(SIGNUP_DIRECTORY)), key=lambda c: c.name)

@@ -4,9 +4,9 @@ from collections.abc import Sequence
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from ecopulse.accounts import AccountDeleted
+from ecopulse.leaving import AccountDeleted
 from ecopulse.paging import Page
-from ecopulse.store.accounts import is_deleted
+from ecopulse.store.leaving import is_deleted
 from ecopulse.store.models import UserItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
 from ecopulse.users import User, UserNotFound
@@ -81,6 +81,17 @@ class UserRepository:
     def set_active(self, tenant: str, user_id: str, active: bool) -> User:
         item = self._item(tenant, user_id)
         item.update(actions=[UserItem.active.set(active)])
+        return user_of(item)
+
+    def set_groups(self, tenant: str, user_id: str, groups: Sequence[str]) -> User:
+        item, admin = self._item(tenant, user_id), "admin" in groups
+        item.update(
+            actions=[
+                UserItem.groups.set(sorted(groups)),
+                UserItem.gsi2pk.set(tenant_key(tenant, "ADMINS")) if admin else UserItem.gsi2pk.remove(),
+                UserItem.gsi2sk.set(user_id) if admin else UserItem.gsi2sk.remove(),
+            ]
+        )
         return user_of(item)
 
     def admins(self, tenant: str) -> list[User]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ecopulse.api.auth import AdminDep
+from ecopulse.api.auth import ACTIVE, AdminDep
 from ecopulse.api.dependencies import (
     CarbonCreditsDep,
     CommunityDep,
@@ -32,7 +32,6 @@ from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_
 from ecopulse.settings_history import change_settings
 from ecopulse.submissions import Outcome, ReviewDecision, decide_review
 from ecopulse.tenants import TenantSettings
-from ecopulse.users import check_status_change
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
 PHOTO_LINK_SECONDS = 300
@@ -104,10 +103,6 @@ class CarbonDecisionIn(BaseModel):
     reason: ShortText
 
 
-class UserStatusIn(BaseModel):
-    active: bool
-
-
 @router.get("/review-queue", response_model=PageOf[AdminSubmissionOut])
 def review_queue(
     caller: AdminDep, submissions: SubmissionsDep, limit: Limit = 20, cursor: Cursor = None
@@ -170,6 +165,7 @@ def user_submissions(
 
 @router.post(
     "/submissions/{submission_id}/decision",
+    dependencies=[ACTIVE],
     response_model=AdminSubmissionOut,
     responses={
         409: {
@@ -196,7 +192,7 @@ def decide(
     return AdminSubmissionOut.of(decided)
 
 
-@router.post("/reports/{report_id}/dispatch", response_model=ReportOut)
+@router.post("/reports/{report_id}/dispatch", response_model=ReportOut, dependencies=[ACTIVE])
 def dispatch(
     report_id: Identifier, body: DispatchIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
 ) -> ReportOut:
@@ -204,7 +200,7 @@ def dispatch(
     return ReportOut.seen_by(caller, dispatched)
 
 
-@router.post("/reports/{report_id}/status", response_model=ReportOut)
+@router.post("/reports/{report_id}/status", response_model=ReportOut, dependencies=[ACTIVE])
 def change_report_status(
     report_id: Identifier, body: ReportStatusIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
 ) -> ReportOut:
@@ -217,7 +213,7 @@ class VisibilityIn(BaseModel):
     reason: ShortText
 
 
-@router.put("/reports/{report_id}/visibility", response_model=ReportOut)
+@router.put("/reports/{report_id}/visibility", response_model=ReportOut, dependencies=[ACTIVE])
 def set_report_visibility(
     report_id: Identifier, body: VisibilityIn, caller: AdminDep, reports: ReportsDep
 ) -> ReportOut:
@@ -226,7 +222,7 @@ def set_report_visibility(
     return ReportOut.seen_by(caller, changed)
 
 
-@router.post("/alerts", response_model=AlertOut, status_code=201)
+@router.post("/alerts", response_model=AlertOut, status_code=201, dependencies=[ACTIVE])
 def broadcast(body: AlertIn, caller: AdminDep, community: CommunityDep) -> AlertOut:
     alert = community.broadcast(caller.tenant, body.zone, body.message, body.severity, caller.user_id)
     return AlertOut.model_validate(alert)
@@ -244,7 +240,7 @@ def carbon_requests(
     return PageOf[CarbonCreditOut](items=[CarbonCreditOut.model_validate(r) for r in page.items], cursor=page.cursor)
 
 
-@router.post("/carbon-credits/{request_id}/decision", response_model=CarbonCreditOut)
+@router.post("/carbon-credits/{request_id}/decision", response_model=CarbonCreditOut, dependencies=[ACTIVE])
 def review_carbon(
     request_id: Identifier, body: CarbonDecisionIn, caller: AdminDep, credits: CarbonCreditsDep
 ) -> CarbonCreditOut:
@@ -256,12 +252,6 @@ def review_carbon(
 def list_users(caller: AdminDep, users: UsersDep, limit: Limit = 50, cursor: Cursor = None) -> PageOf[Profile]:
     page = users.list(caller.tenant, limit, cursor)
     return PageOf[Profile](items=[Profile.model_validate(user) for user in page.items], cursor=page.cursor)
-
-
-@router.patch("/users/{user_id}", response_model=Profile)
-def set_user_status(user_id: Identifier, body: UserStatusIn, caller: AdminDep, users: UsersDep) -> Profile:
-    check_status_change(caller.user_id, user_id, body.active)
-    return Profile.model_validate(users.set_active(caller.tenant, user_id, body.active))
 
 
 # --- settings and their history ------------------------------------------------------------------------------
@@ -301,7 +291,7 @@ def get_settings(caller: AdminDep, settings: VersionedSettingsDep, response: Res
     return current
 
 
-@router.put("/settings", response_model=TenantSettings)
+@router.put("/settings", response_model=TenantSettings, dependencies=[ACTIVE])
 def put_settings(
     body: TenantSettings, caller: AdminDep, settings: VersionedSettingsDep, response: Response, if_match: IfMatch = None
 ) -> TenantSettings:

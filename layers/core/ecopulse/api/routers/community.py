@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ecopulse.api.auth import AdminDep, CallerDep, CitizenOrAdminDep
+from ecopulse.api.auth import ACTIVE, AdminDep, CallerDep, CitizenOrAdminDep
 from ecopulse.api.dependencies import CarbonCreditsDep, CommunityDep, EventsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
@@ -96,7 +96,7 @@ class CarbonCreditOut(BaseModel):
     created_at: datetime
 
 
-@router.post("/events", status_code=status.HTTP_201_CREATED, response_model=EventOut)
+@router.post("/events", status_code=status.HTTP_201_CREATED, response_model=EventOut, dependencies=[ACTIVE])
 def create_event(body: EventIn, caller: AdminDep, events: EventsDep) -> EventOut:
     return EventOut.model_validate(
         events.create(caller.tenant, NewEvent(**body.model_dump(), created_by=caller.user_id))
@@ -114,14 +114,14 @@ def get_event(event_id: EventId, caller: CallerDep, events: EventsDep) -> EventO
     return EventOut.model_validate(events.get(caller.tenant, event_id))
 
 
-@router.post("/events/{event_id}/join", response_model=EventOut)
+@router.post("/events/{event_id}/join", response_model=EventOut, dependencies=[ACTIVE])
 def join_event(event_id: EventId, caller: CitizenOrAdminDep, events: EventsDep) -> EventOut:
     """Until the event is over, while places last."""
     joined = join(events, caller.tenant, event_id, caller.user_id, caller.username, datetime.now(UTC))
     return EventOut.model_validate(joined)
 
 
-@router.post("/events/{event_id}/check-in", response_model=Attendee)
+@router.post("/events/{event_id}/check-in", response_model=Attendee, dependencies=[ACTIVE])
 def check_in(event_id: EventId, body: CheckInIn, caller: CitizenOrAdminDep, events: EventsDep) -> Attendee:
     """Only while the event runs and within its radius of the meeting point; again, it answers the first."""
     attendee = check_in_attendee(events, caller.tenant, event_id, caller.user_id, body.lat, body.lng, datetime.now(UTC))
@@ -147,7 +147,9 @@ def leaderboard(
     return [LeaderboardRow.model_validate(row) for row in ranking(community, caller.tenant, period, limit)]
 
 
-@router.post("/carbon-credits", status_code=status.HTTP_201_CREATED, response_model=CarbonCreditOut)
+@router.post(
+    "/carbon-credits", status_code=status.HTTP_201_CREATED, response_model=CarbonCreditOut, dependencies=[ACTIVE]
+)
 def request_carbon_credits(body: CarbonCreditIn, caller: CallerDep, credits: CarbonCreditsDep) -> CarbonCreditOut:
     request = NewCarbonRequest(**body.model_dump(), requested_by=caller.user_id)
     return CarbonCreditOut.model_validate(credits.create(caller.tenant, request))

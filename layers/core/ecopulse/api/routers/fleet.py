@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from ecopulse.api.auth import AdminDep, FleetDep, Group
+from ecopulse.api.auth import ACTIVE, AdminDep, FleetDep, Group
 from ecopulse.api.dependencies import Vehicles
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, PageOf, ShortText, rounded
@@ -47,7 +47,7 @@ class PositionIn(BaseModel):
     status: VehicleStatus | None = None
 
 
-@router.post("/vehicles", status_code=status.HTTP_201_CREATED, response_model=VehicleOut)
+@router.post("/vehicles", status_code=status.HTTP_201_CREATED, response_model=VehicleOut, dependencies=[ACTIVE])
 def add_vehicle(body: VehicleIn, caller: AdminDep, vehicles: Vehicles) -> VehicleOut:
     return VehicleOut.model_validate(vehicles.add(caller.tenant, NewVehicle(**body.model_dump())))
 
@@ -60,7 +60,7 @@ def list_vehicles(
     return PageOf[VehicleOut](items=[VehicleOut.model_validate(v) for v in page.items], cursor=page.cursor)
 
 
-@router.put("/vehicles/{vehicle_id}/position", response_model=VehicleOut)
+@router.put("/vehicles/{vehicle_id}/position", response_model=VehicleOut, dependencies=[ACTIVE])
 def move_vehicle(vehicle_id: VehicleId, body: PositionIn, caller: FleetDep, vehicles: Vehicles) -> VehicleOut:
     """A driver moves only their own vehicle; an admin any of the city's."""
     moved = report_position(

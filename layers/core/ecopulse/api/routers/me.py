@@ -5,11 +5,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ecopulse.accounts import leave
-from ecopulse.api.auth import CallerDep
+from ecopulse.api.auth import ACTIVE, ActiveProfile, CallerDep
 from ecopulse.api.dependencies import (
     CommunityDep,
     PersonalDataDep,
@@ -26,8 +25,9 @@ from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, PageOf
 from ecopulse.config import deployment
+from ecopulse.leaving import leave
 from ecopulse.observability import logger
-from ecopulse.users import User, change_wallet, signed_in
+from ecopulse.users import change_wallet
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
 Zone = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")]
@@ -42,6 +42,7 @@ class Profile(BaseModel):
     email: str | None
     display_name: str | None
     groups: list[str]
+    active: bool = Field(description="False once the city has disabled the account")
     wallet_address: str | None
     points: int
     balance_pending: float = Field(description="EcoCoin earned, waiting for a wallet or a mint")
@@ -89,12 +90,7 @@ class InboxMessage(BaseModel):
     created_at: datetime
 
 
-def me(caller: CallerDep, users: UsersDep) -> User:
-    """The caller's profile, created from the token's claims on first contact; a disabled account gets no further."""
-    return signed_in(users, caller.tenant, caller.user_id, caller.username, caller.email, list(caller.groups))
-
-
-Me = Annotated[User, Depends(me)]
+Me = ActiveProfile
 
 
 @router.get("", response_model=Profile)
@@ -164,6 +160,6 @@ def subscribe(zone: Zone, profile: Me, community: CommunityDep) -> None:
     community.subscribe(profile.tenant, zone, profile.user_id)
 
 
-@router.delete("/alerts/{zone}", status_code=204)
+@router.delete("/alerts/{zone}", status_code=204, dependencies=[ACTIVE])
 def unsubscribe(zone: Zone, caller: CallerDep, community: CommunityDep) -> None:
     community.unsubscribe(caller.tenant, zone, caller.user_id)

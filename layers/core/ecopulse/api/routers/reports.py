@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecopulse import geo, privacy
-from ecopulse.api.auth import Caller, CallerDep, CitizenOrAdminDep, Group
+from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, Group
 from ecopulse.api.dependencies import ReportsDep, TenantsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
@@ -109,7 +109,7 @@ def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) ->
     return ReportOut.seen_by(caller, filed)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportOut)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportOut, dependencies=[ACTIVE])
 def post_report(
     body: ReportIn,
     caller: CitizenOrAdminDep,
@@ -167,7 +167,7 @@ def get_report(report_id: ReportId, caller: CallerDep, reports: ReportsDep) -> R
     return ReportOut.seen_by(caller, reports.get(caller.tenant, report_id))
 
 
-@router.post("/{report_id}/votes", response_model=ReportOut, status_code=status.HTTP_201_CREATED)
+@router.post("/{report_id}/votes", response_model=ReportOut, status_code=status.HTTP_201_CREATED, dependencies=[ACTIVE])
 def vote(report_id: ReportId, body: VoteIn, caller: CitizenOrAdminDep, reports: ReportsDep) -> ReportOut:
     return ReportOut.seen_by(caller, cast_vote(reports, caller.tenant, report_id, caller.user_id, body.agrees))
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Self
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, model_validator
 
-from ecopulse.api.auth import CallerDep, CitizenOrAdminDep, Group
+from ecopulse.api.auth import ACTIVE, CallerDep, CitizenOrAdminDep, Group
 from ecopulse.api.dependencies import ReportsDep, SubmissionsDep, UploadFormsDep, UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.routers.uploads import UploadRequest, upload_form
@@ -73,7 +73,7 @@ class OpenedSubmission(BaseModel):
     uploads: dict[str, UploadForm] = Field(description="Upload `before` (optional) first, then `after`.")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenedSubmission)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenedSubmission, dependencies=[ACTIVE])
 def open_submission(
     body: SubmissionIn,
     caller: CitizenOrAdminDep,
@@ -112,7 +112,12 @@ def get_submission(
     return SubmissionOut.of(read)
 
 
-@router.post("/{submission_id}/uploads/{photo}", status_code=status.HTTP_201_CREATED, response_model=UploadForm)
+@router.post(
+    "/{submission_id}/uploads/{photo}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UploadForm,
+    dependencies=[ACTIVE],
+)
 def renew_upload_form(
     submission_id: Annotated[str, Field(max_length=64)],
     photo: Literal["before", "after"],

@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 
-from ecopulse.api.auth import CitizenOrAdminDep
+from ecopulse.api.auth import ACTIVE, CitizenOrAdminDep
 from ecopulse.api.dependencies import UploadFormsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import UploadForm
@@ -35,7 +35,7 @@ def upload_form(forms: UploadForms, key: UploadKey, content_type: str) -> Upload
     )
 
 
-@router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadForm)
+@router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadForm, dependencies=[ACTIVE])
 def create_upload(body: UploadRequest, caller: CitizenOrAdminDep, forms: UploadFormsDep) -> UploadForm:
     """A form for one report photo; put the returned `key` in the report's `photo_keys`."""
     key = UploadKey(caller.tenant, caller.user_id, str(uuid.uuid4()), REPORT_PHOTO)

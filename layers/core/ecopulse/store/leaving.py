@@ -1,5 +1,5 @@
 """The ``PersonalData`` port on DynamoDB: each kind of item a person leaves behind, found through the key or index
-that lists it under them (never a scan), and erased or made pseudonymous as ``ecopulse.accounts`` says."""
+that lists it under them (never a scan), and erased or made pseudonymous as ``ecopulse.leaving`` says."""
 
 from datetime import datetime
 
