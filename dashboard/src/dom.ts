@@ -1,3 +1,5 @@
+import { describeError } from "@ecopulse/api-client";
+
 type Child = Node | string | null | undefined | false;
 
 /** A tiny element builder: attributes starting with "on" become listeners. */
@@ -46,13 +48,14 @@ export function humanize(name: string): string {
   return name.replace(/_/g, " ");
 }
 
-/** A polite live region per view: screen readers hear results of actions and background refreshes. */
-export function statusLine(): HTMLParagraphElement {
-  return h("p", { class: "status", role: "status", "aria-live": "polite" });
+/** A polite live region where the admin acted (a form, a table): screen readers hear the result, the API's
+ * message when it refused. */
+export function statusLine(id?: string): HTMLParagraphElement {
+  return h("p", { class: "status", role: "status", "aria-live": "polite", id });
 }
 
 export function showError(target: HTMLElement, error: unknown): void {
-  target.textContent = error instanceof Error ? error.message : String(error);
+  target.textContent = describeError(error);
   target.classList.add("error");
 }
 

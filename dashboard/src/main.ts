@@ -1,5 +1,5 @@
 import "./style.css";
-import { api, loadConfig, session, type WhoAmI } from "./api";
+import { api, loadConfig, session, unwrap, type WhoAmI } from "./api";
 import { analyticsView } from "./views/analytics";
 import { communityView } from "./views/community";
 import { eventsView } from "./views/events";
@@ -35,7 +35,7 @@ function signOut(): void {
 async function identify(): Promise<WhoAmI | null> {
   if (!session.token) return null;
   try {
-    const me = await api<WhoAmI>("GET", "/whoami");
+    const me = await unwrap(api().GET("/whoami"));
     if (me.groups.includes("admin")) return me;
   } catch {
     // An expired or foreign token: fall through to the sign-in form.

@@ -1,28 +1,13 @@
-import { all, api } from "../api";
+import { all, api, unwrap, type Schemas } from "../api";
 import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
 
-interface CarbonRequest {
-  request_id: string;
-  organisation: string;
-  tonnes: number;
-  price_per_tonne: number;
-  status: string;
-  created_at: string;
-}
-
-interface UserProfile {
-  user_id: string;
-  username: string;
-  email: string | null;
-  groups: string[];
-  points: number;
-  balance_pending: number;
-  balance_minted: number;
-}
+type CarbonRequest = Schemas["CarbonCreditOut"];
+type AlertSeverity = Schemas["AlertIn"]["severity"];
 
 /** The tenant's people and outside requests: carbon-credit review, alert broadcasts, user accounts. */
 export function communityView(root: HTMLElement): () => void {
-  const status = statusLine();
+  const status = statusLine("carbon-status");
+  const alertStatus = statusLine("alert-form-status");
   const carbonRows = h("tbody", { id: "carbon-rows" });
   const userRows = h("tbody", { id: "user-rows" });
   const zone = h("input", { id: "alert-zone", name: "zone", required: true, pattern: "[a-z0-9-]{1,32}" });
@@ -43,6 +28,7 @@ export function communityView(root: HTMLElement): () => void {
     h("label", { for: "alert-severity" }, "Severity"),
     severity,
     h("button", { type: "submit", class: "primary" }, "Send alert"),
+    alertStatus,
   );
 
   root.append(
@@ -68,15 +54,20 @@ export function communityView(root: HTMLElement): () => void {
   async function decide(request: CarbonRequest, approve: boolean): Promise<void> {
     const reason = window.prompt(`${approve ? "Approve" : "Reject"} ${request.organisation}'s request: why?`);
     if (!reason) return;
-    await api("POST", `/admin/carbon-credits/${request.request_id}/decision`, { approve, reason });
+    await unwrap(
+      api().POST("/admin/carbon-credits/{request_id}/decision", {
+        params: { path: { request_id: request.request_id } },
+        body: { approve, reason },
+      }),
+    );
     showInfo(status, `${approve ? "Approved" : "Rejected"} the request of ${request.organisation}.`);
     await load();
   }
 
   async function load(): Promise<void> {
     const [requests, users] = await Promise.all([
-      all<CarbonRequest>("/admin/carbon-credits?status=pending"),
-      all<UserProfile>("/admin/users"),
+      all((cursor) => unwrap(api().GET("/admin/carbon-credits", { params: { query: { status: "pending", cursor } } }))),
+      all((cursor) => unwrap(api().GET("/admin/users", { params: { query: { cursor } } }))),
     ]);
     carbonRows.replaceChildren(
       ...requests.map((request) => {
@@ -115,15 +106,15 @@ export function communityView(root: HTMLElement): () => void {
   alertForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const sent = await api<{ recipients: number }>("POST", "/admin/alerts", {
-        zone: zone.value.trim(),
-        message: message.value.trim(),
-        severity: severity.value,
-      });
+      const sent = await unwrap(
+        api().POST("/admin/alerts", {
+          body: { zone: zone.value.trim(), message: message.value.trim(), severity: severity.value as AlertSeverity },
+        }),
+      );
       alertForm.reset();
-      showInfo(status, `Alert sent to ${sent.recipients} subscriber${sent.recipients === 1 ? "" : "s"}.`);
+      showInfo(alertStatus, `Alert sent to ${sent.recipients} subscriber${sent.recipients === 1 ? "" : "s"}.`);
     } catch (error) {
-      showError(status, error);
+      showError(alertStatus, error);
     }
   });
 

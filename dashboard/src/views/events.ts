@@ -1,21 +1,12 @@
-import { all, api } from "../api";
+import { all, api, unwrap, type Schemas } from "../api";
 import { h, showError, showInfo, statusLine, when } from "../dom";
 
-interface CommunityEvent {
-  event_id: string;
-  title: string;
-  description: string | null;
-  lat: number;
-  lng: number;
-  starts_at: string;
-  ends_at: string;
-  capacity: number;
-  attendees: number;
-}
+type CommunityEvent = Schemas["EventOut"];
 
 /** Community cleanups: the upcoming ones with who comes, and a form to announce the next. */
 export function eventsView(root: HTMLElement): () => void {
-  const status = statusLine();
+  const status = statusLine("events-status");
+  const formStatus = statusLine("event-form-status");
   const rows = h("tbody", { id: "event-rows" });
   const field = (id: string, label: string, input: HTMLElement) => [h("label", { for: id }, label), input];
   const title = h("input", { id: "event-title", required: true, maxlength: 200 });
@@ -35,6 +26,7 @@ export function eventsView(root: HTMLElement): () => void {
     ...field("event-ends", "Ends (your local time)", ends),
     ...field("event-capacity", "Capacity", capacity),
     h("button", { type: "submit", class: "primary" }, "Announce"),
+    formStatus,
   );
 
   root.append(
@@ -51,7 +43,7 @@ export function eventsView(root: HTMLElement): () => void {
   );
 
   async function load(): Promise<void> {
-    const events = await all<CommunityEvent>("/events");
+    const events = await all((cursor) => unwrap(api().GET("/events", { params: { query: { cursor } } })));
     rows.replaceChildren(
       ...events.map((event) =>
         h(
@@ -71,19 +63,23 @@ export function eventsView(root: HTMLElement): () => void {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const created = await api<CommunityEvent>("POST", "/events", {
-        title: title.value.trim(),
-        lat: Number(lat.value),
-        lng: Number(lng.value),
-        starts_at: new Date(starts.value).toISOString(),
-        ends_at: new Date(ends.value).toISOString(),
-        capacity: Number(capacity.value),
-      });
+      const created: CommunityEvent = await unwrap(
+        api().POST("/events", {
+          body: {
+            title: title.value.trim(),
+            lat: Number(lat.value),
+            lng: Number(lng.value),
+            starts_at: new Date(starts.value).toISOString(),
+            ends_at: new Date(ends.value).toISOString(),
+            capacity: Number(capacity.value),
+          },
+        }),
+      );
       form.reset();
-      showInfo(status, `Announced ${created.title}.`);
+      showInfo(formStatus, `Announced ${created.title}.`);
       await load();
     } catch (error) {
-      showError(status, error);
+      showError(formStatus, error);
     }
   });
 

@@ -1,4 +1,4 @@
-import { all, api, type Signal, type Submission, type Verdict } from "../api";
+import { all, api, unwrap, verdictOf, type Signal, type Submission, type Verdict } from "../api";
 import { ago, h, humanize, percent, showError, showInfo, statusLine, when } from "../dom";
 
 const POLL_MS = 4000;
@@ -11,7 +11,7 @@ function signalValue(signal: Signal): string {
 }
 
 function labels(submission: Submission): HTMLElement {
-  const top = submission.verdict?.model?.top_labels ?? [];
+  const top = verdictOf(submission).model?.top_labels ?? [];
   if (!top.length) return h("p", { class: "hint" }, "The model gave no labels.");
   return h(
     "ol",
@@ -29,7 +29,7 @@ function labels(submission: Submission): HTMLElement {
 }
 
 function signals(submission: Submission): HTMLElement {
-  const list = submission.verdict?.signals ?? [];
+  const list = verdictOf(submission).signals ?? [];
   return h(
     "table",
     { class: "signals" },
@@ -52,7 +52,7 @@ function signals(submission: Submission): HTMLElement {
 }
 
 function photoFacts(submission: Submission): HTMLElement {
-  const photo = submission.verdict?.photo ?? {};
+  const photo = verdictOf(submission).photo ?? {};
   const location = photo.location;
   const facts: [string, string][] = [
     ["Camera", String(photo.camera ?? "unknown")],
@@ -68,7 +68,8 @@ export function queueView(root: HTMLElement): () => void {
   let items: Submission[] = [];
   let selected: string | null = null;
   let busy = false;
-  const status = statusLine();
+  const status = statusLine("queue-status");
+  const decisionStatus = statusLine("decision-status");
   const updated = h("p", { class: "hint", id: "queue-updated" });
   const list = h("ol", { class: "queue-list", id: "queue-list", "aria-label": "Submissions waiting for review, oldest first" });
   const detail = h("section", { class: "detail card", id: "queue-detail", "aria-label": "Selected submission" });
@@ -81,6 +82,7 @@ export function queueView(root: HTMLElement): () => void {
     h("label", { for: "decision-reason" }, "Reason (required to reject)"),
     reason,
     h("div", { class: "buttons" }, approveButton, rejectButton),
+    decisionStatus,
   );
 
   root.append(
@@ -101,8 +103,8 @@ export function queueView(root: HTMLElement): () => void {
   function renderList(): void {
     list.replaceChildren(
       ...items.map((item) => {
-        const confidence = item.verdict?.confidence;
-        const flags = item.verdict?.flags ?? [];
+        const confidence = verdictOf(item).confidence;
+        const flags = verdictOf(item).flags ?? [];
         return h(
           "li",
           {},
@@ -138,10 +140,7 @@ export function queueView(root: HTMLElement): () => void {
       ),
     );
     const duplicates = h("ul", { class: "photos duplicates", "aria-label": "Earlier photos this one matches" });
-    api<{
-      photos: Record<string, { url: string }>;
-      duplicates: { url: string; submission_id: string; distance: number }[];
-    }>("GET", `/admin/submissions/${item.submission_id}/photos`)
+    unwrap(api().GET("/admin/submissions/{submission_id}/photos", { params: { path: { submission_id: item.submission_id } } }))
       .then(({ photos, duplicates: matches }) => {
         for (const [kind, link] of Object.entries(photos)) {
           gallery
@@ -166,7 +165,11 @@ export function queueView(root: HTMLElement): () => void {
   /** The citizen's earlier submissions and how they ended: a reviewer weighs a track record. */
   function history(item: Submission): HTMLElement {
     const list = h("ul", { class: "history", "aria-label": "The citizen's submissions" });
-    all<Submission>(`/admin/users/${item.user_id}/submissions`, 50)
+    all(
+      (cursor) =>
+        unwrap(api().GET("/admin/users/{user_id}/submissions", { params: { path: { user_id: item.user_id }, query: { cursor } } })),
+      50,
+    )
       .then((earlier) => {
         const others = earlier.filter((other) => other.submission_id !== item.submission_id);
         const count = (status: string) => others.filter((other) => other.status === status).length;
@@ -209,7 +212,7 @@ export function queueView(root: HTMLElement): () => void {
       detail.replaceChildren(h("p", { class: "hint" }, "Select a submission to review it."));
       return;
     }
-    const verdict = item.verdict ?? {};
+    const verdict = verdictOf(item);
     const flags = verdict.flags ?? [];
     detail.replaceChildren(
       h("h2", {}, "Submission ", h("span", { class: "mono" }, item.submission_id)),
@@ -270,9 +273,9 @@ export function queueView(root: HTMLElement): () => void {
 
   async function refresh(): Promise<void> {
     try {
-      const fresh = await all<Submission>("/admin/review-queue?limit=50");
-      fresh.sort((a, b) => a.created_at.localeCompare(b.created_at));
-      items = fresh;
+      const fresh = await all((cursor) => unwrap(api().GET("/admin/review-queue", { params: { query: { limit: 50, cursor } } })));
+      // A submission an admin decided stays listed until its workflow records the decision: it waits for no one.
+      items = fresh.filter((item) => !item.review_decision).sort((a, b) => a.created_at.localeCompare(b.created_at));
       if (!current()) selected = items[0]?.submission_id ?? null;
       const hadFocus = list.contains(document.activeElement);
       renderList();
@@ -289,23 +292,25 @@ export function queueView(root: HTMLElement): () => void {
     if (!item || busy) return;
     const text = reason.value.trim();
     if (outcome === "rejected" && !text) {
-      showError(status, "Type a reason before rejecting.");
+      showError(decisionStatus, "Type a reason before rejecting.");
       reason.focus();
       return;
     }
     busy = true;
     try {
-      await api("POST", `/admin/submissions/${item.submission_id}/decision`, {
-        outcome,
-        reason: text || APPROVE_REASON,
-      });
-      showInfo(status, `${outcome === "approved" ? "Approved" : "Rejected"} ${item.submission_id.slice(0, 8)}.`);
+      await unwrap(
+        api().POST("/admin/submissions/{submission_id}/decision", {
+          params: { path: { submission_id: item.submission_id } },
+          body: { outcome, reason: text || APPROVE_REASON },
+        }),
+      );
+      showInfo(decisionStatus, `${outcome === "approved" ? "Approved" : "Rejected"} ${item.submission_id.slice(0, 8)}.`);
       const index = items.indexOf(item);
       items = items.filter((other) => other !== item);
       reason.value = "";
       select(items[Math.min(index, items.length - 1)]?.submission_id ?? null);
     } catch (error) {
-      showError(status, error);
+      showError(decisionStatus, error);
     } finally {
       busy = false;
     }
