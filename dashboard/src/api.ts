@@ -47,7 +47,15 @@ export interface Verdict {
   signals?: Signal[];
   kind?: string;
   verified_at?: string;
-  photo?: Record<string, unknown> & { location?: { lat: number; lng: number } | null };
+  photo?: {
+    camera?: string | null;
+    captured_at?: string | null;
+    width?: number;
+    height?: number;
+    format?: string;
+    phash?: string;
+    location?: { lat: number; lng: number } | null;
+  };
   model?: {
     waste_type?: string;
     waste_probability?: number;
@@ -57,7 +65,7 @@ export interface Verdict {
 }
 
 export function verdictOf(submission: Submission): Verdict {
-  return (submission.verdict ?? {}) as Verdict;
+  return submission.verdict ?? {};
 }
 
 const TOKEN_KEY = "ecopulse.id_token";
