@@ -1,18 +1,19 @@
 import { describeError } from "@ecopulse/api-client";
 
 type Child = Node | string | null | undefined | false;
+type Attribute = string | number | boolean | null | undefined | ((event: never) => unknown);
 
 /** A tiny element builder: attributes starting with "on" become listeners. */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  attributes: Record<string, unknown> = {},
+  attributes: Record<string, Attribute> = {},
   ...children: (Child | Child[])[]
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith("on") && typeof value === "function") {
-      element.addEventListener(name.slice(2).toLowerCase(), value as EventListener);
+    if (typeof value === "function") {
+      if (name.startsWith("on")) element.addEventListener(name.slice(2).toLowerCase(), value as EventListener);
     } else if (name === "class") {
       element.className = String(value);
     } else if (value === true) {
@@ -62,4 +63,23 @@ export function showError(target: HTMLElement, error: unknown): void {
 export function showInfo(target: HTMLElement, message: string): void {
   target.textContent = message;
   target.classList.remove("error");
+}
+
+/** Runs an action on a form's submit without leaving the page; a refusal shows in `status`, by the form. */
+export function onSubmit(form: HTMLFormElement, status: HTMLElement, action: () => Promise<void>): void {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    action().catch((error: unknown) => showError(status, error));
+  });
+}
+
+/** Runs an action on a click; a refusal shows in `status`. */
+export function onClick(target: HTMLElement, status: HTMLElement, action: () => Promise<void>): void {
+  target.addEventListener("click", () => {
+    action().catch((error: unknown) => showError(status, error));
+  });
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

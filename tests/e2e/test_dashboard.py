@@ -14,6 +14,8 @@ pytest.importorskip("playwright.sync_api", reason="the e2e suite drives Chromium
 from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = pytest.mark.slow
+# A view's first call may start its function cold, on a machine running the whole system: waits are generous.
+expect.set_options(timeout=20_000)
 
 ADMIN = "amina"
 
@@ -54,7 +56,7 @@ def queue_item(page, submission_id: str):
     return page.locator(f'.queue-item[data-id="{submission_id}"]')
 
 
-def test_an_admin_signs_in_with_their_city(browser, dashboard, tenant, shoot):
+def test_an_admin_signs_in_with_their_city(browser, dashboard, tenant, shoot, accessible):
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.goto(dashboard.url)
@@ -62,6 +64,7 @@ def test_an_admin_signs_in_with_their_city(browser, dashboard, tenant, shoot):
     page.get_by_label("User").fill(ADMIN)
     page.get_by_label("Tenant (city)").fill(tenant)
     shoot(page, "login")
+    accessible(page)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#tenant-name")).to_have_text(tenant)
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
@@ -69,7 +72,7 @@ def test_an_admin_signs_in_with_their_city(browser, dashboard, tenant, shoot):
     context.close()
 
 
-def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflow(open_page, seeder, shoot):
+def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflow(open_page, seeder, shoot, accessible):
     seeder.force_human_review()
     citizen = seeder.citizen()
     first = seeder.queued_submission(citizen)
@@ -77,7 +80,7 @@ def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflo
     expect(queue_item(page, first)).to_be_visible()
 
     second = seeder.queued_submission(seeder.citizen())
-    expect(queue_item(page, second)).to_be_visible(timeout=10_000)
+    expect(queue_item(page, second)).to_be_visible()
     ids = page.locator(".queue-item").evaluate_all("items => items.map(item => item.dataset.id)")
     assert ids == [first, second], "oldest first"
 
@@ -94,11 +97,12 @@ def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflo
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     assert photo.evaluate("img => img.naturalWidth") > 100, "the private photo loads through its signed link"
     shoot(page, "review-queue")
+    accessible(page)
 
     page.keyboard.press("a")
     expect(page.locator("#decision-status")).to_contain_text(f"Approved {first[:8]}")
     expect(queue_item(page, first)).to_have_count(0)
-    expect(page.locator("#queue-updated")).to_contain_text("1 waiting", timeout=10_000)
+    expect(page.locator("#queue-updated")).to_contain_text("1 waiting")
 
     approved = wait_until(
         lambda: (s := seeder.call("GET", f"/submissions/{first}", citizen).json())["status"] == "approved" and s,
@@ -115,7 +119,7 @@ def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflo
     expect(detail.get_by_role("list", name="The citizen's submissions")).to_contain_text("0 approved, 0 rejected")
 
 
-def test_a_rejection_needs_a_reason_and_reaches_the_citizen(open_page, seeder, shoot):
+def test_a_rejection_needs_a_reason_and_reaches_the_citizen(open_page, seeder, shoot, accessible):
     seeder.force_human_review()
     citizen = seeder.citizen()
     submission_id = seeder.queued_submission(citizen)
@@ -123,6 +127,7 @@ def test_a_rejection_needs_a_reason_and_reaches_the_citizen(open_page, seeder, s
     page.set_viewport_size({"width": 820, "height": 1180})
     queue_item(page, submission_id).click()
     shoot(page, "review-queue-tablet")
+    accessible(page)
     page.set_viewport_size({"width": 1280, "height": 860})
 
     page.keyboard.press("r")
@@ -164,7 +169,9 @@ def test_a_decision_another_admin_took_first_shows_the_apis_message_by_the_decis
     expect(queue_item(page, submission_id)).to_be_visible()
 
 
-def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_grid(open_page, seeder, shoot):
+def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_grid(
+    open_page, seeder, shoot, accessible
+):
     reports = seeder.reports()
     old_city = {"zone_id": "old-city", "name": "Old City", "min_lat": 31.50, "min_lng": 74.34,
                 "max_lat": 31.54, "max_lng": 74.38}  # fmt: skip
@@ -177,6 +184,7 @@ def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_gr
     page.get_by_label("Heatmap (reports per ~1 km cell)").check()
     assert page.locator("path.heat-cell").count() >= 1
     shoot(page, "map")
+    accessible(page)
     page.get_by_label("Heatmap (reports per ~1 km cell)").uncheck()
 
     page.get_by_label("glass").uncheck()
@@ -188,7 +196,7 @@ def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_gr
     expect(page.locator("#map-count")).to_have_text(f"{len(reports)} of {len(reports)} reports shown")
 
 
-def test_analytics_show_the_counters_and_a_daily_chart(open_page, seeder, shoot):
+def test_analytics_show_the_counters_and_a_daily_chart(open_page, seeder, shoot, accessible):
     reports = seeder.reports()
     old_city = {"zone_id": "old-city", "name": "Old City", "min_lat": 31.50, "min_lng": 74.34,
                 "max_lat": 31.54, "max_lng": 74.38}  # fmt: skip
@@ -201,9 +209,10 @@ def test_analytics_show_the_counters_and_a_daily_chart(open_page, seeder, shoot)
     wait_until(lambda: page.evaluate("document.getElementById('daily-chart').width") > 0)
     expect(page.get_by_role("table", name="By zone (all time)")).to_contain_text("Old City")
     shoot(page, "analytics")
+    accessible(page)
 
 
-def test_a_report_is_dispatched_to_a_new_truck_and_a_taken_vehicle_id_is_refused(open_page, seeder, shoot):
+def test_a_report_is_dispatched_to_a_new_truck_and_a_taken_vehicle_id_is_refused(open_page, seeder, shoot, accessible):
     reports = seeder.reports()
     page = open_page("fleet")
     expect(page.get_by_role("heading", name="Fleet", exact=True)).to_be_visible()
@@ -228,6 +237,7 @@ def test_a_report_is_dispatched_to_a_new_truck_and_a_taken_vehicle_id_is_refused
     expect(row.locator(".vehicle-report")).to_contain_text(reports[0][:8])
     expect(row.locator(".vehicle-status")).to_have_text("assigned")
     shoot(page, "fleet")
+    accessible(page)
 
     report = seeder.call("GET", f"/reports/{reports[0]}", seeder.admin).json()
     assert (report["status"], report["vehicle_id"]) == ("dispatched", "truck-7")
@@ -237,7 +247,7 @@ def test_a_report_is_dispatched_to_a_new_truck_and_a_taken_vehicle_id_is_refused
     assert seeder.call("GET", f"/reports/{reports[0]}", seeder.admin).json()["status"] == "resolved"
 
 
-def test_an_event_is_announced(open_page, shoot):
+def test_an_event_is_announced(open_page, shoot, accessible):
     page = open_page("events")
     page.get_by_label("Title").fill("Canal bank cleanup")
     page.get_by_label("Starts (your local time)").fill("2030-03-01T08:00")
@@ -249,9 +259,10 @@ def test_an_event_is_announced(open_page, shoot):
     expect(row).to_contain_text("Canal bank cleanup")
     expect(row).to_contain_text("0 / 50")
     shoot(page, "events")
+    accessible(page)
 
 
-def test_carbon_credits_are_reviewed_and_an_alert_reaches_the_zones_subscribers(open_page, seeder, shoot):
+def test_carbon_credits_are_reviewed_and_an_alert_reaches_the_zones_subscribers(open_page, seeder, shoot, accessible):
     citizen = seeder.citizen()
     me = seeder.call("GET", "/me", citizen).json()
     seeder.call("PUT", "/me/alerts/old-city", citizen)
@@ -276,3 +287,4 @@ def test_carbon_credits_are_reviewed_and_an_alert_reaches_the_zones_subscribers(
     assert inbox[0]["body"] == "Street sweeping on Mall Road tomorrow at 7"
     expect(page.get_by_role("table", name="Users of the city")).to_contain_text(me["email"])
     shoot(page, "community")
+    accessible(page)

@@ -1,5 +1,5 @@
 import { all, api, unwrap, type Schemas } from "../api";
-import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+import { h, humanize, plural, onClick, onSubmit, showError, showInfo, statusLine, when } from "../dom";
 
 type CarbonRequest = Schemas["CarbonCreditOut"];
 type AlertSeverity = Schemas["AlertIn"]["severity"];
@@ -73,8 +73,8 @@ export function communityView(root: HTMLElement): () => void {
       ...requests.map((request) => {
         const approve = h("button", { type: "button", class: "primary" }, "Approve");
         const reject = h("button", { type: "button", class: "danger" }, "Reject");
-        approve.addEventListener("click", () => decide(request, true).catch((error) => showError(status, error)));
-        reject.addEventListener("click", () => decide(request, false).catch((error) => showError(status, error)));
+        onClick(approve, status, () => decide(request, true));
+        onClick(reject, status, () => decide(request, false));
         return h(
           "tr",
           { "data-request": request.request_id },
@@ -103,21 +103,16 @@ export function communityView(root: HTMLElement): () => void {
     );
   }
 
-  alertForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const sent = await unwrap(
-        api().POST("/admin/alerts", {
-          body: { zone: zone.value.trim(), message: message.value.trim(), severity: severity.value as AlertSeverity },
-        }),
-      );
-      alertForm.reset();
-      showInfo(alertStatus, `Alert sent to ${sent.recipients} subscriber${sent.recipients === 1 ? "" : "s"}.`);
-    } catch (error) {
-      showError(alertStatus, error);
-    }
+  onSubmit(alertForm, alertStatus, async () => {
+    const sent = await unwrap(
+      api().POST("/admin/alerts", {
+        body: { zone: zone.value.trim(), message: message.value.trim(), severity: severity.value as AlertSeverity },
+      }),
+    );
+    alertForm.reset();
+    showInfo(alertStatus, `Alert sent to ${plural(sent.recipients, "subscriber")}.`);
   });
 
-  load().catch((error) => showError(status, error));
+  load().catch((error: unknown) => showError(status, error));
   return () => undefined;
 }

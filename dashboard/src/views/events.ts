@@ -1,5 +1,5 @@
 import { all, api, unwrap, type Schemas } from "../api";
-import { h, showError, showInfo, statusLine, when } from "../dom";
+import { h, onSubmit, showError, showInfo, statusLine, when } from "../dom";
 
 type CommunityEvent = Schemas["EventOut"];
 
@@ -60,29 +60,24 @@ export function eventsView(root: HTMLElement): () => void {
     if (!events.length) rows.append(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No event is planned.")));
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const created: CommunityEvent = await unwrap(
-        api().POST("/events", {
-          body: {
-            title: title.value.trim(),
-            lat: Number(lat.value),
-            lng: Number(lng.value),
-            starts_at: new Date(starts.value).toISOString(),
-            ends_at: new Date(ends.value).toISOString(),
-            capacity: Number(capacity.value),
-          },
-        }),
-      );
-      form.reset();
-      showInfo(formStatus, `Announced ${created.title}.`);
-      await load();
-    } catch (error) {
-      showError(formStatus, error);
-    }
+  onSubmit(form, formStatus, async () => {
+    const created: CommunityEvent = await unwrap(
+      api().POST("/events", {
+        body: {
+          title: title.value.trim(),
+          lat: Number(lat.value),
+          lng: Number(lng.value),
+          starts_at: new Date(starts.value).toISOString(),
+          ends_at: new Date(ends.value).toISOString(),
+          capacity: Number(capacity.value),
+        },
+      }),
+    );
+    form.reset();
+    showInfo(formStatus, `Announced ${created.title}.`);
+    await load();
   });
 
-  load().catch((error) => showError(status, error));
+  load().catch((error: unknown) => showError(status, error));
   return () => undefined;
 }

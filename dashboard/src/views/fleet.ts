@@ -1,5 +1,5 @@
 import { all, api, unwrap, type Vehicle } from "../api";
-import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+import { h, humanize, onClick, onSubmit, showError, showInfo, statusLine, when } from "../dom";
 
 export function fleetView(root: HTMLElement): () => void {
   const status = statusLine("vehicles-status");
@@ -64,19 +64,15 @@ export function fleetView(root: HTMLElement): () => void {
   function resolveButton(vehicle: Vehicle): HTMLElement {
     const button = h("button", { type: "button", class: "secondary resolve" }, "Resolved");
     button.setAttribute("aria-label", `Mark report ${vehicle.report_id?.slice(0, 8)} resolved`);
-    button.addEventListener("click", async () => {
-      try {
-        await unwrap(
-          api().POST("/admin/reports/{report_id}/status", {
-            params: { path: { report_id: vehicle.report_id ?? "" } },
-            body: { status: "resolved", reason: `cleared by ${vehicle.name}` },
-          }),
-        );
-        showInfo(status, `Report ${vehicle.report_id?.slice(0, 8)} resolved; ${vehicle.name} is available again.`);
-        await load();
-      } catch (error) {
-        showError(status, error);
-      }
+    onClick(button, status, async () => {
+      await unwrap(
+        api().POST("/admin/reports/{report_id}/status", {
+          params: { path: { report_id: vehicle.report_id ?? "" } },
+          body: { status: "resolved", reason: `cleared by ${vehicle.name}` },
+        }),
+      );
+      showInfo(status, `Report ${vehicle.report_id?.slice(0, 8)} resolved; ${vehicle.name} is available again.`);
+      await load();
     });
     return button;
   }
@@ -126,44 +122,34 @@ export function fleetView(root: HTMLElement): () => void {
     );
   }
 
-  createForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const created = await unwrap(
-        api().POST("/fleet/vehicles", {
-          body: {
-            vehicle_id: vehicleId.value.trim(),
-            name: vehicleName.value.trim(),
-            plate: plate.value.trim() || null,
-            capacity_kg: Number(capacity.value) || 0,
-          },
-        }),
-      );
-      createForm.reset();
-      showInfo(createStatus, `Added ${created.name}.`);
-      await load();
-    } catch (error) {
-      showError(createStatus, error);
-    }
+  onSubmit(createForm, createStatus, async () => {
+    const created = await unwrap(
+      api().POST("/fleet/vehicles", {
+        body: {
+          vehicle_id: vehicleId.value.trim(),
+          name: vehicleName.value.trim(),
+          plate: plate.value.trim() || null,
+          capacity_kg: Number(capacity.value) || 0,
+        },
+      }),
+    );
+    createForm.reset();
+    showInfo(createStatus, `Added ${created.name}.`);
+    await load();
   });
 
-  dispatchForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const report = await unwrap(
-        api().POST("/admin/reports/{report_id}/dispatch", {
-          params: { path: { report_id: reportSelect.value } },
-          body: { vehicle_id: vehicleSelect.value, note: note.value.trim() || null },
-        }),
-      );
-      note.value = "";
-      showInfo(dispatchStatus, `Report ${report.report_id.slice(0, 8)} dispatched to ${report.vehicle_id}.`);
-      await load();
-    } catch (error) {
-      showError(dispatchStatus, error);
-    }
+  onSubmit(dispatchForm, dispatchStatus, async () => {
+    const report = await unwrap(
+      api().POST("/admin/reports/{report_id}/dispatch", {
+        params: { path: { report_id: reportSelect.value } },
+        body: { vehicle_id: vehicleSelect.value, note: note.value.trim() || null },
+      }),
+    );
+    note.value = "";
+    showInfo(dispatchStatus, `Report ${report.report_id.slice(0, 8)} dispatched to ${report.vehicle_id ?? "its vehicle"}.`);
+    await load();
   });
 
-  load().catch((error) => showError(status, error));
+  load().catch((error: unknown) => showError(status, error));
   return () => undefined;
 }

@@ -6,8 +6,8 @@ import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import geohash from "ngeohash";
 import { all, api, unwrap, type Report } from "../api";
 import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+import { chosenStatuses, STATUSES, visibleReports } from "./map-model";
 
-const STATUSES: Report["status"][] = ["submitted", "verified", "dispatched", "resolved", "rejected"];
 export const WASTE_COLOURS: Record<string, string> = {
   plastic: "#1f77b4",
   glass: "#17becf",
@@ -87,7 +87,7 @@ export function mapView(root: HTMLElement): () => void {
 
   function draw(fit: boolean): void {
     const shown = new Set(wasteBoxes.filter((box) => box.checked).map((box) => box.value));
-    const visible = reports.filter((report) => shown.has(report.waste_type));
+    const visible = visibleReports(reports, shown);
     markers.clearLayers();
     for (const report of visible) {
       L.circleMarker([report.lat, report.lng], {
@@ -156,7 +156,7 @@ export function mapView(root: HTMLElement): () => void {
 
   async function load(): Promise<void> {
     try {
-      const chosen = STATUSES.includes(statusSelect.value as Report["status"]) ? [statusSelect.value as Report["status"]] : STATUSES.slice(0, 3);
+      const chosen = chosenStatuses(statusSelect.value);
       const pages = await Promise.all(
         chosen.map((value) => all((cursor) => unwrap(api().GET("/reports", { params: { query: { status: value, limit: 100, cursor } } })))),
       );
@@ -170,7 +170,7 @@ export function mapView(root: HTMLElement): () => void {
     }
   }
 
-  map.on("click", async (event: L.LeafletMouseEvent) => {
+  async function searchAround(event: L.LeafletMouseEvent): Promise<void> {
     const metres = Number(radius.value) || 1000;
     const { lat, lng } = event.latlng;
     try {
@@ -187,10 +187,12 @@ export function mapView(root: HTMLElement): () => void {
     } catch (error) {
       showError(status, error);
     }
-  });
+  }
+
+  map.on("click", (event: L.LeafletMouseEvent) => void searchAround(event));
 
   statusSelect.addEventListener("change", () => void load());
-  loadLayers().catch((error) => showError(status, error));
+  loadLayers().catch((error: unknown) => showError(status, error));
   for (const box of wasteBoxes) box.addEventListener("change", () => draw(false));
   void load();
   return () => map.remove();
