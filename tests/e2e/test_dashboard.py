@@ -96,6 +96,18 @@ def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflo
     expect(photo).to_be_visible()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     assert photo.evaluate("img => img.naturalWidth") > 100, "the private photo loads through its signed link"
+    asked_again = []
+    page.on(
+        "request",
+        lambda request: (
+            "/admin/" in request.url and "/review-queue" not in request.url and asked_again.append(request.url)
+        ),
+    )
+    shown = photo.element_handle()
+    last_poll = page.locator("#queue-updated").inner_text()
+    expect(page.locator("#queue-updated")).not_to_have_text(last_poll)
+    assert shown.evaluate("img => img.isConnected"), "a poll that changed nothing keeps the photo on screen"
+    assert asked_again == [], "nor asks for its links or the citizen's history again"
     shoot(page, "review-queue")
     accessible(page)
 
