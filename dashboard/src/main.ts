@@ -6,6 +6,7 @@ import { eventsView } from "./views/events";
 import { fleetView } from "./views/fleet";
 import { loginView } from "./views/login";
 import { mapView } from "./views/map";
+import { modelCardView } from "./views/model-card";
 import { queueView } from "./views/queue";
 
 export type Cleanup = () => void;
@@ -18,6 +19,7 @@ const views: Record<string, { title: string; render: View }> = {
   fleet: { title: "Fleet", render: fleetView },
   events: { title: "Events", render: eventsView },
   community: { title: "Community", render: communityView },
+  model: { title: "Model card", render: modelCardView },
 };
 
 const root = document.getElementById("view") as HTMLElement;

@@ -130,6 +130,13 @@ def test_the_queue_updates_without_a_reload_and_an_approval_finishes_the_workflo
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=original.element_handle())
     expect(detail.get_by_role("list", name="The citizen's submissions")).to_contain_text("0 approved, 0 rejected")
 
+    page.get_by_role("link", name="Community").click()
+    username = seeder.call("GET", "/me", citizen).json()["username"]
+    leader = page.get_by_role("table", name="Citizens by points earned").locator("tbody tr").first
+    expect(leader).to_have_text(re.compile(rf"^1\s*{re.escape(username)}\s*10$"))
+    page.get_by_label("Period").select_option("week")
+    expect(leader).to_have_text(re.compile(rf"^1\s*{re.escape(username)}\s*10$"))
+
 
 def test_a_rejection_needs_a_reason_and_reaches_the_citizen(open_page, seeder, shoot, accessible):
     seeder.force_human_review()
@@ -259,7 +266,7 @@ def test_a_report_is_dispatched_to_a_new_truck_and_a_taken_vehicle_id_is_refused
     assert seeder.call("GET", f"/reports/{reports[0]}", seeder.admin).json()["status"] == "resolved"
 
 
-def test_an_event_is_announced(open_page, shoot, accessible):
+def test_an_event_is_announced_and_shows_who_comes(open_page, seeder, shoot, accessible):
     page = open_page("events")
     page.get_by_label("Title").fill("Canal bank cleanup")
     page.get_by_label("Starts (your local time)").fill("2030-03-01T08:00")
@@ -270,7 +277,26 @@ def test_an_event_is_announced(open_page, shoot, accessible):
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Canal bank cleanup")
     expect(row).to_contain_text("0 / 50")
+
+    citizen = seeder.citizen()
+    username = seeder.call("GET", "/me", citizen).json()["username"]
+    seeder.call("POST", f"/events/{row.get_attribute('data-event')}/join", citizen)
+    page.get_by_role("button", name="Attendees of Canal bank cleanup").click()
+    expect(page.locator("#attendee-list")).to_have_text(f"{username} has not checked in")
     shoot(page, "events")
+    accessible(page)
+
+
+def test_the_model_card_shows_who_decides_and_the_false_approval_target(open_page, seeder, shoot, accessible):
+    seeder.change_settings(verifier_false_approval_target=0.05)
+    page = open_page("model")
+    expect(page.get_by_role("heading", name="Model card")).to_be_visible()
+    expect(page.locator("#model-standing")).to_contain_text("No learned head is in force")
+    facts = page.locator("#model-facts")
+    expect(facts).to_contain_text("False-approval target5.0 %")
+    expect(facts).to_contain_text("Reviewer decisions so far0 (0 approved, 0 rejected)")
+    expect(page.get_by_role("table", name="Promotions, newest first")).to_contain_text("No head has been promoted yet.")
+    shoot(page, "model-card")
     accessible(page)
 
 

@@ -1,4 +1,5 @@
 import { all, api, unwrap, type Schemas } from "../api";
+import { leaderboardPeriod, type PeriodChoice } from "./community-model";
 import { h, humanize, plural, onClick, onSubmit, showError, showInfo, statusLine, when } from "../dom";
 
 type CarbonRequest = Schemas["CarbonCreditOut"];
@@ -31,6 +32,16 @@ export function communityView(root: HTMLElement): () => void {
     alertStatus,
   );
 
+  const leaderRows = h("tbody", { id: "leader-rows" });
+  const leaderStatus = statusLine("leaderboard-status");
+  const period = h(
+    "select",
+    { id: "leaderboard-period", name: "period" },
+    h("option", { value: "all" }, "All time"),
+    h("option", { value: "month" }, "This month"),
+    h("option", { value: "week" }, "This week"),
+  );
+
   root.append(
     h("div", { class: "view-head" }, h("h1", {}, "Community")),
     status,
@@ -49,7 +60,43 @@ export function communityView(root: HTMLElement): () => void {
       h("thead", {}, h("tr", {}, ["User", "Email", "Groups", "Points", "ECO pending", "ECO minted"].map((t) => h("th", { scope: "col" }, t)))),
       userRows,
     ),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "leaderboard-title" },
+      h("h2", { id: "leaderboard-title" }, "Leaderboard"),
+      h("label", { for: "leaderboard-period" }, "Period"),
+      period,
+      leaderStatus,
+      h(
+        "table",
+        { class: "leaderboard" },
+        h("caption", {}, "Citizens by points earned"),
+        h("thead", {}, h("tr", {}, ["Rank", "Citizen", "Points"].map((t) => h("th", { scope: "col" }, t)))),
+        leaderRows,
+      ),
+    ),
   );
+
+  async function loadLeaderboard(): Promise<void> {
+    const rows = await unwrap(
+      api().GET("/leaderboard", { params: { query: { period: leaderboardPeriod(period.value as PeriodChoice, new Date()), limit: 20 } } }),
+    );
+    leaderRows.replaceChildren(
+      ...rows.map((row) =>
+        h(
+          "tr",
+          { "data-user": row.user_id },
+          h("td", { class: "num" }, String(row.rank)),
+          h("th", { scope: "row" }, row.username),
+          h("td", { class: "num" }, String(row.points)),
+        ),
+      ),
+    );
+    if (!rows.length) leaderRows.append(h("tr", {}, h("td", { colspan: 3, class: "empty" }, "No points earned in this period.")));
+  }
+  period.addEventListener("change", () => {
+    loadLeaderboard().catch((error: unknown) => showError(leaderStatus, error));
+  });
 
   async function decide(request: CarbonRequest, approve: boolean): Promise<void> {
     const reason = window.prompt(`${approve ? "Approve" : "Reject"} ${request.organisation}'s request: why?`);
@@ -114,5 +161,6 @@ export function communityView(root: HTMLElement): () => void {
   });
 
   load().catch((error: unknown) => showError(status, error));
+  loadLeaderboard().catch((error: unknown) => showError(leaderStatus, error));
   return () => undefined;
 }
