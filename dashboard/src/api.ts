@@ -1,16 +1,25 @@
+import {
+  ApiError,
+  collect,
+  createApiClient,
+  type ApiClient,
+  type Page,
+  type Schemas,
+} from "@ecopulse/api-client";
 import type { CognitoAuth } from "./cognito";
+
+export { ApiError, describeError, unwrap } from "@ecopulse/api-client";
+export type { Schemas };
 
 export interface Config {
   apiUrl: string;
   auth: { mode: "local"; tokenUrl: string } | CognitoAuth;
 }
 
-export interface WhoAmI {
-  user_id: string;
-  username: string;
-  tenant: string;
-  groups: string[];
-}
+export type WhoAmI = Schemas["WhoAmI"];
+export type Submission = Schemas["AdminSubmissionOut"];
+export type Report = Schemas["ReportOut"];
+export type Vehicle = Schemas["VehicleOut"];
 
 export interface Signal {
   name: string;
@@ -25,6 +34,8 @@ export interface EvidenceCheck {
   reason: string;
 }
 
+/** The verifier's verdict as the API sends it to admins: an open object in the contract (`verdict` is a dict of
+ * what the verifier wrote), read here by the fields the queue shows. */
 export interface Verdict {
   decision?: "approve" | "review" | "reject";
   scorer?: string;
@@ -36,7 +47,15 @@ export interface Verdict {
   signals?: Signal[];
   kind?: string;
   verified_at?: string;
-  photo?: Record<string, unknown> & { location?: { lat: number; lng: number } | null };
+  photo?: {
+    camera?: string | null;
+    captured_at?: string | null;
+    width?: number;
+    height?: number;
+    format?: string;
+    phash?: string;
+    location?: { lat: number; lng: number } | null;
+  };
   model?: {
     waste_type?: string;
     waste_probability?: number;
@@ -45,73 +64,13 @@ export interface Verdict {
   };
 }
 
-export interface Submission {
-  submission_id: string;
-  user_id: string;
-  task: string | null;
-  report_id: string | null;
-  status: string;
-  photos: Record<string, string>;
-  verdict: Verdict | null;
-  rejection_reason: string | null;
-  reward: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Report {
-  report_id: string;
-  waste_type: string;
-  status: string;
-  lat: number;
-  lng: number;
-  zone: string | null;
-  description: string | null;
-  address: string | null;
-  photo_keys: string[];
-  priority: string;
-  ai_type: string | null;
-  ai_confidence: number | null;
-  votes_up: number;
-  votes_down: number;
-  vehicle_id: string | null;
-  created_at: string;
-}
-
-export interface Vehicle {
-  vehicle_id: string;
-  name: string;
-  plate: string | null;
-  capacity_kg: number;
-  status: string;
-  lat: number | null;
-  lng: number | null;
-  report_id: string | null;
-  driver_id: string | null;
-  updated_at: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  cursor?: string | null;
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export function verdictOf(submission: Submission): Verdict {
+  return submission.verdict ?? {};
 }
 
 const TOKEN_KEY = "ecopulse.id_token";
 let config: Config | null = null;
-
-export async function loadConfig(): Promise<Config> {
-  config ??= (await (await fetch("/config.json")).json()) as Config;
-  return config;
-}
+let client: ApiClient | null = null;
 
 export const session = {
   get token(): string | null {
@@ -123,55 +82,36 @@ export const session = {
   },
 };
 
+export async function loadConfig(): Promise<Config> {
+  config ??= (await (await fetch("/config.json")).json()) as Config;
+  client ??= createApiClient({
+    baseUrl: config.apiUrl,
+    token: () => session.token,
+    onUnauthorized: () => window.dispatchEvent(new Event("ecopulse:signed-out")),
+  });
+  return config;
+}
+
+/** The typed API client; the views run after `loadConfig`, which makes it. */
+export function api(): ApiClient {
+  if (!client) throw new Error("the dashboard's configuration is not loaded yet");
+  return client;
+}
+
+/** Every item of a paged list up to `limit`: the views show one tenant's working set, not an archive. */
+export function all<T>(page: (cursor: string | undefined) => Promise<Page<T>>, limit = 500): Promise<T[]> {
+  return collect(page, limit);
+}
+
 export async function localSignIn(user: string, group: string, tenant: string): Promise<string> {
   const { auth } = await loadConfig();
-  if (auth.mode !== "local") throw new ApiError(400, "this deployment signs in through the city's user pool");
+  if (auth.mode !== "local") throw new ApiError(400, "cognito", "this deployment signs in through the city's user pool");
   const response = await fetch(auth.tokenUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ user, group, tenant }),
   });
-  const body = await response.json();
-  if (!response.ok) throw new ApiError(response.status, body.message ?? "sign-in failed");
-  return body.id_token as string;
-}
-
-function errorMessage(body: unknown, status: number): string {
-  if (body && typeof body === "object") {
-    const detail = (body as { detail?: unknown; message?: unknown }).detail ?? (body as { message?: unknown }).message;
-    if (typeof detail === "string") return detail;
-    if (Array.isArray(detail)) return detail.map((d) => d.msg ?? String(d)).join("; ");
-  }
-  return `request failed (${status})`;
-}
-
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const { apiUrl } = await loadConfig();
-  const headers: Record<string, string> = { Authorization: `Bearer ${session.token ?? ""}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(apiUrl + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const parsed = text ? JSON.parse(text) : null;
-  if (!response.ok) {
-    if (response.status === 401) window.dispatchEvent(new Event("ecopulse:signed-out"));
-    throw new ApiError(response.status, errorMessage(parsed, response.status));
-  }
-  return parsed as T;
-}
-
-/** Follows cursors up to `limit` items: the views show one tenant's working set, not an archive. */
-export async function all<T>(path: string, limit = 500): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null | undefined;
-  do {
-    const separator = path.includes("?") ? "&" : "?";
-    const page = await api<Page<T>>("GET", path + (cursor ? `${separator}cursor=${encodeURIComponent(cursor)}` : ""));
-    items.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor && items.length < limit);
-  return items;
+  const body = (await response.json()) as { id_token?: string; message?: string };
+  if (!response.ok || !body.id_token) throw new ApiError(response.status, "sign_in", body.message ?? "sign-in failed");
+  return body.id_token;
 }

@@ -1,16 +1,19 @@
+import { describeError } from "@ecopulse/api-client";
+
 type Child = Node | string | null | undefined | false;
+type Attribute = string | number | boolean | null | undefined | ((event: never) => unknown);
 
 /** A tiny element builder: attributes starting with "on" become listeners. */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  attributes: Record<string, unknown> = {},
+  attributes: Record<string, Attribute> = {},
   ...children: (Child | Child[])[]
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith("on") && typeof value === "function") {
-      element.addEventListener(name.slice(2).toLowerCase(), value as EventListener);
+    if (typeof value === "function") {
+      if (name.startsWith("on")) element.addEventListener(name.slice(2).toLowerCase(), value as EventListener);
     } else if (name === "class") {
       element.className = String(value);
     } else if (value === true) {
@@ -46,17 +49,37 @@ export function humanize(name: string): string {
   return name.replace(/_/g, " ");
 }
 
-/** A polite live region per view: screen readers hear results of actions and background refreshes. */
-export function statusLine(): HTMLParagraphElement {
-  return h("p", { class: "status", role: "status", "aria-live": "polite" });
+/** A polite live region where the admin acted (a form, a table): screen readers hear the result, the API's
+ * message when it refused. */
+export function statusLine(id?: string): HTMLParagraphElement {
+  return h("p", { class: "status", role: "status", "aria-live": "polite", id });
 }
 
 export function showError(target: HTMLElement, error: unknown): void {
-  target.textContent = error instanceof Error ? error.message : String(error);
+  target.textContent = describeError(error);
   target.classList.add("error");
 }
 
 export function showInfo(target: HTMLElement, message: string): void {
   target.textContent = message;
   target.classList.remove("error");
+}
+
+/** Runs an action on a form's submit without leaving the page; a refusal shows in `status`, by the form. */
+export function onSubmit(form: HTMLFormElement, status: HTMLElement, action: () => Promise<void>): void {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    action().catch((error: unknown) => showError(status, error));
+  });
+}
+
+/** Runs an action on a click; a refusal shows in `status`. */
+export function onClick(target: HTMLElement, status: HTMLElement, action: () => Promise<void>): void {
+  target.addEventListener("click", () => {
+    action().catch((error: unknown) => showError(status, error));
+  });
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

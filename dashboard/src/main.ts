@@ -1,11 +1,12 @@
 import "./style.css";
-import { api, loadConfig, session, type WhoAmI } from "./api";
+import { api, loadConfig, session, unwrap, type WhoAmI } from "./api";
 import { analyticsView } from "./views/analytics";
 import { communityView } from "./views/community";
 import { eventsView } from "./views/events";
 import { fleetView } from "./views/fleet";
 import { loginView } from "./views/login";
 import { mapView } from "./views/map";
+import { modelCardView } from "./views/model-card";
 import { queueView } from "./views/queue";
 
 export type Cleanup = () => void;
@@ -18,6 +19,7 @@ const views: Record<string, { title: string; render: View }> = {
   fleet: { title: "Fleet", render: fleetView },
   events: { title: "Events", render: eventsView },
   community: { title: "Community", render: communityView },
+  model: { title: "Model card", render: modelCardView },
 };
 
 const root = document.getElementById("view") as HTMLElement;
@@ -35,7 +37,7 @@ function signOut(): void {
 async function identify(): Promise<WhoAmI | null> {
   if (!session.token) return null;
   try {
-    const me = await api<WhoAmI>("GET", "/whoami");
+    const me = await unwrap(api().GET("/whoami"));
     if (me.groups.includes("admin")) return me;
   } catch {
     // An expired or foreign token: fall through to the sign-in form.

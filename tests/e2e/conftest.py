@@ -18,6 +18,9 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+# axe-core from the dashboard's npm packages: @axe-core/playwright drives Node's Playwright, these tests Python's, so
+# they inject axe's own script into the page as it does.
+AXE = ROOT / "dashboard" / "node_modules" / "axe-core" / "axe.min.js"
 # Reviews wait for the admin: a browser test must not race the review timeout.
 OVERRIDES = "ReviewTimeoutSeconds=600 RetryIntervalSeconds=1"
 
@@ -53,6 +56,26 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def accessible():
+    """Asserts that axe-core finds no serious or critical violation of WCAG 2.1 A/AA on the page as it is now."""
+
+    def check(page) -> None:
+        page.add_script_tag(path=AXE)
+        found = page.evaluate(
+            "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+        )
+        serious = [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} at {[n['target'] for n in nodes]}"
+            for violation in found["violations"]
+            if (nodes := violation["nodes"])
+            if violation["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], "\n".join(serious)
+
+    return check
 
 
 @pytest.fixture(scope="session")

@@ -10,23 +10,10 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
-import { api } from "../api";
+import { api, unwrap } from "../api";
 import { h, percent, showError, statusLine } from "../dom";
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
-
-interface Summary {
-  counters: Record<string, number>;
-  ai_decision_rate: number | null;
-  approval_rate: number | null;
-  mean_review_seconds: number | null;
-  resolution_rate: number | null;
-}
-
-interface DailyPoint {
-  day: string;
-  counters: Record<string, number>;
-}
 
 const SERIES: [string, string, string][] = [
   ["reports_created", "Reports filed", "#0b5cad"],
@@ -88,7 +75,7 @@ export function analyticsView(root: HTMLElement): () => void {
   );
 
   async function loadSummary(): Promise<void> {
-    const summary = await api<Summary>("GET", "/analytics/summary");
+    const summary = await unwrap(api().GET("/analytics/summary"));
     const c = summary.counters;
     const review = summary.mean_review_seconds;
     kpis.replaceChildren(
@@ -103,7 +90,7 @@ export function analyticsView(root: HTMLElement): () => void {
   }
 
   async function loadZones(): Promise<void> {
-    const zones = await api<{ zone_id: string; name: string; counters: Record<string, number> }[]>("GET", "/analytics/zones");
+    const zones = await unwrap(api().GET("/analytics/zones"));
     zoneRows.replaceChildren(
       ...zones.map((zone) =>
         h(
@@ -120,7 +107,7 @@ export function analyticsView(root: HTMLElement): () => void {
   }
 
   async function loadDaily(): Promise<void> {
-    const points = await api<DailyPoint[]>("GET", `/analytics/daily?from=${from.value}&to=${to.value}`);
+    const points = await unwrap(api().GET("/analytics/daily", { params: { query: { from: from.value, to: to.value } } }));
     chart.data.labels = points.map((point) => point.day);
     chart.data.datasets = SERIES.map(([key, label, colour]) => ({
       label,

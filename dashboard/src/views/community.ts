@@ -1,28 +1,14 @@
-import { all, api } from "../api";
-import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+import { all, api, unwrap, type Schemas } from "../api";
+import { leaderboardPeriod, type PeriodChoice } from "./community-model";
+import { h, humanize, plural, onClick, onSubmit, showError, showInfo, statusLine, when } from "../dom";
 
-interface CarbonRequest {
-  request_id: string;
-  organisation: string;
-  tonnes: number;
-  price_per_tonne: number;
-  status: string;
-  created_at: string;
-}
-
-interface UserProfile {
-  user_id: string;
-  username: string;
-  email: string | null;
-  groups: string[];
-  points: number;
-  balance_pending: number;
-  balance_minted: number;
-}
+type CarbonRequest = Schemas["CarbonCreditOut"];
+type AlertSeverity = Schemas["AlertIn"]["severity"];
 
 /** The tenant's people and outside requests: carbon-credit review, alert broadcasts, user accounts. */
 export function communityView(root: HTMLElement): () => void {
-  const status = statusLine();
+  const status = statusLine("carbon-status");
+  const alertStatus = statusLine("alert-form-status");
   const carbonRows = h("tbody", { id: "carbon-rows" });
   const userRows = h("tbody", { id: "user-rows" });
   const zone = h("input", { id: "alert-zone", name: "zone", required: true, pattern: "[a-z0-9-]{1,32}" });
@@ -43,6 +29,17 @@ export function communityView(root: HTMLElement): () => void {
     h("label", { for: "alert-severity" }, "Severity"),
     severity,
     h("button", { type: "submit", class: "primary" }, "Send alert"),
+    alertStatus,
+  );
+
+  const leaderRows = h("tbody", { id: "leader-rows" });
+  const leaderStatus = statusLine("leaderboard-status");
+  const period = h(
+    "select",
+    { id: "leaderboard-period", name: "period" },
+    h("option", { value: "all" }, "All time"),
+    h("option", { value: "month" }, "This month"),
+    h("option", { value: "week" }, "This week"),
   );
 
   root.append(
@@ -63,27 +60,68 @@ export function communityView(root: HTMLElement): () => void {
       h("thead", {}, h("tr", {}, ["User", "Email", "Groups", "Points", "ECO pending", "ECO minted"].map((t) => h("th", { scope: "col" }, t)))),
       userRows,
     ),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "leaderboard-title" },
+      h("h2", { id: "leaderboard-title" }, "Leaderboard"),
+      h("label", { for: "leaderboard-period" }, "Period"),
+      period,
+      leaderStatus,
+      h(
+        "table",
+        { class: "leaderboard" },
+        h("caption", {}, "Citizens by points earned"),
+        h("thead", {}, h("tr", {}, ["Rank", "Citizen", "Points"].map((t) => h("th", { scope: "col" }, t)))),
+        leaderRows,
+      ),
+    ),
   );
+
+  async function loadLeaderboard(): Promise<void> {
+    const rows = await unwrap(
+      api().GET("/leaderboard", { params: { query: { period: leaderboardPeriod(period.value as PeriodChoice, new Date()), limit: 20 } } }),
+    );
+    leaderRows.replaceChildren(
+      ...rows.map((row) =>
+        h(
+          "tr",
+          { "data-user": row.user_id },
+          h("td", { class: "num" }, String(row.rank)),
+          h("th", { scope: "row" }, row.username),
+          h("td", { class: "num" }, String(row.points)),
+        ),
+      ),
+    );
+    if (!rows.length) leaderRows.append(h("tr", {}, h("td", { colspan: 3, class: "empty" }, "No points earned in this period.")));
+  }
+  period.addEventListener("change", () => {
+    loadLeaderboard().catch((error: unknown) => showError(leaderStatus, error));
+  });
 
   async function decide(request: CarbonRequest, approve: boolean): Promise<void> {
     const reason = window.prompt(`${approve ? "Approve" : "Reject"} ${request.organisation}'s request: why?`);
     if (!reason) return;
-    await api("POST", `/admin/carbon-credits/${request.request_id}/decision`, { approve, reason });
+    await unwrap(
+      api().POST("/admin/carbon-credits/{request_id}/decision", {
+        params: { path: { request_id: request.request_id } },
+        body: { approve, reason },
+      }),
+    );
     showInfo(status, `${approve ? "Approved" : "Rejected"} the request of ${request.organisation}.`);
     await load();
   }
 
   async function load(): Promise<void> {
     const [requests, users] = await Promise.all([
-      all<CarbonRequest>("/admin/carbon-credits?status=pending"),
-      all<UserProfile>("/admin/users"),
+      all((cursor) => unwrap(api().GET("/admin/carbon-credits", { params: { query: { status: "pending", cursor } } }))),
+      all((cursor) => unwrap(api().GET("/admin/users", { params: { query: { cursor } } }))),
     ]);
     carbonRows.replaceChildren(
       ...requests.map((request) => {
         const approve = h("button", { type: "button", class: "primary" }, "Approve");
         const reject = h("button", { type: "button", class: "danger" }, "Reject");
-        approve.addEventListener("click", () => decide(request, true).catch((error) => showError(status, error)));
-        reject.addEventListener("click", () => decide(request, false).catch((error) => showError(status, error)));
+        onClick(approve, status, () => decide(request, true));
+        onClick(reject, status, () => decide(request, false));
         return h(
           "tr",
           { "data-request": request.request_id },
@@ -112,21 +150,17 @@ export function communityView(root: HTMLElement): () => void {
     );
   }
 
-  alertForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const sent = await api<{ recipients: number }>("POST", "/admin/alerts", {
-        zone: zone.value.trim(),
-        message: message.value.trim(),
-        severity: severity.value,
-      });
-      alertForm.reset();
-      showInfo(status, `Alert sent to ${sent.recipients} subscriber${sent.recipients === 1 ? "" : "s"}.`);
-    } catch (error) {
-      showError(status, error);
-    }
+  onSubmit(alertForm, alertStatus, async () => {
+    const sent = await unwrap(
+      api().POST("/admin/alerts", {
+        body: { zone: zone.value.trim(), message: message.value.trim(), severity: severity.value as AlertSeverity },
+      }),
+    );
+    alertForm.reset();
+    showInfo(alertStatus, `Alert sent to ${plural(sent.recipients, "subscriber")}.`);
   });
 
-  load().catch((error) => showError(status, error));
+  load().catch((error: unknown) => showError(status, error));
+  loadLeaderboard().catch((error: unknown) => showError(leaderStatus, error));
   return () => undefined;
 }

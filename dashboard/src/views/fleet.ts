@@ -1,8 +1,10 @@
-import { all, api, type Report, type Vehicle } from "../api";
-import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+import { all, api, unwrap, type Vehicle } from "../api";
+import { h, humanize, onClick, onSubmit, showError, showInfo, statusLine, when } from "../dom";
 
 export function fleetView(root: HTMLElement): () => void {
-  const status = statusLine();
+  const status = statusLine("vehicles-status");
+  const createStatus = statusLine("vehicle-form-status");
+  const dispatchStatus = statusLine("dispatch-form-status");
   const rows = h("tbody", { id: "vehicle-rows" });
   const vehicleId = h("input", { id: "vehicle-id", name: "vehicle_id", required: true, pattern: "[A-Za-z0-9-]{1,64}" });
   const vehicleName = h("input", { id: "vehicle-name", name: "name", required: true, maxlength: 200 });
@@ -25,6 +27,7 @@ export function fleetView(root: HTMLElement): () => void {
     h("label", { for: "vehicle-capacity" }, "Capacity (kg)"),
     capacity,
     h("button", { type: "submit", class: "primary" }, "Add vehicle"),
+    createStatus,
   );
   const dispatchForm = h(
     "form",
@@ -37,6 +40,7 @@ export function fleetView(root: HTMLElement): () => void {
     h("label", { for: "dispatch-note" }, "Note for the crew"),
     note,
     h("button", { type: "submit", class: "primary" }, "Dispatch"),
+    dispatchStatus,
   );
 
   root.append(
@@ -60,23 +64,24 @@ export function fleetView(root: HTMLElement): () => void {
   function resolveButton(vehicle: Vehicle): HTMLElement {
     const button = h("button", { type: "button", class: "secondary resolve" }, "Resolved");
     button.setAttribute("aria-label", `Mark report ${vehicle.report_id?.slice(0, 8)} resolved`);
-    button.addEventListener("click", async () => {
-      try {
-        await api("POST", `/admin/reports/${vehicle.report_id}/status`, { status: "resolved", reason: `cleared by ${vehicle.name}` });
-        showInfo(status, `Report ${vehicle.report_id?.slice(0, 8)} resolved; ${vehicle.name} is available again.`);
-        await load();
-      } catch (error) {
-        showError(status, error);
-      }
+    onClick(button, status, async () => {
+      await unwrap(
+        api().POST("/admin/reports/{report_id}/status", {
+          params: { path: { report_id: vehicle.report_id ?? "" } },
+          body: { status: "resolved", reason: `cleared by ${vehicle.name}` },
+        }),
+      );
+      showInfo(status, `Report ${vehicle.report_id?.slice(0, 8)} resolved; ${vehicle.name} is available again.`);
+      await load();
     });
     return button;
   }
 
   async function load(): Promise<void> {
     const [vehicles, submitted, verified] = await Promise.all([
-      all<Vehicle>("/fleet/vehicles"),
-      all<Report>("/reports?status=submitted&limit=100"),
-      all<Report>("/reports?status=verified&limit=100"),
+      all((cursor) => unwrap(api().GET("/fleet/vehicles", { params: { query: { cursor } } }))),
+      all((cursor) => unwrap(api().GET("/reports", { params: { query: { status: "submitted", limit: 100, cursor } } }))),
+      all((cursor) => unwrap(api().GET("/reports", { params: { query: { status: "verified", limit: 100, cursor } } }))),
     ]);
     rows.replaceChildren(
       ...vehicles.map((vehicle) =>
@@ -117,38 +122,34 @@ export function fleetView(root: HTMLElement): () => void {
     );
   }
 
-  createForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const created = await api<Vehicle>("POST", "/fleet/vehicles", {
-        vehicle_id: vehicleId.value.trim(),
-        name: vehicleName.value.trim(),
-        plate: plate.value.trim() || null,
-        capacity_kg: Number(capacity.value) || 0,
-      });
-      createForm.reset();
-      showInfo(status, `Added ${created.name}.`);
-      await load();
-    } catch (error) {
-      showError(status, error);
-    }
+  onSubmit(createForm, createStatus, async () => {
+    const created = await unwrap(
+      api().POST("/fleet/vehicles", {
+        body: {
+          vehicle_id: vehicleId.value.trim(),
+          name: vehicleName.value.trim(),
+          plate: plate.value.trim() || null,
+          capacity_kg: Number(capacity.value) || 0,
+        },
+      }),
+    );
+    createForm.reset();
+    showInfo(createStatus, `Added ${created.name}.`);
+    await load();
   });
 
-  dispatchForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const report = await api<Report>("POST", `/admin/reports/${reportSelect.value}/dispatch`, {
-        vehicle_id: vehicleSelect.value,
-        note: note.value.trim() || null,
-      });
-      note.value = "";
-      showInfo(status, `Report ${report.report_id.slice(0, 8)} dispatched to ${report.vehicle_id}.`);
-      await load();
-    } catch (error) {
-      showError(status, error);
-    }
+  onSubmit(dispatchForm, dispatchStatus, async () => {
+    const report = await unwrap(
+      api().POST("/admin/reports/{report_id}/dispatch", {
+        params: { path: { report_id: reportSelect.value } },
+        body: { vehicle_id: vehicleSelect.value, note: note.value.trim() || null },
+      }),
+    );
+    note.value = "";
+    showInfo(dispatchStatus, `Report ${report.report_id.slice(0, 8)} dispatched to ${report.vehicle_id ?? "its vehicle"}.`);
+    await load();
   });
 
-  load().catch((error) => showError(status, error));
+  load().catch((error: unknown) => showError(status, error));
   return () => undefined;
 }

@@ -21,8 +21,7 @@ export function loginView(root: HTMLElement, signedIn: () => Promise<void>): voi
     h("button", { type: "submit", class: "primary" }, "Sign in"),
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  async function signIn(): Promise<void> {
     try {
       session.token = await localSignIn(user.value.trim(), group.value, tenant.value.trim());
       await signedIn();
@@ -30,6 +29,10 @@ export function loginView(root: HTMLElement, signedIn: () => Promise<void>): voi
       session.token = null;
       showError(status, error);
     }
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void signIn();
   });
   root.append(form);
   void loadConfig().then(async (config) => {

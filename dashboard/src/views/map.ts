@@ -4,10 +4,10 @@ import "leaflet.markercluster";
 import "leaflet.markercluster/dist/MarkerCluster.css";
 import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import geohash from "ngeohash";
-import { all, api, type Report } from "../api";
+import { all, api, unwrap, type Report } from "../api";
 import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
+import { chosenStatuses, STATUSES, visibleReports } from "./map-model";
 
-const STATUSES = ["submitted", "verified", "dispatched", "resolved", "rejected"];
 export const WASTE_COLOURS: Record<string, string> = {
   plastic: "#1f77b4",
   glass: "#17becf",
@@ -94,7 +94,7 @@ export function mapView(root: HTMLElement): () => void {
 
   function draw(fit: boolean): void {
     const shown = new Set(wasteBoxes.filter((box) => box.checked).map((box) => box.value));
-    const visible = reports.filter((report) => shown.has(report.waste_type));
+    const visible = visibleReports(reports, shown);
     markers.clearLayers();
     for (const report of visible) {
       L.circleMarker([report.lat, report.lng], {
@@ -130,14 +130,11 @@ export function mapView(root: HTMLElement): () => void {
 
   async function loadLayers(): Promise<void> {
     const [settings, cells] = await Promise.all([
-      api<{ zones: { zone_id: string; name: string; min_lat: number; min_lng: number; max_lat: number; max_lng: number }[] }>(
-        "GET",
-        "/admin/settings",
-      ),
-      api<{ geohash: string; reports: number }[]>("GET", "/analytics/heatmap"),
+      unwrap(api().GET("/admin/settings")),
+      unwrap(api().GET("/analytics/heatmap")),
     ]);
     zones.clearLayers();
-    for (const zone of settings.zones) {
+    for (const zone of settings.zones ?? []) {
       L.rectangle(
         [
           [zone.min_lat, zone.min_lng],
@@ -166,8 +163,10 @@ export function mapView(root: HTMLElement): () => void {
 
   async function load(): Promise<void> {
     try {
-      const chosen = statusSelect.value ? [statusSelect.value] : STATUSES.slice(0, 3);
-      const pages = await Promise.all(chosen.map((value) => all<Report>(`/reports?status=${value}&limit=100`)));
+      const chosen = chosenStatuses(statusSelect.value);
+      const pages = await Promise.all(
+        chosen.map((value) => all((cursor) => unwrap(api().GET("/reports", { params: { query: { status: value, limit: 100, cursor } } })))),
+      );
       reports = pages.flat();
       nearby?.remove();
       nearby = null;
@@ -178,13 +177,14 @@ export function mapView(root: HTMLElement): () => void {
     }
   }
 
-  map.on("click", async (event: L.LeafletMouseEvent) => {
+  async function searchAround(event: L.LeafletMouseEvent): Promise<void> {
     const metres = Number(radius.value) || 1000;
     const { lat, lng } = event.latlng;
     try {
-      const found = await api<{ report: Report; distance_m: number }[]>(
-        "GET",
-        `/reports/nearby?lat=${lat.toFixed(6)}&lng=${lng.toFixed(6)}&radius_m=${metres}&limit=100`,
+      const found = await unwrap(
+        api().GET("/reports/nearby", {
+          params: { query: { lat: Number(lat.toFixed(6)), lng: Number(lng.toFixed(6)), radius_m: metres, limit: 100 } },
+        }),
       );
       reports = found.map((entry) => entry.report);
       nearby?.remove();
@@ -194,10 +194,12 @@ export function mapView(root: HTMLElement): () => void {
     } catch (error) {
       showError(status, error);
     }
-  });
+  }
+
+  map.on("click", (event: L.LeafletMouseEvent) => void searchAround(event));
 
   statusSelect.addEventListener("change", () => void load());
-  loadLayers().catch((error) => showError(status, error));
+  loadLayers().catch((error: unknown) => showError(status, error));
   for (const box of wasteBoxes) box.addEventListener("change", () => draw(false));
   void load();
   return () => map.remove();

@@ -1,17 +1,25 @@
-import { all, api, type Signal, type Submission, type Verdict } from "../api";
+import { all, api, unwrap, verdictOf, type Submission, type Verdict } from "../api";
 import { ago, h, humanize, percent, showError, showInfo, statusLine, when } from "../dom";
+import {
+  afterDecision,
+  Expiring,
+  failedChecks,
+  historySummary,
+  keepSelection,
+  linksLifetimeMs,
+  neighbour,
+  sameQueue,
+  signalValue,
+  waitingForReview,
+  type PhotoLinks,
+} from "./queue-model";
 
 const POLL_MS = 4000;
+const HISTORY_KEPT_MS = 60_000;
 const APPROVE_REASON = "cleanup verified by a reviewer";
 
-function signalValue(signal: Signal): string {
-  if (signal.value === null || signal.value === undefined) return "—";
-  if (typeof signal.value === "object") return JSON.stringify(signal.value);
-  return String(signal.value);
-}
-
 function labels(submission: Submission): HTMLElement {
-  const top = submission.verdict?.model?.top_labels ?? [];
+  const top = verdictOf(submission).model?.top_labels ?? [];
   if (!top.length) return h("p", { class: "hint" }, "The model gave no labels.");
   return h(
     "ol",
@@ -29,7 +37,7 @@ function labels(submission: Submission): HTMLElement {
 }
 
 function signals(submission: Submission): HTMLElement {
-  const list = submission.verdict?.signals ?? [];
+  const list = verdictOf(submission).signals ?? [];
   return h(
     "table",
     { class: "signals" },
@@ -44,7 +52,7 @@ function signals(submission: Submission): HTMLElement {
           { class: signal.flagged ? "flagged" : "" },
           h("th", { scope: "row" }, signal.flagged ? "⚠ " : "", humanize(signal.name)),
           h("td", {}, signal.reason),
-          h("td", { class: "num" }, signalValue(signal)),
+          h("td", { class: "num" }, signalValue(signal.value)),
         ),
       ),
     ),
@@ -52,14 +60,14 @@ function signals(submission: Submission): HTMLElement {
 }
 
 function photoFacts(submission: Submission): HTMLElement {
-  const photo = submission.verdict?.photo ?? {};
+  const photo = verdictOf(submission).photo ?? {};
   const location = photo.location;
   const facts: [string, string][] = [
-    ["Camera", String(photo.camera ?? "unknown")],
-    ["Taken", photo.captured_at ? when(String(photo.captured_at)) : "no EXIF time"],
+    ["Camera", photo.camera ?? "unknown"],
+    ["Taken", photo.captured_at ? when(photo.captured_at) : "no EXIF time"],
     ["Where", location ? `${location.lat.toFixed(5)}, ${location.lng.toFixed(5)}` : "no EXIF GPS"],
-    ["Size", photo.width ? `${photo.width}×${photo.height} ${photo.format ?? ""}` : "—"],
-    ["Perceptual hash", String(photo.phash ?? "—")],
+    ["Size", photo.width ? `${photo.width}×${photo.height ?? "?"} ${photo.format ?? ""}` : "—"],
+    ["Perceptual hash", photo.phash ?? "—"],
   ];
   return h("dl", { class: "facts" }, facts.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
 }
@@ -67,8 +75,15 @@ function photoFacts(submission: Submission): HTMLElement {
 export function queueView(root: HTMLElement): () => void {
   let items: Submission[] = [];
   let selected: string | null = null;
+  let shown: Submission | undefined;
+  let loaded = false;
   let busy = false;
-  const status = statusLine();
+  // No ETag from the API: the queue is polled whole, and what it already shows (photos through their signed links,
+  // the citizen's history) is kept until it changes or its links near their end.
+  const photoLinks = new Expiring<PhotoLinks>();
+  const histories = new Expiring<Submission[]>();
+  const status = statusLine("queue-status");
+  const decisionStatus = statusLine("decision-status");
   const updated = h("p", { class: "hint", id: "queue-updated" });
   const list = h("ol", { class: "queue-list", id: "queue-list", "aria-label": "Submissions waiting for review, oldest first" });
   const detail = h("section", { class: "detail card", id: "queue-detail", "aria-label": "Selected submission" });
@@ -81,6 +96,7 @@ export function queueView(root: HTMLElement): () => void {
     h("label", { for: "decision-reason" }, "Reason (required to reject)"),
     reason,
     h("div", { class: "buttons" }, approveButton, rejectButton),
+    decisionStatus,
   );
 
   root.append(
@@ -101,8 +117,8 @@ export function queueView(root: HTMLElement): () => void {
   function renderList(): void {
     list.replaceChildren(
       ...items.map((item) => {
-        const confidence = item.verdict?.confidence;
-        const flags = item.verdict?.flags ?? [];
+        const confidence = verdictOf(item).confidence;
+        const flags = verdictOf(item).flags ?? [];
         return h(
           "li",
           {},
@@ -127,6 +143,27 @@ export function queueView(root: HTMLElement): () => void {
     if (!items.length) list.append(h("li", { class: "empty" }, "Nothing waits for review."));
   }
 
+  async function linksFor(item: Submission): Promise<PhotoLinks> {
+    const kept = photoLinks.get(item.submission_id);
+    if (kept) return kept;
+    const links = await unwrap(
+      api().GET("/admin/submissions/{submission_id}/photos", { params: { path: { submission_id: item.submission_id } } }),
+    );
+    photoLinks.set(item.submission_id, links, linksLifetimeMs(links));
+    return links;
+  }
+
+  async function historyOf(userId: string): Promise<Submission[]> {
+    const kept = histories.get(userId);
+    if (kept) return kept;
+    const earlier = await all(
+      (cursor) => unwrap(api().GET("/admin/users/{user_id}/submissions", { params: { path: { user_id: userId }, query: { cursor } } })),
+      50,
+    );
+    histories.set(userId, earlier, HISTORY_KEPT_MS);
+    return earlier;
+  }
+
   /** Photos are private: each comes through a short-lived link the API signs for the reviewer, and so do
    * the earlier photos this one matches, so a copied picture is seen side by side with its original. */
   function photoGallery(item: Submission): HTMLElement {
@@ -138,10 +175,7 @@ export function queueView(root: HTMLElement): () => void {
       ),
     );
     const duplicates = h("ul", { class: "photos duplicates", "aria-label": "Earlier photos this one matches" });
-    api<{
-      photos: Record<string, { url: string }>;
-      duplicates: { url: string; submission_id: string; distance: number }[];
-    }>("GET", `/admin/submissions/${item.submission_id}/photos`)
+    linksFor(item)
       .then(({ photos, duplicates: matches }) => {
         for (const [kind, link] of Object.entries(photos)) {
           gallery
@@ -166,12 +200,11 @@ export function queueView(root: HTMLElement): () => void {
   /** The citizen's earlier submissions and how they ended: a reviewer weighs a track record. */
   function history(item: Submission): HTMLElement {
     const list = h("ul", { class: "history", "aria-label": "The citizen's submissions" });
-    all<Submission>(`/admin/users/${item.user_id}/submissions`, 50)
+    historyOf(item.user_id)
       .then((earlier) => {
-        const others = earlier.filter((other) => other.submission_id !== item.submission_id);
-        const count = (status: string) => others.filter((other) => other.status === status).length;
+        const { text, others } = historySummary(earlier, item.submission_id);
         list.replaceChildren(
-          h("li", { class: "history-summary" }, `${count("approved")} approved, ${count("rejected")} rejected, ${others.length} in all`),
+          h("li", { class: "history-summary" }, text),
           ...others.slice(0, 5).map((other) =>
             h("li", {}, h("code", {}, other.submission_id.slice(0, 8)), ` ${other.status} · ${ago(other.created_at)}`),
           ),
@@ -182,7 +215,7 @@ export function queueView(root: HTMLElement): () => void {
   }
 
   function evidence(verdict: Verdict): HTMLElement {
-    const failed = (verdict.checks ?? []).filter((check) => !check.passed);
+    const failed = failedChecks(verdict);
     if (!verdict.decision) return h("p", { class: "hint" }, "Verified before the evidence model existed.");
     return h(
       "div",
@@ -205,11 +238,12 @@ export function queueView(root: HTMLElement): () => void {
 
   function renderDetail(): void {
     const item = current();
+    shown = item;
     if (!item) {
       detail.replaceChildren(h("p", { class: "hint" }, "Select a submission to review it."));
       return;
     }
-    const verdict = item.verdict ?? {};
+    const verdict = verdictOf(item);
     const flags = verdict.flags ?? [];
     detail.replaceChildren(
       h("h2", {}, "Submission ", h("span", { class: "mono" }, item.submission_id)),
@@ -262,22 +296,29 @@ export function queueView(root: HTMLElement): () => void {
   }
 
   function move(step: number): void {
-    if (!items.length) return;
-    const index = items.findIndex((item) => item.submission_id === selected);
-    const next = Math.min(items.length - 1, Math.max(0, index + step));
-    select(items[next].submission_id);
+    const next = neighbour(items, selected, step);
+    if (next) select(next);
   }
 
+  /** Redraws only what a poll changed: the list when a submission came or went, the detail when the one shown
+   * changed; an unchanged detail keeps its photos (no new link, no reload) and history. */
   async function refresh(): Promise<void> {
     try {
-      const fresh = await all<Submission>("/admin/review-queue?limit=50");
-      fresh.sort((a, b) => a.created_at.localeCompare(b.created_at));
+      const fresh = waitingForReview(
+        await all((cursor) => unwrap(api().GET("/admin/review-queue", { params: { query: { limit: 50, cursor } } }))),
+      );
+      const changed = !loaded || !sameQueue(items, fresh);
+      loaded = true;
       items = fresh;
-      if (!current()) selected = items[0]?.submission_id ?? null;
-      const hadFocus = list.contains(document.activeElement);
-      renderList();
-      if (!decision.contains(document.activeElement)) renderDetail();
-      if (hadFocus && selected) list.querySelector<HTMLButtonElement>(`[data-id="${selected}"]`)?.focus();
+      selected = keepSelection(items, selected);
+      if (changed) {
+        const hadFocus = list.contains(document.activeElement);
+        renderList();
+        if (hadFocus && selected) list.querySelector<HTMLButtonElement>(`[data-id="${selected}"]`)?.focus();
+      }
+      const item = current();
+      const stale = item?.submission_id !== shown?.submission_id || item?.updated_at !== shown?.updated_at;
+      if (stale && !decision.contains(document.activeElement)) renderDetail();
       updated.textContent = `${items.length} waiting · updated ${new Date().toLocaleTimeString()}`;
     } catch (error) {
       showError(status, error);
@@ -289,23 +330,27 @@ export function queueView(root: HTMLElement): () => void {
     if (!item || busy) return;
     const text = reason.value.trim();
     if (outcome === "rejected" && !text) {
-      showError(status, "Type a reason before rejecting.");
+      showError(decisionStatus, "Type a reason before rejecting.");
       reason.focus();
       return;
     }
     busy = true;
     try {
-      await api("POST", `/admin/submissions/${item.submission_id}/decision`, {
-        outcome,
-        reason: text || APPROVE_REASON,
-      });
-      showInfo(status, `${outcome === "approved" ? "Approved" : "Rejected"} ${item.submission_id.slice(0, 8)}.`);
-      const index = items.indexOf(item);
-      items = items.filter((other) => other !== item);
+      await unwrap(
+        api().POST("/admin/submissions/{submission_id}/decision", {
+          params: { path: { submission_id: item.submission_id } },
+          body: { outcome, reason: text || APPROVE_REASON },
+        }),
+      );
+      showInfo(decisionStatus, `${outcome === "approved" ? "Approved" : "Rejected"} ${item.submission_id.slice(0, 8)}.`);
+      histories.delete(item.user_id);
+      photoLinks.delete(item.submission_id);
+      const next = afterDecision(items, item.submission_id);
+      items = next.items;
       reason.value = "";
-      select(items[Math.min(index, items.length - 1)]?.submission_id ?? null);
+      select(next.selected);
     } catch (error) {
-      showError(status, error);
+      showError(decisionStatus, error);
     } finally {
       busy = false;
     }
