@@ -86,7 +86,9 @@ def test_delete_me_leaves_nothing_personal_behind(local_system, aws):
     leaver = Citizen(local_system, uuid.uuid4().hex[:8])
     admin = httpx.Client(base_url=local_system.api, headers=local_system.bearer("amina", "admin", TENANT), timeout=30)
     aws["cognito"].admin_create_user(
-        UserPoolId=aws["pool"], Username=leaver.email, UserAttributes=[{"Name": "email", "Value": leaver.email}]
+        UserPoolId=aws["pool"],
+        Username=leaver.email,
+        UserAttributes=[{"Name": "email", "Value": leaver.email}, {"Name": "custom:tenant", "Value": TENANT}],
     )
 
     user_id = leaver("GET", "/me").json()["user_id"]

@@ -185,3 +185,10 @@ def test_a_malformed_if_match_is_refused_and_saves_nothing(store):
     answer = admin_client(store).put("/admin/settings", json={"display_name": "X"}, headers={"If-Match": "*"})
     assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_request")
     assert store.versions == {}
+
+
+def test_a_citys_first_save_creates_it_even_with_the_default_settings(store):
+    """The sign-up directory knows a city once it has saved settings, a closed one included."""
+    defaults = store.current("quetta")[0]
+    assert change_settings(store, "quetta", defaults, "amina", NOW)[1] == 1
+    assert [(version.changed_by, version.changes) for version in store.versions["quetta"]] == [("amina", ())]

@@ -64,14 +64,15 @@ def change_settings(
     expected_version: int | None = None,
 ) -> tuple[TenantSettings, int]:
     """Saves the city's new settings as a new version with what changed; saving the settings as they are changes
-    nothing and adds no version. ``expected_version`` (the version the admin read) refuses to save over a change
+    nothing and adds no version, except the first save, which creates the city (the sign-up directory knows a city
+    once it has saved settings). ``expected_version`` (the version the admin read) refuses to save over a change
     made since; without it, the write still refuses to interleave with another one."""
     check_policy(settings)
     current, version = store.current(tenant)
     if expected_version is not None and expected_version != version:
         raise SettingsChanged(version)
     changes = differences(current, settings)
-    if not changes:
+    if not changes and version > 0:
         return current, version
     store.commit(tenant, settings, SettingsVersion(version + 1, actor, now, changes))
     return settings, version + 1
