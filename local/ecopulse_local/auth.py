@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEY_ID = "ecopulse-local-1"
 DEFAULT_LIFETIME_SECONDS = 3600
+ID_TOKEN_USE = "id"  # nosec B105  # the token_use claim of an ID token, not a password
 
 
 class Unauthorized(Exception):
@@ -83,7 +84,7 @@ class LocalIssuer:
         payload = {
             "auth_time": issued_at,
             **claims,
-            "token_use": "id",
+            "token_use": ID_TOKEN_USE,
             "iat": issued_at,
             "exp": issued_at + (lifetime_seconds or self.lifetime_seconds),
             "iss": self.config.issuer,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import platform
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  # runs the local anvil node
 import sys
 import time
 from pathlib import Path
@@ -88,7 +88,7 @@ class LocalChain:
         self._artifact = load_artifact(root)
         self.log_path = self.state_file.with_suffix(".log")
         self.deployer_key = dev_account_key(DEPLOYER)
-        self.token_address = ""
+        self.token_address = ""  # nosec B105  # an address, set once deployed
         self._process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
 
@@ -129,7 +129,7 @@ class LocalChain:
         started = time.perf_counter()
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("w") as log:
-            process = self._process = subprocess.Popen(
+            process = self._process = subprocess.Popen(  # nosec B603  # argv of the bundled anvil binary, no shell
                 [
                     str(anvil_binary(self._root)),
                     "--host", self.host,

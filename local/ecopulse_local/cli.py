@@ -116,7 +116,7 @@ def _account(args: argparse.Namespace) -> int:
         headers={"Content-Type": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request) as response:
+        with urllib.request.urlopen(request) as response:  # nosec B310  # http URL of the local runtime
             answer = json.loads(response.read())
     except urllib.error.HTTPError as error:
         print(error.read().decode(), file=sys.stderr)
@@ -166,7 +166,7 @@ def _train(args: argparse.Namespace) -> int:
         endpoint_url=described["endpoints"]["aws"],
         region_name=stack.region,
         aws_access_key_id="local",
-        aws_secret_access_key="local",
+        aws_secret_access_key="local",  # nosec B106  # the local emulator's fake credentials
         config=Config(read_timeout=timeout, retries={"max_attempts": 1}),
     )
     response = client.invoke(FunctionName=stack.ref(TRAINER), Payload=json.dumps({"tenants": args.tenant or []}))

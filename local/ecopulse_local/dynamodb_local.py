@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404  # runs DynamoDB Local
 import time
 from pathlib import Path
 
@@ -37,7 +37,7 @@ class DynamoDBLocal:
     def start(self, timeout: float = 30.0) -> None:
         home = distribution()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self._process = subprocess.Popen(
+        self._process = subprocess.Popen(  # nosec B603, B607  # fixed argv, java from PATH, no shell
             ["java", f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(home / "DynamoDBLocal.jar"),
              "-inMemory", "-port", str(self.port)],
             cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

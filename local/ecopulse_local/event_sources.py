@@ -58,7 +58,8 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
         "body": message["Body"],
         "attributes": message.get("Attributes", {}),
         "messageAttributes": message.get("MessageAttributes", {}),
-        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
+        "md5OfBody": message.get("MD5OfBody")
+        or hashlib.md5(message["Body"].encode(), usedforsecurity=False).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
         "awsRegion": region,

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import selectors
-import subprocess
+import subprocess  # nosec B404  # one worker process per local function
 import sys
 import threading
 import time
@@ -124,7 +124,7 @@ class _Worker:
             "_HANDLER": spec.handler,
             RESULTS_FD_VARIABLE: str(write_fd),
         }
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # nosec B603  # this interpreter and a fixed module, no shell
             [sys.executable, "-m", "ecopulse_local.worker", str(spec.code_dir), spec.handler],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -134,7 +134,7 @@ class _Worker:
             cwd=spec.code_dir,
             text=True,
         )
-        assert self.process.stdin is not None and self.process.stdout is not None  # both opened as pipes above
+        assert self.process.stdin is not None and self.process.stdout is not None  # nosec B101  # pipes, opened above
         self._requests = self.process.stdin
         self._output = self.process.stdout
         os.close(write_fd)

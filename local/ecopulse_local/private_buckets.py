@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import threading
 import uuid
-import xml.etree.ElementTree as ElementTree
+import xml.etree.ElementTree as ElementTree  # nosec B405  # only builds S3 error bodies, never parses XML
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from http import HTTPStatus

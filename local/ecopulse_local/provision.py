@@ -69,7 +69,9 @@ class Provisioner:
     def __init__(self, stack: Stack, endpoint_url: str, service_endpoints: dict[str, str] | None = None) -> None:
         self.stack = stack
         self._session = boto3.Session(
-            aws_access_key_id="local", aws_secret_access_key="local", region_name=stack.region
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            region_name=stack.region,  # nosec B106  # fake, local
         )
         self._endpoint_url = endpoint_url
         self._service_endpoints = service_endpoints or {}

@@ -60,7 +60,8 @@ from ecopulse_local.template import Stack, load_stack
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 # The only credentials the emulator's private buckets take: the runtime's, the functions' and the tests'.
 ACCESS_KEY_ID = "local"
-SECRET_ACCESS_KEY = "local"
+SECRET_ACCESS_KEY = "local"  # nosec B105  # the local emulator's fake credentials
+SESSION_TOKEN = "local"  # nosec B105  # the local emulator's fake credentials
 log = logging.getLogger("ecopulse.local")
 
 
@@ -257,7 +258,7 @@ class LocalRuntime:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        urllib.request.urlopen(request).close()
+        urllib.request.urlopen(request).close()  # nosec B310  # http URL of the local moto server
 
     def _chain_parameters(self) -> dict[str, str]:
         """The template's chain parameters, pointed at the local node (which mines at once, with no tip floor)."""
@@ -321,7 +322,7 @@ class LocalRuntime:
             **inherited,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_SESSION_TOKEN": "local",
+            "AWS_SESSION_TOKEN": SESSION_TOKEN,
             "AWS_REGION": self._stack.region,
             "AWS_DEFAULT_REGION": self._stack.region,
             "AWS_ENDPOINT_URL": self.endpoints.aws,

@@ -10,7 +10,7 @@ arithmetic.
 from typing import Any, cast
 
 import boto3
-from Crypto.Util.asn1 import DerBitString, DerObjectId, DerSequence
+from Crypto.Util.asn1 import DerBitString, DerObjectId, DerSequence  # nosec B413  # pycryptodome, not pyCrypto
 from eth_account.datastructures import SignedTransaction
 from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from eth_keys.constants import SECPK1_N

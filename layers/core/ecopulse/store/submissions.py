@@ -342,7 +342,7 @@ class SubmissionRepository:
             )
             transaction.save(audit)
             if extra:
-                extra(transaction)
+                extra(transaction)  # nosec B610  # a callback named extra, not Django's QuerySet.extra
 
         try:
             transact(write)

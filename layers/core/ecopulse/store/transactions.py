@@ -36,4 +36,4 @@ def transact(write: Callable[[TransactWrite], None]) -> None:
         except TransactWriteError as error:
             if not conflicted(error) or attempt == MAX_ATTEMPTS:
                 raise
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # nosec B311  # retry jitter, not a secret

@@ -301,10 +301,12 @@ def capture_check(before: PhotoFacts | None, after: PhotoFacts, opened_at: datet
             f"no capture time on the {' and '.join(undated)} photo",
             "the photos do not say when they were taken",
         )
-    for name, facts in photos:
-        assert facts.captured_at is not None
-        slack = CLOCK_SKEW if facts.capture_zone_known else CLOCK_SKEW + UNKNOWN_ZONE_SLACK
-        early = opened_at - facts.captured_at
+    dated = [
+        (name, facts.captured_at, facts.capture_zone_known) for name, facts in photos if facts.captured_at is not None
+    ]
+    for name, captured_at, zone_known in dated:
+        slack = CLOCK_SKEW if zone_known else CLOCK_SKEW + UNKNOWN_ZONE_SLACK
+        early = opened_at - captured_at
         if early > slack:
             return Check(
                 "capture_time",
@@ -313,7 +315,7 @@ def capture_check(before: PhotoFacts | None, after: PhotoFacts, opened_at: datet
                 f"the {name} photo was taken {duration_text(early)} before the cleanup was started",
                 round(early.total_seconds() / 3600, 2),
             )
-        late = facts.captured_at - opened_at
+        late = captured_at - opened_at
         if late > window + slack:
             return Check(
                 "capture_time",
@@ -322,11 +324,11 @@ def capture_check(before: PhotoFacts | None, after: PhotoFacts, opened_at: datet
                 f"the {name} photo was taken {duration_text(late)} after the cleanup was started",
                 round(late.total_seconds() / 3600, 2),
             )
-    if before is None:
+    if len(dated) == 1:
         return Check("capture_time", True, "the after photo was taken after the cleanup was opened")
-    assert before.captured_at is not None and after.captured_at is not None
-    gap = after.captured_at - before.captured_at
-    same_clock = before.capture_zone_known == after.capture_zone_known
+    (_, before_at, before_zone_known), (_, after_at, after_zone_known) = dated
+    gap = after_at - before_at
+    same_clock = before_zone_known == after_zone_known
     if gap <= timedelta(0) if same_clock else gap < -UNKNOWN_ZONE_SLACK:
         return Check(
             "capture_time",
