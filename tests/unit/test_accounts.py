@@ -29,10 +29,11 @@ from ecopulse.accounts import (
     set_account_active,
     token_claims,
 )
-from ecopulse.api.auth import Caller, Group, current_caller
+from ecopulse.api.auth import Group, current_caller
 from ecopulse.api.dependencies import city_directory, invite_code_repository, user_pool, user_repository
 from ecopulse.users import AccountDisabled, SelfDisable, StaleRole, signed_in
 from tests.conftest import ROOT
+from tests.unit.function_apps import signed_in_client
 from tests.unit.user_fakes import MemoryCities, MemoryInviteCodes, MemoryUserPool, MemoryUsers, PoolDown
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -353,20 +354,8 @@ def test_the_pre_token_generation_trigger_overrides_the_tenant_and_the_groups(mo
 
 
 def accounts_client(user: str, group: Group, **ports: object) -> TestClient:
-    spec = importlib.util.spec_from_file_location("accounts_api_test", ROOT / "functions" / "accounts_api" / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.app.dependency_overrides[current_caller] = lambda: Caller(
-        user_id=user, username=user, tenant="lahore", groups=frozenset({group})
-    )
     providers = {"users": user_repository, "pool": user_pool, "cities": city_directory, "codes": invite_code_repository}
-    module.app.dependency_overrides.update({providers[name]: providing(fake) for name, fake in ports.items()})
-    return TestClient(module.app)
-
-
-def providing(fake: object):
-    """A provider without parameters: FastAPI would read a parameter of the override as one of the request."""
-    return lambda: fake
+    return signed_in_client("accounts_api", user, group, {providers[name]: fake for name, fake in ports.items()})
 
 
 def test_the_cities_that_take_sign_ups_are_listed_without_a_token(directory):

@@ -1,7 +1,6 @@
 """A city's figures and its verifier's standing in process: in-memory ports stand in for the aggregates, the
 label tally and the head store, injected into the routes through FastAPI's dependency overrides."""
 
-import importlib.util
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,11 +17,12 @@ from ecopulse.analytics import (
     summarise,
     zone_breakdown,
 )
-from ecopulse.api.auth import Caller, Group, current_caller
+from ecopulse.api.auth import Group
 from ecopulse.api.dependencies import analytics_repository, label_tally, promotion_record, tenant_repository
 from ecopulse.store.analytics import COUNTERS
 from ecopulse.tenants import TenantSettings, ZoneSettings
 from ecopulse.verification.reviews import PromotedHead, verifier_standing
+from tests.unit.function_apps import signed_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -155,22 +155,8 @@ def test_a_verifiers_standing_names_the_head_in_force_and_every_promotion():
 
 def clients(overrides: dict) -> tuple[TestClient, TestClient]:
     """The admin and analytics apps as an admin of lahore, with the ports in ``overrides`` replaced."""
-    spec = importlib.util.spec_from_file_location("analytics_admin", ROOT / "functions" / "admin_api" / "app.py")
-    admin = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(admin)
-    spec = importlib.util.spec_from_file_location("analytics_api", ROOT / "functions" / "analytics_api" / "app.py")
-    analytics = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(analytics)
-    for app in (admin.app, analytics.app):
-        app.dependency_overrides[current_caller] = lambda: Caller(
-            user_id="amina", username="amina", tenant="lahore", groups=frozenset({Group.ADMIN})
-        )
-        app.dependency_overrides.update({provider: providing(fake) for provider, fake in overrides.items()})
-    return TestClient(admin.app), TestClient(analytics.app)
-
-
-def providing(fake: object):
-    return lambda: fake
+    admin = signed_in_client("admin_api", "amina", Group.ADMIN, overrides)
+    return admin, signed_in_client("analytics_api", "amina", Group.ADMIN, overrides)
 
 
 def test_the_routes_answer_the_figures_and_refuse_a_range_out_of_order():

@@ -1,13 +1,12 @@
 """Rules the API enforces, in the domain: no vote on your own report, no admin disabling themselves, thresholds
 in order; and each refusal as the API answers it, through the routes with their repositories faked."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from ecopulse.api.auth import Caller, Group, current_caller
+from ecopulse.api.auth import Group
 from ecopulse.api.dependencies import (
     report_repository,
     tenant_repository,
@@ -19,6 +18,7 @@ from ecopulse.reports import OwnReportVote, check_vote
 from ecopulse.tenants import InvalidThresholds, TenantSettings, check_policy
 from ecopulse.uploads import ForeignPhoto, check_report_photos
 from ecopulse.users import SelfDisable, check_status_change
+from tests.unit.function_apps import signed_in_client
 from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,20 +64,7 @@ def test_a_confidence_cannot_be_both_rejected_and_approved(reject, approve, refu
 
 def client(function: str, user: str, group: Group, overrides: dict | None = None) -> TestClient:
     """The function's app as ``user``, with the ports in ``overrides`` (provider: fake) replaced."""
-    spec = importlib.util.spec_from_file_location(f"{function}_rules", ROOT / "functions" / function / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.app.dependency_overrides[current_caller] = lambda: Caller(
-        user_id=user, username=user, tenant="lahore", groups=frozenset({group})
-    )
-    ports = {user_repository: MemoryUsers(), **(overrides or {})}
-    module.app.dependency_overrides.update({provider: _providing(fake) for provider, fake in ports.items()})
-    return TestClient(module.app)
-
-
-def _providing(fake: object):
-    """A provider without parameters: FastAPI would read a parameter of the override as one of the request."""
-    return lambda: fake
+    return signed_in_client(function, user, group, {user_repository: MemoryUsers(), **(overrides or {})})
 
 
 class Report:

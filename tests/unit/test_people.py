@@ -2,18 +2,18 @@
 the leaderboard. In-memory ports stand in for DynamoDB and the minter's queue, injected into the routes through
 FastAPI's dependency overrides."""
 
-import importlib.util
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from ecopulse.api.auth import Caller, Group, current_caller
+from ecopulse.api.auth import Group
 from ecopulse.api.dependencies import community_repository, reward_queue, unpaid_rewards, user_pool, user_repository
 from ecopulse.community import Alert, AlertSeverity, InboxMessage, LedgerEntry, Standing, ranking
 from ecopulse.paging import Page
 from ecopulse.users import AccountDisabled, User, change_wallet, signed_in
+from tests.unit.function_apps import signed_in_client
 from tests.unit.user_fakes import MemoryUserPool, MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,20 +136,8 @@ def client(
     function: str, user: str, group: Group, overrides: dict[object, object], tenant: str = "lahore"
 ) -> TestClient:
     """The function's app as ``user`` of ``tenant``, with the ports in ``overrides`` (provider: fake) replaced."""
-    spec = importlib.util.spec_from_file_location(f"{function}_people", ROOT / "functions" / function / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.app.dependency_overrides[current_caller] = lambda: Caller(
-        user_id=user, username=user, tenant=tenant, email=f"{user}@example.org", groups=frozenset({group})
-    )
     ports = {user_repository: MemoryUsers(), **overrides}
-    module.app.dependency_overrides.update({provider: _providing(fake) for provider, fake in ports.items()})
-    return TestClient(module.app)
-
-
-def _providing(fake: object):
-    """A provider without parameters: FastAPI would read a parameter of the override as one of the request."""
-    return lambda: fake
+    return signed_in_client(function, user, group, ports, tenant, email=f"{user}@example.org")
 
 
 @pytest.fixture
