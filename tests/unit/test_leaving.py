@@ -14,6 +14,7 @@ from ecopulse.api.auth import Caller, Group, current_caller
 from ecopulse.api.dependencies import personal_data, photo_originals, sign_ins, user_repository
 from ecopulse.leaving import DELETION_RECORD_RETENTION, AccountDeleted, Erasure, leave, originals_prefix
 from ecopulse.users import User
+from tests.unit.function_apps import signed_in_client
 from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,4 +245,23 @@ def test_a_disabled_account_may_still_leave(users, data, bucket):
     alice = me_client(users, data, bucket, MemoryUserPool("alice"))
     assert alice.get("/me").json()["error"]["code"] == "account_disabled"
     assert alice.delete("/me").status_code == 204
+    assert ("lahore", "alice") not in users.users
+
+
+@pytest.mark.parametrize(
+    ("function", "method", "path", "body"),
+    [
+        ("reports_api", "POST", "/reports", {"waste_type": "plastic", "lat": 31.5, "lng": 74.3}),
+        ("me_api", "POST", "/submissions", {}),
+        ("me_api", "PUT", "/me/wallet", {"address": "0x52908400098527886E0F7030069857D2E4169EE7"}),
+        ("community_api", "POST", "/carbon-credits", {"organisation": "Acme", "tonnes": 1, "price_per_tonne": 5}),
+    ],
+)
+def test_a_token_that_outlives_its_account_files_and_earns_nothing(users, data, bucket, function, method, path, body):
+    """An ID token stays valid for a while after its holder leaves: every write route refuses it, not only /me."""
+    assert me_client(users, data, bucket, MemoryUserPool("alice")).delete("/me").status_code == 204
+    refused = signed_in_client(function, "alice", Group.CITIZEN, {user_repository: users}).request(
+        method, path, json=body
+    )
+    assert (refused.status_code, refused.json()["error"]["code"]) == (410, "account_deleted")
     assert ("lahore", "alice") not in users.users
