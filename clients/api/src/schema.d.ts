@@ -397,6 +397,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast
+         * @description Each zone's expected reports for the next 7 days with the backtest of the model and of the seasonal-naive
+         *     baseline on the last 4 weeks (`mape` is total absolute error over total reports), and tomorrow's suggested
+         *     dispatch: zones by expected new reports plus open reports. Before the first daily fit, `status` is
+         *     `not_fitted` and the lists are empty.
+         */
+        get: operations["forecast_analytics_forecast_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analytics/heatmap": {
         parameters: {
             query?: never;
@@ -1125,6 +1148,31 @@ export interface components {
              */
             sent_at: string;
         };
+        /** AreaForecast */
+        AreaForecast: {
+            /** Area Id */
+            area_id: string;
+            /** Name */
+            name: string;
+            status: components["schemas"]["AreaStatus"];
+            /** History Days */
+            history_days: number;
+            /** Open Reports */
+            open_reports: number;
+            /** Days */
+            days: components["schemas"]["DayForecast"][];
+            model: components["schemas"]["BacktestErrors"] | null;
+            baseline: components["schemas"]["BacktestErrors"] | null;
+            /** Backtest Days */
+            backtest_days: number;
+            /** Beats Baseline */
+            beats_baseline: boolean | null;
+        };
+        /**
+         * AreaStatus
+         * @enum {string}
+         */
+        AreaStatus: "forecast" | "insufficient_history";
         /** Attendee */
         Attendee: {
             /** User Id */
@@ -1133,6 +1181,13 @@ export interface components {
             username: string;
             /** Checked In At */
             checked_in_at: string | null;
+        };
+        /** BacktestErrors */
+        BacktestErrors: {
+            /** Mae */
+            mae: number;
+            /** Mape */
+            mape: number | null;
         };
         /** Body_file_request_open311__tenant__v2_requests__fmt__post */
         Body_file_request_open311__tenant__v2_requests__fmt__post: {
@@ -1224,6 +1279,16 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** DayForecast */
+        DayForecast: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Expected Reports */
+            expected_reports: number;
+        };
         /** DecisionIn */
         DecisionIn: {
             outcome: components["schemas"]["Outcome"];
@@ -1236,6 +1301,21 @@ export interface components {
             vehicle_id: string;
             /** Note */
             note?: string | null;
+        };
+        /** DispatchSuggestion */
+        DispatchSuggestion: {
+            /** Rank */
+            rank: number;
+            /** Area Id */
+            area_id: string;
+            /** Name */
+            name: string;
+            /** Expected Reports */
+            expected_reports: number | null;
+            /** Open Reports */
+            open_reports: number;
+            /** Score */
+            score: number;
         };
         /** DuplicateLink */
         DuplicateLink: {
@@ -1343,6 +1423,26 @@ export interface components {
             /** Account Id */
             account_id: null;
         };
+        /** Forecast */
+        Forecast: {
+            status: components["schemas"]["ForecastStatus"];
+            /** Fitted At */
+            fitted_at: string | null;
+            /**
+             * Tomorrow
+             * Format: date
+             */
+            tomorrow: string;
+            /** Areas */
+            areas: components["schemas"]["AreaForecast"][];
+            /** Dispatch */
+            dispatch: components["schemas"]["DispatchSuggestion"][];
+        };
+        /**
+         * ForecastStatus
+         * @enum {string}
+         */
+        ForecastStatus: "ready" | "not_fitted";
         /**
          * GatewayMessage
          * @description What API Gateway answers itself, before any function runs: a missing or invalid token, throttling.
@@ -4468,6 +4568,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DailyPoint"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    forecast_analytics_forecast_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
                 };
             };
             /** @description Bad Request */

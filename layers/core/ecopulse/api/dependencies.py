@@ -15,6 +15,7 @@ from ecopulse.community import Community
 from ecopulse.config import deployment
 from ecopulse.events import Events
 from ecopulse.fleet import Fleet
+from ecopulse.forecasts import ForecastStore
 from ecopulse.leaving import PersonalData, PhotoOriginals, SignIns
 from ecopulse.mint_queue import MintQueue
 from ecopulse.photos import S3PhotoStore
@@ -25,6 +26,7 @@ from ecopulse.store.carbon import CarbonCreditRepository
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.forecasts import ForecastRepository
 from ecopulse.store.invite_codes import InviteCodeRepository
 from ecopulse.store.leaving import PersonalDataRepository
 from ecopulse.store.reports import ReportRepository
@@ -174,6 +176,14 @@ def analytics_repository() -> Analytics:
 
 
 AnalyticsDep = Annotated[Analytics, Depends(analytics_repository)]
+
+
+@cache
+def forecast_store() -> ForecastStore:
+    return ForecastRepository()
+
+
+ForecastsDep = Annotated[ForecastStore, Depends(forecast_store)]
 
 
 @cache

@@ -21,6 +21,7 @@ from ecopulse.reports import (
 )
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry, history
+from ecopulse.store.forecasts import mark_reported
 from ecopulse.store.models import ReportCounters, ReportItem, VoteItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
@@ -95,6 +96,7 @@ class ReportRepository:
             transaction.save(audit)
             stats.count(transaction, tenant, new.zone, now, reports_created=1)
             stats.count_heat(transaction, tenant, item.geohash)
+            mark_reported(transaction, tenant)
 
         transact(write)
         item.version = 1

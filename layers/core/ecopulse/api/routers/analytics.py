@@ -1,6 +1,6 @@
 """City analytics from the aggregates kept on write: KPIs, daily trends, zones, heatmap cells."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict
 
 from ecopulse.analytics import daily_range, summarise, zone_breakdown
 from ecopulse.api.auth import AdminDep
-from ecopulse.api.dependencies import AnalyticsDep, TenantsDep
+from ecopulse.api.dependencies import AnalyticsDep, ForecastsDep, TenantsDep
 from ecopulse.api.errors import ERROR_RESPONSES
+from ecopulse.forecasts import AreaStatus, ForecastStatus
+from ecopulse.forecasts import outlook as forecast_outlook
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 
@@ -77,3 +79,62 @@ def heatmap(
 ) -> list[HeatCell]:
     """Report counts per ~1 km geohash cell; `prefix` narrows to the viewport."""
     return [HeatCell.model_validate(cell) for cell in analytics.heat_cells(caller.tenant, prefix, limit)]
+
+
+class BacktestErrors(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    mae: float
+    mape: float | None
+
+
+class DayForecast(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    day: date
+    expected_reports: float
+
+
+class AreaForecast(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    area_id: str
+    name: str
+    status: AreaStatus
+    history_days: int
+    open_reports: int
+    days: list[DayForecast]
+    model: BacktestErrors | None
+    baseline: BacktestErrors | None
+    backtest_days: int
+    beats_baseline: bool | None
+
+
+class DispatchSuggestion(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    rank: int
+    area_id: str
+    name: str
+    expected_reports: float | None
+    open_reports: int
+    score: float
+
+
+class Forecast(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    status: ForecastStatus
+    fitted_at: datetime | None
+    tomorrow: date
+    areas: list[AreaForecast]
+    dispatch: list[DispatchSuggestion]
+
+
+@router.get("/forecast", response_model=Forecast)
+def forecast(caller: AdminDep, analytics: AnalyticsDep, forecasts: ForecastsDep) -> Forecast:
+    """Each zone's expected reports for the next 7 days with the backtest of the model and of the seasonal-naive
+    baseline on the last 4 weeks (`mape` is total absolute error over total reports), and tomorrow's suggested
+    dispatch: zones by expected new reports plus open reports. Before the first daily fit, `status` is
+    `not_fitted` and the lists are empty."""
+    return Forecast.model_validate(forecast_outlook(forecasts, analytics, caller.tenant, date.today()))
