@@ -326,6 +326,7 @@ MATRIX = [
     ("GET", "/analytics/daily", None, {C: 403, D: 403, A: 200}),
     ("GET", "/analytics/zones", None, {C: 403, D: 403, A: 200}),
     ("GET", "/analytics/heatmap", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/analytics/forecast", None, {C: 403, D: 403, A: 200}),
 ]  # fmt: skip
 MATRIX_IDS = [f"{method} {path}" for method, path, _, _ in MATRIX]
 
