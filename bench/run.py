@@ -5,7 +5,8 @@ Run: .venv/bin/python bench/run.py [--quick] [--skip-build] [--note TEXT]
 In turn: verification on one core (per image, and the cold start), minting on anvil, the Lambda artifacts' sizes
 (after a `sam build`, or from the last one with --skip-build), then through one `ecopulse local` on free ports: the
 API's main routes, upload → minted, and the load tool's mixed traffic and upload burst; last, the fraud attempts of
-bench/fraud.py, whose table per kind follows the main one. About 6 minutes on 2 cores.
+bench/fraud.py, whose table per kind follows the main one, and the forecasts' fit time and backtest errors of
+bench/forecast.py. About 6 minutes on 2 cores.
 
 A full run prints the table with each row's previous value and the change, and rewrites bench/results.md with it.
 --quick takes about 2 minutes with fewer samples and leaves bench/results.md alone: its numbers are not a baseline.
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import api
+import forecast
 import fraud
 import load
 import mint
@@ -39,6 +41,7 @@ FULL = {
     "mixed traffic": {"rate": 20, "duration": 30},
     "upload burst": {"uploads": 30},
     "fraud": {"per_kind": None},
+    "forecast": {"repeats": 20},
 }
 QUICK = {
     "verification": {"runs": 10, "cold_runs": 2},
@@ -48,6 +51,7 @@ QUICK = {
     "mixed traffic": {"rate": 20, "duration": 10},
     "upload burst": {"uploads": 10},
     "fraud": {"per_kind": 1},
+    "forecast": {"repeats": 3},
 }
 
 Table = dict[tuple[str, str], float]
@@ -152,6 +156,8 @@ def main() -> None:
     progress("fraud attempts")
     fraud_rows, outcomes = fraud.measure(**settings["fraud"])
     table |= picked("fraud", fraud_rows, {"all fraud": fraud.DECISIONS, "honest": ("approved %", "to a human %")})
+    progress("forecasts")
+    forecast_rows = forecast.markdown(forecast.timing(**settings["forecast"]), forecast.accuracy())
     minutes, load_after = (time.time() - started) / 60, os.getloadavg()[0]
     header = [
         "# Benchmark results",
@@ -167,7 +173,8 @@ def main() -> None:
         "",
     ]
     fraud_section = ["", "## Fraud attempts (bench/fraud.py)", "", *fraud.markdown(fraud_rows, outcomes)]
-    text = "\n".join([*header, *markdown(table, previous_table(RESULTS)), *fraud_section]) + "\n"
+    forecast_section = ["", "## Forecasts (bench/forecast.py)", "", *forecast_rows]
+    text = "\n".join([*header, *markdown(table, previous_table(RESULTS)), *fraud_section, *forecast_section]) + "\n"
     print(text)
     if not args.quick:
         RESULTS.write_text(text)
