@@ -4,6 +4,7 @@ import { analyticsView } from "./views/analytics";
 import { communityView } from "./views/community";
 import { eventsView } from "./views/events";
 import { fleetView } from "./views/fleet";
+import { forecastView } from "./views/forecast";
 import { loginView } from "./views/login";
 import { mapView } from "./views/map";
 import { modelCardView } from "./views/model-card";
@@ -15,6 +16,7 @@ export type View = (root: HTMLElement, who: WhoAmI) => Cleanup | void;
 const views: Record<string, { title: string; render: View }> = {
   queue: { title: "Review queue", render: queueView },
   map: { title: "Map", render: mapView },
+  forecast: { title: "Forecast", render: forecastView },
   analytics: { title: "Analytics", render: analyticsView },
   fleet: { title: "Fleet", render: fleetView },
   events: { title: "Events", render: eventsView },

@@ -1,10 +1,12 @@
 """Starts `ecopulse local` on free ports and a headless Debian Chromium driven by Playwright's library."""
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 
@@ -30,11 +32,25 @@ class Dashboard:
     url: str
     api: str
     origin: str
+    aws: str
 
     def token(self, user: str, group: str, tenant: str) -> str:
         answer = httpx.post(self.origin + "/local-auth/token", json={"user": user, "group": group, "tenant": tenant})
         answer.raise_for_status()
         return answer.json()["id_token"]
+
+    def run_scheduled(self, logical_id: str, event: dict) -> dict:
+        """Invokes a scheduled function now, as its schedule would, and returns its answer."""
+        functions = boto3.client(
+            "lambda", endpoint_url=self.aws, region_name="us-east-1", aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )  # fmt: skip
+        name = next(f["FunctionName"] for f in functions.list_functions()["Functions"]
+                    if f["FunctionName"].endswith(f"-{logical_id}"))  # fmt: skip
+        answer = functions.invoke(FunctionName=name, Payload=json.dumps(event))
+        assert "FunctionError" not in answer, answer["Payload"].read()
+        result: dict = json.loads(answer["Payload"].read())
+        return result
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +59,7 @@ def dashboard(tmp_path_factory):
         pytest.fail("dashboard/dist is missing: run `npm ci && npm run build` in dashboard/")
     with running_local_system(tmp_path_factory.mktemp("ecopulse-e2e"), OVERRIDES) as described:
         endpoints = described["endpoints"]
-        yield Dashboard(endpoints["dashboard"] + "/", endpoints["api"], endpoints["dashboard"])
+        yield Dashboard(endpoints["dashboard"] + "/", endpoints["api"], endpoints["dashboard"], endpoints["aws"])
 
 
 @pytest.fixture(scope="session")

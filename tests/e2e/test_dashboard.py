@@ -215,6 +215,28 @@ def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_gr
     expect(page.locator("#map-count")).to_have_text(f"{len(reports)} of {len(reports)} reports shown")
 
 
+def test_the_forecast_shades_the_zones_and_suggests_tomorrows_dispatch(open_page, seeder, dashboard, shoot, accessible):
+    old_city = {"zone_id": "old-city", "name": "Old City", "min_lat": 31.50, "min_lng": 74.34,
+                "max_lat": 31.54, "max_lng": 74.38}  # fmt: skip
+    seeder.change_settings(zones=[old_city])
+    page = open_page("forecast")
+    expect(page.get_by_role("heading", name="Forecast")).to_be_visible()
+    expect(page.locator("#forecast-headline")).to_contain_text("No forecast yet")
+
+    reports = seeder.reports()
+    summary = dashboard.run_scheduled("ForecastFunction", {"tenants": [seeder.tenant]})
+    assert summary["insufficient_history"] == {seeder.tenant: 1}, "a city of today's reports has no history yet"
+    page.reload()
+    expect(page.locator("#forecast-headline")).to_contain_text("1 zone has none (less than 4 weeks of reports)")
+    expect(page.locator("path.forecast-zone")).to_have_count(1)
+    dispatch = page.get_by_role("table", name=re.compile("Tomorrow's suggested dispatch"))
+    expect(dispatch.locator("tbody tr")).to_have_count(1)
+    expect(dispatch.locator("tbody tr")).to_contain_text(f"1Old City—{len(reports)}{len(reports)}.0")
+    expect(page.locator("#forecast-zones")).to_contain_text("no forecast (0 days of reports; 28 needed)")
+    shoot(page, "forecast")
+    accessible(page)
+
+
 def test_analytics_show_the_counters_and_a_daily_chart(open_page, seeder, shoot, accessible):
     reports = seeder.reports()
     old_city = {"zone_id": "old-city", "name": "Old City", "min_lat": 31.50, "min_lng": 74.34,
