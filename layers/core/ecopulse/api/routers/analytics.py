@@ -1,6 +1,6 @@
 """City analytics from the aggregates kept on write: KPIs, daily trends, zones, heatmap cells."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -137,4 +137,5 @@ def forecast(caller: AdminDep, analytics: AnalyticsDep, forecasts: ForecastsDep)
     baseline on the last 4 weeks (`mape` is total absolute error over total reports), and tomorrow's suggested
     dispatch: zones by expected new reports plus open reports. Before the first daily fit, `status` is
     `not_fitted` and the lists are empty."""
-    return Forecast.model_validate(forecast_outlook(forecasts, analytics, caller.tenant, date.today()))
+    today = datetime.now(UTC).date()  # the day the daily fit counts in
+    return Forecast.model_validate(forecast_outlook(forecasts, analytics, caller.tenant, today))
