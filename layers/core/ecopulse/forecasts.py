@@ -168,7 +168,7 @@ def forecast_every_tenant(
     for tenant in requested or history.tenants():
         try:
             run = forecast_tenant(tenant, tenants, history, store, forecaster, clock())
-        except Exception as error:  # noqa: BLE001  # one city's failure must not keep the others from their forecast
+        except Exception as error:  # one city's failure must not keep the others from their forecast
             on_failure(tenant, error)
             failed.append(tenant)
             continue
