@@ -64,6 +64,9 @@ SECRET_ACCESS_KEY = "local"  # nosec B105  # the local emulator's fake credentia
 SESSION_TOKEN = "local"  # nosec B105  # the local emulator's fake credentials
 log = logging.getLogger("ecopulse.local")
 
+RETIRER_KEY = "RetirerKey"
+"""The template's KMS key that signs impact-credit retirements; every other secp256k1 key is a minter."""
+
 
 def free_port(host: str) -> int:
     with socket.socket() as probe:
@@ -208,7 +211,9 @@ class LocalRuntime:
         self.provisioned = provisioner.provision()
         for logical_id in minter_key:
             self.provisioned.not_emulated.pop(logical_id, None)
-            self.provisioned.served_by_runtime[logical_id] = "the runtime (a KMS key in moto granted MINTER_ROLE)"
+            self.provisioned.served_by_runtime[logical_id] = (
+                "the runtime (a KMS key in moto granted MINTER_ROLE, or the retirer's RETIRER_ROLE)"
+            )
         self.functions = Functions(
             function_specs(self.stack),
             self._worker_environment(),
@@ -266,6 +271,7 @@ class LocalRuntime:
             "ChainRpcUrl": self.chain.rpc_url,
             "ChainId": str(self.chain.chain_id),
             "TokenAddress": self.chain.token_address,
+            "ImpactRegistryAddress": self.chain.registry_address,
             "ChainFinality": "latest",
             "ChainMinPriorityFeeWei": "0",
         }
@@ -289,9 +295,13 @@ class LocalRuntime:
                 if alias["TargetKeyId"] == self._stack.ref(key_id):
                     kms.create_alias(AliasName=alias["AliasName"], TargetKeyId=created)
                     made.append(alias_id)
-            self.minter_address = KmsSigner(created, kms).address
-            self.chain.grant_minter(self.minter_address)
-            self.chain.fund(self.minter_address)
+            address = KmsSigner(created, kms).address
+            if key_id == RETIRER_KEY:
+                self.chain.grant_retirer(address)
+            else:
+                self.minter_address = address
+                self.chain.grant_minter(address)
+            self.chain.fund(address)
         return made
 
     def _create_user_pools(self, issuers: dict[str, LocalIssuer]) -> None:

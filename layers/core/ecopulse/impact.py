@@ -62,15 +62,24 @@ class InsufficientImpact(Exception):
     """Not enough unallocated verified impact in the request's zone and period: nothing was allocated."""
 
     def __init__(self, requested: int, available_kg: float, cleanups: int) -> None:
-        super().__init__(
+        self.message = (
             f"{requested} credits asked, {available_kg:g} kg of unallocated verified cleanups available"
             f" ({cleanups} cleanups, at most {MAX_CLEANUPS_PER_REQUEST} per request)"
         )
+        super().__init__(self.message)
         self.requested, self.available_kg, self.cleanups = requested, available_kg, cleanups
 
     @property
     def details(self) -> list[dict[str, Any]]:
         return [{"requested": self.requested, "available_kg": self.available_kg, "cleanups": self.cleanups}]
+
+
+class InvalidCreditRequest(ValueError):
+    """A request for a zone the city does not have, or for a period that ends before it starts."""
+
+    @property
+    def message(self) -> str:
+        return str(self)
 
 
 class AllocationRaced(Exception):
@@ -264,9 +273,9 @@ def new_request(
     """A sponsor's request priced at the city's price; a zone the city does not have or a period that ends
     before it starts is refused."""
     if period_end < period_start:
-        raise ValueError("the period ends before it starts")
+        raise InvalidCreditRequest("the period ends before it starts")
     if zone_id is not None and zone_id not in {zone.zone_id for zone in zones}:
-        raise ValueError(f"the city has no zone {zone_id}")
+        raise InvalidCreditRequest(f"the city has no zone {zone_id}")
     return NewCreditRequest(
         sponsor_id=sponsor_id,
         organisation=organisation,
