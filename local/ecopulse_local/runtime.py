@@ -407,6 +407,7 @@ class LocalRuntime:
                 "chain_id": self.chain.chain_id,
                 "token_address": self.chain.token_address,
                 "minter_address": self.minter_address,
+                "registry_address": self.chain.registry_address,
             },
         }
 
