@@ -168,6 +168,7 @@ class Web3Retirements:
             amount,
             bytes.fromhex(cleanups_hash[2:]),
         )
+        refusal = None
         try:
             with _rpc():
                 gas = call.estimate_gas({"from": self._signer.address})
@@ -188,12 +189,13 @@ class Web3Retirements:
                 )
                 self._w3.eth.send_raw_transaction(signed.raw_transaction)
                 self._wait_for(signed.hash.to_0x_hex())
-        except ContractLogicError:
-            # Another retirement under this id came first (AlreadyRetired): it is the one to read back.
-            pass
+        except ContractLogicError as error:
+            # Another retirement under this id came first (AlreadyRetired): it is the one to read back. Any other
+            # revert (the key lost RETIRER_ROLE) leaves nothing to read, and is named in the refusal.
+            refusal = error
         retired = self.record_of(request_id)
         if retired is None:
-            raise RetirementUnavailable(f"request {request_id} is not retired on chain yet")
+            raise RetirementUnavailable(f"request {request_id} is not retired on chain: {refusal or 'no receipt yet'}")
         return retired
 
     def _wait_for(self, tx_hash: str) -> None:
