@@ -44,6 +44,8 @@ DEPLOYER = 0
 LOCAL_MINT_CAP_WEI = 10**9 * 10**18
 """A billion ECO a day: the cap is there as on any network, out of the way of local tests and benchmarks."""
 MINTER_GAS_WEI = 100 * 10**18
+RETIRER_KEY = "RetirerKey"
+"""The template's KMS key that signs impact-credit retirements; every other secp256k1 key is the minter's."""
 _PLATFORM_PACKAGES = {
     ("linux", "x86_64"): "anvil-linux-amd64",
     ("linux", "aarch64"): "anvil-linux-arm64",

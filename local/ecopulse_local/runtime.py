@@ -45,7 +45,7 @@ from starlette.staticfiles import StaticFiles
 from ecopulse.chain.kms_signer import KEY_SPEC, KmsSigner
 from ecopulse_local import bridge, cognito
 from ecopulse_local.auth import LocalIssuer
-from ecopulse_local.chain import LocalChain
+from ecopulse_local.chain import RETIRER_KEY, LocalChain
 from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.event_sources import Scheduler, SqsPoller, schedules, sqs_mappings
 from ecopulse_local.faults import Fault
@@ -63,9 +63,6 @@ ACCESS_KEY_ID = "local"
 SECRET_ACCESS_KEY = "local"  # nosec B105  # the local emulator's fake credentials
 SESSION_TOKEN = "local"  # nosec B105  # the local emulator's fake credentials
 log = logging.getLogger("ecopulse.local")
-
-RETIRER_KEY = "RetirerKey"
-"""The template's KMS key that signs impact-credit retirements; every other secp256k1 key is a minter."""
 
 
 def free_port(host: str) -> int:

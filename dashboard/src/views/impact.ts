@@ -80,7 +80,7 @@ export function impactView(root: HTMLElement, who: WhoAmI): () => void {
         parseAs: "blob",
       }),
     );
-    const url = URL.createObjectURL(pdf as Blob);
+    const url = URL.createObjectURL(pdf);
     urls.push(url);
     window.open(url, "_blank", "noopener");
   }

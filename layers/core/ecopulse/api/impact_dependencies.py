@@ -1,14 +1,12 @@
-"""The impact-credit ports, injected: kept apart from ``ecopulse.api.dependencies`` because the chain adapter
-needs web3 and the certificate fpdf2, which only the impact function's layers carry."""
+"""The impact-credit ports, injected. The chain adapter needs web3 and the certificate fpdf2, which only the
+impact function's layers carry: they are imported when first provided, so that the system function, which
+documents every route, loads this module without them."""
 
 from functools import cache
 from typing import Annotated
 
 from fastapi import Depends
 
-from ecopulse.certificates import PdfCertificates
-from ecopulse.chain.kms_signer import KmsSigner
-from ecopulse.chain.registry import Web3Retirements
 from ecopulse.config import deployment
 from ecopulse.impact import Certificates, ImpactStore, Retirements
 from ecopulse.store.impact import ImpactRepository
@@ -22,6 +20,9 @@ def impact_store() -> ImpactStore:
 @cache
 def retirements() -> Retirements:
     """The deployment's registry, signed for by the retirer's KMS key (read on first use: it needs the network)."""
+    from ecopulse.chain.kms_signer import KmsSigner
+    from ecopulse.chain.registry import Web3Retirements
+
     config = deployment()
     return Web3Retirements(
         config.chain_rpc_url,
@@ -35,6 +36,8 @@ def retirements() -> Retirements:
 
 @cache
 def certificates() -> Certificates:
+    from ecopulse.certificates import PdfCertificates
+
     config = deployment()
     return PdfCertificates(config.impact_registry_address, config.chain_id)
 
