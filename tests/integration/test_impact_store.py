@@ -17,6 +17,7 @@ from ecopulse.impact import (
     ImpactEntry,
     InsufficientImpact,
     NewCreditRequest,
+    Retirement,
     approve_request,
     cleanups_hash,
 )
@@ -125,3 +126,23 @@ def test_of_two_approvals_racing_for_the_last_impact_one_is_issued_and_the_other
     assert chain.sent == 1
     statuses = sorted(store.get(tenant, request.request_id).status for request in requests)
     assert statuses == ["issued", "pending"]
+
+
+def test_admins_issuing_one_request_together_record_it_once_without_an_error(isolated_transactions):
+    tenant, store = a_city(), ImpactRepository()
+    entry = recorded(tenant, "sub-1", 3)
+    request = requested(store, tenant, 2)
+    store.allocate(tenant, request.request_id, [entry], cleanups_hash(["sub-1"]), "INV", "amina")
+    retirement = Retirement(
+        request.request_id, "0x" + "00" * 20, 2, cleanups_hash(["sub-1"]), "0x" + "ab" * 32, 7, datetime.now(UTC)
+    )
+    start = Barrier(4)
+
+    def issue(_: int) -> None:
+        start.wait()
+        store.record_issue(tenant, request.request_id, retirement, "c" * 64)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(issue, range(4)))
+    issued = store.get(tenant, request.request_id)
+    assert (issued.status, issued.retirement_tx, issued.certificate_sha256) == ("issued", "0x" + "ab" * 32, "c" * 64)

@@ -71,15 +71,16 @@ def test_a_cleanup_counts_for_the_citys_estimate_of_its_category_and_the_default
     assert kilograms_for("unknown", {}) == 2.5
 
 
-def test_an_approved_cleanups_impact_takes_its_category_place_and_zone_from_its_photos():
+def test_an_approved_cleanups_impact_takes_its_category_zone_and_rounded_place_from_its_photos():
     submission = dataclasses.replace(
         a_submission(),
         photo_verdicts={"before": {"model": {"waste_type": "glass"}}},
-        photo_facts={"after": {"location": {"lat": 31.52, "lng": 74.35}}},
+        photo_facts={"after": {"location": {"lat": 31.520412, "lng": 74.358719}}},
     )
     verified_at = datetime(2026, 2, 3, tzinfo=UTC)
     entry = impact_of(submission, {"glass": 6.0}, [OLD_TOWN], verified_at)
-    assert (entry.category, entry.kilograms, entry.lat, entry.zone_id) == ("glass", 6.0, 31.52, "old-town")
+    assert (entry.category, entry.kilograms, entry.zone_id) == ("glass", 6.0, "old-town")
+    assert (entry.lat, entry.lng) == (31.52, 74.359), "the ledger keeps the place to about 100 m only"
 
 
 def test_a_cleanup_without_a_place_or_a_known_category_is_mixed_and_in_no_zone():
@@ -152,6 +153,19 @@ def test_no_cleanup_backs_two_requests(store, chain):
     assert approved(store, chain, second.request_id).cleanups == ("b",)
     with pytest.raises(InsufficientImpact):
         approved(store, chain, third.request_id)
+
+
+def test_an_approval_that_finds_the_request_approved_meanwhile_goes_on_to_issue_it(store, chain):
+    store.add_entry(an_entry("a", 1))
+    request = requested(store, 2)
+    original = store.allocate
+
+    def approved_by_another_admin_first(*args, **kwargs):
+        original(*args, **kwargs)
+        return original(*args, **kwargs)
+
+    store.allocate = approved_by_another_admin_first
+    assert approved(store, chain, request.request_id).status == "issued" and chain.sent == 1
 
 
 def test_an_approval_that_loses_a_cleanup_to_a_racing_one_allocates_the_next(store, chain):

@@ -229,7 +229,8 @@ def impact_of(
     submission: Submission, kg_per_category: Mapping[WasteType, float], zones: list[Zone], verified_at: datetime
 ) -> ImpactEntry:
     """What an approved cleanup adds to the ledger: the model's waste type of its "before" photo as category
-    (mixed when unknown), the place its photos were taken (the "after" photo first), the zone of that place."""
+    (mixed when unknown), the zone of the place its photos were taken (the "after" photo first), and that place
+    rounded to about 100 m: the ledger outlives a citizen who leaves, and never needs where they stood."""
     before = (submission.photo_verdicts.get("before") or {}).get("model") or {}
     category = before.get("waste_type") if before.get("waste_type") in set(WasteType) else WasteType.MIXED
     lat, lng = _place(submission)
@@ -238,8 +239,8 @@ def impact_of(
         submission_id=submission.submission_id,
         category=str(category),
         kilograms=kilograms_for(str(category), kg_per_category),
-        lat=lat,
-        lng=lng,
+        lat=None if lat is None else round(lat, PLACE_DECIMALS),
+        lng=None if lng is None else round(lng, PLACE_DECIMALS),
         zone_id=zone_of(lat, lng, zones) if lat is not None and lng is not None else None,
         verified_at=verified_at,
     )
@@ -344,6 +345,9 @@ def approve_request(
         except AllocationRaced:
             if attempt == ALLOCATION_ATTEMPTS - 1:
                 raise
+            request = store.get(tenant, request_id)
+        except AlreadyReviewed:
+            # Another admin decided it meanwhile: an approval goes on to the issue, a rejection is refused below.
             request = store.get(tenant, request_id)
     if request.status == "rejected":
         raise AlreadyReviewed(request_id, request.status)

@@ -11,6 +11,9 @@ from ecopulse.config import deployment
 from ecopulse.impact import Certificates, ImpactStore, Retirements
 from ecopulse.store.impact import ImpactRepository
 
+RECEIPT_SECONDS = 20
+"""Well inside the function's 29 s (the HTTP API's limit): a retirement not mined by then is read back on retry."""
+
 
 @cache
 def impact_store() -> ImpactStore:
@@ -31,6 +34,7 @@ def retirements() -> Retirements:
         KmsSigner(config.retirer_key_id),
         finality=config.chain_finality,
         min_priority_fee=config.chain_min_priority_fee_wei,
+        receipt_timeout=RECEIPT_SECONDS,
     )
 
 

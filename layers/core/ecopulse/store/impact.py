@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ecopulse.impact import (
@@ -276,19 +276,27 @@ class ImpactRepository:
         return self.get(tenant, request_id)
 
     def record_issue(self, tenant: str, request_id: str, retirement: Retirement, certificate_sha256: str) -> None:
+        """Two admins issuing at once record the same retirement: the second finds it recorded."""
         request = self._item(tenant, request_id)
         if request.status == "issued":
             return
-        request.update(
-            actions=[
-                CreditRequestItem.status.set("issued"),
-                CreditRequestItem.retirement_tx.set(retirement.tx_hash),
-                CreditRequestItem.retired_at.set(retirement.retired_at.astimezone(UTC)),
-                CreditRequestItem.certificate_sha256.set(certificate_sha256),
-                CreditRequestItem.gsi1pk.set(tenant_key(tenant, "CREDITS", "issued")),
-            ],
-            condition=CreditRequestItem.status == "approved",
-        )
+        try:
+            request.update(
+                actions=[
+                    CreditRequestItem.status.set("issued"),
+                    CreditRequestItem.retirement_tx.set(retirement.tx_hash),
+                    CreditRequestItem.retired_at.set(retirement.retired_at.astimezone(UTC)),
+                    CreditRequestItem.certificate_sha256.set(certificate_sha256),
+                    CreditRequestItem.gsi1pk.set(tenant_key(tenant, "CREDITS", "issued")),
+                ],
+                condition=CreditRequestItem.status == "approved",
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            if self._item(tenant, request_id).status != "issued":
+                raise
 
     @staticmethod
     def _item(tenant: str, request_id: str) -> CreditRequestItem:
