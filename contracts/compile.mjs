@@ -1,4 +1,5 @@
-// Compiles EcoCoin.sol with the pinned solc-js into build/EcoCoin.json.
+// Compiles each contract (EcoCoin.sol, ImpactRegistry.sol) with the pinned
+// solc-js into build/<Contract>.json.
 // The artifact is committed, so the output must be byte-identical for the
 // same inputs; `--check` rebuilds in memory and fails if the committed file
 // has drifted from the sources, compiler or settings.
@@ -10,9 +11,8 @@ import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const NODE_MODULES = join(HERE, "node_modules");
-const CONTRACT = "EcoCoin";
-const SOURCE = `${CONTRACT}.sol`;
-const ARTIFACT = join(HERE, "build", `${CONTRACT}.json`);
+const CONTRACTS = ["EcoCoin", "ImpactRegistry"];
+const artifactPath = (contract) => join(HERE, "build", `${contract}.json`);
 const SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "prague",
@@ -51,8 +51,8 @@ function sortedObject(entries) {
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function buildArtifact() {
-  const solc = loadSolc();
+function buildArtifact(solc, CONTRACT) {
+  const SOURCE = `${CONTRACT}.sol`;
   const input = {
     language: "Solidity",
     sources: { [SOURCE]: { content: readFileSync(join(HERE, SOURCE), "utf8") } },
@@ -78,7 +78,7 @@ function buildArtifact() {
   }
 
   // Hash the input with every import inlined, so an OpenZeppelin upgrade
-  // changes sourceHash just like an edit to EcoCoin.sol does.
+  // changes sourceHash just like an edit to the contract does.
   const fullInput = {
     ...input,
     sources: sortedObject([
@@ -100,7 +100,7 @@ function buildArtifact() {
   return `${JSON.stringify(artifact, null, 2)}\n`;
 }
 
-function check(fresh) {
+function check(fresh, ARTIFACT) {
   if (!existsSync(ARTIFACT)) {
     fail(`${ARTIFACT} does not exist; run: node contracts/compile.mjs`);
   }
@@ -129,11 +129,15 @@ const unknown = args.filter((arg) => arg !== "--check");
 if (unknown.length > 0) {
   fail(`unknown argument(s): ${unknown.join(" ")}; usage: node contracts/compile.mjs [--check]`);
 }
-const fresh = buildArtifact();
-if (args.includes("--check")) {
-  check(fresh);
-} else {
-  mkdirSync(dirname(ARTIFACT), { recursive: true });
-  writeFileSync(ARTIFACT, fresh);
-  console.log(`compile: wrote ${relative(process.cwd(), ARTIFACT)}`);
+const solc = loadSolc();
+for (const contract of CONTRACTS) {
+  const fresh = buildArtifact(solc, contract);
+  const artifact = artifactPath(contract);
+  if (args.includes("--check")) {
+    check(fresh, artifact);
+  } else {
+    mkdirSync(dirname(artifact), { recursive: true });
+    writeFileSync(artifact, fresh);
+    console.log(`compile: wrote ${relative(process.cwd(), artifact)}`);
+  }
 }

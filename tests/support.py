@@ -20,6 +20,7 @@ LOCAL_CHAIN_PARAMETERS = {
     "ChainFinality": "latest",
     "ChainMinPriorityFeeWei": "0",
     "TokenAddress": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    "ImpactRegistryAddress": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
 }
 """The template's chain parameters have no defaults; a test that only reads the template gives it the local
 chain's (as samconfig.toml's local environment does)."""

@@ -98,6 +98,12 @@ export function api(): ApiClient {
   return client;
 }
 
+/** Where the API answers, for links that need no token (a certificate's public verification). */
+export function apiUrl(): string {
+  if (!config) throw new Error("the dashboard's configuration is not loaded yet");
+  return config.apiUrl;
+}
+
 /** Every item of a paged list up to `limit`: the views show one tenant's working set, not an archive. */
 export function all<T>(page: (cursor: string | undefined) => Promise<Page<T>>, limit = 500): Promise<T[]> {
   return collect(page, limit);

@@ -5,6 +5,7 @@ import { communityView } from "./views/community";
 import { eventsView } from "./views/events";
 import { fleetView } from "./views/fleet";
 import { forecastView } from "./views/forecast";
+import { impactView } from "./views/impact";
 import { loginView } from "./views/login";
 import { mapView } from "./views/map";
 import { modelCardView } from "./views/model-card";
@@ -21,6 +22,7 @@ const views: Record<string, { title: string; render: View }> = {
   fleet: { title: "Fleet", render: fleetView },
   events: { title: "Events", render: eventsView },
   community: { title: "Community", render: communityView },
+  impact: { title: "Impact credits", render: impactView },
   model: { title: "Model card", render: modelCardView },
 };
 

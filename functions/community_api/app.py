@@ -1,4 +1,4 @@
-"""HTTP: Community events, the leaderboard and carbon-credit requests."""
+"""HTTP: Community events and the leaderboard."""
 
 from ecopulse.api.app import create_app, lambda_handler
 from ecopulse.api.routers import community

@@ -7,6 +7,7 @@ from ecopulse.api.routers import (
     analytics,
     community,
     fleet,
+    impact,
     me,
     open311,
     reports,
@@ -29,5 +30,6 @@ app = create_app(
     fleet.router,
     analytics.router,
     open311.router,
+    impact.router,
 )
 handler = lambda_handler(app)

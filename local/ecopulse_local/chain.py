@@ -24,7 +24,18 @@ from web3 import HTTPProvider, Web3
 from web3.types import Nonce
 from web3.utils.address import get_create_address
 
-from ecopulse_local.token import DAY, TokenSetUp, deploy, grant_minter, load_artifact, send_value, token_contract
+from ecopulse_local.token import (
+    DAY,
+    TokenSetUp,
+    deploy,
+    deploy_registry,
+    grant_minter,
+    grant_retirer,
+    load_artifact,
+    load_registry_artifact,
+    send_value,
+    token_contract,
+)
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CHAIN_ID = 31337
@@ -33,6 +44,8 @@ DEPLOYER = 0
 LOCAL_MINT_CAP_WEI = 10**9 * 10**18
 """A billion ECO a day: the cap is there as on any network, out of the way of local tests and benchmarks."""
 MINTER_GAS_WEI = 100 * 10**18
+RETIRER_KEY = "RetirerKey"
+"""The template's KMS key that signs impact-credit retirements; every other secp256k1 key is the minter's."""
 _PLATFORM_PACKAGES = {
     ("linux", "x86_64"): "anvil-linux-amd64",
     ("linux", "aarch64"): "anvil-linux-arm64",
@@ -86,9 +99,11 @@ class LocalChain:
         self.startup_timeout = startup_timeout
         self._root = root
         self._artifact = load_artifact(root)
+        self._registry_artifact = load_registry_artifact(root)
         self.log_path = self.state_file.with_suffix(".log")
         self.deployer_key = dev_account_key(DEPLOYER)
         self.token_address = ""  # nosec B105  # an address, set once deployed
+        self.registry_address = ""
         self._process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
 
@@ -109,6 +124,13 @@ class LocalChain:
         """MINTER_ROLE for ``address``, granted by the admin as on any network."""
         grant_minter(self.w3, self.deployer, token_contract(self.w3, self.token_address, self._artifact), address)
 
+    def grant_retirer(self, address: str) -> None:
+        """RETIRER_ROLE on the ImpactRegistry for ``address``, granted by its admin."""
+        registry = self.w3.eth.contract(
+            address=Web3.to_checksum_address(self.registry_address), abi=self._registry_artifact["abi"]
+        )
+        grant_retirer(self.w3, self.deployer, registry, address)
+
     def fund(self, address: str, wei: int = MINTER_GAS_WEI) -> None:
         """Gas money for ``address``, sent by the deployer."""
         send_value(self.w3, self.deployer, address, wei)
@@ -119,6 +141,7 @@ class LocalChain:
             "CHAIN_RPC_URL": self.rpc_url,
             "CHAIN_ID": str(self.chain_id),
             "TOKEN_ADDRESS": self.token_address,
+            "IMPACT_REGISTRY_ADDRESS": self.registry_address,
             "CHAIN_FINALITY": "latest",
         }
 
@@ -148,6 +171,7 @@ class LocalChain:
             self._wait_until_answering(w3, process)
             self.startup_seconds = time.perf_counter() - started
             self.token_address = self._ensure_deployed(w3)
+            self.registry_address = self._ensure_registry(w3)
         except BaseException:
             self.stop()
             raise
@@ -185,6 +209,26 @@ class LocalChain:
             raise RuntimeError(
                 f"the EcoCoin in {self.state_file} is not contracts/build/EcoCoin.json (rebuilt since?);"
                 " delete the state file to deploy the new build"
+            )
+        return address
+
+    def _ensure_registry(self, w3: Web3) -> str:
+        """The ImpactRegistry, deployed by the deployer's second transaction, right after EcoCoin: so its address
+        is the same on every fresh start too (``0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512``)."""
+        deployer = self.deployer
+        address = get_create_address(deployer.address, Nonce(1))
+        code = w3.eth.get_code(address)
+        if not code:
+            if w3.eth.get_transaction_count(deployer.address) != 1:
+                raise RuntimeError(
+                    f"{self.state_file} has no ImpactRegistry at {address} (made before it existed?);"
+                    " delete the state file to start a fresh chain"
+                )
+            deploy_registry(w3, deployer, deployer.address, self._registry_artifact)
+        elif bytes(code) != Web3.to_bytes(hexstr=self._registry_artifact["deployedBytecode"]):
+            raise RuntimeError(
+                f"the ImpactRegistry in {self.state_file} is not contracts/build/ImpactRegistry.json (rebuilt"
+                " since?); delete the state file to deploy the new build"
             )
         return address
 

@@ -1,5 +1,6 @@
 """``ecopulse chain deploy`` puts EcoCoin on a network with its roles and cap; ``ecopulse chain grant-minter``
-gives a minter (the stack's KMS key, by its alias) MINTER_ROLE afterwards.
+gives a minter (the stack's KMS key, by its alias) MINTER_ROLE afterwards. ``deploy-registry`` and
+``grant-retirer`` do the same for the ImpactRegistry, which records retired impact credits.
 
 Keys are read from the environment, never from the command line (where shell history keeps them): the
 deployer's from ECOPULSE_DEPLOYER_KEY, the admin's from ECOPULSE_ADMIN_KEY. The deployer pays for the
@@ -47,6 +48,16 @@ def add_commands(commands: Any) -> None:
     granting.add_argument("--dry-run", action="store_true", help="print the minter's address and roles only")
     _minter_arguments(granting, required=True)
     granting.set_defaults(run=_grant_minter)
+    registry = chain_commands.add_parser("deploy-registry", help="deploy the ImpactRegistry with its admin")
+    _network_arguments(registry)
+    registry.add_argument("--admin", required=True, help="the registry's admin, who grants RETIRER_ROLE")
+    registry.set_defaults(run=_deploy_registry)
+    retirer = chain_commands.add_parser("grant-retirer", help="give a retirer RETIRER_ROLE, as the registry's admin")
+    _network_arguments(retirer)
+    retirer.add_argument("--registry", required=True, help="the ImpactRegistry address")
+    retirer.add_argument("--retirer-kms-key", required=True, help="the retirer's KMS key (alias/<stack>-retirer)")
+    retirer.add_argument("--dry-run", action="store_true", help="print the retirer's address only")
+    retirer.set_defaults(run=_grant_retirer)
 
 
 def _network_arguments(parser: argparse.ArgumentParser) -> None:
@@ -122,6 +133,39 @@ def _grant_minter(args: argparse.Namespace) -> int:
     if not args.dry_run:
         grant_minter(w3, _key_from_environment("ECOPULSE_ADMIN_KEY"), token, minter)
     _print_roles(token, args.chain_id, [minter])
+    return 0
+
+
+def _deploy_registry(args: argparse.Namespace) -> int:
+    from web3 import Web3
+
+    from ecopulse_local.chain import REPOSITORY_ROOT
+    from ecopulse_local.token import deploy_registry, load_registry_artifact
+
+    w3 = _connect(args)
+    deployer = _key_from_environment("ECOPULSE_DEPLOYER_KEY")
+    address = deploy_registry(w3, deployer, args.admin, load_registry_artifact(REPOSITORY_ROOT))
+    print(json.dumps({"chain_id": args.chain_id, "registry_address": address,
+                      "admin": Web3.to_checksum_address(args.admin)}, indent=2))  # fmt: skip
+    return 0
+
+
+def _grant_retirer(args: argparse.Namespace) -> int:
+    from web3 import Web3
+
+    from ecopulse.chain.kms_signer import KmsSigner
+    from ecopulse_local.chain import REPOSITORY_ROOT
+    from ecopulse_local.token import grant_retirer, load_registry_artifact
+
+    w3 = _connect(args)
+    abi = load_registry_artifact(REPOSITORY_ROOT)["abi"]
+    registry = w3.eth.contract(address=Web3.to_checksum_address(args.registry), abi=abi)
+    retirer = KmsSigner(args.retirer_kms_key).address
+    if not args.dry_run:
+        grant_retirer(w3, _key_from_environment("ECOPULSE_ADMIN_KEY"), registry, retirer)
+    role = registry.functions.RETIRER_ROLE().call()
+    print(json.dumps({"registry_address": registry.address, "retirer": retirer,
+                      "has_retirer_role": registry.functions.hasRole(role, retirer).call()}, indent=2))  # fmt: skip
     return 0
 
 

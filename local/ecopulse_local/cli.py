@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     local_commands = local.add_subparsers(dest="local_command")
     token = local_commands.add_parser("token", help="print a signed ID token for the local HTTP API")
     token.add_argument("--user", required=True)
-    token.add_argument("--group", action="append", required=True, choices=["citizen", "driver", "admin"])
+    token.add_argument("--group", action="append", required=True, choices=["citizen", "driver", "admin", "sponsor"])
     token.add_argument("--tenant", required=True)
     token.add_argument("--email")
     token.add_argument("--lifetime", type=int, default=3600, help="seconds until the token expires")

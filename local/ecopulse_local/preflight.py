@@ -47,6 +47,7 @@ from ecopulse.preflight import (
     preflight,
     report,
 )
+from ecopulse_local.chain import RETIRER_KEY
 from ecopulse_local.runtime import REPOSITORY_ROOT, parse_parameter_overrides
 from ecopulse_local.template import Stack, load_stack
 
@@ -292,7 +293,11 @@ def load_stage(
 def _minter(stack: Stack) -> tuple[str, str]:
     """The alias of the template's secp256k1 key, and the function that signs with it: one naming the alias in
     its environment whose role has kms:Sign (others may name it only to read the minter's address)."""
-    keys = [stack.ref(key) for key, resource in stack.of_type("AWS::KMS::Key").items() if _signs_ethereum(resource)]
+    keys = [
+        stack.ref(key)
+        for key, resource in stack.of_type("AWS::KMS::Key").items()
+        if _signs_ethereum(resource) and key != RETIRER_KEY
+    ]
     aliases = [
         str(stack.properties(alias)["AliasName"])
         for alias in stack.of_type("AWS::KMS::Alias")

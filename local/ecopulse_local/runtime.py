@@ -45,7 +45,7 @@ from starlette.staticfiles import StaticFiles
 from ecopulse.chain.kms_signer import KEY_SPEC, KmsSigner
 from ecopulse_local import bridge, cognito
 from ecopulse_local.auth import LocalIssuer
-from ecopulse_local.chain import LocalChain
+from ecopulse_local.chain import RETIRER_KEY, LocalChain
 from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.event_sources import Scheduler, SqsPoller, schedules, sqs_mappings
 from ecopulse_local.faults import Fault
@@ -208,7 +208,9 @@ class LocalRuntime:
         self.provisioned = provisioner.provision()
         for logical_id in minter_key:
             self.provisioned.not_emulated.pop(logical_id, None)
-            self.provisioned.served_by_runtime[logical_id] = "the runtime (a KMS key in moto granted MINTER_ROLE)"
+            self.provisioned.served_by_runtime[logical_id] = (
+                "the runtime (a KMS key in moto granted MINTER_ROLE, or the retirer's RETIRER_ROLE)"
+            )
         self.functions = Functions(
             function_specs(self.stack),
             self._worker_environment(),
@@ -266,6 +268,7 @@ class LocalRuntime:
             "ChainRpcUrl": self.chain.rpc_url,
             "ChainId": str(self.chain.chain_id),
             "TokenAddress": self.chain.token_address,
+            "ImpactRegistryAddress": self.chain.registry_address,
             "ChainFinality": "latest",
             "ChainMinPriorityFeeWei": "0",
         }
@@ -289,9 +292,13 @@ class LocalRuntime:
                 if alias["TargetKeyId"] == self._stack.ref(key_id):
                     kms.create_alias(AliasName=alias["AliasName"], TargetKeyId=created)
                     made.append(alias_id)
-            self.minter_address = KmsSigner(created, kms).address
-            self.chain.grant_minter(self.minter_address)
-            self.chain.fund(self.minter_address)
+            address = KmsSigner(created, kms).address
+            if key_id == RETIRER_KEY:
+                self.chain.grant_retirer(address)
+            else:
+                self.minter_address = address
+                self.chain.grant_minter(address)
+            self.chain.fund(address)
         return made
 
     def _create_user_pools(self, issuers: dict[str, LocalIssuer]) -> None:
@@ -397,6 +404,7 @@ class LocalRuntime:
                 "chain_id": self.chain.chain_id,
                 "token_address": self.chain.token_address,
                 "minter_address": self.minter_address,
+                "registry_address": self.chain.registry_address,
             },
         }
 

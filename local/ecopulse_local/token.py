@@ -122,3 +122,30 @@ def send_value(w3: Web3, sender: Signer, to: str, wei: int) -> TxReceipt:
     if receipt["status"] != 1:
         raise RuntimeError(f"transfer {tx_hash.to_0x_hex()} failed")
     return receipt
+
+
+def load_registry_artifact(root: Path) -> dict[str, Any]:
+    """The committed build of contracts/ImpactRegistry.sol."""
+    artifact: dict[str, Any] = json.loads((root / "contracts" / "build" / "ImpactRegistry.json").read_text())
+    return artifact
+
+
+def deploy_registry(
+    w3: Web3, deployer: Signer, admin: str, artifact: dict[str, Any], retirer: str | None = None
+) -> ChecksumAddress:
+    """Deploys the ImpactRegistry with ``admin`` granting roles; ``retirer`` may come later (a stack's KMS key)."""
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    arguments = (Web3.to_checksum_address(admin), Web3.to_checksum_address(retirer or ZERO_ADDRESS))
+    address = transact(w3, deployer, factory.constructor(*arguments))["contractAddress"]
+    if address is None:
+        raise RuntimeError("the deployment's receipt names no contract")
+    return address
+
+
+def grant_retirer(w3: Web3, admin: Signer, registry: Contract, retirer: str) -> bool:
+    """Gives ``retirer`` RETIRER_ROLE on the registry unless it has it; True when a transaction was sent."""
+    role = registry.functions.RETIRER_ROLE().call()
+    if registry.functions.hasRole(role, retirer).call():
+        return False
+    transact(w3, admin, registry.functions.grantRole(role, retirer))
+    return True

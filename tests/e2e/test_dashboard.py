@@ -322,23 +322,12 @@ def test_the_model_card_shows_who_decides_and_the_false_approval_target(open_pag
     accessible(page)
 
 
-def test_carbon_credits_are_reviewed_and_an_alert_reaches_the_zones_subscribers(open_page, seeder, shoot, accessible):
+def test_an_alert_reaches_the_zones_subscribers(open_page, seeder, shoot, accessible):
     citizen = seeder.citizen()
     me = seeder.call("GET", "/me", citizen).json()
     seeder.call("PUT", "/me/alerts/old-city", citizen)
-    request = seeder.call(
-        "POST", "/carbon-credits", citizen, json={"organisation": "Ravi Textiles", "tonnes": 12, "price_per_tonne": 18}
-    ).json()
 
     page = open_page("community")
-    row = page.locator(f'tr[data-request="{request["request_id"]}"]')
-    expect(row).to_contain_text("Ravi Textiles")
-    page.once("dialog", lambda dialog: dialog.accept("verified offsets"))
-    row.get_by_role("button", name="Approve").click()
-    expect(row).to_have_count(0)
-    approved = seeder.call("GET", "/admin/carbon-credits?status=approved", seeder.admin).json()["items"]
-    assert [(r["request_id"], r["review_reason"]) for r in approved] == [(request["request_id"], "verified offsets")]
-
     page.get_by_label("Zone id").fill("old-city")
     page.get_by_label("Message").fill("Street sweeping on Mall Road tomorrow at 7")
     page.get_by_role("button", name="Send alert").click()
@@ -347,4 +336,22 @@ def test_carbon_credits_are_reviewed_and_an_alert_reaches_the_zones_subscribers(
     assert inbox[0]["body"] == "Street sweeping on Mall Road tomorrow at 7"
     expect(page.get_by_role("table", name="Users of the city")).to_contain_text(me["email"])
     shoot(page, "community")
+    accessible(page)
+
+
+def test_an_impact_credit_request_is_rejected_with_its_reason(open_page, seeder, shoot, accessible):
+    sponsor = seeder.token_for(f"sponsor-{uuid.uuid4().hex[:8]}", "sponsor", seeder.tenant)
+    body = {"organisation": "Ravi Textiles", "credits": 12, "period_start": "2026-01-01", "period_end": "2026-01-31"}
+    request = seeder.call("POST", "/impact-credits", sponsor, json=body).json()
+
+    page = open_page("impact")
+    row = page.locator(f'tr[data-request="{request["request_id"]}"]')
+    expect(row).to_contain_text("Ravi Textiles")
+    expect(page.locator(".note")).to_contain_text("not carbon credits")
+    page.once("dialog", lambda dialog: dialog.accept("no payment received"))
+    row.get_by_role("button", name="Reject").click()
+    expect(row).to_have_count(0)
+    rejected = seeder.call("GET", "/admin/impact-credits?status=rejected", seeder.admin).json()["items"]
+    assert (request["request_id"], "no payment received") in [(r["request_id"], r["review_reason"]) for r in rejected]
+    shoot(page, "impact")
     accessible(page)

@@ -235,7 +235,7 @@ def test_daily_analytics_reach_back_to_the_first_day_of_the_calendar(local_syste
 @pytest.fixture(scope="module")
 def lahore_entities(local_system):
     """One of each entity in lahore, to be reached (or not) by every role of both tenants. Entities that a
-    route changes for good (a dispatch, a status change, a carbon-credit decision) get one of their own."""
+    route changes for good (a dispatch, a status change, an impact-credit decision) get one of their own."""
     alice, admin = Api(local_system, "alice", "citizen"), Api(local_system, "amina", "admin")
 
     def report(**more) -> str:
@@ -251,7 +251,12 @@ def lahore_entities(local_system):
     ).json()  # fmt: skip
     vehicle = f"van-{uuid.uuid4().hex[:6]}"
     admin("POST", "/fleet/vehicles", json={"vehicle_id": vehicle, "name": "Van"})
-    credit = alice("POST", "/carbon-credits", json={"organisation": "Acme", "tonnes": 1, "price_per_tonne": 20})
+    sponsor = Api(local_system, "acme", "sponsor")
+    credit = sponsor(
+        "POST",
+        "/impact-credits",
+        json={"organisation": "Acme", "credits": 1, "period_start": "2026-01-01", "period_end": "2026-01-31"},
+    )
     return {
         "report": report(description="rusted cans", photo_keys=[report_photo(alice)]),
         "report_to_dispatch": report(), "report_to_close": report(),
@@ -295,7 +300,11 @@ MATRIX = [
     ("POST", "/events/{event}/check-in", {"lat": LAHORE[0], "lng": LAHORE[1]}, {C: 409, D: 403, A: 409}),
     ("GET", "/events/{event}/attendees", None, {C: 403, D: 403, A: 200}),
     ("GET", "/leaderboard", None, {C: 200, D: 200, A: 200}),
-    ("POST", "/carbon-credits", {"organisation": "Acme", "tonnes": 2, "price_per_tonne": 30}, {C: 201, D: 201, A: 201}),
+    ("POST", "/impact-credits", {"organisation": "Acme", "credits": 2, "period_start": "2026-01-01",
+                                 "period_end": "2026-01-31"}, {C: 403, D: 403, A: 403}),
+    ("GET", "/impact-credits", None, {C: 403, D: 403, A: 403}),
+    ("GET", "/impact-credits/{credit}", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/impact-credits/{credit}/certificate", None, {C: 403, D: 403, A: 404}),
     ("GET", "/admin/review-queue", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/submissions/{submission}", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/submissions/{submission}/photos", None, {C: 403, D: 403, A: 200}),
@@ -316,8 +325,8 @@ MATRIX = [
     ("GET", "/admin/verifier", None, {C: 403, D: 403, A: 200}),
     ("PUT", "/admin/settings", {"display_name": "Lahore"}, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/settings/history", None, {C: 403, D: 403, A: 200}),
-    ("GET", "/admin/carbon-credits", None, {C: 403, D: 403, A: 200}),
-    ("POST", "/admin/carbon-credits/{credit}/decision", {"approve": True, "reason": "verified"},
+    ("GET", "/admin/impact-credits", None, {C: 403, D: 403, A: 200}),
+    ("POST", "/admin/impact-credits/{credit}/decision", {"approve": False, "reason": "unpaid"},
      {C: 403, D: 403, A: 200}),
     ("POST", "/fleet/vehicles", {"vehicle_id": "truck-9", "name": "Truck"}, {C: 403, D: 403, A: 201}),
     ("GET", "/fleet/vehicles", None, {C: 403, D: 200, A: 200}),

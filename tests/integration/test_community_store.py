@@ -1,4 +1,4 @@
-"""The community adapters (events, carbon-credit requests, alerts and the inbox) against moto and DynamoDB Local:
+"""The community adapters (events, alerts and the inbox) against moto and DynamoDB Local:
 the refusals the rules leave to the store hold when requests race."""
 
 import uuid
@@ -7,10 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from ecopulse.carbon import AlreadyReviewed, NewCarbonRequest
 from ecopulse.events import AlreadyJoined, EventFull, NewEvent, NotAttending
 from ecopulse.store.audit import history
-from ecopulse.store.carbon import CarbonCreditRepository
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.models import utcnow
@@ -68,25 +66,6 @@ def test_only_an_attendee_is_checked_in_and_another_city_sees_no_event(events):
         events.attendee("lahore", event_id, "mallory")
     assert events.attendees("lahore", event_id, 50, None).items == []
     assert events.upcoming("karachi", utcnow() - timedelta(days=1), 50, None).items == []
-
-
-def test_of_admins_reviewing_a_carbon_request_together_exactly_one_decides_it(isolated_transactions):
-    credits = CarbonCreditRepository()
-    request = credits.create("lahore", NewCarbonRequest("Acme", 2.5, 30, "alice"))
-    assert (request.status, request.tonnes) == ("pending", 2.5)
-
-    def review(n: int) -> str:
-        try:
-            return credits.review("lahore", request.request_id, n % 2 == 0, f"admin-{n}", "checked").status
-        except AlreadyReviewed:
-            return "refused"
-
-    with ThreadPoolExecutor(6) as pool:
-        answers = list(pool.map(review, range(6)))
-    (decided,) = [answer for answer in answers if answer != "refused"]
-    assert credits.get("lahore", request.request_id).status == decided
-    assert [r.request_id for r in credits.list("lahore", decided, 50, None).items] == [request.request_id]
-    assert credits.list("lahore", "pending", 50, None).items == []
 
 
 def test_an_alert_reaches_the_inbox_of_each_subscriber_of_its_zone(app_table):

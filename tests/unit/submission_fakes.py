@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ecopulse.impact import ImpactEntry
 from ecopulse.paging import Page
 from ecopulse.rewards import RewardGrant
 from ecopulse.submissions import (
@@ -48,6 +49,7 @@ class MemorySubmissions:
         self.submissions: dict[tuple[str, str], Submission] = {}
         self.withdrawn: list[ReviewDecision] = []
         self.grants: list[RewardGrant] = []
+        self.impacts: list[ImpactEntry] = []
 
     def add(self, submission: Submission) -> Submission:
         self.submissions[(submission.tenant, submission.submission_id)] = submission
@@ -97,6 +99,7 @@ class MemorySubmissions:
         reason: str,
         reviewer: str,
         grant: RewardGrant | None = None,
+        impact: ImpactEntry | None = None,
     ) -> Submission:
         submission = self.get(tenant, submission_id)
         if submission.status is target:
@@ -105,6 +108,8 @@ class MemorySubmissions:
             raise InvalidTransition(f"{submission_id} is {submission.status}")
         if grant is not None:
             self.grants.append(grant)
+        if impact is not None:
+            self.impacts.append(impact)
         decided = replace(
             submission,
             status=target,

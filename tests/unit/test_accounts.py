@@ -381,6 +381,18 @@ def test_an_admin_invites_staff_and_a_citizen_may_not():
     assert citizen.status_code == 422, "staff are drivers or admins; citizens sign themselves up"
 
 
+def test_an_admin_invites_a_sponsor_into_the_sponsor_group():
+    users, pool = MemoryUsers(), MemoryUserPool()
+    body = {"email": "funding@acme.example", "role": "sponsor"}
+    answer = accounts_client("amina", Group.ADMIN, users=users, pool=pool).post("/admin/staff", json=body)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["groups"] == ["sponsor"]
+    refused = accounts_client("dina", Group.DRIVER, users=users, pool=pool).post(
+        "/admin/staff", json={"email": "other@acme.example", "role": "sponsor"}
+    )
+    assert refused.status_code == 403 and len(pool.invitations) == 1
+
+
 def test_the_role_route_changes_anothers_role_and_refuses_the_admins_own():
     users, pool = MemoryUsers(), MemoryUserPool()
     users.ensure("lahore", "bob", "bob", None, ["citizen"])

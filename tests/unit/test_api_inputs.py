@@ -4,8 +4,9 @@ The fuzzer found each of these as a 500 from a request its schema allowed."""
 import pytest
 from pydantic import ValidationError
 
-from ecopulse.api.routers.community import CarbonCreditIn, EventIn
+from ecopulse.api.routers.community import EventIn
 from ecopulse.api.routers.fleet import PositionIn, VehicleIn
+from ecopulse.api.routers.impact import CreditRequestIn
 from ecopulse.api.routers.reports import ReportIn
 from ecopulse.tenants import TenantSettings
 
@@ -21,6 +22,7 @@ def area(ring: list[list[float]]) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
+CREDITS = {"organisation": "Acme", "credits": 10, "period_start": "2026-02-01", "period_end": "2026-02-28"}
 EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_at": "2030-01-01T08:00:00+00:00",
          "ends_at": "2030-01-01T12:00:00+00:00"}  # fmt: skip
 
@@ -28,8 +30,17 @@ EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_a
 @pytest.mark.parametrize(
     ("model", "fields"),
     [
-        (CarbonCreditIn, {"organisation": "Acme", "tonnes": 5e-324, "price_per_tonne": 30}),
-        (CarbonCreditIn, {"organisation": "Acme", "tonnes": 2, "price_per_tonne": 5e-324}),
+        (CreditRequestIn, {**CREDITS, "credits": 0}),
+        (CreditRequestIn, {**CREDITS, "credits": 1234567890123456789012345678901234567890123}),
+        (CreditRequestIn, {**CREDITS, "credits": 2.5}),
+        (CreditRequestIn, {**CREDITS, "period_end": "2027-03-01"}),
+        (CreditRequestIn, {**CREDITS, "sponsor_wallet": "0x" + "00" * 20}),
+        (CreditRequestIn, {**CREDITS, "zone_id": "Old Town"}),
+        (TenantSettings, {"price_per_credit": "0.001"}),
+        (TenantSettings, {"price_per_credit": 5e-324}),
+        (TenantSettings, {"impact_kg_per_category": {"plastic": 0}}),
+        (TenantSettings, {"impact_kg_per_category": {"plutonium": 2}}),
+        (TenantSettings, {"credit_currency": "euro"}),
         (EventIn, {**EVENT, "checkin_radius_m": 5e-324}),
         (TenantSettings, {"daily_reward_cap": 1234567890123456789012345678901234567890123}),
         (TenantSettings, {"reward_per_task": {"cleanup": -5}}),
@@ -44,8 +55,17 @@ EVENT = {"title": "Cleanup", "lat": 31.5, "lng": 74.3, "capacity": 10, "starts_a
         (TenantSettings, {"outside_service_area": "ignore"}),
     ],
     ids=[
-        "tonnes",
-        "price",
+        "no credits",
+        "credits beyond storage",
+        "part of a credit",
+        "period over a year",
+        "the zero address",
+        "zone id spelled freely",
+        "price under a cent",
+        "price nearly zero",
+        "no kilograms",
+        "unknown category",
+        "currency not a code",
         "check-in radius",
         "reward cap",
         "negative reward",

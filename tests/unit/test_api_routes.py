@@ -80,6 +80,7 @@ def test_every_route_but_health_openapi_the_cities_and_open311_requires_a_token(
         "GET /health",
         "GET /openapi.json",
         "GET /tenants",
+        "GET /public/impact-credits/{tenant}/{request_id}/verification",
         "GET /open311/{tenant}/v2/{proxy+}",
         "POST /open311/{tenant}/v2/{proxy+}",
     }

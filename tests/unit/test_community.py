@@ -1,5 +1,5 @@
-"""Community events and carbon-credit requests in process: the rules of joining, checking in and reviewing with
-in-memory ports, and each refusal as the API answers it through the routes with the ports overridden."""
+"""Community events in process: the rules of joining and checking in with in-memory ports, and each refusal as
+the API answers it through the routes with the ports overridden."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -7,15 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ecopulse.api.auth import Group
-from ecopulse.api.dependencies import carbon_credit_repository, event_repository
-from ecopulse.carbon import (
-    AlreadyReviewed,
-    CarbonRequest,
-    CarbonRequestNotFound,
-    CarbonRequestStatus,
-    NewCarbonRequest,
-    review_request,
-)
+from ecopulse.api.dependencies import event_repository
 from ecopulse.events import (
     AlreadyJoined,
     Attendee,
@@ -89,40 +81,6 @@ class MemoryEvents:
     def attendees(self, tenant: str, event_id: str, limit: int, cursor: str | None) -> Page[Attendee]:
         found = [a for (owner, event, _), a in sorted(self.attending.items()) if (owner, event) == (tenant, event_id)]
         return Page(found[:limit], None)
-
-
-class MemoryCarbonCredits:
-    """The ``CarbonCredits`` port in memory, per tenant."""
-
-    def __init__(self) -> None:
-        self.requests: dict[tuple[str, str], CarbonRequest] = {}
-
-    def create(self, tenant: str, request: NewCarbonRequest) -> CarbonRequest:
-        request_id = f"credit-{len(self.requests) + 1}"
-        created = CarbonRequest(request_id, status="pending", reviewed_by=None, review_reason=None, created_at=NOW,
-                                **vars(request))  # fmt: skip
-        self.requests[(tenant, request_id)] = created
-        return created
-
-    def get(self, tenant: str, request_id: str) -> CarbonRequest:
-        try:
-            return self.requests[(tenant, request_id)]
-        except KeyError as error:
-            raise CarbonRequestNotFound(request_id) from error
-
-    def list(self, tenant: str, status: CarbonRequestStatus, limit: int, cursor: str | None) -> Page[CarbonRequest]:
-        found = [r for (owner, _), r in self.requests.items() if owner == tenant and r.status == status]
-        return Page(found[:limit], None)
-
-    def review(self, tenant: str, request_id: str, approved: bool, reviewer: str, reason: str) -> CarbonRequest:
-        request = self.get(tenant, request_id)
-        if request.status != "pending":
-            raise AlreadyReviewed(request_id)
-        status = "approved" if approved else "rejected"
-        self.requests[(tenant, request_id)] = replace(
-            request, status=status, reviewed_by=reviewer, review_reason=reason
-        )
-        return self.requests[(tenant, request_id)]
 
 
 def new_event(starts_at: datetime, hours: float = 2, capacity: int = 10, radius_m: float = 200) -> NewEvent:
@@ -211,32 +169,6 @@ def test_another_citys_event_is_not_found(events):
         check_in_attendee(events, "karachi", event.event_id, "omar", *CANAL, NOW)
     with pytest.raises(EventNotFound):
         attendees_of(events, "karachi", event.event_id, 50, None)
-
-
-@pytest.fixture
-def credits() -> MemoryCarbonCredits:
-    return MemoryCarbonCredits()
-
-
-def carbon_request(credits: MemoryCarbonCredits) -> CarbonRequest:
-    return credits.create("lahore", NewCarbonRequest("Acme", 2, 30, "alice"))
-
-
-@pytest.mark.parametrize("second", [True, False], ids=["the same decision", "the other decision"])
-def test_a_carbon_request_is_decided_once(credits, second):
-    request = carbon_request(credits)
-    approved = review_request(credits, "lahore", request.request_id, True, "amina", "verified")
-    assert (approved.status, approved.reviewed_by) == ("approved", "amina")
-    with pytest.raises(AlreadyReviewed):
-        review_request(credits, "lahore", request.request_id, second, "bilal", "second look")
-    assert credits.get("lahore", request.request_id) == approved
-
-
-def test_another_citys_carbon_request_is_not_found(credits):
-    request = carbon_request(credits)
-    with pytest.raises(CarbonRequestNotFound):
-        review_request(credits, "karachi", request.request_id, True, "omar", "verified")
-    assert credits.get("lahore", request.request_id).status == "pending"
 
 
 EVENT_BODY = {"title": "Canal cleanup", "lat": CANAL[0], "lng": CANAL[1], "capacity": 1}
@@ -334,34 +266,3 @@ def test_another_citys_event_is_not_found_by_the_routes(events, method, path, gr
     answer = karachi.request(method, path.format(event=event_id), json={"lat": CANAL[0], "lng": CANAL[1]})
     assert (answer.status_code, answer.json()["error"]["code"]) == (404, "event_not_found")
     assert events.attendees("lahore", event_id, 50, None).items == []
-
-
-def carbon_routes(
-    credits: MemoryCarbonCredits, user: str, group: Group, tenant: str = "lahore", app: str = "admin_api"
-):
-    return client(app, user, group, {carbon_credit_repository: credits}, tenant)
-
-
-def test_a_carbon_request_is_filed_listed_and_decided_once_by_the_citys_admin(credits):
-    body = {"organisation": "Acme", "tonnes": 2, "price_per_tonne": 30}
-    filed = carbon_routes(credits, "alice", Group.CITIZEN, app="community_api").post("/carbon-credits", json=body)
-    assert filed.status_code == 201, filed.text
-    request_id = filed.json()["request_id"]
-    assert filed.json() == {
-        "request_id": request_id, "organisation": "Acme", "tonnes": 2.0, "price_per_tonne": 30.0,
-        "requested_by": "alice", "status": "pending", "reviewed_by": None, "review_reason": None,
-        "created_at": "2026-12-06T09:00:00Z",
-    }  # fmt: skip
-    admin = carbon_routes(credits, "amina", Group.ADMIN)
-    assert [r["request_id"] for r in admin.get("/admin/carbon-credits").json()["items"]] == [request_id]
-    decision = {"approve": False, "reason": "no proof"}
-    karachi = carbon_routes(credits, "omar", Group.ADMIN, tenant="karachi")
-    foreign = karachi.post(f"/admin/carbon-credits/{request_id}/decision", json=decision)
-    assert (foreign.status_code, foreign.json()["error"]["code"]) == (404, "carbon_request_not_found")
-    first = admin.post(f"/admin/carbon-credits/{request_id}/decision", json=decision)
-    assert (first.status_code, first.json()["status"], first.json()["review_reason"]) == (200, "rejected", "no proof")
-    again = admin.post(f"/admin/carbon-credits/{request_id}/decision", json=decision)
-    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_reviewed")
-    assert admin.get("/admin/carbon-credits").json()["items"] == []
-    rejected = admin.get("/admin/carbon-credits?status=rejected").json()["items"]
-    assert rejected == [first.json()]

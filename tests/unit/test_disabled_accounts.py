@@ -45,7 +45,8 @@ def test_the_write_routes_include_everything_a_citizen_earns_or_changes_with():
     assert {
         ("POST", "/reports"), ("POST", "/reports/{report_id}/votes"), ("POST", "/submissions"), ("POST", "/uploads"),
         ("POST", "/events/{event_id}/join"), ("POST", "/events/{event_id}/check-in"), ("PUT", "/me/wallet"),
-        ("POST", "/carbon-credits"), ("PUT", "/fleet/vehicles/{vehicle_id}/position"), ("POST", "/admin/staff"),
+        ("POST", "/impact-credits"), ("POST", "/admin/impact-credits/{request_id}/decision"),
+        ("PUT", "/fleet/vehicles/{vehicle_id}/position"), ("POST", "/admin/staff"),
     } <= paths  # fmt: skip
 
 

@@ -254,7 +254,6 @@ def test_a_disabled_account_may_still_leave(users, data, bucket):
         ("reports_api", "POST", "/reports", {"waste_type": "plastic", "lat": 31.5, "lng": 74.3}),
         ("me_api", "POST", "/submissions", {}),
         ("me_api", "PUT", "/me/wallet", {"address": "0x52908400098527886E0F7030069857D2E4169EE7"}),
-        ("community_api", "POST", "/carbon-credits", {"organisation": "Acme", "tonnes": 1, "price_per_tonne": 5}),
     ],
 )
 def test_a_token_that_outlives_its_account_files_and_earns_nothing(users, data, bucket, function, method, path, body):

@@ -190,7 +190,10 @@ def test_the_dev_stage_is_read_from_the_template_and_samconfig():
     assert (stage.stack_name, stage.minter_key_alias) == ("ecopulse-dev", "alias/ecopulse-dev-minter")
     assert stage.cognito_domain == f"ecopulse-dev-{ACCOUNT_ID}"
     assert (stage.chain_id, stage.requires_email, stage.reservations) == (80002, True, {})
-    assert statuses_of(check_parameters(stage)) == {"parameters.TokenAddress": Status.BLOCKING}
+    assert statuses_of(check_parameters(stage)) == {
+        "parameters.TokenAddress": Status.BLOCKING,
+        "parameters.ImpactRegistryAddress": Status.BLOCKING,
+    }
 
 
 def test_reservation_on_reads_each_functions_reserved_concurrency_from_the_template():

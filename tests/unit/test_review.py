@@ -198,3 +198,21 @@ def test_a_submission_whose_status_does_not_allow_the_outcome_is_refused_unrewar
     with pytest.raises(InvalidTransition):
         recorded(submissions, users, outcome)
     assert submissions.get("lahore", "sub-1").status is status and submissions.grants == []
+
+
+def test_an_approval_adds_the_cleanups_verified_impact_once(submissions, users):
+    recorded(submissions, users, Outcome.APPROVED)
+    recorded(submissions, users, Outcome.APPROVED)
+    [impact] = submissions.impacts
+    assert (impact.submission_id, impact.category, impact.kilograms, impact.verified_at) == ("sub-1", "mixed", 2.5, NOW)
+
+
+def test_an_approval_for_a_disabled_account_still_adds_its_impact(submissions, users):
+    users.users[("lahore", "alice")] = replace(users.get("lahore", "alice"), active=False)
+    recorded(submissions, users, Outcome.APPROVED)
+    assert submissions.grants == [] and [impact.submission_id for impact in submissions.impacts] == ["sub-1"]
+
+
+def test_a_rejection_adds_no_impact(submissions, users):
+    recorded(submissions, users, Outcome.REJECTED)
+    assert submissions.impacts == []

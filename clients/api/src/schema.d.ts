@@ -21,15 +21,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/carbon-credits": {
+    "/admin/impact-credits": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Carbon Requests */
-        get: operations["carbon_requests_admin_carbon_credits_get"];
+        /** Requests By Status */
+        get: operations["requests_by_status_admin_impact_credits_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -38,7 +38,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/carbon-credits/{request_id}/decision": {
+    "/admin/impact-credits/{request_id}/decision": {
         parameters: {
             query?: never;
             header?: never;
@@ -47,8 +47,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Review Carbon */
-        post: operations["review_carbon_admin_carbon_credits__request_id__decision_post"];
+        /**
+         * Decide
+         * @description Approving records the payment, allocates verified cleanups (oldest first, none twice) and retires the
+         *     credits on chain; 409 `insufficient_impact` allocates nothing. Approving an approved request again only
+         *     retries its retirement (503 `chain_unavailable` left it approved), and never retires twice.
+         */
+        post: operations["decide_admin_impact_credits__request_id__decision_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -205,8 +210,8 @@ export interface paths {
         put?: never;
         /**
          * Invite
-         * @description Creates a driver's or admin's account in the city; the user pool e-mails the invitation with a temporary
-         *     password. The same address again while the invitation is pending sends it again.
+         * @description Creates a driver's, admin's or sponsor's account in the city; the user pool e-mails the invitation with a
+         *     temporary password. The same address again while the invitation is pending sends it again.
          */
         post: operations["invite_admin_staff_post"];
         delete?: never;
@@ -474,23 +479,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/carbon-credits": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Request Carbon Credits */
-        post: operations["request_carbon_credits_carbon_credits_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/events": {
         parameters: {
             query?: never;
@@ -630,6 +618,72 @@ export interface paths {
         };
         /** Health */
         get: operations["health_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/impact-credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Requests
+         * @description The sponsor's own requests, newest first.
+         */
+        get: operations["my_requests_impact_credits_get"];
+        put?: never;
+        /**
+         * Request Credits
+         * @description A sponsor asks for credits in a zone (or the whole city) and period, priced at the city's price per credit
+         *     (`price_per_credit` and `credit_currency` in its settings). One request is backed by at most 99 cleanups.
+         */
+        post: operations["request_credits_impact_credits_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/impact-credits/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Request
+         * @description A sponsor's own request, or any of the city's for an admin.
+         */
+        get: operations["get_request_impact_credits__request_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/impact-credits/{request_id}/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Certificate
+         * @description The certificate of an issued request: the cleanups it funded (place rounded to about 100 m, date,
+         *     category), the sponsor, the amount and the transaction that retired it.
+         */
+        get: operations["get_certificate_impact_credits__request_id__certificate_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -836,6 +890,27 @@ export interface paths {
         };
         /** Services */
         get: operations["services_open311__tenant__v2_services__fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/impact-credits/{tenant}/{request_id}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify
+         * @description Public, no token: whether an issued request's retirement on chain commits to the cleanups the city
+         *     allocated to it, and whether a certificate (by its SHA-256) is the one issued.
+         */
+        get: operations["verify_public_impact_credits__tenant___request_id__verification_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1204,49 +1279,6 @@ export interface components {
             /** Description */
             description?: string | null;
         };
-        /** CarbonCreditIn */
-        CarbonCreditIn: {
-            /** Organisation */
-            organisation: string;
-            /**
-             * Tonnes
-             * @description At least a kilogram
-             */
-            tonnes: number;
-            /** Price Per Tonne */
-            price_per_tonne: number;
-        };
-        /** CarbonCreditOut */
-        CarbonCreditOut: {
-            /** Request Id */
-            request_id: string;
-            /** Organisation */
-            organisation: string;
-            /** Tonnes */
-            tonnes: number;
-            /** Price Per Tonne */
-            price_per_tonne: number;
-            /** Requested By */
-            requested_by: string;
-            /** Status */
-            status: string;
-            /** Reviewed By */
-            reviewed_by: string | null;
-            /** Review Reason */
-            review_reason: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-        };
-        /** CarbonDecisionIn */
-        CarbonDecisionIn: {
-            /** Approve */
-            approve: boolean;
-            /** Reason */
-            reason: string;
-        };
         /** CheckInIn */
         CheckInIn: {
             /** Lat */
@@ -1266,6 +1298,110 @@ export interface components {
              * @enum {string}
              */
             signups: "open" | "invite";
+        };
+        /** CreditDecisionIn */
+        CreditDecisionIn: {
+            /** Approve */
+            approve: boolean;
+            /** Payment Reference */
+            payment_reference?: string | null;
+            /** Reason */
+            reason?: string | null;
+        };
+        /** CreditRequestIn */
+        CreditRequestIn: {
+            /** Organisation */
+            organisation: string;
+            /**
+             * Credits
+             * @description One credit is one kilogram of verified cleanup
+             */
+            credits: number;
+            /**
+             * Zone Id
+             * @description None: the whole city
+             */
+            zone_id?: string | null;
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
+            /**
+             * Period End
+             * Format: date
+             */
+            period_end: string;
+            /**
+             * Sponsor Wallet
+             * @description The address the chain's record names
+             */
+            sponsor_wallet?: string | null;
+        };
+        /** CreditRequestOut */
+        CreditRequestOut: {
+            /** Request Id */
+            request_id: string;
+            /** Sponsor Id */
+            sponsor_id: string;
+            /** Organisation */
+            organisation: string;
+            /** Credits */
+            credits: number;
+            /** Zone Id */
+            zone_id: string | null;
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
+            /**
+             * Period End
+             * Format: date
+             */
+            period_end: string;
+            /** Sponsor Wallet */
+            sponsor_wallet: string | null;
+            /** Price Per Credit */
+            price_per_credit: string;
+            /** Currency */
+            currency: string;
+            /** Total Price */
+            total_price: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "issued" | "rejected";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Reviewed By */
+            reviewed_by: string | null;
+            /** Review Reason */
+            review_reason: string | null;
+            /** Payment Reference */
+            payment_reference: string | null;
+            /**
+             * Cleanups
+             * @description The verified cleanups (submission ids) the credits are allocated from
+             */
+            cleanups: string[];
+            /** Allocated Kg */
+            allocated_kg: number;
+            /**
+             * Cleanups Hash
+             * @description SHA-256 of the sorted cleanup ids, as recorded on chain
+             */
+            cleanups_hash: string | null;
+            /** Retirement Tx */
+            retirement_tx: string | null;
+            /** Retired At */
+            retired_at: string | null;
+            /** Certificate Sha256 */
+            certificate_sha256: string | null;
         };
         /** DailyPoint */
         DailyPoint: {
@@ -1455,7 +1591,7 @@ export interface components {
          * Group
          * @enum {string}
          */
-        Group: "citizen" | "driver" | "admin";
+        Group: "citizen" | "driver" | "admin" | "sponsor";
         /** Health */
         Health: {
             /** Status */
@@ -1652,10 +1788,10 @@ export interface components {
              */
             cursor?: string | null;
         };
-        /** PageOf[CarbonCreditOut] */
-        PageOf_CarbonCreditOut_: {
+        /** PageOf[CreditRequestOut] */
+        PageOf_CreditRequestOut_: {
             /** Items */
-            items: components["schemas"]["CarbonCreditOut"][];
+            items: components["schemas"]["CreditRequestOut"][];
             /**
              * Cursor
              * @description Pass back as `cursor` for the next page.
@@ -1986,6 +2122,24 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** RetirementOut */
+        RetirementOut: {
+            /** Sponsor */
+            sponsor: string;
+            /** Amount */
+            amount: number;
+            /** Cleanups Hash */
+            cleanups_hash: string;
+            /** Tx Hash */
+            tx_hash: string;
+            /** Block Number */
+            block_number: number;
+            /**
+             * Retired At
+             * Format: date-time
+             */
+            retired_at: string;
+        };
         /**
          * ReviewDecision
          * @description An admin's decision as the submission keeps it: the first one taken is the one that counts.
@@ -2007,7 +2161,7 @@ export interface components {
          * @description One role per account; it is the account's only group in the pool and in the token.
          * @enum {string}
          */
-        Role: "citizen" | "driver" | "admin";
+        Role: "citizen" | "driver" | "admin" | "sponsor";
         /** RoleIn */
         RoleIn: {
             role: components["schemas"]["Role"];
@@ -2103,7 +2257,7 @@ export interface components {
              * Role
              * @enum {string}
              */
-            role: "driver" | "admin";
+            role: "driver" | "admin" | "sponsor";
         };
         /**
          * Status
@@ -2188,7 +2342,7 @@ export interface components {
          */
         Task: "cleanup" | "report" | "event";
         /** TenantSettings */
-        TenantSettings: {
+        "TenantSettings-Input": {
             /**
              * Display Name
              * @default
@@ -2270,6 +2424,118 @@ export interface components {
              * @default
              */
             open311_jurisdiction?: string;
+            /** Impact Kg Per Category */
+            impact_kg_per_category?: {
+                [key: string]: number;
+            };
+            /**
+             * Price Per Credit
+             * @default 1.00
+             */
+            price_per_credit?: number | string;
+            /**
+             * Credit Currency
+             * @default EUR
+             */
+            credit_currency?: string;
+        };
+        /** TenantSettings */
+        "TenantSettings-Output": {
+            /**
+             * Display Name
+             * @default
+             */
+            display_name?: string;
+            /**
+             * Signups
+             * @default closed
+             * @enum {string}
+             */
+            signups?: "closed" | "invite" | "open";
+            /** Reward Per Task */
+            reward_per_task?: {
+                [key: string]: number;
+            };
+            /**
+             * Daily Reward Cap
+             * @default 100
+             */
+            daily_reward_cap?: number;
+            /**
+             * Auto Approve Confidence
+             * @default 0.9
+             */
+            auto_approve_confidence?: number;
+            /**
+             * Auto Reject Confidence
+             * @default 0.2
+             */
+            auto_reject_confidence?: number;
+            /**
+             * Verifier False Approval Target
+             * @default 0.01
+             */
+            verifier_false_approval_target?: number;
+            /** Service Area */
+            service_area?: (components["schemas"]["Polygon"] | components["schemas"]["MultiPolygon"]) | null;
+            /**
+             * Outside Service Area
+             * @default review
+             */
+            outside_service_area?: string;
+            /**
+             * Min Before Waste
+             * @default 0.45
+             */
+            min_before_waste?: number;
+            /**
+             * Min Waste Drop
+             * @default 0.25
+             */
+            min_waste_drop?: number;
+            /**
+             * Pair Max Distance M
+             * @default 100
+             */
+            pair_max_distance_m?: number;
+            /**
+             * Min Scene Similarity
+             * @default 0.35
+             */
+            min_scene_similarity?: number;
+            /**
+             * Cleanup Window Hours
+             * @default 12
+             */
+            cleanup_window_hours?: number;
+            /**
+             * Review Timeout Action
+             * @default reject
+             */
+            review_timeout_action?: string;
+            /** Zones */
+            zones?: components["schemas"]["ZoneSettings"][];
+            /** Open311 Key Hashes */
+            open311_key_hashes?: string[];
+            /**
+             * Open311 Jurisdiction
+             * @default
+             */
+            open311_jurisdiction?: string;
+            /** Impact Kg Per Category */
+            impact_kg_per_category?: {
+                [key: string]: number;
+            };
+            /**
+             * Price Per Credit
+             * @default 1.00
+             */
+            price_per_credit?: string;
+            /**
+             * Credit Currency
+             * @default EUR
+             */
+            credit_currency?: string;
         };
         /**
          * UploadForm
@@ -2338,6 +2604,35 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** VerificationOut */
+        VerificationOut: {
+            /** Request Id */
+            request_id: string;
+            /** Tenant */
+            tenant: string;
+            /** Organisation */
+            organisation: string;
+            /** Credits */
+            credits: number;
+            /**
+             * Verified
+             * @description The chain's record, the city's allocation and the certificate agree
+             */
+            verified: boolean;
+            chain: components["schemas"]["RetirementOut"] | null;
+            /** Expected Cleanups Hash */
+            expected_cleanups_hash: string;
+            /**
+             * Certificate Sha256
+             * @description The SHA-256 of the certificate as rendered now
+             */
+            certificate_sha256: string | null;
+            /**
+             * Recorded Certificate Sha256
+             * @description Its SHA-256 when the credits were issued
+             */
+            recorded_certificate_sha256: string | null;
         };
         /**
          * VerificationOutcome
@@ -2551,10 +2846,10 @@ export interface operations {
             };
         };
     };
-    carbon_requests_admin_carbon_credits_get: {
+    requests_by_status_admin_impact_credits_get: {
         parameters: {
             query?: {
-                status?: "pending" | "approved" | "rejected";
+                status?: "pending" | "approved" | "issued" | "rejected";
                 limit?: number;
                 cursor?: string | null;
             };
@@ -2570,7 +2865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PageOf_CarbonCreditOut_"];
+                    "application/json": components["schemas"]["PageOf_CreditRequestOut_"];
                 };
             };
             /** @description Bad Request */
@@ -2656,7 +2951,7 @@ export interface operations {
             };
         };
     };
-    review_carbon_admin_carbon_credits__request_id__decision_post: {
+    decide_admin_impact_credits__request_id__decision_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2667,7 +2962,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CarbonDecisionIn"];
+                "application/json": components["schemas"]["CreditDecisionIn"];
             };
         };
         responses: {
@@ -2677,7 +2972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CarbonCreditOut"];
+                    "application/json": components["schemas"]["CreditRequestOut"];
                 };
             };
             /** @description Bad Request */
@@ -3308,7 +3603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TenantSettings"];
+                    "application/json": components["schemas"]["TenantSettings-Output"];
                 };
             };
             /** @description Bad Request */
@@ -3406,7 +3701,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TenantSettings"];
+                "application/json": components["schemas"]["TenantSettings-Input"];
             };
         };
         responses: {
@@ -3416,7 +3711,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TenantSettings"];
+                    "application/json": components["schemas"]["TenantSettings-Output"];
                 };
             };
             /** @description Bad Request */
@@ -5060,111 +5355,6 @@ export interface operations {
             };
         };
     };
-    request_carbon_credits_carbon_credits_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CarbonCreditIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CarbonCreditOut"];
-                };
-            };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No valid token, or one without a tenant */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Gone */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Unprocessable Entity */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Throttled by the gateway; retry in a moment */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GatewayMessage"];
-                };
-            };
-            /** @description A dependency is throttling or unreachable; retry after Retry-After */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
     upcoming_events_events_get: {
         parameters: {
             query?: {
@@ -6134,6 +6324,421 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    my_requests_impact_credits_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_CreditRequestOut_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    request_credits_impact_credits_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditRequestOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_request_impact_credits__request_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditRequestOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_certificate_impact_credits__request_id__certificate_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate (PDF) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -7485,6 +8090,113 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    verify_public_impact_credits__tenant___request_id__verification_get: {
+        parameters: {
+            query?: {
+                /** @description A certificate's SHA-256 */
+                sha256?: string | null;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

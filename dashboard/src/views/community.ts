@@ -1,15 +1,14 @@
 import { all, api, unwrap, type Schemas } from "../api";
 import { leaderboardPeriod, type PeriodChoice } from "./community-model";
-import { h, humanize, plural, onClick, onSubmit, showError, showInfo, statusLine, when } from "../dom";
+import { h, humanize, plural, onSubmit, showError, showInfo, statusLine } from "../dom";
 
-type CarbonRequest = Schemas["CarbonCreditOut"];
 type AlertSeverity = Schemas["AlertIn"]["severity"];
 
-/** The tenant's people and outside requests: carbon-credit review, alert broadcasts, user accounts. */
+/** The tenant's people: alert broadcasts, user accounts, the leaderboard. Sponsors' impact credits have their own
+ * view (impact.ts). */
 export function communityView(root: HTMLElement): () => void {
-  const status = statusLine("carbon-status");
+  const status = statusLine("community-status");
   const alertStatus = statusLine("alert-form-status");
-  const carbonRows = h("tbody", { id: "carbon-rows" });
   const userRows = h("tbody", { id: "user-rows" });
   const zone = h("input", { id: "alert-zone", name: "zone", required: true, pattern: "[a-z0-9-]{1,32}" });
   const message = h("textarea", { id: "alert-message", name: "message", required: true, maxlength: 1000 });
@@ -45,13 +44,6 @@ export function communityView(root: HTMLElement): () => void {
   root.append(
     h("div", { class: "view-head" }, h("h1", {}, "Community")),
     status,
-    h(
-      "table",
-      { class: "carbon" },
-      h("caption", {}, "Carbon-credit requests waiting for review"),
-      h("thead", {}, h("tr", {}, ["Organisation", "Tonnes", "Price / t", "Requested", "Decision"].map((t) => h("th", { scope: "col" }, t)))),
-      carbonRows,
-    ),
     h("div", { class: "forms" }, alertForm),
     h(
       "table",
@@ -98,42 +90,8 @@ export function communityView(root: HTMLElement): () => void {
     loadLeaderboard().catch((error: unknown) => showError(leaderStatus, error));
   });
 
-  async function decide(request: CarbonRequest, approve: boolean): Promise<void> {
-    const reason = window.prompt(`${approve ? "Approve" : "Reject"} ${request.organisation}'s request: why?`);
-    if (!reason) return;
-    await unwrap(
-      api().POST("/admin/carbon-credits/{request_id}/decision", {
-        params: { path: { request_id: request.request_id } },
-        body: { approve, reason },
-      }),
-    );
-    showInfo(status, `${approve ? "Approved" : "Rejected"} the request of ${request.organisation}.`);
-    await load();
-  }
-
   async function load(): Promise<void> {
-    const [requests, users] = await Promise.all([
-      all((cursor) => unwrap(api().GET("/admin/carbon-credits", { params: { query: { status: "pending", cursor } } }))),
-      all((cursor) => unwrap(api().GET("/admin/users", { params: { query: { cursor } } }))),
-    ]);
-    carbonRows.replaceChildren(
-      ...requests.map((request) => {
-        const approve = h("button", { type: "button", class: "primary" }, "Approve");
-        const reject = h("button", { type: "button", class: "danger" }, "Reject");
-        onClick(approve, status, () => decide(request, true));
-        onClick(reject, status, () => decide(request, false));
-        return h(
-          "tr",
-          { "data-request": request.request_id },
-          h("th", { scope: "row" }, request.organisation),
-          h("td", { class: "num" }, String(request.tonnes)),
-          h("td", { class: "num" }, String(request.price_per_tonne)),
-          h("td", {}, when(request.created_at)),
-          h("td", {}, approve, " ", reject),
-        );
-      }),
-    );
-    if (!requests.length) carbonRows.append(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No request waits.")));
+    const users = await all((cursor) => unwrap(api().GET("/admin/users", { params: { query: { cursor } } })));
     userRows.replaceChildren(
       ...users.map((user) =>
         h(

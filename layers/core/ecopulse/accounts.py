@@ -31,6 +31,8 @@ class Role(StrEnum):
     CITIZEN = "citizen"
     DRIVER = "driver"
     ADMIN = "admin"
+    SPONSOR = "sponsor"
+    """An organisation that buys the city's impact credits; invited by an admin, it sees only its own requests."""
 
 
 STAFF_ROLES = (Role.DRIVER, Role.ADMIN)
@@ -199,7 +201,7 @@ def token_claims(
 
 
 def invite_staff(users: Users, pool: UserPool, tenant: str, email: str, role: Role) -> User:
-    """Creates a driver's or admin's account in the admin's city; the pool e-mails the invitation.
+    """Creates a driver's, admin's or sponsor's account in the admin's city; the pool e-mails the invitation.
 
     Inviting the same address again while the invitation is pending sends it again and completes whatever a
     failure left undone; an address with an account of its own, or in another city, is refused.

@@ -29,6 +29,10 @@ class Settings(BaseModel):
     token_address: str = ""
     minter_key_id: str = ""
     """The AWS KMS key (ECC_SECG_P256K1) the minter signs with; its private half never leaves KMS."""
+    impact_registry_address: str = ""
+    """The ImpactRegistry contract that records retired impact credits."""
+    retirer_key_id: str = ""
+    """The AWS KMS key (ECC_SECG_P256K1) that signs retirements; its own key, so its nonces never race the minter's."""
     chain_finality: Literal["latest", "safe", "finalized"] = "finalized"
     """The block tag a receipt, nonce or claim must reach to count as paid."""
     chain_min_priority_fee_wei: int = Field(default=0, ge=0)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from ecopulse.impact import ImpactEntry, impact_of
 from ecopulse.submissions import Decision, InvalidTransition, Outcome, Status, Submission, Task, sources_for, status_for
 from ecopulse.tenants import Tenants, TenantSettings
 from ecopulse.users import Users
@@ -76,9 +77,10 @@ class DecidedSubmissions(Protocol):
         reason: str,
         reviewer: str,
         grant: RewardGrant | None = None,
+        impact: ImpactEntry | None = None,
     ) -> Submission:
-        """Moves the submission to ``target`` once, an approval's grant written with it; a submission that is
-        ``target`` already is returned as it is."""
+        """Moves the submission to ``target`` once, an approval's grant and its impact entry written with it; a
+        submission that is ``target`` already is returned as it is."""
         ...
 
 
@@ -102,14 +104,18 @@ def record_decision(
 ) -> RecordedDecision:
     """Approves (with its reward) or rejects a submission, only from a status that allows it. The workflow may
     run this again: a submission decided so already is answered as it is, with no second reward. An account the
-    city disabled meanwhile earns nothing: its cleanup is approved without a reward."""
+    city disabled meanwhile earns nothing: its cleanup is approved without a reward. An approval adds the
+    cleanup's verified impact to the city's impact ledger, with or without a reward."""
     submission = submissions.get(tenant, submission_id)
     target = status_for(decision.outcome)
     if submission.status is not target and submission.status not in sources_for(target):
         raise InvalidTransition(f"submission {submission_id} is {submission.status}, cannot become {target}")
     citizen = users.get(tenant, submission.user_id)
-    grant = None
-    if decision.outcome is Outcome.APPROVED and submission.status is not Status.APPROVED and citizen.active:
-        grant = rewards.plan(submission, tenants.settings(tenant), now)
-    decided = submissions.decide(tenant, submission_id, target, decision.reason, decision.reviewer, grant)
+    grant, impact = None, None
+    if decision.outcome is Outcome.APPROVED and submission.status is not Status.APPROVED:
+        settings = tenants.settings(tenant)
+        impact = impact_of(submission, settings.impact_kg_per_category, settings.zone_list(), now)
+        if citizen.active:
+            grant = rewards.plan(submission, settings, now)
+    decided = submissions.decide(tenant, submission_id, target, decision.reason, decision.reviewer, grant, impact)
     return RecordedDecision(decided.status, int(decided.reward or 0), citizen.wallet_address)

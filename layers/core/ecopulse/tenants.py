@@ -1,6 +1,7 @@
 """A tenant's settings: how it rewards, when it trusts the model, its zones and its Open311 keys."""
 
 import hashlib
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Protocol
 
 from geojson_pydantic import MultiPolygon, Polygon
@@ -8,11 +9,13 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from ecopulse.geo import Zone
 from ecopulse.submissions import Task
+from ecopulse.waste import WasteType
 
 # Settings are stored in DynamoDB, which takes no number nearer zero than 1e-130 and none over 38 digits.
 Degrees = AfterValidator(lambda value: round(value, 7))
 Confidence = Annotated[float, Field(ge=0, le=1), AfterValidator(lambda value: round(value, 4))]
 Points = Annotated[int, Field(ge=0, le=1_000_000)]
+Kilograms = Annotated[float, Field(gt=0, le=10_000), AfterValidator(lambda value: round(value, 3))]
 Rate = Annotated[float, Field(ge=0.0001, le=0.5), AfterValidator(lambda value: round(value, 4))]
 MAX_AREA_POSITIONS = 2_000
 SignupMode = Literal["closed", "invite", "open"]
@@ -75,6 +78,13 @@ class TenantSettings(BaseModel):
         default_factory=list, max_length=20
     )
     open311_jurisdiction: str = Field(default="", max_length=80)
+    # Impact credits (docs/impact.md): kilograms a verified cleanup of each category counts for (the defaults of
+    # ecopulse.impact.DEFAULT_KG_PER_CATEGORY otherwise), and what a sponsor pays per credit (one kilogram).
+    impact_kg_per_category: dict[WasteType, Kilograms] = Field(default_factory=dict, max_length=20)
+    price_per_credit: Annotated[Decimal, Field(ge=Decimal("0.01"), le=Decimal(100_000), decimal_places=2)] = Decimal(
+        "1.00"
+    )
+    credit_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
 
     def zone_list(self) -> list[Zone]:
         return [zone.zone() for zone in self.zones]

@@ -19,6 +19,7 @@ class Group(StrEnum):
     CITIZEN = "citizen"
     DRIVER = "driver"
     ADMIN = "admin"
+    SPONSOR = "sponsor"
 
 
 class Caller(BaseModel):
@@ -71,6 +72,8 @@ def require(*groups: Group) -> Callable[[Caller], Caller]:
 AdminDep = Annotated[Caller, Depends(require(Group.ADMIN))]
 CitizenOrAdminDep = Annotated[Caller, Depends(require(Group.CITIZEN, Group.ADMIN))]
 FleetDep = Annotated[Caller, Depends(require(Group.DRIVER, Group.ADMIN))]
+SponsorDep = Annotated[Caller, Depends(require(Group.SPONSOR))]
+SponsorOrAdminDep = Annotated[Caller, Depends(require(Group.SPONSOR, Group.ADMIN))]
 
 
 def active_profile(caller: CallerDep, users: UsersDep) -> User:

@@ -10,7 +10,6 @@ from fastapi import Depends
 
 from ecopulse.accounts import CityDirectory, InviteCodes, UserPool
 from ecopulse.analytics import Analytics
-from ecopulse.carbon import CarbonCredits
 from ecopulse.community import Community
 from ecopulse.config import deployment
 from ecopulse.events import Events
@@ -22,7 +21,6 @@ from ecopulse.photos import S3PhotoStore
 from ecopulse.reports import Reports
 from ecopulse.settings_history import VersionedSettings
 from ecopulse.store.analytics import AnalyticsRepository
-from ecopulse.store.carbon import CarbonCreditRepository
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.fleet import FleetRepository
@@ -125,14 +123,6 @@ def event_repository() -> Events:
 
 
 EventsDep = Annotated[Events, Depends(event_repository)]
-
-
-@cache
-def carbon_credit_repository() -> CarbonCredits:
-    return CarbonCreditRepository()
-
-
-CarbonCreditsDep = Annotated[CarbonCredits, Depends(carbon_credit_repository)]
 
 
 @cache

@@ -12,9 +12,17 @@ from starlette.exceptions import HTTPException
 
 from ecopulse.accounts import AlreadyMember, InvalidAddress, SelfRoleChange
 from ecopulse.analytics import MAX_DAYS, InvalidRange
-from ecopulse.carbon import AlreadyReviewed, CarbonRequestNotFound
 from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
+from ecopulse.impact import (
+    AllocationRaced,
+    AlreadyReviewed,
+    CreditRequestNotFound,
+    InsufficientImpact,
+    InvalidCreditRequest,
+    RetirementMismatch,
+    RetirementUnavailable,
+)
 from ecopulse.leaving import AccountDeleted
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
@@ -55,7 +63,13 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     EventNotFound: (404, "event_not_found", "no such event"),
     VehicleNotFound: (404, "vehicle_not_found", "no such vehicle"),
     UserNotFound: (404, "user_not_found", "no such user"),
-    CarbonRequestNotFound: (404, "carbon_request_not_found", "no such carbon-credit request"),
+    CreditRequestNotFound: (404, "credit_request_not_found", "no such impact-credit request"),
+    AlreadyReviewed: (409, "already_reviewed", "the request has been decided otherwise already"),
+    InsufficientImpact: (409, "insufficient_impact", "not enough unallocated verified cleanups in the zone and period"),
+    AllocationRaced: (409, "conflict", "other approvals kept taking the same cleanups; retry"),
+    RetirementMismatch: (409, "retirement_mismatch", "the chain holds another retirement under this request's id"),
+    RetirementUnavailable: (503, "chain_unavailable", "the chain did not take the retirement; approve again to retry"),
+    InvalidCreditRequest: (422, "invalid_credit_request", "the request names no zone of the city or a backward period"),
     NotAttending: (409, "not_attending", "join the event before checking in"),
     AlreadyVoted: (409, "already_voted", "you have voted on this report already"),
     AlreadyJoined: (409, "already_joined", "you have joined this event already"),
@@ -66,7 +80,6 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     VehicleBusy: (409, "vehicle_busy", "the vehicle is not available"),
     VehicleExists: (409, "vehicle_exists", "the city has a vehicle with this id already"),
     NotYourVehicle: (403, "not_your_vehicle", "drivers report positions for their own vehicle only"),
-    AlreadyReviewed: (409, "already_reviewed", "the request has been reviewed already"),
     InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
     InvalidTransition: (409, "invalid_transition", "the submission's status does not allow this"),
     DecisionConflict: (409, "decision_conflict", "the submission was decided otherwise or is not in review"),

@@ -309,22 +309,6 @@ class LeaderboardItem(_Item):
         return tenant_key(tenant, "LEADERBOARD", period), f"USER#{user_id}"
 
 
-class CarbonCreditItem(_Item):
-    request_id = UnicodeAttribute()
-    organisation = UnicodeAttribute()
-    tonnes = NumberAttribute()
-    price_per_tonne = NumberAttribute()
-    requested_by = UnicodeAttribute()
-    status = UnicodeAttribute(default="pending")
-    reviewed_by = UnicodeAttribute(null=True)
-    review_reason = UnicodeAttribute(null=True)
-    version = VersionAttribute()
-
-    @staticmethod
-    def keys(tenant: str, request_id: str) -> tuple[str, str]:
-        return tenant_key(tenant, "CARBON", request_id), "CARBON"
-
-
 class VehicleItem(_Item):
     vehicle_id = UnicodeAttribute()
     name = UnicodeAttribute()

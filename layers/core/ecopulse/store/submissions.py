@@ -9,10 +9,12 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ecopulse.impact import ImpactEntry
 from ecopulse.paging import Page
 from ecopulse.rewards import RewardGrant
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
+from ecopulse.store.impact import write_impact
 from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
 from ecopulse.store.rewards import write_grant
@@ -236,9 +238,10 @@ class SubmissionRepository:
         reason: str,
         reviewer: str,
         grant: RewardGrant | None = None,
+        impact: ImpactEntry | None = None,
     ) -> Submission:
         """Approves or rejects once; an approval with a grant writes the ledger entry, the citizen's balance,
-        the daily allowance and the leaderboards in the same transaction."""
+        the daily allowance and the leaderboards in the same transaction, and its impact entry with them."""
         item = self._item(tenant, submission_id)
         if item.status == target:
             return submission_of(item)
@@ -269,6 +272,8 @@ class SubmissionRepository:
             stats.count(transaction, tenant, None, now, **counters)
             if grant:
                 write_grant(transaction, grant, item.task, now)
+            if impact and target == Status.APPROVED:
+                write_impact(transaction, impact)
 
         self._transition(item, target, actions, actor=reviewer, reason=reason, extra=extra)
         return self.get(tenant, submission_id)

@@ -29,7 +29,7 @@ class CityOut(BaseModel):
 
 class StaffInvitation(BaseModel):
     email: Email
-    role: Literal[Role.DRIVER, Role.ADMIN]
+    role: Literal[Role.DRIVER, Role.ADMIN, Role.SPONSOR]
 
 
 class RoleIn(BaseModel):
@@ -58,8 +58,8 @@ def cities(directory: CityDirectoryDep) -> list[CityOut]:
 
 @router.post("/admin/staff", status_code=status.HTTP_201_CREATED, response_model=Profile, dependencies=[ACTIVE])
 def invite(body: StaffInvitation, caller: AdminDep, users: UsersDep, pool: UserPoolDep) -> Profile:
-    """Creates a driver's or admin's account in the city; the user pool e-mails the invitation with a temporary
-    password. The same address again while the invitation is pending sends it again."""
+    """Creates a driver's, admin's or sponsor's account in the city; the user pool e-mails the invitation with a
+    temporary password. The same address again while the invitation is pending sends it again."""
     return Profile.model_validate(invite_staff(users, pool, caller.tenant, body.email, body.role))
 
 

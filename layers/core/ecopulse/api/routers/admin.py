@@ -1,14 +1,13 @@
-"""City administration: review queue and decisions, dispatch, alerts, carbon credits, users, settings."""
+"""City administration: review queue and decisions, dispatch, alerts, users, settings."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecopulse.api.auth import ACTIVE, AdminDep
 from ecopulse.api.dependencies import (
-    CarbonCreditsDep,
     CommunityDep,
     PhotoLinksDep,
     ReportsDep,
@@ -20,12 +19,10 @@ from ecopulse.api.dependencies import (
     VersionedSettingsDep,
 )
 from ecopulse.api.errors import ERROR_RESPONSES, ErrorResponse
-from ecopulse.api.routers.community import CarbonCreditOut
 from ecopulse.api.routers.me import Profile
 from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
-from ecopulse.carbon import CarbonRequestStatus, review_request
 from ecopulse.community import AlertSeverity
 from ecopulse.config import deployment
 from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_text_hidden
@@ -96,11 +93,6 @@ class AlertOut(BaseModel):
     severity: str
     recipients: int
     sent_at: datetime
-
-
-class CarbonDecisionIn(BaseModel):
-    approve: bool
-    reason: ShortText
 
 
 @router.get("/review-queue", response_model=PageOf[AdminSubmissionOut])
@@ -226,26 +218,6 @@ def set_report_visibility(
 def broadcast(body: AlertIn, caller: AdminDep, community: CommunityDep) -> AlertOut:
     alert = community.broadcast(caller.tenant, body.zone, body.message, body.severity, caller.user_id)
     return AlertOut.model_validate(alert)
-
-
-@router.get("/carbon-credits", response_model=PageOf[CarbonCreditOut])
-def carbon_requests(
-    caller: AdminDep,
-    credits: CarbonCreditsDep,
-    status: Annotated[CarbonRequestStatus, Query()] = "pending",
-    limit: Limit = 20,
-    cursor: Cursor = None,
-) -> PageOf[CarbonCreditOut]:
-    page = credits.list(caller.tenant, status, limit, cursor)
-    return PageOf[CarbonCreditOut](items=[CarbonCreditOut.model_validate(r) for r in page.items], cursor=page.cursor)
-
-
-@router.post("/carbon-credits/{request_id}/decision", response_model=CarbonCreditOut, dependencies=[ACTIVE])
-def review_carbon(
-    request_id: Identifier, body: CarbonDecisionIn, caller: AdminDep, credits: CarbonCreditsDep
-) -> CarbonCreditOut:
-    reviewed = review_request(credits, caller.tenant, request_id, body.approve, caller.user_id, body.reason)
-    return CarbonCreditOut.model_validate(reviewed)
 
 
 @router.get("/users", response_model=PageOf[Profile])

@@ -1,4 +1,4 @@
-"""Community: events (create, join, geofenced check-in), the leaderboard, carbon-credit requests."""
+"""Community: events (create, join, geofenced check-in) and the leaderboard."""
 
 from datetime import UTC, datetime
 from typing import Annotated
@@ -7,10 +7,9 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ecopulse.api.auth import ACTIVE, AdminDep, CallerDep, CitizenOrAdminDep
-from ecopulse.api.dependencies import CarbonCreditsDep, CommunityDep, EventsDep
+from ecopulse.api.dependencies import CommunityDep, EventsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
-from ecopulse.carbon import NewCarbonRequest
 from ecopulse.community import ranking
 from ecopulse.events import NewEvent, attendees_of, check_in_attendee, join
 
@@ -76,26 +75,6 @@ class LeaderboardRow(BaseModel):
     points: int
 
 
-class CarbonCreditIn(BaseModel):
-    organisation: ShortText
-    tonnes: Annotated[float, Field(ge=0.001, le=1_000_000, description="At least a kilogram")]
-    price_per_tonne: Annotated[float, Field(ge=0.01, le=100_000)]
-
-
-class CarbonCreditOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    request_id: str
-    organisation: str
-    tonnes: float
-    price_per_tonne: float
-    requested_by: str
-    status: str
-    reviewed_by: str | None
-    review_reason: str | None
-    created_at: datetime
-
-
 @router.post("/events", status_code=status.HTTP_201_CREATED, response_model=EventOut, dependencies=[ACTIVE])
 def create_event(body: EventIn, caller: AdminDep, events: EventsDep) -> EventOut:
     return EventOut.model_validate(
@@ -145,11 +124,3 @@ def leaderboard(
 ) -> list[LeaderboardRow]:
     """Periods: `all`, a month (`2026-11`) or an ISO week (`2026-W47`); kept up to date as rewards are granted."""
     return [LeaderboardRow.model_validate(row) for row in ranking(community, caller.tenant, period, limit)]
-
-
-@router.post(
-    "/carbon-credits", status_code=status.HTTP_201_CREATED, response_model=CarbonCreditOut, dependencies=[ACTIVE]
-)
-def request_carbon_credits(body: CarbonCreditIn, caller: CallerDep, credits: CarbonCreditsDep) -> CarbonCreditOut:
-    request = NewCarbonRequest(**body.model_dump(), requested_by=caller.user_id)
-    return CarbonCreditOut.model_validate(credits.create(caller.tenant, request))
