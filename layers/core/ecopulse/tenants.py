@@ -75,6 +75,9 @@ class TenantSettings(BaseModel):
         default_factory=list, max_length=20
     )
     open311_jurisdiction: str = Field(default="", max_length=80)
+    # Whether citizens who ask for it are told of their reports' changes by SMS too (SNS SMS, which costs per
+    # message and, in a new account, reaches only verified numbers: docs/deploy.md).
+    sms_notifications: bool = False
 
     def zone_list(self) -> list[Zone]:
         return [zone.zone() for zone in self.zones]

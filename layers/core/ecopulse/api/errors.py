@@ -18,6 +18,7 @@ from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNo
 from ecopulse.leaving import AccountDeleted
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
+from ecopulse.report_notices import DeviceNotFound, InvalidDeviceToken, PlatformUnavailable
 from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVote, ReportNotFound
 from ecopulse.settings_history import SettingsChanged
 from ecopulse.store.transactions import ConcurrentChange
@@ -55,6 +56,9 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     EventNotFound: (404, "event_not_found", "no such event"),
     VehicleNotFound: (404, "vehicle_not_found", "no such vehicle"),
     UserNotFound: (404, "user_not_found", "no such user"),
+    DeviceNotFound: (404, "device_not_found", "no such device"),
+    InvalidDeviceToken: (422, "invalid_device_token", "the push service does not take this device token"),
+    PlatformUnavailable: (409, "push_unavailable", "this deployment cannot push to this platform"),
     CarbonRequestNotFound: (404, "carbon_request_not_found", "no such carbon-credit request"),
     NotAttending: (409, "not_attending", "join the event before checking in"),
     AlreadyVoted: (409, "already_voted", "you have voted on this report already"),
