@@ -232,9 +232,11 @@ class StreamPoller(_Background):
         functions: Functions,
         region: str,
         send_to_destination: Any,
+        retry_seconds: float = STREAM_RETRY_SECONDS,
     ) -> None:
         self.mapping = mapping
         self._streams, self._functions, self._region = streams, functions, region
+        self._retry_seconds = retry_seconds
         self._send_to_destination = send_to_destination
         self.stream_arn: str = dynamodb.describe_table(TableName=mapping.table_name)["Table"]["LatestStreamArn"]
         self._shards: dict[str, _Shard] = {}
@@ -295,7 +297,7 @@ class StreamPoller(_Background):
         shard.pending.extend(record for record in records if self.mapping.matches(record))
 
     def _deliver(self, shard: _Shard) -> None:
-        if shard.attempts and self._stopped.wait(STREAM_RETRY_SECONDS):
+        if shard.attempts and self._stopped.wait(self._retry_seconds):
             return
         batch = shard.pending[: max(1, shard.size or self.mapping.batch_size)]
         invocation = self._functions.invoke(self.mapping.function, {"Records": batch})
