@@ -34,6 +34,7 @@ from typing import Any
 import boto3
 import uvicorn
 from botocore.exceptions import ClientError
+from moto.sns.models import sns_backends
 from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -391,6 +392,26 @@ class LocalRuntime:
             """Asynchronous invocations queued, running, done: what a test or an operator waits on."""
             return JSONResponse({"async": asdict(functions.async_stats)})
 
+        async def sent(request: Request) -> JSONResponse:
+            """What SNS delivered, read from the emulator (AWS keeps no copy to read): each platform endpoint's pushes
+            with the user data it was registered with, and each SMS."""
+            sns = sns_backends[self._stack.account][self._stack.region]
+            endpoints = list(sns.platform_endpoints.values())
+            return JSONResponse(
+                {
+                    "push": [
+                        {
+                            "endpoint": endpoint.arn,
+                            "user_data": endpoint.custom_user_data,
+                            "enabled": endpoint.enabled,
+                            "messages": list(endpoint.messages.values()),
+                        }
+                        for endpoint in endpoints
+                    ],
+                    "sms": [{"phone_number": number, "message": text} for number, text in sns.sms_messages.values()],
+                }
+            )
+
         async def faults(request: Request) -> JSONResponse:
             """Fault injection (see ecopulse_local.faults): POST a list of faults to add, DELETE to clear."""
             if request.method == "POST":
@@ -415,6 +436,7 @@ class LocalRuntime:
                 Route("/local-runtime/faults", faults, methods=["GET", "POST", "DELETE"]),
                 *auth_routes,
                 Route("/local-runtime/status", status),
+                Route("/local-runtime/sent", sent),
                 Mount("/", StaticFiles(directory=self.root / "dashboard" / "dist", html=True)),
             ]
         )

@@ -6,6 +6,7 @@ sandbox and throttles a new account to a message a second, and neither may keep 
 """
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +100,8 @@ class Mailer:
 
 # SNS's names for the push services: FCM is still "GCM" to SNS.
 SNS_PLATFORMS = {Platform.FCM: "GCM", Platform.APNS: "APNS"}
+# CreatePlatformEndpoint's refusal of a token that has an endpoint with other attributes names that endpoint.
+EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:\S+) already exists")
 # SNS refuses an SMS to a number it cannot reach or that opted out; sending again will not help.
 SMS_REFUSALS = {"InvalidParameter", "InvalidParameterValue", "OptedOut"}
 
@@ -122,13 +125,20 @@ class SnsPush:
         if application is None:
             raise PlatformUnavailable(platform.value)
         try:
-            endpoint: str = self._sns.create_platform_endpoint(
-                PlatformApplicationArn=application, Token=token, CustomUserData=user_data
-            )["EndpointArn"]
+            endpoint = str(
+                self._sns.create_platform_endpoint(
+                    PlatformApplicationArn=application, Token=token, CustomUserData=user_data
+                )["EndpointArn"]
+            )
         except ClientError as error:
-            if _code(error) == "InvalidParameter":
+            # The token has an endpoint whose attributes changed since (SNS disabled it, or it named another
+            # person): SNS names it in the refusal, and it is taken over below, as SNS's guide for mobile apps does.
+            existing = EXISTING_ENDPOINT.search(str(error.response.get("Error", {}).get("Message", "")))
+            if _code(error) != "InvalidParameter":
+                raise
+            if existing is None:
                 raise InvalidDeviceToken(platform.value) from error
-            raise
+            endpoint = existing[1]
         # A token registered before may have an endpoint SNS disabled since; the app has it again, so it works.
         self._sns.set_endpoint_attributes(
             EndpointArn=endpoint, Attributes={"Enabled": "true", "Token": token, "CustomUserData": user_data}
