@@ -1,7 +1,11 @@
 """Who hears of a report's changes, by which channels, and exactly once: ``ecopulse.report_notices`` with in-memory
 ports, the way the stream function calls it."""
 
+import copy
+import importlib.util
+import json
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,6 +21,7 @@ from ecopulse.report_notices import (
 )
 from ecopulse.reports import NewReport
 from ecopulse.tenants import TenantSettings
+from tests.conftest import ROOT
 from tests.unit.notice_fakes import (
     MemoryDeliveries,
     MemoryDevices,
@@ -255,3 +260,55 @@ def test_the_same_token_registered_again_is_the_same_device(world):
     assert first.device_id == again.device_id
     assert len(world.devices.devices("lahore", "alice")) == 1
     assert first.broadcast_subscription in world.push.subscriptions
+
+
+CONTEXT = SimpleNamespace(
+    function_name="report-notices",
+    memory_limit_in_mb=512,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:report-notices",
+    aws_request_id="request-1",
+)
+
+
+def stream_function(monkeypatch, notices: ReportNotices):
+    """functions/report_notices/app.py as Lambda loads it, telling through ``notices``."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    spec = importlib.util.spec_from_file_location(
+        "report_notices_app", ROOT / "functions" / "report_notices" / "app.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "notices", notices)
+    return module
+
+
+def test_the_stream_function_tells_each_record_and_reports_only_the_one_that_failed(world, monkeypatch):
+    sample = json.loads((ROOT / "events" / "report-history-stream.json").read_text())
+    (told,) = sample["Records"]
+    image = told["dynamodb"]["NewImage"]
+    image["entity_id"] = {"S": "r-1"}
+    failing = copy.deepcopy(told)
+    failing["dynamodb"]["NewImage"]["sk"] = {"S": "AUDIT#2026-12-07T08:59:30.000000Z#ffff0000"}
+    failing["dynamodb"]["NewImage"]["action"] = {"S": "resolved"}
+    failing["dynamodb"]["SequenceNumber"] = "111100000000000000000002"
+    world.device("alice")
+    function = stream_function(monkeypatch, world.notices)
+
+    class FailingOnResolved(MemoryMail):
+        def send(self, address: str, title: str, body: str) -> None:
+            if title == "Report resolved":
+                raise ConnectionError("SES unreachable")
+            super().send(address, title, body)
+
+    world.notices.mail = FailingOnResolved()
+    answer = function.handler({"Records": [told, failing]}, CONTEXT)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "111100000000000000000002"}]}
+    assert {title for title, _, _ in world.deliveries.inbox("lahore", "alice")} == {
+        "Crew on the way",
+        "Report resolved",
+    }
+
+    world.notices.mail = MemoryMail()
+    assert function.handler({"Records": [failing]}, CONTEXT) == {"batchItemFailures": []}
+    assert len(world.deliveries.inbox("lahore", "alice")) == 2
+    assert len(world.push.published) == 2
