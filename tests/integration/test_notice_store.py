@@ -17,6 +17,7 @@ from ecopulse.report_notices import (
     Platform,
     PlatformUnavailable,
     Preferences,
+    Registration,
     ReportChange,
     ReportNotices,
 )
@@ -147,8 +148,8 @@ def test_push_registers_publishes_to_and_deletes_sns_platform_endpoints(sns):
     )["PlatformApplicationArn"]
     push = SnsPush({Platform.FCM: application, Platform.APNS: ""}, "stack-tenant", client)
 
-    arn = push.register(Platform.FCM, "token-1", "lahore/alice")
-    assert push.register(Platform.FCM, "token-1", "lahore/alice") == arn
+    arn = push.register(Platform.FCM, "token-1", "lahore/alice").endpoint_arn
+    assert push.register(Platform.FCM, "token-1", "lahore/alice") == Registration(arn, None)
     subscription = push.join_broadcast("lahore", arn)
     topic = client.create_topic(Name="stack-tenant-lahore")["TopicArn"]
     assert [s["Endpoint"] for s in client.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [arn]
@@ -174,8 +175,8 @@ def test_a_token_registered_again_after_sns_disabled_it_is_enabled_again_for_its
         "PlatformApplicationArn"
     ]
     push = SnsPush({Platform.APNS: application}, "stack-tenant", client)
-    arn = push.register(Platform.APNS, "b" * 64, "lahore/bob")
+    arn = push.register(Platform.APNS, "b" * 64, "lahore/bob").endpoint_arn
     client.set_endpoint_attributes(EndpointArn=arn, Attributes={"Enabled": "false"})
-    assert push.register(Platform.APNS, "b" * 64, "lahore/carol") == arn
+    assert push.register(Platform.APNS, "b" * 64, "lahore/carol") == Registration(arn, "lahore/bob")
     assert client.get_endpoint_attributes(EndpointArn=arn)["Attributes"]["CustomUserData"] == "lahore/carol"
     push.publish(arn, "t", "b", {})

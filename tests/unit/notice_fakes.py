@@ -10,6 +10,7 @@ from ecopulse.report_notices import (
     Platform,
     PlatformUnavailable,
     Preferences,
+    Registration,
     Undeliverable,
 )
 
@@ -110,12 +111,13 @@ class MemoryPush:
         self.subscriptions: dict[str, tuple[str, str]] = {}
         self.fail_next = 0
 
-    def register(self, platform: Platform, token: str, user_data: str) -> str:
+    def register(self, platform: Platform, token: str, user_data: str) -> Registration:
         if platform not in self.platforms:
             raise PlatformUnavailable(platform.value)
         arn = f"arn:aws:sns:us-east-1:123456789012:endpoint/{platform.value}/ecopulse-{platform.value}/{token[:12]}"
+        previous = self.endpoints.get(arn, {}).get("user_data")
         self.endpoints[arn] = {"token": token, "enabled": True, "user_data": user_data}
-        return arn
+        return Registration(arn, str(previous) if previous and previous != user_data else None)
 
     def publish(self, endpoint_arn: str, title: str, body: str, data: dict[str, str]) -> None:
         if self.fail_next:

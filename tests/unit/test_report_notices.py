@@ -254,6 +254,18 @@ def test_a_token_the_push_service_would_not_take_is_refused(world, platform, tok
     assert world.push.endpoints == {} and world.devices.saved == {}
 
 
+def test_a_phone_that_changes_hands_pushes_for_its_new_holder_only(world):
+    endpoint = world.device("alice")
+    world.device("bob")
+    assert world.devices.devices("lahore", "alice") == []
+    (bobs,) = world.devices.devices("lahore", "bob")
+    assert bobs.endpoint_arn == endpoint and world.push.topics["lahore"] == {endpoint}
+    world.followers.votes[("lahore", "r-1")] = []
+    world.followers.follows[("lahore", "r-1")] = []
+    world.notices.tell_followers(change(), NOW)
+    assert world.push.published == []
+
+
 def test_the_same_token_registered_again_is_the_same_device(world):
     first = register_device(world.devices, world.push, "lahore", "alice", Platform.FCM, FCM_TOKEN, NOW)
     again = register_device(world.devices, world.push, "lahore", "alice", Platform.FCM, FCM_TOKEN, NOW)

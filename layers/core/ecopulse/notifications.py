@@ -15,7 +15,14 @@ import boto3
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
-from ecopulse.report_notices import EndpointDisabled, InvalidDeviceToken, Platform, PlatformUnavailable, Undeliverable
+from ecopulse.report_notices import (
+    EndpointDisabled,
+    InvalidDeviceToken,
+    Platform,
+    PlatformUnavailable,
+    Registration,
+    Undeliverable,
+)
 from ecopulse.store.models import InboxItem, utcnow
 
 # SES errors that sending again cannot cure: the recipient or sender is not verified (the sandbox), or sending is
@@ -120,7 +127,7 @@ class SnsPush:
         self._topic_prefix = topic_prefix
         self._sns = sns or boto3.client("sns")
 
-    def register(self, platform: Platform, token: str, user_data: str) -> str:
+    def register(self, platform: Platform, token: str, user_data: str) -> Registration:
         application = self._applications.get(platform)
         if application is None:
             raise PlatformUnavailable(platform.value)
@@ -131,19 +138,19 @@ class SnsPush:
                 )["EndpointArn"]
             )
         except ClientError as error:
-            # The token has an endpoint whose attributes changed since (SNS disabled it, or it named another
-            # person): SNS names it in the refusal, and it is taken over below, as SNS's guide for mobile apps does.
+            # The token has an endpoint whose attributes differ (SNS disabled it, or it was registered for someone
+            # else): SNS names it in the refusal, and it is taken over, as SNS's guide for mobile apps does.
             existing = EXISTING_ENDPOINT.search(str(error.response.get("Error", {}).get("Message", "")))
             if _code(error) != "InvalidParameter":
                 raise
             if existing is None:
                 raise InvalidDeviceToken(platform.value) from error
             endpoint = existing[1]
-        # A token registered before may have an endpoint SNS disabled since; the app has it again, so it works.
+        previous = self._sns.get_endpoint_attributes(EndpointArn=endpoint)["Attributes"].get("CustomUserData")
         self._sns.set_endpoint_attributes(
             EndpointArn=endpoint, Attributes={"Enabled": "true", "Token": token, "CustomUserData": user_data}
         )
-        return endpoint
+        return Registration(endpoint, previous if previous and previous != user_data else None)
 
     def publish(self, endpoint_arn: str, title: str, body: str, data: dict[str, str]) -> None:
         message = {

@@ -176,9 +176,18 @@ class Devices(Protocol):
     def remove(self, tenant: str, user_id: str, device_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Registration:
+    endpoint_arn: str
+    previous_holder: str | None
+    """The ``user_data`` the token's endpoint was registered with before, when someone else's: another person signed
+    in on the same phone."""
+
+
 class Push(Protocol):
-    def register(self, platform: Platform, token: str, user_data: str) -> str:
-        """The SNS platform endpoint of the token (the same one for a token registered before), enabled."""
+    def register(self, platform: Platform, token: str, user_data: str) -> Registration:
+        """The SNS platform endpoint of the token (the same one for a token registered before), enabled and now
+        registered with ``user_data``."""
         ...
 
     def publish(self, endpoint_arn: str, title: str, body: str, data: dict[str, str]) -> None:
@@ -351,11 +360,32 @@ def register_device(
     """Registers the app on a phone (or a browser) for push: its SNS endpoint, joined to the city's broadcast."""
     if not _TOKEN_PATTERNS[platform].match(token):
         raise InvalidDeviceToken(f"not a {platform.value} device token")
-    endpoint = push.register(platform, token, user_data=f"{tenant}/{user_id}")
-    subscription = push.join_broadcast(tenant, endpoint)
-    device = Device(device_id_of(platform, token), platform, endpoint, subscription, now)
+    device_id = device_id_of(platform, token)
+    registration = push.register(platform, token, user_data=holder(tenant, user_id))
+    if registration.previous_holder:
+        _hand_over(devices, push, registration.previous_holder, device_id)
+    subscription = push.join_broadcast(tenant, registration.endpoint_arn)
+    device = Device(device_id, platform, registration.endpoint_arn, subscription, now)
     devices.save(tenant, user_id, device)
     return device
+
+
+def holder(tenant: str, user_id: str) -> str:
+    """Who an endpoint pushes for, kept on the endpoint (its ``CustomUserData``)."""
+    return f"{tenant}/{user_id}"
+
+
+def _hand_over(devices: Devices, push: Push, previous_holder: str, device_id: str) -> None:
+    """The phone changed hands: its device leaves the previous holder (and their city's broadcast), so that their
+    news is no longer pushed to it. The endpoint stays, now the new holder's."""
+    tenant, _, user_id = previous_holder.partition("/")
+    try:
+        previous = devices.get(tenant, user_id, device_id)
+    except DeviceNotFound:
+        return
+    if previous.broadcast_subscription:
+        push.leave_broadcast(previous.broadcast_subscription)
+    devices.remove(tenant, user_id, device_id)
 
 
 def forget_device(devices: Devices, push: Push, tenant: str, user_id: str, device: Device) -> None:
