@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -138,6 +139,8 @@ class SqsPoller(_Background):
 STREAM_POLL_SECONDS = 0.25
 # How long a failed batch waits before it is tried again.
 STREAM_RETRY_SECONDS = 1.0
+# How often the stream's shards are listed again while none has closed.
+STREAM_DISCOVERY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,12 @@ class _Shard:
     pending: list[dict[str, Any]]
     attempts: int = 0
     size: int = 0
+    done: bool = False
+
+    @property
+    def closed(self) -> bool:
+        """Read to its end, whose children have not been looked for yet."""
+        return self.iterator is None and not self.pending and not self.done
 
 
 class StreamPoller(_Background):
@@ -246,6 +255,7 @@ class StreamPoller(_Background):
     def _discover(self, position: str) -> None:
         """Starts reading shards it has not seen: from ``position`` at start, from their beginning afterwards (a
         new shard is a child of one that closed, whose records follow the parent's)."""
+        self._next_discovery = time.monotonic() + STREAM_DISCOVERY_SECONDS
         description = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         for shard in description["Shards"]:
             shard_id = shard["ShardId"]
@@ -253,12 +263,14 @@ class StreamPoller(_Background):
                 continue
             closed = "EndingSequenceNumber" in shard.get("SequenceNumberRange", {})
             if position == "LATEST" and closed:
-                self._shards[shard_id] = _Shard(shard_id, None, [])
+                self._shards[shard_id] = _Shard(shard_id, None, [], done=True)
                 continue
             iterator = self._streams.get_shard_iterator(
                 StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
             )["ShardIterator"]
             self._shards[shard_id] = _Shard(shard_id, iterator, [], size=self.mapping.batch_size)
+        for known in self._shards.values():
+            known.done = known.done or known.closed
 
     def _run(self) -> None:
         while not self._stopped.is_set():
@@ -271,8 +283,10 @@ class StreamPoller(_Background):
                 self._stopped.wait(STREAM_POLL_SECONDS)
 
     def poll_once(self) -> bool:
-        """Reads and delivers what each shard has; True when there was something to do."""
-        self._discover("TRIM_HORIZON")
+        """Reads and delivers what each shard has; True when there was something to do. New shards are looked for
+        when one has closed (its children follow it) and every so often, not on every read."""
+        if time.monotonic() >= self._next_discovery or any(shard.closed for shard in self._shards.values()):
+            self._discover("TRIM_HORIZON")
         busy = False
         for shard in list(self._shards.values()):
             if not shard.pending and shard.iterator:

@@ -201,3 +201,43 @@ def test_a_mapping_without_filters_passes_everything():
 @pytest.mark.parametrize("event", ["MODIFY", "REMOVE"])
 def test_a_filter_on_the_event_name_keeps_other_events_out(event):
     assert not mapping().matches(poller_event(record(1, event=event), "us-east-1"))
+
+
+class RollingStreams(FakeStreams):
+    """A stream whose first shard closes and is followed by a child, as DynamoDB rolls shards over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.child: list[dict[str, Any]] = []
+        self.rolled = False
+
+    def describe_stream(self, StreamArn: str) -> dict[str, Any]:
+        shards = [{"ShardId": "shard-1", "SequenceNumberRange": {"EndingSequenceNumber": "9"} if self.rolled else {}}]
+        if self.rolled:
+            shards.append({"ShardId": "shard-2", "ParentShardId": "shard-1", "SequenceNumberRange": {}})
+        return {"StreamDescription": {"Shards": shards}}
+
+    def get_shard_iterator(self, StreamArn: str, ShardId: str, ShardIteratorType: str) -> dict[str, Any]:
+        answer = super().get_shard_iterator(StreamArn, ShardId, ShardIteratorType)
+        return {"ShardIterator": f"{ShardId}:{answer['ShardIterator'] if ShardId == 'shard-1' else 0}"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        shard, position = ShardIterator.split(":")
+        records = self.records if shard == "shard-1" else self.child
+        found = records[int(position) : int(position) + Limit]
+        end = int(position) + len(found)
+        last = shard == "shard-1" and self.rolled and end == len(records)
+        return {"Records": found, **({} if last else {"NextShardIterator": f"{shard}:{end}"})}
+
+
+def test_a_shard_that_closes_is_read_to_its_end_and_its_child_after_it():
+    streams, functions = RollingStreams(), FakeFunctions()
+    source = poller(streams, functions, [], batch_size=10)
+    streams.records = [record(1), record(3)]
+    drain(source)
+    streams.records.append(record(5))
+    streams.rolled = True
+    streams.child = [record(7)]
+    drain(source)
+    drain(source)
+    assert functions.batches() == [["1", "3"], ["5"], ["7"]]
