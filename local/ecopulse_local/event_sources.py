@@ -3,6 +3,12 @@
 - SQS event source mappings: poll the queue, invoke the function with a batch in AWS's event shape, delete
   what it handled. With ReportBatchItemFailures only the reported messages stay; a function error leaves the
   whole batch to come back after the queue's visibility timeout, as Lambda's poller does.
+- DynamoDB stream event source mappings: read the table's stream from DynamoDB Local (DescribeStream,
+  GetShardIterator, GetRecords), keep the records the mapping's FilterCriteria match (EventBridge pattern syntax,
+  matched by moto's own matcher) and invoke the function with batches of at most BatchSize in Lambda's event shape,
+  shard by shard and in order. A batch that fails is retried, from its first failed record when the function
+  reports ReportBatchItemFailures, halved with BisectBatchOnFunctionError, until MaximumRetryAttempts, then given
+  to the OnFailure destination. Any table's stream and any function: each mapping gets its own poller.
 - EventBridge schedules (a SAM ``Schedule`` event): a ``rate(...)`` rule invokes its targets asynchronously
   every period, the first one period after start, as EventBridge does. ``cron(...)`` rules are not run
   locally; they are listed at start-up with what is not emulated.
@@ -10,15 +16,20 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from botocore.exceptions import ClientError
+from moto.events.models import EventPattern
 
 from ecopulse_local.lambdas import Functions
 from ecopulse_local.template import Stack
@@ -121,6 +132,228 @@ class SqsPoller(_Background):
             self._sqs.delete_message_batch(
                 QueueUrl=self._queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+
+
+# Lambda polls a shard about four times a second; an empty stream is asked again after this long.
+STREAM_POLL_SECONDS = 0.25
+# How long a failed batch waits before it is tried again.
+STREAM_RETRY_SECONDS = 1.0
+# How often the stream's shards are listed again while none has closed.
+STREAM_DISCOVERY_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    function: str
+    table_name: str
+    batch_size: int
+    starting_position: str
+    partial_failures: bool
+    bisect: bool
+    maximum_retry_attempts: int  # -1: until the record leaves the stream
+    filters: tuple[str, ...]
+    on_failure: str | None
+
+    def matches(self, record: dict[str, Any]) -> bool:
+        """Lambda's event filtering: a record passes when any filter's pattern matches it (or there are none)."""
+        return not self.filters or any(
+            EventPattern.load(pattern).matches_event(record)  # type: ignore[arg-type]  # any JSON event matches
+            for pattern in self.filters
+        )
+
+
+def stream_mappings(stack: Stack) -> list[StreamMapping]:
+    mappings = []
+    for logical_id in stack.of_type("AWS::Lambda::EventSourceMapping"):
+        props = stack.properties(logical_id)
+        arn = str(props["EventSourceArn"])
+        if ":dynamodb:" not in arn or "/stream/" not in arn:
+            continue
+        destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        mappings.append(
+            StreamMapping(
+                function=props["FunctionName"],
+                table_name=arn.split(":")[5].split("/")[1],
+                batch_size=int(props.get("BatchSize", 100)),
+                starting_position=str(props.get("StartingPosition", "LATEST")),
+                partial_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                bisect=bool(props.get("BisectBatchOnFunctionError", False)),
+                maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                filters=tuple(f["Pattern"] for f in props.get("FilterCriteria", {}).get("Filters", [])),
+                on_failure=destination,
+            )
+        )
+    return mappings
+
+
+def _as_json(value: Any) -> Any:
+    """An attribute value as the stream's JSON has it: binary values base64-encoded, as Lambda delivers them."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    return value
+
+
+def stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """A GetRecords record in the shape Lambda gives the function."""
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        change["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": _as_json(change),
+        "eventSourceARN": stream_arn,
+    }
+
+
+@dataclass
+class _Shard:
+    shard_id: str
+    iterator: str | None
+    pending: list[dict[str, Any]]
+    attempts: int = 0
+    size: int = 0
+    done: bool = False
+
+    @property
+    def closed(self) -> bool:
+        """Read to its end, whose children have not been looked for yet."""
+        return self.iterator is None and not self.pending and not self.done
+
+
+class StreamPoller(_Background):
+    """Reads one table's stream for one mapping; every shard in order, a failed batch blocking its shard."""
+
+    def __init__(
+        self,
+        mapping: StreamMapping,
+        dynamodb: Any,
+        streams: Any,
+        functions: Functions,
+        region: str,
+        send_to_destination: Any,
+        retry_seconds: float = STREAM_RETRY_SECONDS,
+    ) -> None:
+        self.mapping = mapping
+        self._streams, self._functions, self._region = streams, functions, region
+        self._retry_seconds = retry_seconds
+        self._send_to_destination = send_to_destination
+        self.stream_arn: str = dynamodb.describe_table(TableName=mapping.table_name)["Table"]["LatestStreamArn"]
+        self._shards: dict[str, _Shard] = {}
+        self._discover(mapping.starting_position)
+        super().__init__(f"stream-{mapping.function}")
+
+    def _discover(self, position: str) -> None:
+        """Starts reading shards it has not seen: from ``position`` at start, from their beginning afterwards (a
+        new shard is a child of one that closed, whose records follow the parent's)."""
+        self._next_discovery = time.monotonic() + STREAM_DISCOVERY_SECONDS
+        description = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        for shard in description["Shards"]:
+            shard_id = shard["ShardId"]
+            if shard_id in self._shards:
+                continue
+            closed = "EndingSequenceNumber" in shard.get("SequenceNumberRange", {})
+            if position == "LATEST" and closed:
+                self._shards[shard_id] = _Shard(shard_id, None, [], done=True)
+                continue
+            iterator = self._streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
+            )["ShardIterator"]
+            self._shards[shard_id] = _Shard(shard_id, iterator, [], size=self.mapping.batch_size)
+        for known in self._shards.values():
+            known.done = known.done or known.closed
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                busy = self.poll_once()
+            except Exception:
+                log.exception("reading the stream of %s failed", self.mapping.table_name)
+                busy = False
+            if not busy:
+                self._stopped.wait(STREAM_POLL_SECONDS)
+
+    def poll_once(self) -> bool:
+        """Reads and delivers what each shard has; True when there was something to do. New shards are looked for
+        when one has closed (its children follow it) and every so often, not on every read."""
+        if time.monotonic() >= self._next_discovery or any(shard.closed for shard in self._shards.values()):
+            self._discover("TRIM_HORIZON")
+        busy = False
+        for shard in list(self._shards.values()):
+            if not shard.pending and shard.iterator:
+                self._read(shard)
+            if shard.pending:
+                busy = True
+                self._deliver(shard)
+        return busy
+
+    def _read(self, shard: _Shard) -> None:
+        try:
+            answer = self._streams.get_records(ShardIterator=shard.iterator, Limit=1000)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ExpiredIteratorException":
+                raise
+            shard.iterator = self._streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard.shard_id, ShardIteratorType="LATEST"
+            )["ShardIterator"]
+            return
+        shard.iterator = answer.get("NextShardIterator")
+        records = [stream_record(record, self.stream_arn, self._region) for record in answer.get("Records", [])]
+        shard.pending.extend(record for record in records if self.mapping.matches(record))
+
+    def _deliver(self, shard: _Shard) -> None:
+        if shard.attempts and self._stopped.wait(self._retry_seconds):
+            return
+        batch = shard.pending[: max(1, shard.size or self.mapping.batch_size)]
+        invocation = self._functions.invoke(self.mapping.function, {"Records": batch})
+        if not invocation.ok:
+            done = 0
+            if self.mapping.bisect and len(batch) > 1:
+                shard.size = len(batch) // 2
+        elif self.mapping.partial_failures and isinstance(invocation.payload, dict):
+            failed = {item["itemIdentifier"] for item in invocation.payload.get("batchItemFailures") or []}
+            numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+            # Lambda checkpoints before the first failed record: it and everything after it come again.
+            done = min((numbers.index(number) for number in failed if number in numbers), default=len(batch))
+        else:
+            done = len(batch)
+        del shard.pending[:done]
+        if done == len(batch) and invocation.ok:
+            shard.attempts, shard.size = 0, self.mapping.batch_size
+            return
+        shard.attempts += 1
+        if 0 <= self.mapping.maximum_retry_attempts < shard.attempts:
+            self._give_up(shard, shard.pending[: len(batch) - done])
+
+    def _give_up(self, shard: _Shard, batch: list[dict[str, Any]]) -> None:
+        """Retries are exhausted: the batch goes to the OnFailure destination (described, as Lambda does) and the
+        shard moves on."""
+        log.error("%s gave up on %d stream records of %s", self.mapping.function, len(batch), shard.shard_id)
+        del shard.pending[: len(batch)]
+        shard.attempts, shard.size = 0, self.mapping.batch_size
+        if self.mapping.on_failure and batch:
+            numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+            self._send_to_destination(
+                self.mapping.on_failure,
+                {
+                    "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.mapping.function},
+                    "DDBStreamBatchInfo": {
+                        "shardId": shard.shard_id,
+                        "startSequenceNumber": numbers[0],
+                        "endSequenceNumber": numbers[-1],
+                        "batchSize": len(batch),
+                        "streamArn": self.stream_arn,
+                    },
+                },
             )
 
 

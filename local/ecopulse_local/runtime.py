@@ -9,7 +9,7 @@
 - the template's user pool lives in moto with what moto leaves out of Cognito (``cognito``): its triggers run in
   the workers, its messages wait in an outbox, and its ID tokens are signed by the local JWT issuer, which the
   HTTP API served by ``gateway`` checks as its JWT authorizer;
-- SQS event source mappings are polled and delivered to their functions (``event_sources``);
+- SQS and DynamoDB stream event source mappings are polled and delivered to their functions (``event_sources``);
 - a real Ethereum node (anvil) runs with EcoCoin deployed, and the template's chain parameters point at it;
   the minter's KMS key is made in moto, and its address is granted MINTER_ROLE and gas money, so the mint
   function signs through KMS as it does in AWS;
@@ -34,6 +34,7 @@ from typing import Any
 import boto3
 import uvicorn
 from botocore.exceptions import ClientError
+from moto.sns.models import sns_backends
 from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -47,7 +48,14 @@ from ecopulse_local import bridge, cognito
 from ecopulse_local.auth import LocalIssuer
 from ecopulse_local.chain import RETIRER_KEY, LocalChain
 from ecopulse_local.dynamodb_local import DynamoDBLocal
-from ecopulse_local.event_sources import Scheduler, SqsPoller, schedules, sqs_mappings
+from ecopulse_local.event_sources import (
+    Scheduler,
+    SqsPoller,
+    StreamPoller,
+    schedules,
+    sqs_mappings,
+    stream_mappings,
+)
 from ecopulse_local.faults import Fault
 from ecopulse_local.gateway import HttpApiDefinition, HttpApiGateway
 from ecopulse_local.kms import sign_digests_as_kms_does
@@ -55,7 +63,7 @@ from ecopulse_local.lambdas import Functions, function_specs
 from ecopulse_local.private_buckets import NOT_ENFORCED, AwsEmulator
 from ecopulse_local.provision import AwsService, Provisioned, Provisioner
 from ecopulse_local.s3_auth import Authenticator
-from ecopulse_local.template import Stack, load_stack
+from ecopulse_local.template import PLATFORM_APPLICATION, Stack, load_stack
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 # The only credentials the emulator's private buckets take: the runtime's, the functions' and the tests'.
@@ -174,7 +182,7 @@ class LocalRuntime:
         self.chain = LocalChain(self.state_dir / "anvil-state.json", port=self.ports["chain"], host=host)
         self.minter_address = ""
         self.outbox = cognito.Outbox()
-        self._pollers: list[SqsPoller | Scheduler] = []
+        self._pollers: list[SqsPoller | StreamPoller | Scheduler] = []
 
     @property
     def _stack(self) -> Stack:
@@ -206,6 +214,7 @@ class LocalRuntime:
         dynamodb.join()
         provisioner = Provisioner(self.stack, self.endpoints.aws, {"dynamodb": self.endpoints.dynamodb})
         self.provisioned = provisioner.provision()
+        self._create_platform_applications()
         for logical_id in minter_key:
             self.provisioned.not_emulated.pop(logical_id, None)
             self.provisioned.served_by_runtime[logical_id] = (
@@ -225,6 +234,17 @@ class LocalRuntime:
             poller = SqsPoller(mapping, sqs, self.functions, self.stack.region)
             poller.start()
             self._pollers.append(poller)
+        for stream in stream_mappings(self.stack):
+            reader = StreamPoller(
+                stream,
+                self._client("dynamodb"),
+                self._client("dynamodbstreams"),
+                self.functions,
+                self.stack.region,
+                self._send_to_destination,
+            )
+            reader.start()
+            self._pollers.append(reader)
         rules, not_run = schedules(self.stack)
         for logical_id, reason in not_run.items():
             self.provisioned.served_by_runtime.pop(logical_id, None)
@@ -301,6 +321,23 @@ class LocalRuntime:
             self.chain.fund(address)
         return made
 
+    def _create_platform_applications(self) -> None:
+        """What the template's custom resource does in AWS: the push platform applications whose credentials the
+        template was given, in moto, under the names (and so the ARNs) the template gives them."""
+        if self.provisioned is None:
+            return
+        sns = self._client("sns")
+        for logical_id, resource in self._stack.of_type(PLATFORM_APPLICATION).items():
+            self.provisioned.not_emulated.pop(logical_id, None)
+            condition = resource.get("Condition")
+            if condition and not self._stack.condition(condition):
+                continue
+            props = self._stack.properties(logical_id)
+            sns.create_platform_application(
+                Name=props["Name"], Platform=props["Platform"], Attributes=props.get("Attributes", {})
+            )
+            self.provisioned.served_by_runtime[logical_id] = "the runtime (an SNS platform application in moto)"
+
     def _create_user_pools(self, issuers: dict[str, LocalIssuer]) -> None:
         """The template's user pools in moto, under the template's ids, running its triggers in the workers and
         signing ID tokens with the issuer the HTTP API's authorizer trusts."""
@@ -317,7 +354,7 @@ class LocalRuntime:
         session = boto3.Session(
             aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self._stack.region
         )
-        endpoint = self.endpoints.dynamodb if service == "dynamodb" else self.endpoints.aws
+        endpoint = self.endpoints.dynamodb if service in ("dynamodb", "dynamodbstreams") else self.endpoints.aws
         return session.client(service, endpoint_url=endpoint)
 
     def _worker_environment(self) -> dict[str, str]:
@@ -362,6 +399,26 @@ class LocalRuntime:
             """Asynchronous invocations queued, running, done: what a test or an operator waits on."""
             return JSONResponse({"async": asdict(functions.async_stats)})
 
+        async def sent(request: Request) -> JSONResponse:
+            """What SNS delivered, read from the emulator (AWS keeps no copy to read): each platform endpoint's pushes
+            with the user data it was registered with, and each SMS."""
+            sns = sns_backends[self._stack.account][self._stack.region]
+            endpoints = list(sns.platform_endpoints.values())
+            return JSONResponse(
+                {
+                    "push": [
+                        {
+                            "endpoint": endpoint.arn,
+                            "user_data": endpoint.custom_user_data,
+                            "enabled": endpoint.enabled,
+                            "messages": list(endpoint.messages.values()),
+                        }
+                        for endpoint in endpoints
+                    ],
+                    "sms": [{"phone_number": number, "message": text} for number, text in sns.sms_messages.values()],
+                }
+            )
+
         async def faults(request: Request) -> JSONResponse:
             """Fault injection (see ecopulse_local.faults): POST a list of faults to add, DELETE to clear."""
             if request.method == "POST":
@@ -386,6 +443,7 @@ class LocalRuntime:
                 Route("/local-runtime/faults", faults, methods=["GET", "POST", "DELETE"]),
                 *auth_routes,
                 Route("/local-runtime/status", status),
+                Route("/local-runtime/sent", sent),
                 Mount("/", StaticFiles(directory=self.root / "dashboard" / "dist", html=True)),
             ]
         )

@@ -24,6 +24,8 @@ from samtranslator.yaml_helper import yaml_parse
 ARTIFACTS_BUCKET = "local-artifacts"
 _LOCAL_URI_PROPERTIES = ("CodeUri", "ContentUri", "DefinitionUri")
 NO_VALUE = object()
+# SNS platform applications have no CloudFormation type; the template makes them through a custom resource.
+PLATFORM_APPLICATION = "Custom::PushPlatformApplication"
 logging.getLogger("samtranslator").setLevel(logging.ERROR)
 
 
@@ -327,6 +329,12 @@ def _kms_alias(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str
     return {"Ref": str(stack.resolve(props["AliasName"]))}
 
 
+def _platform_application(stack: Stack, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
+    """The stack's custom resource for an SNS platform application: SNS names it by platform and name."""
+    arn = stack.arn("sns", f"app/{stack.resolve(props['Platform'])}/{stack.resolve(props['Name'])}")
+    return {"Ref": arn, "Arn": arn}
+
+
 # What Ref and GetAtt return for a resource: its stack, logical id and (unresolved) properties in, values by
 # attribute name ("Ref" for Ref) out.
 type _IdentityOf = Callable[[Stack, str, dict[str, Any]], dict[str, str]]
@@ -352,6 +360,7 @@ _IDENTITIES: dict[str, _IdentityOf] = {
     "AWS::CloudFront::OriginAccessControl": _origin_access_control,
     "AWS::KMS::Key": _kms_key,
     "AWS::KMS::Alias": _kms_alias,
+    PLATFORM_APPLICATION: _platform_application,
 }
 
 

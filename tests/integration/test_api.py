@@ -280,6 +280,10 @@ MATRIX = [
     ("GET", "/me/ledger", None, {C: 200, D: 200, A: 200}),
     ("PUT", "/me/alerts/{zone}", None, {C: 204, D: 204, A: 204}),
     ("DELETE", "/me/alerts/{zone}", None, {C: 204, D: 204, A: 204}),
+    ("GET", "/me/preferences", None, {C: 200, D: 200, A: 200}),
+    ("PUT", "/me/preferences", {"push": True, "email": False, "sms": False}, {C: 200, D: 200, A: 200}),
+    ("POST", "/me/devices", {"platform": "apns", "token": "ab" * 32}, {C: 201, D: 201, A: 201}),
+    ("DELETE", "/me/devices/{device}", None, {C: 404, D: 404, A: 404}),
     ("POST", "/uploads", {"content_type": "image/png"}, {C: 201, D: 403, A: 201}),
     ("POST", "/submissions", {"task": "cleanup"}, {C: 201, D: 403, A: 201}),
     ("GET", "/submissions", None, {C: 200, D: 200, A: 200}),
@@ -291,6 +295,8 @@ MATRIX = [
     ("GET", "/reports/{report}", None, {C: 200, D: 200, A: 200}),
     ("GET", "/reports/{report}/history", None, {C: 200, D: 200, A: 200}),
     ("POST", "/reports/{report}/votes", {"agrees": True}, {C: 201, D: 403, A: 201}),
+    ("POST", "/reports/{report}/subscription", None, {C: 204, D: 403, A: 403}),
+    ("DELETE", "/reports/{report}/subscription", None, {C: 204, D: 403, A: 403}),
     ("POST", "/events", {"title": "Beach", "lat": 31.5, "lng": 74.3, "capacity": 5,
                          "starts_at": "2030-02-01T08:00:00+00:00", "ends_at": "2030-02-01T10:00:00+00:00"},
      {C: 403, D: 403, A: 201}),
@@ -341,7 +347,7 @@ MATRIX_IDS = [f"{method} {path}" for method, path, _, _ in MATRIX]
 
 
 def concrete(template: str, entities: dict[str, str]) -> str:
-    return template.format(**entities, zone="canal", photo="after")
+    return template.format(**entities, zone="canal", photo="after", device="0123456789abcdef0123")
 
 
 def template_path(path: str) -> str:

@@ -39,6 +39,12 @@ class Citizen:
         assert posted.status_code in (200, 204), posted.text
 
 
+def pushed_endpoints(system, user_id: str) -> list[dict]:
+    """The SNS platform endpoints registered for the citizen's devices, as the runtime shows moto's."""
+    endpoints = httpx.get(system.dashboard + "/local-runtime/sent", timeout=30).json()["push"]
+    return [endpoint for endpoint in endpoints if endpoint["user_data"] == f"{TENANT}/{user_id}"]
+
+
 def every_item(dynamodb, table: str) -> list[dict]:
     items: list[dict] = []
     for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
@@ -102,6 +108,11 @@ def test_delete_me_leaves_nothing_personal_behind(local_system, aws):
     report = leaver("POST", "/reports", json={"waste_type": "glass", "lat": 31.5204, "lng": 74.3587,
                                               "photo_keys": [form["key"]]})  # fmt: skip
     assert report.status_code == 201, report.text
+    assert leaver("POST", f"/reports/{report.json()['report_id']}/subscription").status_code == 204
+    phone = f"+92300{secrets.randbelow(10**7):07d}"
+    chosen = {"push": True, "email": True, "sms": True, "phone_number": phone}
+    assert leaver("PUT", "/me/preferences", json=chosen).status_code == 200
+    assert leaver("POST", "/me/devices", json={"platform": "apns", "token": secrets.token_hex(32)}).status_code == 201
     opened = leaver("POST", "/submissions", json={"task": "cleanup"}).json()
     submission_id = opened["submission"]["submission_id"]
     leaver.upload(opened["uploads"]["after"])
@@ -123,10 +134,12 @@ def test_delete_me_leaves_nothing_personal_behind(local_system, aws):
     stored = aws["s3"].list_object_versions(Bucket=aws["bucket"], Prefix=prefix).get("Versions", [])
     assert len(stored) == 2
 
+    assert len(pushed_endpoints(local_system, user_id)) == 1
+
     assert leaver("DELETE", "/me").status_code == 204
     assert leaver("DELETE", "/me").status_code == 204
 
-    personal = [leaver.email, leaver.display_name, leaver.wallet.lower()]
+    personal = [leaver.email, leaver.display_name, leaver.wallet.lower(), phone]
     left = [plain(item) for item in every_item(aws["dynamodb"], aws["table"])]
     # Binary values (a photo's embedding) are read as their repr: no name or address hides in them.
     texts = [(item, json.dumps(item, default=str).lower()) for item in left]
@@ -142,7 +155,8 @@ def test_delete_me_leaves_nothing_personal_behind(local_system, aws):
     filed = next(item for item in left if item["pk"] == f"TENANT#{TENANT}#REPORT#{report.json()['report_id']}"
                  and item["sk"] == "REPORT")  # fmt: skip
     assert "photo_keys" not in filed
-    assert not [item for item in left if item["sk"] == f"SUB#{user_id}" or item["sk"] == f"USER#{user_id}"]
+    assert not [item for item in left if item["sk"] in (f"SUB#{user_id}", f"USER#{user_id}", f"FOLLOWER#{user_id}")]
+    assert pushed_endpoints(local_system, user_id) == []
     versions = aws["s3"].list_object_versions(Bucket=aws["bucket"], Prefix=prefix)
     assert (versions.get("Versions", []), versions.get("DeleteMarkers", [])) == ([], [])
     with pytest.raises(aws["cognito"].exceptions.UserNotFoundException):

@@ -11,10 +11,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import personal_data, photo_originals, sign_ins, user_repository
+from ecopulse.api.dependencies import device_repository, personal_data, photo_originals, push, sign_ins, user_repository
 from ecopulse.leaving import DELETION_RECORD_RETENTION, AccountDeleted, Erasure, leave, originals_prefix
+from ecopulse.report_notices import Platform, register_device
 from ecopulse.users import User
 from tests.unit.function_apps import signed_in_client
+from tests.unit.notice_fakes import MemoryDevices, MemoryPush
 from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,15 +153,42 @@ def bucket() -> MemoryBucket:
     return bucket
 
 
-def alice_leaves(data, bucket, pool) -> Erasure:
-    return leave(data, bucket, pool, BUCKET, "lahore", "alice", "alice", NOW)
+def alice_leaves(data, bucket, pool, devices=None, sns=None) -> Erasure:
+    devices, sns = devices or MemoryDevices(), sns or MemoryPush()
+    return leave(data, bucket, pool, devices, sns, BUCKET, "lahore", "alice", "alice", NOW)
+
+
+def test_leaving_deletes_the_push_endpoint_of_every_device_and_leaves_others_alone(data, bucket):
+    devices, sns = MemoryDevices(), MemoryPush()
+    for tenant, user, token in [
+        ("lahore", "alice", "a1" * 32),
+        ("lahore", "alice", "b2" * 32),
+        ("lahore", "bob", "c3" * 32),
+    ]:
+        register_device(devices, sns, tenant, user, Platform.APNS, token, NOW)
+    (bobs,) = devices.devices("lahore", "bob")
+
+    erased = alice_leaves(data, bucket, MemoryUserPool("alice"), devices, sns)
+
+    assert erased.devices == 2
+    assert list(sns.endpoints) == [bobs.endpoint_arn]
+    assert sns.topics["lahore"] == {bobs.endpoint_arn}
+    assert devices.devices("lahore", "alice") == []
+    assert alice_leaves(data, bucket, MemoryUserPool(), devices, sns).devices == 0
 
 
 def test_leaving_erases_what_identifies_the_person_and_keeps_the_ledger(users, data, bucket):
     pool = MemoryUserPool("alice", "bob")
     erased = alice_leaves(data, bucket, pool)
     assert erased == Erasure(
-        items=4, subscriptions=2, submissions=1, reports=1, attendances=1, photo_versions=4, sign_in_deleted=True
+        items=4,
+        subscriptions=2,
+        submissions=1,
+        reports=1,
+        attendances=1,
+        photo_versions=4,
+        devices=0,
+        sign_in_deleted=True,
     )
     assert ("lahore", "alice") not in users.users
     assert data.partitions[("lahore", "alice")] == {"LEDGER#sub-1"}
@@ -190,7 +219,14 @@ def test_leaving_again_erases_nothing_more_and_does_not_fail(users, data, bucket
     alice_leaves(data, bucket, pool)
     again = alice_leaves(data, bucket, pool)
     assert again == Erasure(
-        items=0, subscriptions=0, submissions=1, reports=0, attendances=1, photo_versions=0, sign_in_deleted=False
+        items=0,
+        subscriptions=0,
+        submissions=1,
+        reports=0,
+        attendances=1,
+        photo_versions=0,
+        devices=0,
+        sign_in_deleted=False,
     )
     assert data.partitions[("lahore", "alice")] == {"LEDGER#sub-1"}
 
@@ -210,7 +246,10 @@ def test_the_originals_of_a_person_are_all_under_their_own_prefix():
 # --- the route -------------------------------------------------------------------------------------------------
 
 
-def me_client(users, data, bucket, pool, user: str = "alice", group: Group = Group.CITIZEN) -> TestClient:
+def me_client(
+    users, data, bucket, pool, user: str = "alice", group: Group = Group.CITIZEN, devices=None, sns=None
+) -> TestClient:
+    devices, sns = devices or MemoryDevices(), sns or MemoryPush()
     spec = importlib.util.spec_from_file_location("me_api_leaving", ROOT / "functions" / "me_api" / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -222,6 +261,8 @@ def me_client(users, data, bucket, pool, user: str = "alice", group: Group = Gro
     overrides[personal_data] = lambda: data
     overrides[photo_originals] = lambda: bucket
     overrides[sign_ins] = lambda: pool
+    overrides[device_repository] = lambda: devices
+    overrides[push] = lambda: sns
     return TestClient(module.app)
 
 

@@ -211,7 +211,7 @@ def test_the_ledger_and_inbox_routes_show_the_callers_own(ports):
     }  # fmt: skip
     assert citizen.get("/me/inbox").json() == {
         "items": [{"message_id": "m-1", "title": "Cleanup approved", "body": "10 ECO", "submission_id": "sub-1",
-                   "read": False, "created_at": "2026-12-06T09:00:00Z"}],
+                   "report_id": None, "read": False, "created_at": "2026-12-06T09:00:00Z"}],
         "cursor": None,
     }  # fmt: skip
 

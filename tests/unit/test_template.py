@@ -11,6 +11,7 @@ import pytest
 import yaml
 from samtranslator.yaml_helper import yaml_parse
 
+from ecopulse.report_notices import TOLD_ACTIONS
 from ecopulse_local.gateway import HttpApiDefinition
 from ecopulse_local.lambdas import function_specs
 from ecopulse_local.provision import Provisioner
@@ -285,8 +286,9 @@ CRUD_ACTIONS = {
     "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable",
     "dynamodb:ConditionCheckItem",
 }  # fmt: skip
-# Deleting an item is how a citizen leaves a zone's alerts; nothing else deletes from the application table.
-MAY_DELETE = {"MeApiFunction"}
+# Deleting an item is how a citizen leaves a zone's alerts or a report they followed, signs out on a device, and how a
+# device SNS disabled is forgotten; nothing else deletes from the application table.
+MAY_DELETE = {"MeApiFunction", "ReportsApiFunction", "ReportNoticesFunction"}
 
 
 def function_roles(stack) -> dict[str, str]:
@@ -434,3 +436,38 @@ def test_the_reconcile_runs_on_a_schedule_and_may_only_query_the_table_and_read_
         if action.startswith("kms:")
     }
     assert kms == {"kms:GetPublicKey"}
+
+
+def test_report_notices_read_only_new_report_history_from_the_stream_and_retry_only_what_failed(stack):
+    (mapping,) = [
+        props
+        for props in map(stack.properties, stack.of_type("AWS::Lambda::EventSourceMapping"))
+        if props["FunctionName"].split(":")[6] == stack.ref("ReportNoticesFunction")
+    ]
+    assert mapping["EventSourceArn"] == stack.get_att("AppTable", "StreamArn")
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == stack.get_att(
+        "ReportNoticesDeadLetterQueue", "Arn"
+    )
+    (only,) = mapping["FilterCriteria"]["Filters"]
+    pattern = json.loads(only["Pattern"])
+    assert pattern["eventName"] == ["INSERT"]
+    assert pattern["dynamodb"]["NewImage"]["entity"] == {"S": ["report"]}
+    assert set(pattern["dynamodb"]["NewImage"]["action"]["S"]) == TOLD_ACTIONS
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_push_platform_applications_are_made_only_from_credentials_given(environment):
+    without = load_stack(
+        ROOT / "template.yaml", samconfig_parameter_overrides(ROOT, environment) | LOCAL_CHAIN_PARAMETERS
+    )
+    assert not without.condition("Pushes")
+    assert without.properties("MeApiFunction")["Environment"]["Variables"]["PUSH_FCM_APPLICATION_ARN"] == ""
+    given = load_stack(
+        ROOT / "template.yaml",
+        samconfig_parameter_overrides(ROOT, environment) | LOCAL_CHAIN_PARAMETERS | {"PushFcmCredential": "{}"},
+    )
+    assert given.condition("PushesToFcm") and not given.condition("PushesToApns")
+    assert given.properties("MeApiFunction")["Environment"]["Variables"]["PUSH_FCM_APPLICATION_ARN"].startswith(
+        "arn:aws:sns:us-east-1:123456789012:app/GCM/"
+    )

@@ -30,6 +30,7 @@ class InboxMessage:
     submission_id: str | None
     read: bool
     created_at: datetime
+    report_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ class Settings(BaseModel):
     notifications_topic_arn: str = ""
     notification_sender: str = ""
     mint_queue_url: str = ""
+    push_fcm_application_arn: str = ""
+    push_apns_application_arn: str = ""
+    push_topic_prefix: str = "ecopulse"
+    """Each city's broadcast topic is ``<prefix>-<tenant>``, made when its first device registers."""
     user_pool_id: str = ""
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     upload_expiry_seconds: int = Field(default=300, gt=0)

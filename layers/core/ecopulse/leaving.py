@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from ecopulse.report_notices import Devices, Push, forget_all_devices
 from ecopulse.rewards import leaderboard_periods
 from ecopulse.uploads import UPLOAD_PREFIX
 
@@ -41,6 +42,7 @@ class Erasure:
     reports: int
     attendances: int
     photo_versions: int
+    devices: int
     sign_in_deleted: bool
 
 
@@ -55,7 +57,9 @@ class PersonalData(Protocol):
 
     def leave_leaderboards(self, tenant: str, user_id: str, periods: list[str]) -> None: ...
 
-    def unsubscribe_everywhere(self, tenant: str, user_id: str) -> int: ...
+    def unsubscribe_everywhere(self, tenant: str, user_id: str) -> int:
+        """Zone alerts and followed reports."""
+        ...
 
     def forget_attendance_names(self, tenant: str, user_id: str) -> int:
         """Event attendances stay counted; the name on them becomes the pseudonym."""
@@ -95,6 +99,8 @@ def leave(
     data: PersonalData,
     photos: PhotoOriginals,
     sign_ins: SignIns,
+    devices: Devices,
+    push: Push,
     bucket: str,
     tenant: str,
     user_id: str,
@@ -113,6 +119,8 @@ def leave(
     submissions = data.strip_evidence(tenant, user_id)
     reports = data.unlink_report_photos(tenant, user_id)
     photo_versions = photos.erase_all_versions(bucket, originals_prefix(tenant, user_id))
+    # Before the items go: a device's item is all that names its SNS endpoint.
+    forgotten_devices = forget_all_devices(devices, push, tenant, user_id)
     items = data.erase_own_items(tenant, user_id)
     return Erasure(
         items=items,
@@ -121,5 +129,6 @@ def leave(
         reports=reports,
         attendances=attendances,
         photo_versions=photo_versions,
+        devices=forgotten_devices,
         sign_in_deleted=sign_ins.delete_sign_in(username),
     )

@@ -94,6 +94,23 @@ class Notices(Protocol):
         ...
 
 
+class Departures(Protocol):
+    def has_left(self, tenant: str, user_id: str) -> bool:
+        """The person erased their account (``ecopulse.leaving``)."""
+        ...
+
+
+def notify_outcome(notices: Notices, departures: Departures, request: NotifyRequest) -> str | None:
+    """Tells the citizen how their submission ended, in the inbox and by push; the id of the message, or None for
+    someone who has left the city since (their inbox is gone, and nothing is written under them again)."""
+    if departures.has_left(request.tenant, request.user_id):
+        return None
+    title, body = request.message()
+    return notices.notify(
+        request.tenant, request.user_id, title, body, request.submission_id, sent_at=request.notified_at
+    )
+
+
 @dataclass(frozen=True)
 class Escalation:
     action: str

@@ -6,6 +6,7 @@ sandbox and throttles a new account to a message a second, and neither may keep 
 """
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,14 @@ import boto3
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
+from ecopulse.report_notices import (
+    EndpointDisabled,
+    InvalidDeviceToken,
+    Platform,
+    PlatformUnavailable,
+    Registration,
+    Undeliverable,
+)
 from ecopulse.store.models import InboxItem, utcnow
 
 # SES errors that sending again cannot cure: the recipient or sender is not verified (the sandbox), or sending is
@@ -27,7 +36,7 @@ REFUSAL_CODES = {
 }
 
 
-class EmailRejected(Exception):
+class EmailRejected(Undeliverable):
     """SES refused the message for a reason a retry would meet again."""
 
 
@@ -93,4 +102,103 @@ class Mailer:
             code = error.response.get("Error", {}).get("Code", "")
             if code in REFUSAL_CODES:
                 raise EmailRejected(f"{code}: {error.response['Error'].get('Message', '')}") from error
+            raise
+
+
+# SNS's names for the push services: FCM is still "GCM" to SNS.
+SNS_PLATFORMS = {Platform.FCM: "GCM", Platform.APNS: "APNS"}
+# CreatePlatformEndpoint's refusal of a token that has an endpoint with other attributes names that endpoint.
+EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:\S+) already exists")
+# SNS refuses an SMS to a number it cannot reach or that opted out; sending again will not help.
+SMS_REFUSALS = {"InvalidParameter", "InvalidParameterValue", "OptedOut"}
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class SnsPush:
+    """Devices as SNS platform endpoints on the deployment's platform applications (one per push service, made by
+    the stack from its credentials), and one broadcast topic per city, made on first use (CreateTopic is
+    idempotent, so the first device of a city makes it in any account, fresh or not)."""
+
+    def __init__(self, applications: dict[Platform, str], topic_prefix: str, sns: Any | None = None) -> None:
+        self._applications = {platform: arn for platform, arn in applications.items() if arn}
+        self._topic_prefix = topic_prefix
+        self._sns = sns or boto3.client("sns")
+
+    def register(self, platform: Platform, token: str, user_data: str) -> Registration:
+        application = self._applications.get(platform)
+        if application is None:
+            raise PlatformUnavailable(platform.value)
+        try:
+            endpoint = str(
+                self._sns.create_platform_endpoint(
+                    PlatformApplicationArn=application, Token=token, CustomUserData=user_data
+                )["EndpointArn"]
+            )
+        except ClientError as error:
+            # The token has an endpoint whose attributes differ (SNS disabled it, or it was registered for someone
+            # else): SNS names it in the refusal, and it is taken over, as SNS's guide for mobile apps does.
+            existing = EXISTING_ENDPOINT.search(str(error.response.get("Error", {}).get("Message", "")))
+            if _code(error) != "InvalidParameter":
+                raise
+            if existing is None:
+                raise InvalidDeviceToken(platform.value) from error
+            endpoint = existing[1]
+        previous = self._sns.get_endpoint_attributes(EndpointArn=endpoint)["Attributes"].get("CustomUserData")
+        self._sns.set_endpoint_attributes(
+            EndpointArn=endpoint, Attributes={"Enabled": "true", "Token": token, "CustomUserData": user_data}
+        )
+        return Registration(endpoint, previous if previous and previous != user_data else None)
+
+    def publish(self, endpoint_arn: str, title: str, body: str, data: dict[str, str]) -> None:
+        message = {
+            "default": body,
+            "GCM": json.dumps({"notification": {"title": title, "body": body}, "data": data}),
+            "APNS": json.dumps({"aps": {"alert": {"title": title, "body": body}}, **data}),
+            "APNS_SANDBOX": json.dumps({"aps": {"alert": {"title": title, "body": body}}, **data}),
+        }
+        try:
+            self._sns.publish(TargetArn=endpoint_arn, Message=json.dumps(message), MessageStructure="json")
+        except ClientError as error:
+            if _code(error) in ("EndpointDisabled", "NotFound"):
+                raise EndpointDisabled(endpoint_arn) from error
+            raise
+
+    def delete(self, endpoint_arn: str) -> None:
+        """Deleting an endpoint that is gone already succeeds, as SNS answers."""
+        self._sns.delete_endpoint(EndpointArn=endpoint_arn)
+
+    def join_broadcast(self, tenant: str, endpoint_arn: str) -> str:
+        topic = self._sns.create_topic(Name=f"{self._topic_prefix}-{tenant}")["TopicArn"]
+        subscription: str = self._sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint_arn)[
+            "SubscriptionArn"
+        ]
+        return subscription
+
+    def leave_broadcast(self, subscription_arn: str) -> None:
+        try:
+            self._sns.unsubscribe(SubscriptionArn=subscription_arn)
+        except ClientError as error:
+            if _code(error) != "NotFound":
+                raise
+
+
+class SnsTexts:
+    """SMS through SNS, transactional (sent even to numbers that would refuse promotions)."""
+
+    def __init__(self, sns: Any | None = None) -> None:
+        self._sns = sns or boto3.client("sns")
+
+    def send(self, phone_number: str, body: str) -> None:
+        try:
+            self._sns.publish(
+                PhoneNumber=phone_number,
+                Message=body,
+                MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+            )
+        except ClientError as error:
+            if _code(error) in SMS_REFUSALS:
+                raise Undeliverable(f"{_code(error)}: {phone_number}") from error
             raise

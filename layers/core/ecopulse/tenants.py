@@ -85,6 +85,9 @@ class TenantSettings(BaseModel):
         "1.00"
     )
     credit_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    # Whether citizens who ask for it are told of their reports' changes by SMS too (SNS SMS, which costs per
+    # message and, in a new account, reaches only verified numbers: docs/deploy.md).
+    sms_notifications: bool = False
 
     def zone_list(self) -> list[Zone]:
         return [zone.zone() for zone in self.zones]

@@ -17,7 +17,9 @@ from ecopulse.fleet import Fleet
 from ecopulse.forecasts import ForecastStore
 from ecopulse.leaving import PersonalData, PhotoOriginals, SignIns
 from ecopulse.mint_queue import MintQueue
+from ecopulse.notifications import SnsPush
 from ecopulse.photos import S3PhotoStore
+from ecopulse.report_notices import Devices, Followers, People, Platform, Push
 from ecopulse.reports import Reports
 from ecopulse.settings_history import VersionedSettings
 from ecopulse.store.analytics import AnalyticsRepository
@@ -27,6 +29,7 @@ from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.forecasts import ForecastRepository
 from ecopulse.store.invite_codes import InviteCodeRepository
 from ecopulse.store.leaving import PersonalDataRepository
+from ecopulse.store.report_notices import DeviceRepository, FollowerRepository, PeopleRepository
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.rewards import RewardRepository
@@ -61,6 +64,39 @@ def report_repository() -> Reports:
 
 
 ReportsDep = Annotated[Reports, Depends(report_repository)]
+
+# --- report notifications: followers, preferences and devices ----------------------------------------------
+
+
+@cache
+def follower_repository() -> Followers:
+    return FollowerRepository()
+
+
+@cache
+def people_repository() -> People:
+    return PeopleRepository()
+
+
+@cache
+def device_repository() -> Devices:
+    return DeviceRepository()
+
+
+@cache
+def push() -> Push:
+    """The deployment's push platform applications and its cities' broadcast topics."""
+    config = deployment()
+    return SnsPush(
+        {Platform.FCM: config.push_fcm_application_arn, Platform.APNS: config.push_apns_application_arn},
+        config.push_topic_prefix,
+    )
+
+
+FollowersDep = Annotated[Followers, Depends(follower_repository)]
+PeopleDep = Annotated[People, Depends(people_repository)]
+DevicesDep = Annotated[Devices, Depends(device_repository)]
+PushDep = Annotated[Push, Depends(push)]
 
 # --- submissions and reviews ---------------------------------------------------------------------------------
 

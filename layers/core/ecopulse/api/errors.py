@@ -26,6 +26,7 @@ from ecopulse.impact import (
 from ecopulse.leaving import AccountDeleted
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
+from ecopulse.report_notices import DeviceNotFound, InvalidDeviceToken, PlatformUnavailable
 from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVote, ReportNotFound
 from ecopulse.settings_history import SettingsChanged
 from ecopulse.store.transactions import ConcurrentChange
@@ -70,6 +71,9 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     RetirementMismatch: (409, "retirement_mismatch", "the chain holds another retirement under this request's id"),
     RetirementUnavailable: (503, "chain_unavailable", "the chain did not take the retirement; approve again to retry"),
     InvalidCreditRequest: (422, "invalid_credit_request", "the request names no zone of the city or a backward period"),
+    DeviceNotFound: (404, "device_not_found", "no such device"),
+    InvalidDeviceToken: (422, "invalid_device_token", "the push service does not take this device token"),
+    PlatformUnavailable: (409, "push_unavailable", "this deployment cannot push to this platform"),
     NotAttending: (409, "not_attending", "join the event before checking in"),
     AlreadyVoted: (409, "already_voted", "you have voted on this report already"),
     AlreadyJoined: (409, "already_joined", "you have joined this event already"),

@@ -38,6 +38,7 @@ def inbox_message_of(item: InboxItem) -> InboxMessage:
         submission_id=item.submission_id,
         read=bool(item.read),
         created_at=item.created_at,
+        report_id=item.report_id,
     )
 
 

@@ -10,6 +10,7 @@ from ecopulse.store.models import (
     AccountDeletedItem,
     AlertSubscriptionItem,
     AttendeeItem,
+    FollowerItem,
     ItemKeys,
     LeaderboardItem,
     LedgerItem,
@@ -45,10 +46,14 @@ class PersonalDataRepository:
                 batch.delete(LeaderboardItem(*LeaderboardItem.keys(tenant, period, user_id)))
 
     def unsubscribe_everywhere(self, tenant: str, user_id: str) -> int:
-        subscriptions = list(AlertSubscriptionItem.gsi3.query(tenant_key(tenant, "USER", user_id, "ALERTS")))
-        with AlertSubscriptionItem.batch_write() as batch:
+        """Zone alerts and followed reports."""
+        subscriptions = [
+            *AlertSubscriptionItem.gsi3.query(tenant_key(tenant, "USER", user_id, "ALERTS")),
+            *FollowerItem.gsi3.query(tenant_key(tenant, "USER", user_id, "FOLLOWS")),
+        ]
+        with ItemKeys.batch_write() as batch:
             for subscription in subscriptions:
-                batch.delete(subscription)
+                batch.delete(ItemKeys(subscription.pk, subscription.sk))
         return len(subscriptions)
 
     def forget_attendance_names(self, tenant: str, user_id: str) -> int:

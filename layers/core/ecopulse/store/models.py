@@ -351,6 +351,7 @@ class InboxItem(_Item):
     title = UnicodeAttribute()
     body = UnicodeAttribute()
     submission_id = UnicodeAttribute(null=True)
+    report_id = UnicodeAttribute(null=True)
     read = BooleanAttribute(default=False)
     # DynamoDB's TTL deletes the message once its retention has passed (ecopulse.leaving.INBOX_RETENTION).
     expires_at = TTLAttribute(null=True, default_for_new=lambda: utcnow() + INBOX_RETENTION)
@@ -358,6 +359,52 @@ class InboxItem(_Item):
     @staticmethod
     def keys(tenant: str, user_id: str, message_id: str) -> tuple[str, str]:
         return tenant_key(tenant, "USER", user_id), f"INBOX#{message_id}"
+
+
+class FollowerItem(_Item):
+    """A citizen following a report; listed under them (gsi3) for when they leave."""
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def keys(tenant: str, report_id: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "REPORT", report_id), f"FOLLOWER#{user_id}"
+
+
+class PreferencesItem(_Item):
+    """How a person wants to hear about their reports (the inbox always)."""
+
+    push = BooleanAttribute(default=True)
+    email = BooleanAttribute(default=True)
+    sms = BooleanAttribute(default=False)
+    phone_number = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def keys(tenant: str, user_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), "PREFERENCES"
+
+
+class DeviceItem(_Item):
+    """A phone or browser registered for push: its SNS platform endpoint and broadcast subscription."""
+
+    device_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    endpoint_arn = UnicodeAttribute()
+    broadcast_subscription = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def keys(tenant: str, user_id: str, device_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), f"DEVICE#{device_id}"
+
+
+class DeliveryItem(_Item):
+    """A notice delivered on one channel, remembered while the stream may deliver its change again."""
+
+    expires_at = TTLAttribute()
+
+    @staticmethod
+    def keys(tenant: str, user_id: str, key: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), f"NOTICE#{key}"
 
 
 class StatsItem(_Item):

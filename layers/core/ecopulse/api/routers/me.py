@@ -11,8 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ecopulse.api.auth import ACTIVE, ActiveProfile, CallerDep
 from ecopulse.api.dependencies import (
     CommunityDep,
+    DevicesDep,
+    PeopleDep,
     PersonalDataDep,
     PhotoOriginalsDep,
+    PushDep,
     ReportsDep,
     RewardQueueDep,
     SignInsDep,
@@ -27,10 +30,12 @@ from ecopulse.api.schemas import Cursor, Limit, PageOf
 from ecopulse.config import deployment
 from ecopulse.leaving import leave
 from ecopulse.observability import logger
+from ecopulse.report_notices import Platform, Preferences, register_device, remove_device
 from ecopulse.users import change_wallet
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
 Zone = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")]
+DeviceId = Annotated[str, Path(pattern=r"^[0-9a-f]{20}$")]
 
 
 class Profile(BaseModel):
@@ -86,7 +91,32 @@ class InboxMessage(BaseModel):
     title: str
     body: str
     submission_id: str | None
+    report_id: str | None = Field(default=None, description="The report a message about a report's change is about")
     read: bool
+    created_at: datetime
+
+
+class PreferencesBody(BaseModel):
+    """How you hear about your reports and those you voted on or follow; the inbox always."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    push: bool = Field(default=True, description="To every device registered with POST /me/devices")
+    email: bool = Field(default=True, description="To the account's e-mail address")
+    sms: bool = Field(default=False, description="To phone_number, where the city sends SMS")
+    phone_number: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")
+
+
+class DeviceIn(BaseModel):
+    platform: Platform = Field(description="fcm (Android, web) or apns (iOS)")
+    token: str = Field(min_length=1, max_length=4096, description="The push service's token for this app install")
+
+
+class DeviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    device_id: str
+    platform: Platform
     created_at: datetime
 
 
@@ -104,14 +134,21 @@ def patch_me(body: ProfileIn, profile: Me, users: UsersDep) -> Profile:
 
 
 @router.delete("", status_code=204)
-def delete_me(caller: CallerDep, data: PersonalDataDep, photos: PhotoOriginalsDep, sign_ins: SignInsDep) -> None:
-    """Leaves the city: erases your profile, e-mail, names, wallet, inbox, alert subscriptions and your photos,
+def delete_me(
+    caller: CallerDep,
+    data: PersonalDataDep,
+    photos: PhotoOriginalsDep,
+    sign_ins: SignInsDep,
+    devices: DevicesDep,
+    push: PushDep,
+) -> None:
+    """Leaves the city: erases your profile, e-mail, names, wallet, inbox, subscriptions, devices and your photos,
     then your sign-in. Rewards, reports and votes stay under a pseudonym that leads to nobody; rewards paid on
     the chain cannot be changed by anyone. Asking again is harmless, and finishes a deletion that failed half-way.
     A disabled account may leave too."""
     erased = leave(
-        data, photos, sign_ins, deployment().uploads_bucket, caller.tenant, caller.user_id, caller.username,
-        datetime.now(UTC),
+        data, photos, sign_ins, devices, push, deployment().uploads_bucket, caller.tenant, caller.user_id,
+        caller.username, datetime.now(UTC),
     )  # fmt: skip
     logger.info("account erased", extra={"tenant": caller.tenant, "user_id": caller.user_id, **asdict(erased)})
 
@@ -163,3 +200,30 @@ def subscribe(zone: Zone, profile: Me, community: CommunityDep) -> None:
 @router.delete("/alerts/{zone}", status_code=204, dependencies=[ACTIVE])
 def unsubscribe(zone: Zone, caller: CallerDep, community: CommunityDep) -> None:
     community.unsubscribe(caller.tenant, zone, caller.user_id)
+
+
+@router.get("/preferences", response_model=PreferencesBody)
+def get_preferences(caller: CallerDep, people: PeopleDep) -> PreferencesBody:
+    return PreferencesBody.model_validate(people.preferences(caller.tenant, caller.user_id))
+
+
+@router.put("/preferences", response_model=PreferencesBody)
+def put_preferences(body: PreferencesBody, profile: Me, people: PeopleDep) -> PreferencesBody:
+    chosen = Preferences(body.push, body.email, body.sms, body.phone_number)
+    return PreferencesBody.model_validate(people.set_preferences(profile.tenant, profile.user_id, chosen))
+
+
+@router.post("/devices", response_model=DeviceOut, status_code=201)
+def post_device(body: DeviceIn, profile: Me, devices: DevicesDep, push: PushDep) -> DeviceOut:
+    """Registers this app install for push (an SNS platform endpoint). Registering the same token again is the same
+    device."""
+    device = register_device(
+        devices, push, profile.tenant, profile.user_id, body.platform, body.token, datetime.now(UTC)
+    )
+    return DeviceOut.model_validate(device)
+
+
+@router.delete("/devices/{device_id}", status_code=204, dependencies=[ACTIVE])
+def delete_device(device_id: DeviceId, caller: CallerDep, devices: DevicesDep, push: PushDep) -> None:
+    """Signing out on a device: it gets no more pushes."""
+    remove_device(devices, push, caller.tenant, caller.user_id, device_id)

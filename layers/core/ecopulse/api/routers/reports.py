@@ -3,15 +3,16 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecopulse import geo, privacy
-from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, Group
-from ecopulse.api.dependencies import ReportsDep, TenantsDep
+from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, Group, require
+from ecopulse.api.dependencies import FollowersDep, ReportsDep, TenantsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
+from ecopulse.report_notices import follow, unfollow
 from ecopulse.reports import Priority, Report, Reports, ReportStatus, cast_vote, file_report
 from ecopulse.tenants import Tenants
 from ecopulse.uploads import REPORT_PHOTO_KEY_PATTERN
@@ -176,3 +177,18 @@ def vote(report_id: ReportId, body: VoteIn, caller: CitizenOrAdminDep, reports: 
 def report_history(report_id: ReportId, caller: CallerDep, reports: ReportsDep) -> list[HistoryEntry]:
     trail = privacy.report_history(reports, caller.tenant, report_id, viewer(caller))
     return [HistoryEntry.model_validate(entry) for entry in trail]
+
+
+CitizenDep = Annotated[Caller, Depends(require(Group.CITIZEN))]
+
+
+@router.post("/{report_id}/subscription", status_code=status.HTTP_204_NO_CONTENT, dependencies=[ACTIVE])
+def subscribe(report_id: ReportId, caller: CitizenDep, reports: ReportsDep, followers: FollowersDep) -> None:
+    """Follow the report: each change of its status reaches you as your notification preferences say (its reporter
+    and those who voted on it hear of them anyway). Following it again changes nothing."""
+    follow(reports, followers, caller.tenant, report_id, caller.user_id)
+
+
+@router.delete("/{report_id}/subscription", status_code=status.HTTP_204_NO_CONTENT, dependencies=[ACTIVE])
+def unsubscribe(report_id: ReportId, caller: CitizenDep, reports: ReportsDep, followers: FollowersDep) -> None:
+    unfollow(reports, followers, caller.tenant, report_id, caller.user_id)
