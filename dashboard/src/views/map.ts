@@ -135,11 +135,10 @@ export function mapView(root: HTMLElement): () => void {
     ]);
     zones.clearLayers();
     for (const zone of settings.zones ?? []) {
-      L.rectangle(
-        [
-          [zone.min_lat, zone.min_lng],
-          [zone.max_lat, zone.max_lng],
-        ],
+      // GeoJSON positions are [lng, lat]; Leaflet wants [lat, lng].
+      const polygons = zone.area.type === "Polygon" ? [zone.area.coordinates] : zone.area.coordinates;
+      L.polygon(
+        polygons.map((rings) => rings.map((ring) => ring.map((position) => [position[1], position[0]] as L.LatLngTuple))),
         { color: "#0b5cad", weight: 2, fill: false, className: "zone" },
       )
         .bindTooltip(zone.name)

@@ -1,4 +1,4 @@
-"""Community: events (create, join, geofenced check-in), the leaderboard, carbon-credit requests."""
+"""Community: events (create, join, geofenced check-in), the leaderboard, carbon-credit requests, the city's zones."""
 
 from datetime import UTC, datetime
 from typing import Annotated
@@ -7,12 +7,13 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ecopulse.api.auth import ACTIVE, AdminDep, CallerDep, CitizenOrAdminDep
-from ecopulse.api.dependencies import CarbonCreditsDep, CommunityDep, EventsDep
+from ecopulse.api.dependencies import CarbonCreditsDep, CommunityDep, EventsDep, TenantsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
 from ecopulse.carbon import NewCarbonRequest
 from ecopulse.community import ranking
 from ecopulse.events import NewEvent, attendees_of, check_in_attendee, join
+from ecopulse.tenants import ZoneArea
 
 router = APIRouter(tags=["community"], responses=ERROR_RESPONSES)
 EventId = Annotated[str, Field(max_length=64)]
@@ -134,6 +135,20 @@ def attendees(
 ) -> PageOf[Attendee]:
     page = attendees_of(events, caller.tenant, event_id, limit, cursor)
     return PageOf[Attendee](items=[Attendee.model_validate(a) for a in page.items], cursor=page.cursor)
+
+
+class ZoneOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    zone_id: str = Field(description="Subscribe with `PUT /me/alerts/{zone_id}`")
+    name: str
+    area: ZoneArea
+
+
+@router.get("/zones", response_model=list[ZoneOut])
+def zones(caller: CallerDep, tenants: TenantsDep) -> list[ZoneOut]:
+    """The city's zones, in its order: the places whose alerts a citizen may subscribe to."""
+    return [ZoneOut.model_validate(zone) for zone in tenants.settings(caller.tenant).zones]
 
 
 @router.get("/leaderboard", response_model=list[LeaderboardRow])
