@@ -12,9 +12,9 @@ from ecopulse.submissions import Task
 from ecopulse.waste import WasteType
 
 # Settings are stored in DynamoDB, which takes no number nearer zero than 1e-130 and none over 38 digits.
-Confidence = Annotated[float, Field(ge=0, le=1), AfterValidator(lambda value: round(value, 4))]
-Points = Annotated[int, Field(ge=0, le=1_000_000)]
-Rate = Annotated[float, Field(ge=0.0001, le=0.5), AfterValidator(lambda value: round(value, 4))]
+Confidence = Annotated[float, Field(ge=0, le=1, strict=True), AfterValidator(lambda value: round(value, 4))]
+Points = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+Rate = Annotated[float, Field(ge=0.0001, le=0.5, strict=True), AfterValidator(lambda value: round(value, 4))]
 MAX_AREA_POSITIONS = 2_000
 MAX_ZONE_POSITIONS = 500
 SignupMode = Literal["closed", "invite", "open"]
@@ -203,9 +203,9 @@ class TenantSettings(BaseModel):
     outside_service_area: str = Field(default="review", pattern="^(review|reject)$")
     min_before_waste: Confidence = 0.45
     min_waste_drop: Confidence = 0.25
-    pair_max_distance_m: float = Field(default=100.0, ge=5, le=5_000)
+    pair_max_distance_m: float = Field(default=100.0, ge=5, le=5_000, strict=True)
     min_scene_similarity: Confidence = 0.35
-    cleanup_window_hours: float = Field(default=12.0, gt=0, le=72)
+    cleanup_window_hours: float = Field(default=12.0, gt=0, le=72, strict=True)
     review_timeout_action: str = Field(default="reject", pattern="^(reject|wait)$")
     categories: Annotated[list[Category], AfterValidator(distinct_categories)] = Field(
         default_factory=default_categories, min_length=1, max_length=100

@@ -24,11 +24,11 @@ class EventIn(BaseModel):
     description: LongText | None = None
     lat: Latitude
     lng: Longitude
-    checkin_radius_m: Annotated[float, Field(ge=1, le=5000)] = 200
+    checkin_radius_m: Annotated[float, Field(ge=1, le=5000, strict=True)] = 200
     starts_at: datetime
     ends_at: datetime
-    capacity: Annotated[int, Field(ge=1, le=100_000)]
-    bonus_points: Annotated[int, Field(ge=0, le=10_000)] = 0
+    capacity: Annotated[int, Field(ge=1, le=100_000, strict=True)]
+    bonus_points: Annotated[int, Field(ge=0, le=10_000, strict=True)] = 0
 
     @model_validator(mode="after")
     def ends_after_it_starts(self) -> "EventIn":
@@ -79,8 +79,8 @@ class LeaderboardRow(BaseModel):
 
 class CarbonCreditIn(BaseModel):
     organisation: ShortText
-    tonnes: Annotated[float, Field(ge=0.001, le=1_000_000, description="At least a kilogram")]
-    price_per_tonne: Annotated[float, Field(ge=0.01, le=100_000)]
+    tonnes: Annotated[float, Field(ge=0.001, le=1_000_000, strict=True, description="At least a kilogram")]
+    price_per_tonne: Annotated[float, Field(ge=0.01, le=100_000, strict=True)]
 
 
 class CarbonCreditOut(BaseModel):
