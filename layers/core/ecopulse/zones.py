@@ -2,22 +2,30 @@
 cross themselves or each other, holes inside), so that a point is in a zone by one rule.
 
 Shapely (with numpy) ships in the API layer, which the settings routes run in; placing a point in a zone needs no
-shapely (``ecopulse.geo.in_ring``), so every other function reads the zones without it."""
+shapely (``ecopulse.geo.in_ring``), so every other function reads the zones without it. It is imported when a city
+saves its settings or a request is placed by its address, not when a function starts: loading numpy would add to
+every cold start of the admin and Open311 functions."""
 
 from datetime import datetime
-
-from shapely.geometry import shape
-from shapely.validation import explain_validity
+from typing import Any
 
 from ecopulse.settings_history import VersionedSettings, change_settings
 from ecopulse.tenants import InvalidZone, TenantSettings
 
 
+def _shape(document: dict[str, Any]) -> Any:
+    from shapely.geometry import shape
+
+    return shape(document)
+
+
 def area_problems(settings: TenantSettings) -> list[dict[str, str]]:
     """Each zone that is not a valid polygon, with shapely's reason, such as ``Self-intersection[74.35 31.52]``."""
+    from shapely.validation import explain_validity
+
     problems = []
     for index, zone in enumerate(settings.zones):
-        geometry = shape(zone.area.model_dump(exclude_none=True))
+        geometry = _shape(zone.area.model_dump(exclude_none=True))
         if not geometry.is_valid:
             problems.append({"field": f"zones.{index}.area", "problem": explain_validity(geometry)})
     return problems
@@ -28,7 +36,7 @@ def address_place(settings: TenantSettings) -> tuple[float, float] | None:
     geocoder), or None for a city without one."""
     if settings.service_area is None:
         return None
-    point = shape(settings.service_area.model_dump(exclude_none=True)).representative_point()
+    point = _shape(settings.service_area.model_dump(exclude_none=True)).representative_point()
     return round(point.y, 7), round(point.x, 7)
 
 
