@@ -18,8 +18,8 @@ Ring = tuple[tuple[float, float], ...]
 def in_ring(lat: float, lng: float, ring: Ring) -> bool:
     """Even-odd rule: a ray from the point crosses the ring's edges an odd number of times when it is inside.
 
-    Pure Python so that every function can place a point: shapely (and numpy) ship only in the API and inference
-    layers; ``ecopulse.zones`` checks the shapes with shapely when a city saves them."""
+    Pure Python so that every function can place a point: shapely (and numpy) ship only in the geometry and
+    inference layers; ``ecopulse.zones`` checks the shapes with shapely when a city saves them."""
     inside = False
     for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
         if (y1 > lat) != (y2 > lat) and lng < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):

@@ -1,10 +1,10 @@
 """A city's zones are checked as geometry when the city saves them: each polygon valid (closed rings that do not
 cross themselves or each other, holes inside), so that a point is in a zone by one rule.
 
-Shapely (with numpy) ships in the API layer, which the settings routes run in; placing a point in a zone needs no
-shapely (``ecopulse.geo.in_ring``), so every other function reads the zones without it. It is imported when a city
-saves its settings or a request is placed by its address, not when a function starts: loading numpy would add to
-every cold start of the admin and Open311 functions."""
+Shapely (with numpy) ships in the geometry layer, which only the admin function (saving settings) and the Open311
+filing function (placing a request by its address) carry; placing a point in a zone needs no shapely
+(``ecopulse.geo.in_ring``), so every other function reads the zones without it. It is imported on those two paths
+only, not when a function starts: loading numpy would add to every cold start of the admin function."""
 
 from datetime import datetime
 from typing import Any
