@@ -277,3 +277,14 @@ def test_the_alert_routes_answer_404_for_a_zone_the_city_has_not_set(store):
     sent = admin.post("/admin/alerts", json={"zone": "canal", "message": "Road closed"})
     assert sent.status_code == 201, sent.text
     assert community.alerts == [("lahore", "canal", "Road closed")]
+
+
+def test_zones_too_large_to_store_or_sharing_an_id_are_refused():
+    ring = [[74.0 + i / 1000, 31.0 + (i % 2) / 1000] for i in range(498)] + [[74.0, 31.5], [74.0, 31.0]]
+    big = {"type": "Polygon", "coordinates": [ring]}
+    with pytest.raises(ValueError, match="5000 positions together"):
+        TenantSettings(zones=[ZoneSettings(zone_id=f"z{i}", name="Z", area=big) for i in range(11)])
+    with pytest.raises(ValueError, match="at most 500 positions"):
+        ZoneSettings(zone_id="huge", name="Huge", area={"type": "Polygon", "coordinates": [ring[:-1] + ring]})
+    with pytest.raises(ValueError, match="same zone_id"):
+        TenantSettings(zones=[CANAL_ZONE, CANAL_ZONE])

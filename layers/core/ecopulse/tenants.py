@@ -17,6 +17,8 @@ Points = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
 Rate = Annotated[float, Field(ge=0.0001, le=0.5, strict=True), AfterValidator(lambda value: round(value, 4))]
 MAX_AREA_POSITIONS = 2_000
 MAX_ZONE_POSITIONS = 500
+# All zones together: with the service area, the settings item stays well inside DynamoDB's 400 KB.
+MAX_ZONES_POSITIONS = 5_000
 SignupMode = Literal["closed", "invite", "open"]
 
 
@@ -93,6 +95,16 @@ class ZoneSettings(BaseModel):
 
     def zone(self) -> Zone:
         return Zone(self.zone_id, self.name, tuple(tuple(tuple(ring) for ring in p) for p in polygons_of(self.area)))
+
+
+def storable_zones(zones: list[ZoneSettings]) -> list[ZoneSettings]:
+    positions = sum(len(ring) for zone in zones for polygon in polygons_of(zone.area) for ring in polygon)
+    if positions > MAX_ZONES_POSITIONS:
+        raise ValueError(f"the zones have at most {MAX_ZONES_POSITIONS} positions together")
+    ids = [zone.zone_id for zone in zones]
+    if len(set(ids)) != len(ids):
+        raise ValueError("two zones have the same zone_id")
+    return zones
 
 
 CategoryCode = Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")]
@@ -210,7 +222,7 @@ class TenantSettings(BaseModel):
     categories: Annotated[list[Category], AfterValidator(distinct_categories)] = Field(
         default_factory=default_categories, min_length=1, max_length=100
     )
-    zones: list[ZoneSettings] = Field(default_factory=list, max_length=200)
+    zones: Annotated[list[ZoneSettings], AfterValidator(storable_zones)] = Field(default_factory=list, max_length=200)
     open311_key_hashes: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
         default_factory=list, max_length=20
     )
