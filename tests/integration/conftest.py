@@ -13,7 +13,8 @@ import pytest
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from pynamodb.models import Model
 
-from ecopulse.store import claims, forecasts, impact, models, photo_hashes, review_labels
+from ecopulse.paging import CursorSealer
+from ecopulse.store import claims, forecasts, impact, models, pages, photo_hashes, review_labels
 from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import free_port, issuers_for, parse_parameter_overrides
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TENANT = "pipeline"
 # Short enough to watch a review time out within a test, long enough for a test to answer one.
 TEST_OVERRIDES = "ReviewTimeoutSeconds=8 RetryIntervalSeconds=1"
+TEST_SEALER = CursorSealer(b"integration-tests-cursor-secret")
 
 
 @dataclass
@@ -189,6 +191,9 @@ def app_table(dynamodb_endpoint) -> str:
     )
     Provisioner(stack, dynamodb_endpoint, {"dynamodb": dynamodb_endpoint}).create("AppTable")
     table_models = _table_models()
+    # The functions read the cursor secret from Secrets Manager; the store used in process seals with a test one.
+    sealing = pytest.MonkeyPatch()
+    sealing.setattr(pages, "cursor_sealer", lambda: TEST_SEALER)
     for model in table_models:
         model.Meta.table_name = stack.ref("AppTable")
         model.Meta.host = dynamodb_endpoint
@@ -196,5 +201,6 @@ def app_table(dynamodb_endpoint) -> str:
         model.Meta.aws_secret_access_key = "local"
         model._connection = None
     yield stack.ref("AppTable")
+    sealing.undo()
     for model in table_models:
         model._connection = None

@@ -4,6 +4,7 @@ import base64
 import json
 import re
 import uuid
+import xml.etree.ElementTree as ElementTree  # nosec B405  # parses the system's own answers
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -19,6 +20,12 @@ from tests.support import LOCAL_CHAIN_PARAMETERS, wait_until
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
 LAHORE = (31.5204, 74.3587)
+OTHER_TENANT = "karachi"
+CANAL_AREA = {
+    "type": "Polygon",
+    "coordinates": [[[74.3, 31.5], [74.4, 31.5], [74.4, 31.55], [74.3, 31.55], [74.3, 31.5]]],
+}
+CANAL_ZONE = {"zone_id": "canal", "name": "Canal", "area": CANAL_AREA}
 
 
 class Api:
@@ -44,6 +51,19 @@ def report_photo(api: Api) -> str:
     return upload["key"]
 
 
+@pytest.fixture(scope="module")
+def cities(local_system) -> None:
+    """Lahore and Karachi are set up (a city exists for Open311 once it has saved its settings), each with a zone
+    named canal."""
+    for tenant in ("lahore", OTHER_TENANT):
+        admin = Api(local_system, "amina", "admin", tenant)
+        settings = admin("GET", "/admin/settings").json()
+        settings["zones"] = [zone for zone in settings["zones"] if zone["zone_id"] != "canal"] + [CANAL_ZONE]
+        saved = admin("PUT", "/admin/settings", json=settings)
+        assert saved.status_code == 200, saved.text
+
+
+@pytest.mark.usefixtures("cities")
 def test_a_newcomers_walk_through(local_system):
     alice = Api(local_system, "alice", "citizen")
     bob = Api(local_system, "bob", "citizen")
@@ -66,6 +86,11 @@ def test_a_newcomers_walk_through(local_system):
     assert 200 < nearby.json()[0]["distance_m"] < 250
     far = alice("GET", "/reports/nearby", params={"lat": LAHORE[0] + 0.1, "lng": LAHORE[1], "radius_m": 500})
     assert far.json() == []
+    assert report["zone"] == "canal"
+    assert "canal" in [zone["zone_id"] for zone in alice("GET", "/zones").json()]
+    assert alice("PUT", "/me/alerts/canal").status_code == 204
+    nowhere = alice("PUT", "/me/alerts/nowhere")
+    assert (nowhere.status_code, nowhere.json()["error"]["code"]) == (404, "zone_not_found")
 
     open311 = httpx.get(f"{local_system.api}/open311/lahore/v2/requests.json").json()
     assert any(r["service_request_id"] == report["report_id"] and r["status"] == "open" for r in open311)
@@ -121,14 +146,117 @@ def test_open311_filing_needs_the_tenants_key(local_system):
     assert httpx.get(f"{local_system.api}/open311/lahore/v2/requests/{request_id}.json").status_code == 404
 
 
+def spec_errors(answer: httpx.Response, fmt: str) -> list[dict[str, str]]:
+    """The spec's error list, read from JSON or from XML."""
+    if fmt == "json":
+        assert answer.headers["content-type"].startswith("application/json"), answer.text
+        return [{key: str(value) for key, value in error.items()} for error in answer.json()]
+    assert answer.headers["content-type"].startswith("text/xml"), answer.text
+    root = ElementTree.fromstring(answer.text)  # nosec B314  # the system's own answer
+    assert root.tag == "errors"
+    return [{child.tag: child.text or "" for child in error} for error in root.findall("error")]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_open311_walks_every_method_of_the_spec_through_the_gateway(local_system, fmt):
+    """What only the running system shows: the gateway's greedy route, form bodies and the XML as served."""
+    tenant = f"crm-{uuid.uuid4().hex[:6]}"
+    admin = Api(local_system, "amina", "admin", tenant=tenant)
+    base = f"{local_system.api}/open311/{tenant}/v2"
+    assert httpx.get(f"{base}/services.{fmt}").status_code == 404  # not set up yet
+    settings = admin("GET", "/admin/settings").json()
+    settings.update(
+        open311_key_hashes=[hash_api_key("crm-secret")],
+        open311_jurisdiction_id=f"{tenant}.example.org",
+        categories=[{"code": "dumping", "name": "Illegal dumping", "service_code": "DUMP-01", "reward": 5}],
+        service_area={"type": "Polygon", "coordinates": [[[74.2, 31.4], [74.5, 31.4], [74.5, 31.7], [74.2, 31.4]]]},
+    )
+    assert admin("PUT", "/admin/settings", json=settings).status_code == 200
+
+    services = httpx.get(f"{base}/services.{fmt}", params={"jurisdiction_id": f"{tenant}.example.org"})
+    assert services.status_code == 200
+    if fmt == "json":
+        assert [(s["service_code"], s["metadata"]) for s in services.json()] == [("DUMP-01", True)]
+    else:
+        assert "<service_code>DUMP-01</service_code>" in services.text and "<metadata>true</metadata>" in services.text
+    definition = httpx.get(f"{base}/services/DUMP-01.{fmt}")
+    assert definition.status_code == 200 and "priority" in definition.text
+
+    form = {"api_key": "crm-secret", "service_code": "DUMP-01", "description": "rubble", "attribute[priority]": "high"}
+    by_place = httpx.post(f"{base}/requests.{fmt}", data={**form, "lat": "31.52", "long": "74.35"})
+    by_address = httpx.post(f"{base}/requests.{fmt}", data={**form, "address_string": "12 Mall Road"})
+    assert (by_place.status_code, by_address.status_code) == (201, 201), by_place.text + by_address.text
+    if fmt == "json":
+        request_id = by_place.json()[0]["service_request_id"]
+    else:
+        request_id = ElementTree.fromstring(by_place.text).findtext("request/service_request_id")  # nosec B314
+    one = httpx.get(f"{base}/requests/{request_id}.{fmt}")
+    assert one.status_code == 200 and "DUMP-01" in one.text and "Illegal dumping" in one.text
+    if fmt == "xml":
+        for element in ("media_url", "zipcode", "address_id", "expected_datetime", "service_notice"):
+            assert f"<{element} />" in one.text, element
+    listed = httpx.get(f"{base}/requests.{fmt}", params={"service_code": "DUMP-01", "status": "open"})
+    assert listed.status_code == 200 and request_id in listed.text
+    near = httpx.get(f"{base}/requests.{fmt}", params={"lat": 31.52, "long": 74.35, "radius": 300})
+    assert near.status_code == 200 and request_id in near.text
+    assert httpx.get(f"{base}/tokens/{request_id}.{fmt}").status_code == 200
+
+    refusals = [
+        (httpx.get(f"{base}/services.{fmt}", params={"jurisdiction_id": "elsewhere.example.org"}), 404),
+        (httpx.get(f"{local_system.api}/open311/no-such-city/v2/services.{fmt}"), 404),
+        (httpx.get(f"{base}/services/NOPE.{fmt}"), 404),
+        (httpx.get(f"{base}/requests/no-such-request.{fmt}"), 404),
+        (httpx.get(f"{base}/no/such/path.{fmt}"), 404),
+        (httpx.get(f"{base}/requests.{fmt}", params={"status": "pending"}), 400),
+        (httpx.post(f"{base}/requests.{fmt}", data={**form, "lat": "true", "long": "74.35"}), 400),
+        (
+            httpx.post(f"{base}/requests.{fmt}", data={**form, "service_code": "NOPE", "lat": "31.5", "long": "74.3"}),
+            400,
+        ),
+        (httpx.post(f"{base}/requests.{fmt}", data={**form, "api_key": "wrong", "lat": "31.5", "long": "74.3"}), 403),
+    ]
+    for answer, status in refusals:
+        assert answer.status_code == status, (str(answer.request.url), answer.text)
+        errors = spec_errors(answer, fmt)
+        assert errors and all(set(e) == {"code", "description"} and e["code"] == str(status) for e in errors)
+
+
+def test_cursors_are_sealed_for_their_listing(local_system):
+    """The functions read the cursor secret from Secrets Manager (the emulator's, as the template made it)."""
+    tenant = f"paged-{uuid.uuid4().hex[:6]}"
+    alice = Api(local_system, "alice", "citizen", tenant=tenant)
+    for _ in range(3):
+        assert alice("POST", "/reports", json={"waste_type": "paper", "lat": 31.5, "lng": 74.3}).status_code == 201
+    first = alice("GET", "/reports", params={"limit": 2}).json()
+    cursor = first["cursor"]
+    assert cursor and "TENANT" not in base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("latin-1")
+    rest = alice("GET", "/reports", params={"limit": 2, "cursor": cursor}).json()
+    assert len(first["items"]) + len(rest["items"]) == 3
+    assert {r["report_id"] for r in first["items"]}.isdisjoint({r["report_id"] for r in rest["items"]})
+    flipped = cursor[:10] + ("A" if cursor[10] != "A" else "B") + cursor[11:]
+    other_list = alice("GET", "/reports", params={"status": "resolved", "cursor": cursor})
+    other_city = Api(local_system, "alice", "citizen")("GET", "/reports", params={"cursor": cursor})
+    for refused in (
+        alice("GET", "/reports", params={"cursor": flipped}),
+        alice("GET", "/reports", params={"cursor": cursor[:-4]}),
+        other_list,
+        other_city,
+    ):
+        assert (refused.status_code, refused.json()["error"]["code"]) == (400, "invalid_cursor"), refused.text
+
+
 def test_validation_errors_have_one_shape(local_system):
     alice = Api(local_system, "alice", "citizen")
-    bad = alice("POST", "/reports", json={"waste_type": "plutonium", "lat": 91, "lng": 0})
+    bad = alice("POST", "/reports", json={"waste_type": "Plutonium!", "lat": 91, "lng": 0})
     assert bad.status_code == 422
     error = bad.json()["error"]
     assert error["code"] == "invalid_request"
     assert {d["field"] for d in error["details"]} >= {"body.waste_type", "body.lat"}
     assert alice("GET", "/reports", params={"cursor": "not-a-cursor"}).json()["error"]["code"] == "invalid_cursor"
+    unknown = alice("POST", "/reports", json={"waste_type": "plutonium", "lat": 31.5, "lng": 74.3})
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (422, "unknown_category")
+    boolean = alice("POST", "/reports", json={"waste_type": "plastic", "lat": True, "lng": 74.3})
+    assert (boolean.status_code, boolean.json()["error"]["details"][0]["field"]) == (422, "body.lat")
     wrong_checksum = alice("PUT", "/me/wallet", json={"address": "0x52908400098527886e0F7030069857D2E4169EE7"})
     assert wrong_checksum.status_code == 422
     assert alice("PUT", "/me/wallet", json={"address": "0x" + "0" * 40}).status_code == 422
@@ -136,6 +264,7 @@ def test_validation_errors_have_one_shape(local_system):
     assert good.json()["wallet_address"] == "0x52908400098527886E0F7030069857D2E4169EE7"
 
 
+@pytest.mark.usefixtures("cities")
 def test_only_the_reporter_and_staff_see_a_report_as_filed(local_system):
     alice = Api(local_system, "alice", "citizen")
     place, shown = (31.521234, 74.357891), (31.521, 74.358)
@@ -215,9 +344,6 @@ def test_settings_changes_are_versions_with_who_changed_what(local_system):
     assert {version["changed_by"] for version in elsewhere}.isdisjoint({amina.user_id, bilal.user_id})
 
 
-OTHER_TENANT = "karachi"
-
-
 def test_a_vehicle_id_is_taken_once(local_system):
     admin = Api(local_system, "amina", "admin")
     vehicle = {"vehicle_id": f"truck-{uuid.uuid4().hex[:6]}", "name": "Truck"}
@@ -233,7 +359,7 @@ def test_daily_analytics_reach_back_to_the_first_day_of_the_calendar(local_syste
 
 
 @pytest.fixture(scope="module")
-def lahore_entities(local_system):
+def lahore_entities(local_system, cities):
     """One of each entity in lahore, to be reached (or not) by every role of both tenants. Entities that a
     route changes for good (a dispatch, a status change, an impact-credit decision) get one of their own."""
     alice, admin = Api(local_system, "alice", "citizen"), Api(local_system, "amina", "admin")
@@ -311,6 +437,7 @@ MATRIX = [
     ("GET", "/impact-credits", None, {C: 403, D: 403, A: 403}),
     ("GET", "/impact-credits/{credit}", None, {C: 403, D: 403, A: 200}),
     ("GET", "/impact-credits/{credit}/certificate", None, {C: 403, D: 403, A: 404}),
+    ("GET", "/zones", None, {C: 200, D: 200, A: 200}),
     ("GET", "/admin/review-queue", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/submissions/{submission}", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/submissions/{submission}/photos", None, {C: 403, D: 403, A: 200}),
@@ -329,7 +456,7 @@ MATRIX = [
     ("POST", "/admin/alerts", {"zone": "canal", "message": "Road closed"}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/verifier", None, {C: 403, D: 403, A: 200}),
-    ("PUT", "/admin/settings", {"display_name": "Lahore"}, {C: 403, D: 403, A: 200}),
+    ("PUT", "/admin/settings", {"display_name": "Lahore", "zones": [CANAL_ZONE]}, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/settings/history", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/impact-credits", None, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/impact-credits/{credit}/decision", {"approve": False, "reason": "unpaid"},

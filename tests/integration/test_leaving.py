@@ -101,6 +101,10 @@ def test_delete_me_leaves_nothing_personal_behind(local_system, aws):
     assert leaver("PATCH", "/me", json={"display_name": leaver.display_name}).status_code == 200
     assert leaver("PUT", "/me/wallet", json={"address": leaver.wallet}).status_code == 200
     zone = f"z-{uuid.uuid4().hex[:6]}"
+    settings = admin.get("/admin/settings").json()
+    square = [[74.3, 31.5], [74.4, 31.5], [74.4, 31.6], [74.3, 31.6], [74.3, 31.5]]
+    settings["zones"].append({"zone_id": zone, "name": "Canal", "area": {"type": "Polygon", "coordinates": [square]}})
+    assert admin.put("/admin/settings", json=settings).status_code == 200
     assert leaver("PUT", f"/me/alerts/{zone}").status_code == 204
     assert admin.post("/admin/alerts", json={"zone": zone, "message": "Road closed"}).json()["recipients"] == 1
     form = leaver("POST", "/uploads", json={"content_type": "image/jpeg"}).json()

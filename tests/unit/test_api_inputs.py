@@ -88,7 +88,7 @@ def test_quantities_below_their_least_meaningful_value_or_beyond_storage_are_ref
 def test_tenant_settings_keep_storable_numbers():
     zone = {"zone_id": "old-town", "name": "Old town", "min_lat": 5e-324, "min_lng": 0, "max_lat": 1, "max_lng": 1}
     settings = TenantSettings(auto_reject_confidence=5e-324, zones=[zone])
-    assert (settings.auto_reject_confidence, settings.zones[0].min_lat) == (0.0, 0.0)
+    assert (settings.auto_reject_confidence, settings.zones[0].area.coordinates[0][0][1]) == (0.0, 0.0)
 
 
 def test_a_service_area_is_kept_to_storable_coordinates():

@@ -103,17 +103,23 @@ def test_the_document_declares_what_the_gateway_answers_itself(api):
 def test_open311_answers_are_declared_in_json_and_xml():
     document = load_app(ROOT / "functions" / "system_api").openapi()
     file_request = document["paths"]["/open311/{tenant}/v2/requests.{fmt}"]["post"]["responses"]
-    assert set(file_request) == {"201", "400", "403", "422", "429"}
-    for status in ("201", "400", "403"):
+    assert set(file_request) == {"201", "400", "403", "404", "422", "429"}
+    for status in ("201", "400", "403", "404"):
         assert set(file_request[status]["content"]) == {"application/json", "text/xml"}
     one_request = document["paths"]["/open311/{tenant}/v2/requests/{request_id}.{fmt}"]["get"]["responses"]
-    assert set(one_request) == {"200", "404", "422", "429"}
+    assert set(one_request) == {"200", "400", "404", "422", "429"}
 
 
-def test_paths_and_methods_no_route_serves_get_the_one_error_shape():
-    """Open311's greedy route sends any path under it to the function, whose router then finds none."""
+def test_paths_and_methods_no_route_serves_get_open311s_error_list():
+    """Open311's greedy route sends any path under it to the function, whose router then finds none: GeoReport v2
+    knows no 405, so a path or a method it does not define is its 404, in the format the path asks for."""
     http = TestClient(load_app(ROOT / "functions" / "open311_api"))
     unknown = http.get("/open311/lahore/v2/nothing.json")
-    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "not_found")
+    assert (unknown.status_code, unknown.json()) == (404, [{"code": 404, "description": "Not Found"}])
     wrong_method = http.delete("/open311/lahore/v2/services.json")
-    assert (wrong_method.status_code, wrong_method.json()["error"]["code"]) == (405, "method_not_allowed")
+    assert (wrong_method.status_code, wrong_method.json()[0]["code"]) == (404, 404)
+    as_xml = http.get("/open311/lahore/v2/nothing.xml")
+    assert as_xml.headers["content-type"].startswith("text/xml")
+    assert "<errors><error><code>404</code><description>Not Found</description></error></errors>" in as_xml.text
+    outside = http.get("/reports")
+    assert (outside.status_code, outside.json()["error"]["code"]) == (404, "not_found")

@@ -29,7 +29,7 @@ from ecopulse.impact import (
 from tests.unit.impact_fakes import JsonCertificates, MemoryImpactStore, MemoryRetirements, an_entry
 from tests.unit.submission_fakes import a_submission
 
-OLD_TOWN = Zone("old-town", "Old town", 31.5, 74.3, 31.6, 74.4)
+OLD_TOWN = Zone("old-town", "Old town", ((((74.3, 31.5), (74.4, 31.5), (74.4, 31.6), (74.3, 31.6), (74.3, 31.5)),),))
 FEBRUARY = (date(2026, 2, 1), date(2026, 2, 28))
 
 

@@ -9,11 +9,20 @@ import pytest
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Group
-from ecopulse.api.dependencies import community_repository, reward_queue, unpaid_rewards, user_pool, user_repository
+from ecopulse.api.dependencies import (
+    community_repository,
+    reward_queue,
+    tenant_repository,
+    unpaid_rewards,
+    user_pool,
+    user_repository,
+)
 from ecopulse.community import Alert, AlertSeverity, InboxMessage, LedgerEntry, Standing, ranking
 from ecopulse.paging import Page
+from ecopulse.tenants import TenantSettings, ZoneSettings
 from ecopulse.users import AccountDisabled, User, change_wallet, signed_in
 from tests.unit.function_apps import signed_in_client
+from tests.unit.test_reports import MemoryTenants
 from tests.unit.user_fakes import MemoryUserPool, MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +156,7 @@ def ports(users):
         community_repository: MemoryCommunity(),
         unpaid_rewards: MemoryRewards(),
         reward_queue: RecordingQueue(),
+        tenant_repository: MemoryTenants(),
     }
 
 
@@ -217,6 +227,8 @@ def test_the_ledger_and_inbox_routes_show_the_callers_own(ports):
 
 
 def test_a_zone_alert_reaches_the_inbox_of_its_subscribers_until_they_unsubscribe(ports):
+    canal = ZoneSettings(zone_id="canal", name="Canal", min_lat=31.5, min_lng=74.3, max_lat=31.6, max_lng=74.4)
+    ports[tenant_repository].save("lahore", TenantSettings(zones=[canal]))
     citizen = client("me_api", "alice", Group.CITIZEN, ports)
     admin = client("admin_api", "amina", Group.ADMIN, ports)
     assert citizen.put("/me/alerts/canal").status_code == 204

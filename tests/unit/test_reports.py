@@ -11,7 +11,13 @@ from starlette.testclient import TestClient
 
 from ecopulse import geo
 from ecopulse.api.auth import Caller, Group, current_caller
-from ecopulse.api.dependencies import fleet_repository, report_repository, tenant_repository, user_repository
+from ecopulse.api.dependencies import (
+    fleet_repository,
+    report_repository,
+    tenant_repository,
+    user_repository,
+    versioned_settings,
+)
 from ecopulse.fleet import NewVehicle, VehicleBusy
 from ecopulse.paging import Page
 from ecopulse.reports import (
@@ -160,6 +166,10 @@ class MemoryTenants:
     def save(self, tenant: str, settings: TenantSettings) -> TenantSettings:
         self.saved[tenant] = settings
         return settings
+
+    def current(self, tenant: str) -> tuple[TenantSettings, int]:
+        """As ``VersionedSettings``: version 0 is a city never set up."""
+        return self.settings(tenant), int(tenant in self.saved)
 
 
 @pytest.fixture
@@ -311,6 +321,7 @@ def client(
     overrides[current_caller] = lambda: Caller(user_id=user, username=user, tenant=tenant, groups=frozenset({group}))
     overrides[report_repository] = lambda: reports
     overrides[tenant_repository] = lambda: tenants
+    overrides[versioned_settings] = lambda: tenants
     overrides[fleet_repository] = lambda: fleet
     overrides[user_repository] = lambda: users
     return TestClient(module.app)
@@ -400,8 +411,10 @@ def test_open311_lists_and_reads_a_citys_reports_as_service_requests(reports, te
     assert public.get("/open311/lahore/v2/requests.json", params={"status": "closed"}).json() == []
     xml = public.get(f"/open311/lahore/v2/requests/{report.report_id}.xml")
     assert xml.headers["content-type"].startswith("text/xml") and f"<lat>{CANAL[0]}</lat>" in xml.text
-    missing = public.get(f"/open311/karachi/v2/requests/{report.report_id}.json")
+    missing = public.get("/open311/lahore/v2/requests/no-such-report.json")
     assert (missing.status_code, missing.json()) == (404, [{"code": 404, "description": "no such service request"}])
+    other_city = public.get(f"/open311/karachi/v2/requests/{report.report_id}.json")
+    assert (other_city.status_code, other_city.json()[0]["description"]) == (404, "no jurisdiction karachi")
 
 
 def test_open311_files_a_request_only_with_one_of_the_citys_keys(reports, tenants):

@@ -471,3 +471,37 @@ def test_push_platform_applications_are_made_only_from_credentials_given(environ
     assert given.properties("MeApiFunction")["Environment"]["Variables"]["PUSH_FCM_APPLICATION_ARN"].startswith(
         "arn:aws:sns:us-east-1:123456789012:app/GCM/"
     )
+
+
+ZONE_GEOMETRY = """
+import importlib, sys
+class OtherLayers:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ImportError(f"{{name}} ships in a layer this function does not have")
+sys.meta_path.insert(0, OtherLayers())
+from ecopulse.tenants import TenantSettings
+from ecopulse.zones import address_place, area_problems
+square = {{"type": "Polygon", "coordinates": [[[74.3, 31.5], [74.4, 31.5], [74.4, 31.6], [74.3, 31.5]]]}}
+settings = TenantSettings(zones=[{{"zone_id": "z", "name": "Z", "area": square}}], service_area=square)
+assert area_problems(settings) == [] and address_place(settings) is not None
+"""
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "has_shapely"),
+    [("AdminApiFunction", True), ("Open311FilingFunction", True), ("ReportsApiFunction", False)],
+)
+def test_the_functions_that_check_zone_geometry_carry_shapely_and_the_others_do_not(stack, logical_id, has_shapely):
+    """Shapely is imported where a city saves its zones and where Open311 places a request by its address, not
+    when the function starts, so the import test above does not reach it."""
+    packages = layer_packages(stack)
+    allowed = set().union(*(packages[arn] for arn in stack.properties(logical_id).get("Layers", [])))
+    blocked = sorted(set().union(*packages.values()) - allowed)
+    completed = subprocess.run(
+        [sys.executable, "-c", ZONE_GEOMETRY.format(blocked=blocked)],
+        env={"PYTHONPATH": str(ROOT / "layers" / "core"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert (completed.returncode == 0) is has_shapely, completed.stderr[-2000:]

@@ -13,7 +13,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Broadcast */
+        /**
+         * Broadcast
+         * @description To one of the city's zones; another zone is 404 `zone_not_found`.
+         */
         post: operations["broadcast_admin_alerts_post"];
         delete?: never;
         options?: never;
@@ -169,7 +172,8 @@ export interface paths {
         /**
          * Put Settings
          * @description Saves the settings as a new version, recorded in `GET /admin/settings/history`. With `If-Match`, settings
-         *     changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`.
+         *     changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`. A zone
+         *     that is not a valid polygon (a ring crossing itself) is 422 `invalid_zone`, each problem in `details`.
          */
         put: operations["put_settings_admin_settings_put"];
         post?: never;
@@ -747,7 +751,7 @@ export interface paths {
         get?: never;
         /**
          * Subscribe
-         * @description Alerts broadcast to this zone will arrive in the inbox.
+         * @description Alerts broadcast to this zone (one of `GET /zones`) will arrive in the inbox; another zone is 404.
          */
         put: operations["subscribe_me_alerts__zone__put"];
         post?: never;
@@ -912,10 +916,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Requests */
+        /**
+         * List Requests
+         * @description Besides the spec's filters, `lat`, `long` and `radius` (metres, 1000 by default, at most 5000) find the
+         *     requests near a point, as FixMyStreet's extension does; the other filters apply to them too.
+         */
         get: operations["list_requests_open311__tenant__v2_requests__fmt__get"];
         put?: never;
-        /** File Request */
+        /**
+         * File Request
+         * @description A place is `lat` and `long`, or else `address_string` or `address_id`: a request placed by its address alone
+         *     is filed at the centre of the city's service area (`service_area` in its settings) with the address as given,
+         *     and refused (400) where the city has no service area. Contact fields are not kept.
+         */
         post: operations["file_request_open311__tenant__v2_requests__fmt__post"];
         delete?: never;
         options?: never;
@@ -949,6 +962,46 @@ export interface paths {
         };
         /** Services */
         get: operations["services_open311__tenant__v2_services__fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/{tenant}/v2/services/{service_code}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service Definition
+         * @description Every service takes the one attribute a report has: its priority.
+         */
+        get: operations["service_definition_open311__tenant__v2_services__service_code___fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/{tenant}/v2/tokens/{token}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Token
+         * @description Requests are filed at once, so a token is the request's id and leads to it.
+         */
+        get: operations["get_token_open311__tenant__v2_tokens__token___fmt__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1209,6 +1262,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Zones
+         * @description The city's zones, in its order: the places whose alerts a citizen may subscribe to.
+         */
+        get: operations["zones_zones_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1338,6 +1411,35 @@ export interface components {
             /** Checked In At */
             checked_in_at: string | null;
         };
+        /** Attribute */
+        Attribute: {
+            /** Variable */
+            variable: boolean;
+            /** Code */
+            code: string;
+            /**
+             * Datatype
+             * @enum {string}
+             */
+            datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+            /** Required */
+            required: boolean;
+            /** Datatype Description */
+            datatype_description: string;
+            /** Order */
+            order: number;
+            /** Description */
+            description: string;
+            /** Values */
+            values: components["schemas"]["AttributeValue"][];
+        };
+        /** AttributeValue */
+        AttributeValue: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+        };
         /** BacktestErrors */
         BacktestErrors: {
             /** Mae */
@@ -1347,6 +1449,8 @@ export interface components {
         };
         /** Body_file_request_open311__tenant__v2_requests__fmt__post */
         Body_file_request_open311__tenant__v2_requests__fmt__post: {
+            /** Jurisdiction Id */
+            jurisdiction_id?: string | null;
             /** Api Key */
             api_key?: string | null;
             /** Service Code */
@@ -1357,8 +1461,59 @@ export interface components {
             long?: string | null;
             /** Address String */
             address_string?: string | null;
+            /** Address Id */
+            address_id?: string | null;
             /** Description */
             description?: string | null;
+            /** Attribute[Priority] */
+            "attribute[priority]"?: string | null;
+        };
+        /**
+         * Category
+         * @description What citizens may report in this city, as the app files it (``code``) and as Open311 names it.
+         */
+        Category: {
+            /**
+             * Code
+             * @description What a report names as its `waste_type`
+             */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Service Code
+             * @description Its Open311 `service_code`
+             */
+            service_code: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Reward
+             * @description Tokens for clearing a report of this category; empty: the city's `report` rate
+             */
+            reward?: number | null;
+            /**
+             * Photo Required
+             * @description A report of this category must come with a photo
+             * @default false
+             */
+            photo_required?: boolean;
+            /**
+             * Enabled
+             * @description Disabled categories take no new reports; old ones keep them
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Group
+             * @default Street cleaning
+             */
+            group?: string;
+            /** Keywords */
+            keywords?: string[];
         };
         /** CheckInIn */
         CheckInIn: {
@@ -1657,9 +1812,9 @@ export interface components {
             /** Service Request Id */
             service_request_id: string;
             /** Service Notice */
-            service_notice: null;
+            service_notice: string | null;
             /** Account Id */
-            account_id: null;
+            account_id: string | null;
         };
         /** Forecast */
         Forecast: {
@@ -1694,6 +1849,11 @@ export interface components {
          * @enum {string}
          */
         Group: "citizen" | "driver" | "admin" | "sponsor";
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
         /** Health */
         Health: {
             /** Status */
@@ -2170,7 +2330,11 @@ export interface components {
         };
         /** ReportIn */
         ReportIn: {
-            waste_type: components["schemas"]["WasteType"];
+            /**
+             * Waste Type
+             * @description One of the city's enabled categories (`code`, in its settings)
+             */
+            waste_type: string;
             /** Lat */
             lat: number;
             /** Lng */
@@ -2264,6 +2428,13 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** RequestToken */
+        RequestToken: {
+            /** Service Request Id */
+            service_request_id: string;
+            /** Token */
+            token: string;
+        };
         /** RetirementOut */
         RetirementOut: {
             /** Sponsor */
@@ -2317,13 +2488,23 @@ export interface components {
             /** Description */
             description: string;
             /** Metadata */
-            metadata: string;
-            /** Type */
-            type: string;
+            metadata: boolean;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "realtime" | "batch" | "blackbox";
             /** Keywords */
             keywords: string;
             /** Group */
             group: string;
+        };
+        /** ServiceDefinition */
+        ServiceDefinition: {
+            /** Service Code */
+            service_code: string;
+            /** Attributes */
+            attributes: components["schemas"]["Attribute"][];
         };
         /** ServiceRequest */
         ServiceRequest: {
@@ -2345,25 +2526,25 @@ export interface components {
             /** Agency Responsible */
             agency_responsible: string;
             /** Service Notice */
-            service_notice: null;
+            service_notice: string | null;
             /** Requested Datetime */
             requested_datetime: string;
             /** Updated Datetime */
             updated_datetime: string;
             /** Expected Datetime */
-            expected_datetime: null;
+            expected_datetime: string | null;
             /** Address */
             address: string | null;
             /** Address Id */
-            address_id: null;
+            address_id: string | null;
             /** Zipcode */
-            zipcode: null;
+            zipcode: string | null;
             /** Lat */
             lat: number;
             /** Long */
             long: number;
             /** Media Url */
-            media_url: null;
+            media_url: string | null;
         };
         /** SettingChangeOut */
         SettingChangeOut: {
@@ -2557,15 +2738,24 @@ export interface components {
              * @default reject
              */
             review_timeout_action?: string;
+            /** Categories */
+            categories?: components["schemas"]["Category"][];
             /** Zones */
             zones?: components["schemas"]["ZoneSettings"][];
             /** Open311 Key Hashes */
             open311_key_hashes?: string[];
             /**
              * Open311 Jurisdiction
+             * @description Open311 `agency_responsible`
              * @default
              */
             open311_jurisdiction?: string;
+            /**
+             * Open311 Jurisdiction Id
+             * @description An Open311 `jurisdiction_id` taken besides the city's id
+             * @default
+             */
+            open311_jurisdiction_id?: string;
             /** Impact Kg Per Category */
             impact_kg_per_category?: {
                 [key: string]: number;
@@ -2660,15 +2850,24 @@ export interface components {
              * @default reject
              */
             review_timeout_action?: string;
+            /** Categories */
+            categories?: components["schemas"]["Category"][];
             /** Zones */
             zones?: components["schemas"]["ZoneSettings"][];
             /** Open311 Key Hashes */
             open311_key_hashes?: string[];
             /**
              * Open311 Jurisdiction
+             * @description Open311 `agency_responsible`
              * @default
              */
             open311_jurisdiction?: string;
+            /**
+             * Open311 Jurisdiction Id
+             * @description An Open311 `jurisdiction_id` taken besides the city's id
+             * @default
+             */
+            open311_jurisdiction_id?: string;
             /** Impact Kg Per Category */
             impact_kg_per_category?: {
                 [key: string]: number;
@@ -2710,6 +2909,19 @@ export interface components {
         /** UploadRequest */
         UploadRequest: {
             content_type: components["schemas"]["ImageType"];
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+            /** Input */
+            input?: unknown;
+            /** Context */
+            ctx?: Record<string, never>;
         };
         /** VehicleIn */
         VehicleIn: {
@@ -2869,20 +3081,38 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** ZoneSettings */
+        /** ZoneOut */
+        ZoneOut: {
+            /**
+             * Zone Id
+             * @description Subscribe with `PUT /me/alerts/{zone_id}`
+             */
+            zone_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Area
+             * @description GeoJSON Polygon or MultiPolygon, positions as [lng, lat]
+             */
+            area: components["schemas"]["Polygon"] | components["schemas"]["MultiPolygon"];
+        };
+        /**
+         * ZoneSettings
+         * @description A part of the city citizens subscribe to for alerts and reports are counted in: a GeoJSON polygon.
+         *
+         *     Zones were once rectangles (``min_lat``, ``min_lng``, ``max_lat``, ``max_lng``); settings saved so are read as
+         *     the rectangle's polygon, and saved as a polygon from then on.
+         */
         ZoneSettings: {
             /** Zone Id */
             zone_id: string;
             /** Name */
             name: string;
-            /** Min Lat */
-            min_lat: number;
-            /** Min Lng */
-            min_lng: number;
-            /** Max Lat */
-            max_lat: number;
-            /** Max Lng */
-            max_lng: number;
+            /**
+             * Area
+             * @description GeoJSON Polygon or MultiPolygon, positions as [lng, lat]
+             */
+            area: components["schemas"]["Polygon"] | components["schemas"]["MultiPolygon"];
         };
     };
     responses: never;
@@ -8442,11 +8672,15 @@ export interface operations {
     list_requests_open311__tenant__v2_requests__fmt__get: {
         parameters: {
             query?: {
+                jurisdiction_id?: string | null;
                 service_request_id?: string | null;
-                service_code?: components["schemas"]["WasteType"] | null;
+                service_code?: string | null;
                 start_date?: string | null;
                 end_date?: string | null;
                 status?: string | null;
+                lat?: number | null;
+                long?: number | null;
+                radius?: number | null;
             };
             header?: never;
             path: {
@@ -8477,13 +8711,23 @@ export interface operations {
                     "application/json": components["schemas"]["Open311Error"][];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Throttled by the gateway; retry in a moment */
@@ -8543,13 +8787,23 @@ export interface operations {
                     "application/json": components["schemas"]["Open311Error"][];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Throttled by the gateway; retry in a moment */
@@ -8565,7 +8819,9 @@ export interface operations {
     };
     get_request_open311__tenant__v2_requests__request_id___fmt__get: {
         parameters: {
-            query?: never;
+            query?: {
+                jurisdiction_id?: string | null;
+            };
             header?: never;
             path: {
                 tenant: string;
@@ -8586,6 +8842,16 @@ export interface operations {
                     "text/xml": string;
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -8596,13 +8862,13 @@ export interface operations {
                     "application/json": components["schemas"]["Open311Error"][];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Throttled by the gateway; retry in a moment */
@@ -8618,7 +8884,9 @@ export interface operations {
     };
     services_open311__tenant__v2_services__fmt__get: {
         parameters: {
-            query?: never;
+            query?: {
+                jurisdiction_id?: string | null;
+            };
             header?: never;
             path: {
                 tenant: string;
@@ -8638,13 +8906,163 @@ export interface operations {
                     "text/xml": string;
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    service_definition_open311__tenant__v2_services__service_code___fmt__get: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                service_code: string;
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceDefinition"];
+                    "text/xml": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    get_token_open311__tenant__v2_tokens__token___fmt__get: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                token: string;
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestToken"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                    "application/json": components["schemas"]["Open311Error"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Throttled by the gateway; retry in a moment */
@@ -10258,6 +10676,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    zones_zones_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZoneOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

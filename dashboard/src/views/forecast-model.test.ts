@@ -29,7 +29,11 @@ function forecast(areas: AreaForecast[], status: Forecast["status"] = "ready"): 
 }
 
 function zone(zone_id: string, name: string): Zone {
-  return { zone_id, name, min_lat: 31.5, min_lng: 74.3, max_lat: 31.52, max_lng: 74.32 };
+  return {
+    zone_id,
+    name,
+    area: { type: "Polygon", coordinates: [[[74.3, 31.5], [74.32, 31.5], [74.32, 31.52], [74.3, 31.5]]] },
+  };
 }
 
 describe("the forecast view", () => {

@@ -1,9 +1,11 @@
 import type { Schemas } from "../api";
 import { percent } from "../dom";
+import type { ZoneArea } from "./map-model";
 
 export type Forecast = Schemas["Forecast"];
 export type AreaForecast = Schemas["AreaForecast"];
-export type Zone = Schemas["ZoneSettings"];
+/** A configured zone as the map draws it. */
+export type Zone = { zone_id: string; name: string; area: ZoneArea };
 
 /** What an admin reads above the forecast: when it was fitted, or why there is none yet. */
 export function headline(forecast: Forecast): string {

@@ -6,7 +6,7 @@ import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import geohash from "ngeohash";
 import { all, api, unwrap, type Report } from "../api";
 import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
-import { chosenStatuses, STATUSES, visibleReports } from "./map-model";
+import { chosenStatuses, STATUSES, visibleReports, zoneLatLngs } from "./map-model";
 
 export const WASTE_COLOURS: Record<string, string> = {
   plastic: "#1f77b4",
@@ -135,13 +135,7 @@ export function mapView(root: HTMLElement): () => void {
     ]);
     zones.clearLayers();
     for (const zone of settings.zones ?? []) {
-      L.rectangle(
-        [
-          [zone.min_lat, zone.min_lng],
-          [zone.max_lat, zone.max_lng],
-        ],
-        { color: "#0b5cad", weight: 2, fill: false, className: "zone" },
-      )
+      L.polygon(zoneLatLngs(zone.area), { color: "#0b5cad", weight: 2, fill: false, className: "zone" })
         .bindTooltip(zone.name)
         .addTo(zones);
     }

@@ -3,9 +3,12 @@ leaderboard. ``ecopulse.store.community.CommunityRepository`` is the DynamoDB ad
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ecopulse.paging import Page
+
+if TYPE_CHECKING:  # tenants imports submissions, users and so this module
+    from ecopulse.tenants import Tenants
 
 AlertSeverity = Literal["info", "warning", "critical"]
 
@@ -90,3 +93,17 @@ def ranking(community: Community, tenant: str, period: str, limit: int) -> list[
         LeaderboardRow(rank, standing.user_id, standing.username, standing.points)
         for rank, standing in enumerate(community.leaderboard(tenant, period, limit), start=1)
     ]
+
+
+def subscribe_to_zone(community: Community, tenants: "Tenants", tenant: str, zone: str, user_id: str) -> None:
+    """Alerts of a zone the city has set arrive in the citizen's inbox; any other zone is ``ZoneNotFound``."""
+    tenants.settings(tenant).zone(zone)
+    community.subscribe(tenant, zone, user_id)
+
+
+def broadcast_alert(
+    community: Community, tenants: "Tenants", tenant: str, zone: str, message: str, severity: AlertSeverity, sender: str
+) -> Alert:
+    """An alert goes to a zone the city has set; any other zone is ``ZoneNotFound``, and nothing is recorded."""
+    tenants.settings(tenant).zone(zone)
+    return community.broadcast(tenant, zone, message, severity, sender)

@@ -23,6 +23,8 @@ class Settings(BaseModel):
     push_topic_prefix: str = "ecopulse"
     """Each city's broadcast topic is ``<prefix>-<tenant>``, made when its first device registers."""
     user_pool_id: str = ""
+    cursor_secret_arn: str = ""
+    """The Secrets Manager secret the listings' cursors are sealed with (``ecopulse.paging``)."""
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     upload_expiry_seconds: int = Field(default=300, gt=0)
     max_upload_pixels: int = Field(default=50_000_000, gt=0)

@@ -11,17 +11,35 @@ HEAT_PRECISION = 6
 MAX_NEARBY_RADIUS_M = 5_000
 
 
+Ring = tuple[tuple[float, float], ...]
+"""A closed ring of (lng, lat) positions, as GeoJSON orders them."""
+
+
+def in_ring(lat: float, lng: float, ring: Ring) -> bool:
+    """Even-odd rule: a ray from the point crosses the ring's edges an odd number of times when it is inside.
+
+    Pure Python so that every function can place a point: shapely (and numpy) ship only in the geometry and
+    inference layers; ``ecopulse.zones`` checks the shapes with shapely when a city saves them."""
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+        if (y1 > lat) != (y2 > lat) and lng < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
 @dataclass(frozen=True)
 class Zone:
+    """A zone's polygons, each its outer ring then its holes."""
+
     zone_id: str
     name: str
-    min_lat: float
-    min_lng: float
-    max_lat: float
-    max_lng: float
+    polygons: tuple[tuple[Ring, ...], ...]
 
     def contains(self, lat: float, lng: float) -> bool:
-        return self.min_lat <= lat <= self.max_lat and self.min_lng <= lng <= self.max_lng
+        return any(
+            in_ring(lat, lng, outer) and not any(in_ring(lat, lng, hole) for hole in holes)
+            for outer, *holes in self.polygons
+        )
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

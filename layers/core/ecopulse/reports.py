@@ -190,10 +190,13 @@ def file_report(
     priority: str = Priority.NORMAL,
     source: str = "app",
 ) -> Report:
-    """Files a report in the city's zone that covers its place. It shows only photos its reporter uploaded for
-    reports in this city, whether it comes from the app or from a city CRM over Open311."""
+    """Files a report in one of the city's enabled categories (with a photo where the category needs one), in the
+    city's zone that covers its place. It shows only photos its reporter uploaded for reports in this city, whether
+    it comes from the app or from a city CRM over Open311."""
     check_report_photos(tenant, reporter_id, list(photo_keys))
-    zone = geo.zone_of(lat, lng, tenants.settings(tenant).zone_list())
+    settings = tenants.settings(tenant)
+    settings.check_report(waste_type, len(photo_keys))
+    zone = geo.zone_of(lat, lng, settings.zone_list())
     new = NewReport(
         report_id=str(uuid.uuid4()),
         reporter_id=reporter_id,

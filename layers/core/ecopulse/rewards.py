@@ -8,17 +8,27 @@ from typing import Protocol
 
 from ecopulse.impact import ImpactEntry, impact_of
 from ecopulse.submissions import Decision, InvalidTransition, Outcome, Status, Submission, Task, sources_for, status_for
-from ecopulse.tenants import Tenants, TenantSettings
+from ecopulse.tenants import CategoryNotFound, Tenants, TenantSettings
 from ecopulse.users import Users
 
 
-def reward_for(task: str | None, settings: TenantSettings, earned_today: int, event_bonus: int = 0) -> int:
+def reward_for(
+    task: str | None, settings: TenantSettings, earned_today: int, event_bonus: int = 0, category: str | None = None
+) -> int:
     """Tokens for one approved submission, never taking the citizen past the daily cap.
 
-    A submission without a task, or with one the tenant sets no rate for, earns the cleanup rate."""
+    Clearing a report earns its category's rate where the city set one (``category`` is the report's
+    ``waste_type``), else the tenant's rate for the task. A submission without a task, or with one the tenant sets
+    no rate for, earns the cleanup rate."""
     rates = settings.reward_per_task
     cleanup_rate = rates.get(Task.CLEANUP, 0)
     base = rates.get(Task(task), cleanup_rate) if task is not None and task in Task else cleanup_rate
+    if task == Task.REPORT and category is not None:
+        try:
+            category_rate = settings.category(category).reward
+        except CategoryNotFound:
+            category_rate = None
+        base = base if category_rate is None else category_rate
     room = max(settings.daily_reward_cap - earned_today, 0)
     return min(base + event_bonus, room)
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as EndpointUnreachable
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from ecopulse.accounts import AlreadyMember, InvalidAddress, SelfRoleChange
 from ecopulse.analytics import MAX_DAYS, InvalidRange
+from ecopulse.api import open311_answers
 from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
 from ecopulse.impact import (
@@ -31,7 +32,14 @@ from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVot
 from ecopulse.settings_history import SettingsChanged
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.submissions import DecisionConflict, InvalidTransition, ReviewClosed, SlotTaken, SubmissionNotFound
-from ecopulse.tenants import InvalidThresholds
+from ecopulse.tenants import (
+    CategoryDisabled,
+    CategoryNotFound,
+    InvalidThresholds,
+    InvalidZone,
+    PhotoRequired,
+    ZoneNotFound,
+)
 from ecopulse.uploads import ForeignPhoto
 from ecopulse.users import AccountDisabled, SelfDisable, StaleRole, UserNotFound
 
@@ -103,6 +111,11 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     InvalidThresholds: (422, "invalid_thresholds", "the auto-reject threshold must not exceed the auto-approve one"),
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
     SettingsChanged: (409, "settings_changed", "the settings were changed since you read them; read them again"),
+    ZoneNotFound: (404, "zone_not_found", "the city has no such zone"),
+    InvalidZone: (422, "invalid_zone", "a zone is not a valid polygon"),
+    CategoryNotFound: (422, "unknown_category", "the city takes no reports of this category"),
+    CategoryDisabled: (422, "category_disabled", "the city no longer takes reports of this category"),
+    PhotoRequired: (422, "photo_required", "a report of this category needs a photo"),
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -147,14 +160,21 @@ def _body(status: int, code: str, message: str, details: list[dict[str, Any]] | 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        if request.url.path.startswith(open311_answers.OPEN311_PREFIX):
+            problems = [f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()]
+            return open311_answers.error(open311_answers.answer_format(request.url.path), 400, *problems)
         details = [
             {"field": ".".join(str(part) for part in item["loc"]), "problem": item["msg"]} for item in error.errors()
         ]
         return _body(422, "invalid_request", "the request is not valid", details)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if request.url.path.startswith(open311_answers.OPEN311_PREFIX):
+            # GeoReport v2 knows 400, 403 and 404: a path or method it does not define is not found.
+            status = 404 if error.status_code in (404, 405) else error.status_code
+            return open311_answers.error(open311_answers.answer_format(request.url.path), status, str(error.detail))
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
             error.status_code, "error"
         )

@@ -11,9 +11,12 @@ def rounded(digits: int) -> AfterValidator:
     return AfterValidator(lambda value: round(value, digits))
 
 
+# Numbers in a JSON body are JSON numbers: `true` or "31.5" is no number (pydantic would read them as 1.0 and
+# 31.5), an integer is taken where a float is asked for, and infinities and NaN are refused.
+STRICT_NUMBER = {"strict": True, "allow_inf_nan": False}
 # Seven decimals of a degree are about a centimetre.
-Latitude = Annotated[float, Field(ge=-90, le=90), rounded(7)]
-Longitude = Annotated[float, Field(ge=-180, le=180), rounded(7)]
+Latitude = Annotated[float, Field(ge=-90, le=90, **STRICT_NUMBER), rounded(7)]
+Longitude = Annotated[float, Field(ge=-180, le=180, **STRICT_NUMBER), rounded(7)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]

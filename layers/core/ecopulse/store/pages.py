@@ -1,35 +1,27 @@
-"""Cursor pagination: DynamoDB's LastEvaluatedKey handed to the client as an opaque string."""
+"""Cursor pagination: DynamoDB's LastEvaluatedKey handed to the client sealed (``ecopulse.paging``), for the one
+listing it continues."""
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from typing import Any
 
+from ecopulse.cursor_secret import cursor_sealer
 from ecopulse.paging import InvalidCursor, Page
 from ecopulse.store.models import tenant_key
 
 
-def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
-    if not last_evaluated_key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(last_evaluated_key, sort_keys=True).encode()).decode()
+def listing_scope(query: Callable[..., Any], partition: str) -> str:
+    """What a cursor is bound to: the partition it pages (which names the tenant and the list) and the table or
+    index queried."""
+    index = getattr(getattr(query, "__self__", None), "Meta", None)
+    return f"{getattr(index, 'index_name', 'table')}|{partition}"
 
 
-def decode_cursor(cursor: str | None, tenant: str) -> dict[str, Any] | None:
-    """The key must name an item of the caller's tenant: a cursor cannot lead anywhere else."""
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
-        raise InvalidCursor("cursor is not valid") from error
-    if not isinstance(key, dict) or not all(isinstance(value, dict) for value in key.values()):
-        raise InvalidCursor("cursor is not valid")
-    own, any_tenant = f"TENANT#{tenant}", "TENANT#"
-    tenant_values = [v.get("S", "") for v in key.values() if str(v.get("S", "")).startswith(any_tenant)]
+def own_tenant(key: dict[str, Any], tenant: str) -> dict[str, Any]:
+    """Besides its seal, the key must name an item of the caller's tenant: a cursor cannot lead anywhere else."""
+    own = f"TENANT#{tenant}"
+    tenant_values = [v.get("S", "") for v in key.values() if str(v.get("S", "")).startswith("TENANT#")]
     if not tenant_values or not all(v == own or v.startswith(own + "#") for v in tenant_values):
-        raise InvalidCursor("cursor is not valid")
+        raise InvalidCursor("the cursor is not for this city")
     return key
 
 
@@ -43,21 +35,20 @@ def paged[T](
     newest_first: bool = False,
 ) -> Page[T]:
     """One page of a query on the tenant's partition named by ``parts``, resumed from the client's cursor."""
+    partition = tenant_key(tenant, *parts)
+    scope = listing_scope(query, partition)
+    start = cursor_sealer().open(cursor, scope) if cursor else None
     results = query(
-        tenant_key(tenant, *parts),
+        partition,
         condition,
         scan_index_forward=not newest_first,
         limit=limit,
-        last_evaluated_key=decode_cursor(cursor, tenant),
+        last_evaluated_key=None if start is None else own_tenant(start, tenant),
     )
-    return page_of(results, limit)
-
-
-def page_of[T](results: Any, limit: int) -> Page[T]:
-    """Reads at most ``limit`` items of a pynamodb result iterator and the key to continue from."""
     items = []
     for item in results:
         items.append(item)
         if len(items) == limit:
             break
-    return Page(items, encode_cursor(results.last_evaluated_key if len(items) == limit else None))
+    last = results.last_evaluated_key if len(items) == limit else None
+    return Page(items, cursor_sealer().seal(last, scope) if last else None)

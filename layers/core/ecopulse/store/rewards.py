@@ -17,6 +17,7 @@ from ecopulse.store.models import (
     EarnedItem,
     LeaderboardItem,
     LedgerItem,
+    ReportItem,
     SubmissionItem,
     SubmissionPayout,
     UserCounters,
@@ -27,7 +28,7 @@ from ecopulse.store.models import (
 )
 from ecopulse.store.stats import day_of
 from ecopulse.store.transactions import transact
-from ecopulse.submissions import Submission
+from ecopulse.submissions import Submission, Task
 from ecopulse.tenants import TenantSettings
 
 PAID = "paid"
@@ -115,7 +116,7 @@ class RewardRepository:
             earned = int(EarnedItem.get(*EarnedItem.keys(tenant, user_id, day_of(now)), consistent_read=True).amount)
         except DoesNotExist:
             earned = 0
-        amount = reward_for(submission.task, settings, earned)
+        amount = reward_for(submission.task, settings, earned, category=self._category(submission))
         if amount <= 0:
             return None
         user = UserItem.get(*UserItem.keys(tenant, user_id), consistent_read=True)
@@ -131,6 +132,16 @@ class RewardRepository:
             name=user.display_name or user.username,
             standings=standings,
         )
+
+    @staticmethod
+    def _category(submission: Submission) -> str | None:
+        """The category of the report the cleanup cleared, which may have its own rate."""
+        if submission.task != Task.REPORT or not submission.report_id:
+            return None
+        try:
+            return str(ReportItem.get(*ReportItem.keys(submission.tenant, submission.report_id)).waste_type)
+        except DoesNotExist:
+            return None
 
     @staticmethod
     def _standing(tenant: str, period: str, user_id: str) -> int | None:

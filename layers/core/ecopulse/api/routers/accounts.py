@@ -41,7 +41,7 @@ class AccountStatusIn(BaseModel):
 
 
 class InviteCodeIn(BaseModel):
-    valid_days: int = Field(default=14, ge=1, le=90)
+    valid_days: int = Field(default=14, ge=1, le=90, strict=True)
 
 
 class InviteCodeOut(BaseModel):

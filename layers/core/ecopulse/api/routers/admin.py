@@ -14,6 +14,7 @@ from ecopulse.api.dependencies import (
     ReviewLabelsDep,
     SubmissionsDep,
     TaskTokensDep,
+    TenantsDep,
     UsersDep,
     Vehicles,
     VersionedSettingsDep,
@@ -23,12 +24,12 @@ from ecopulse.api.routers.me import Profile
 from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
-from ecopulse.community import AlertSeverity
+from ecopulse.community import AlertSeverity, broadcast_alert
 from ecopulse.config import deployment
 from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_text_hidden
-from ecopulse.settings_history import change_settings
 from ecopulse.submissions import Outcome, ReviewDecision, decide_review
 from ecopulse.tenants import TenantSettings
+from ecopulse.zones import save_settings
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
 PHOTO_LINK_SECONDS = 300
@@ -215,8 +216,9 @@ def set_report_visibility(
 
 
 @router.post("/alerts", response_model=AlertOut, status_code=201, dependencies=[ACTIVE])
-def broadcast(body: AlertIn, caller: AdminDep, community: CommunityDep) -> AlertOut:
-    alert = community.broadcast(caller.tenant, body.zone, body.message, body.severity, caller.user_id)
+def broadcast(body: AlertIn, caller: AdminDep, community: CommunityDep, tenants: TenantsDep) -> AlertOut:
+    """To one of the city's zones; another zone is 404 `zone_not_found`."""
+    alert = broadcast_alert(community, tenants, caller.tenant, body.zone, body.message, body.severity, caller.user_id)
     return AlertOut.model_validate(alert)
 
 
@@ -268,9 +270,10 @@ def put_settings(
     body: TenantSettings, caller: AdminDep, settings: VersionedSettingsDep, response: Response, if_match: IfMatch = None
 ) -> TenantSettings:
     """Saves the settings as a new version, recorded in `GET /admin/settings/history`. With `If-Match`, settings
-    changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`."""
+    changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`. A zone
+    that is not a valid polygon (a ring crossing itself) is 422 `invalid_zone`, each problem in `details`."""
     expected = None if if_match is None else int(if_match.removeprefix("W/").strip('"'))
-    saved, version = change_settings(settings, caller.tenant, body, caller.user_id, datetime.now(UTC), expected)
+    saved, version = save_settings(settings, caller.tenant, body, caller.user_id, datetime.now(UTC), expected)
     response.headers["ETag"] = _etag(version)
     return saved
 

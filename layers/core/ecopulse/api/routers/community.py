@@ -1,4 +1,4 @@
-"""Community: events (create, join, geofenced check-in) and the leaderboard."""
+"""Community: events (create, join, geofenced check-in), the leaderboard, the city's zones."""
 
 from datetime import UTC, datetime
 from typing import Annotated
@@ -7,11 +7,12 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ecopulse.api.auth import ACTIVE, AdminDep, CallerDep, CitizenOrAdminDep
-from ecopulse.api.dependencies import CommunityDep, EventsDep
+from ecopulse.api.dependencies import CommunityDep, EventsDep, TenantsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
 from ecopulse.community import ranking
 from ecopulse.events import NewEvent, attendees_of, check_in_attendee, join
+from ecopulse.tenants import ZoneArea
 
 router = APIRouter(tags=["community"], responses=ERROR_RESPONSES)
 EventId = Annotated[str, Field(max_length=64)]
@@ -22,11 +23,11 @@ class EventIn(BaseModel):
     description: LongText | None = None
     lat: Latitude
     lng: Longitude
-    checkin_radius_m: Annotated[float, Field(ge=1, le=5000)] = 200
+    checkin_radius_m: Annotated[float, Field(ge=1, le=5000, strict=True)] = 200
     starts_at: datetime
     ends_at: datetime
-    capacity: Annotated[int, Field(ge=1, le=100_000)]
-    bonus_points: Annotated[int, Field(ge=0, le=10_000)] = 0
+    capacity: Annotated[int, Field(ge=1, le=100_000, strict=True)]
+    bonus_points: Annotated[int, Field(ge=0, le=10_000, strict=True)] = 0
 
     @model_validator(mode="after")
     def ends_after_it_starts(self) -> "EventIn":
@@ -113,6 +114,20 @@ def attendees(
 ) -> PageOf[Attendee]:
     page = attendees_of(events, caller.tenant, event_id, limit, cursor)
     return PageOf[Attendee](items=[Attendee.model_validate(a) for a in page.items], cursor=page.cursor)
+
+
+class ZoneOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    zone_id: str = Field(description="Subscribe with `PUT /me/alerts/{zone_id}`")
+    name: str
+    area: ZoneArea
+
+
+@router.get("/zones", response_model=list[ZoneOut])
+def zones(caller: CallerDep, tenants: TenantsDep) -> list[ZoneOut]:
+    """The city's zones, in its order: the places whose alerts a citizen may subscribe to."""
+    return [ZoneOut.model_validate(zone) for zone in tenants.settings(caller.tenant).zones]
 
 
 @router.get("/leaderboard", response_model=list[LeaderboardRow])

@@ -20,7 +20,7 @@ class VehicleIn(BaseModel):
     vehicle_id: VehicleId
     name: ShortText
     plate: Annotated[str | None, Field(max_length=20)] = None
-    capacity_kg: Annotated[float, Field(ge=0, le=100_000), rounded(3)] = 0
+    capacity_kg: Annotated[float, Field(ge=0, le=100_000, strict=True), rounded(3)] = 0
     driver_id: Annotated[str | None, Field(max_length=64)] = None
     lat: Latitude | None = None
     lng: Longitude | None = None

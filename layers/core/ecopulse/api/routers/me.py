@@ -20,6 +20,7 @@ from ecopulse.api.dependencies import (
     RewardQueueDep,
     SignInsDep,
     SubmissionsDep,
+    TenantsDep,
     UnpaidRewardsDep,
     UsersDep,
 )
@@ -27,6 +28,7 @@ from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, PageOf
+from ecopulse.community import subscribe_to_zone
 from ecopulse.config import deployment
 from ecopulse.leaving import leave
 from ecopulse.observability import logger
@@ -192,9 +194,9 @@ def my_inbox(
 
 
 @router.put("/alerts/{zone}", status_code=204)
-def subscribe(zone: Zone, profile: Me, community: CommunityDep) -> None:
-    """Alerts broadcast to this zone will arrive in the inbox."""
-    community.subscribe(profile.tenant, zone, profile.user_id)
+def subscribe(zone: Zone, profile: Me, community: CommunityDep, tenants: TenantsDep) -> None:
+    """Alerts broadcast to this zone (one of `GET /zones`) will arrive in the inbox; another zone is 404."""
+    subscribe_to_zone(community, tenants, profile.tenant, zone, profile.user_id)
 
 
 @router.delete("/alerts/{zone}", status_code=204, dependencies=[ACTIVE])

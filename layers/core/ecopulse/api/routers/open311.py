@@ -1,52 +1,76 @@
 """Open311 GeoReport v2 over reports, so existing city CRMs can read and file them (JSON and XML).
 
-Paths are /open311/{tenant}/v2/services.{format}, /requests.{format} and /requests/{id}.{format}. Reads are
-public, as the standard expects, and show what the public may see (``ecopulse.privacy``): places rounded to about
-100 m, times to the hour, no text the staff hid. Filing a request needs one of the tenant's Open311 API keys.
+Paths are /open311/{tenant}/v2/services.{format}, /services/{service_code}.{format}, /requests.{format},
+/requests/{id}.{format} and /tokens/{token}.{format}, for a city that has saved its settings; any other city, and a
+``jurisdiction_id`` that is neither the city's id nor its ``open311_jurisdiction_id``, is 404. Services are the
+city's enabled categories. Reads are public, as the standard expects, and show what the public may see
+(``ecopulse.privacy``): places rounded to about 100 m, times to the hour, no text the staff hid. Filing a request
+needs one of the tenant's Open311 API keys. Every error, a validation error or an unknown path included, is the
+spec's list of ``{code, description}`` (``ecopulse.api.open311_answers``).
 """
 
-import json
-import xml.etree.ElementTree as ElementTree  # nosec B405  # only builds the XML answers, never parses XML
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from ecopulse.api.dependencies import ReportsDep, TenantsDep
-from ecopulse.api.errors import ErrorResponse
-from ecopulse.api.schemas import Latitude, Longitude, LongText, ShortText
-from ecopulse.privacy import PUBLIC, ReportView, hour_window, view_report
-from ecopulse.reports import CLOSED, Report, ReportNotFound, ReportStatus, file_report
-from ecopulse.tenants import Tenants
-from ecopulse.waste import WasteType
+from ecopulse import geo
+from ecopulse.api.dependencies import ReportsDep, TenantsDep, VersionedSettingsDep
+from ecopulse.api.open311_answers import error, render
+from ecopulse.api.schemas import LongText, ShortText, rounded
+from ecopulse.privacy import PUBLIC, ReportView, hour_window, reports_nearby, view_report
+from ecopulse.reports import CLOSED, Priority, ReportNotFound, ReportStatus, file_report
+from ecopulse.settings_history import VersionedSettings
+from ecopulse.tenants import Category, CategoryDisabled, CategoryNotFound, PhotoRequired, TenantSettings
+from ecopulse.zones import address_place
 
-router = APIRouter(prefix="/open311/{tenant}/v2", tags=["open311"], responses={422: {"model": ErrorResponse}})
+router = APIRouter(prefix="/open311/{tenant}/v2", tags=["open311"])
 Tenant = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$")]
 Format = Annotated[str, Path(pattern=r"^(json|xml)$")]
+JurisdictionId = Annotated[str | None, Query(max_length=200)]
 OPEN = frozenset(ReportStatus) - CLOSED
 MAX_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
-
-SERVICE_NAMES = {
-    WasteType.PLASTIC: "Plastic litter",
-    WasteType.GLASS: "Glass litter",
-    WasteType.METAL: "Metal litter",
-    WasteType.PAPER: "Paper and cardboard litter",
-    WasteType.ORGANIC: "Organic waste",
-    WasteType.E_WASTE: "Electronic waste",
-    WasteType.MIXED: "Mixed litter or dumping",
+STATUS_NOTES = {
+    ReportStatus.SUBMITTED: "Received; waiting to be checked",
+    ReportStatus.VERIFIED: "Checked; waiting for a crew",
+    ReportStatus.DISPATCHED: "A crew is on its way",
+    ReportStatus.RESOLVED: "Cleaned up",
+    ReportStatus.REJECTED: "Closed without action",
 }
+PRIORITY_ATTRIBUTE = "priority"
 
 
 class Service(BaseModel):
     service_code: str
     service_name: str
     description: str
-    metadata: str
-    type: str
+    metadata: bool
+    type: Literal["realtime", "batch", "blackbox"]
     keywords: str
     group: str
+
+
+class AttributeValue(BaseModel):
+    key: str
+    name: str
+
+
+class Attribute(BaseModel):
+    variable: bool
+    code: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+    required: bool
+    datatype_description: str
+    order: int
+    description: str
+    values: list[AttributeValue]
+
+
+class ServiceDefinition(BaseModel):
+    service_code: str
+    attributes: list[Attribute]
 
 
 class ServiceRequest(BaseModel):
@@ -57,22 +81,27 @@ class ServiceRequest(BaseModel):
     service_code: str
     description: str | None
     agency_responsible: str
-    service_notice: None
+    service_notice: str | None
     requested_datetime: str
     updated_datetime: str
-    expected_datetime: None
+    expected_datetime: str | None
     address: str | None
-    address_id: None
-    zipcode: None
+    address_id: str | None
+    zipcode: str | None
     lat: float
     long: float
-    media_url: None
+    media_url: str | None
 
 
 class FiledRequest(BaseModel):
     service_request_id: str
-    service_notice: None
-    account_id: None
+    service_notice: str | None
+    account_id: str | None
+
+
+class RequestToken(BaseModel):
+    service_request_id: str
+    token: str
 
 
 class Open311Error(BaseModel):
@@ -80,56 +109,84 @@ class Open311Error(BaseModel):
     description: str
 
 
-def _answers(status: int, model: Any, *error_statuses: int) -> dict[int | str, dict[str, Any]]:
-    """Declares what an Open311 route answers: a list of ``model`` (or of errors) as JSON or as XML."""
+def _answers(status: int, model: Any, *error_statuses: int, one: bool = False) -> dict[int | str, dict[str, Any]]:
+    """Declares what an Open311 route answers: a list of ``model`` (or ``model`` itself), or of errors, as JSON or
+    as XML."""
     xml = {"text/xml": {"schema": {"type": "string"}}}
     return {
-        status: {"model": list[model], "content": xml},
-        **{error: {"model": list[Open311Error], "content": xml} for error in error_statuses},
+        status: {"model": model if one else list[model], "content": xml},
+        **{code: {"model": list[Open311Error], "content": xml} for code in (400, 404, *error_statuses)},
     }
 
 
+PRIORITY = Attribute(
+    variable=True,
+    code=PRIORITY_ATTRIBUTE,
+    datatype="singlevaluelist",
+    required=False,
+    datatype_description="How soon the city should act; normal when not given",
+    order=1,
+    description="Priority",
+    values=[AttributeValue(key=priority.value, name=priority.value.title()) for priority in Priority],
+)
+
+
+# Form fields are text: these take "31.52", unlike the JSON bodies' strict numbers.
+FormLatitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), rounded(7)]
+FormLongitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), rounded(7)]
+QueryNumber = Annotated[float | None, Field(allow_inf_nan=False)]
+
+
 class ServiceRequestIn(BaseModel):
-    service_code: WasteType
-    lat: Latitude
-    long: Longitude
+    service_code: str
+    lat: FormLatitude | None = None
+    long: FormLongitude | None = None
     address_string: ShortText | None = None
+    address_id: ShortText | None = None
     description: LongText | None = None
+    priority: Priority = Priority.NORMAL
 
 
-def _render(payload: list[dict[str, Any]], fmt: str, root: str, item: str, status: int = 200) -> Response:
-    if fmt == "json":
-        return Response(json.dumps(payload), status_code=status, media_type="application/json")
-    element = ElementTree.Element(root)
-    for entry in payload:
-        child = ElementTree.SubElement(element, item)
-        for name, value in entry.items():
-            if value is not None:
-                ElementTree.SubElement(child, name).text = str(value)
-    body = b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(element, encoding="utf-8")
-    return Response(body, status_code=status, media_type="text/xml; charset=utf-8")
+class CityNotFound(LookupError):
+    """No city of this name has been set up, or it goes by another jurisdiction_id."""
 
 
-def _error(fmt: str, status: int, description: str) -> Response:
-    return _render([Open311Error(code=status, description=description).model_dump()], fmt, "errors", "error", status)
+def _city(store: VersionedSettings, tenant: str, jurisdiction_id: str | None) -> TenantSettings:
+    """The city's settings: a city exists once it has saved them (``version`` 0 is one never set up)."""
+    settings, version = store.current(tenant)
+    if version == 0:
+        raise CityNotFound(f"no jurisdiction {tenant}")
+    if jurisdiction_id and jurisdiction_id not in {tenant, settings.open311_jurisdiction_id}:
+        raise CityNotFound(f"no jurisdiction_id {jurisdiction_id}")
+    return settings
 
 
-def _service_requests(tenants: Tenants, tenant: str, found: list[Report]) -> list[dict[str, Any]]:
-    """The reports as Open311 service requests; the tenant's settings are read once, not once per report."""
-    agency = tenants.settings(tenant).open311_jurisdiction or tenant
-    return [_service_request(agency, view_report(report, PUBLIC)) for report in found]
+def _service(category: Category) -> dict[str, Any]:
+    return Service(
+        service_code=category.service_code,
+        service_name=category.name,
+        description=category.description,
+        metadata=True,
+        type="realtime",
+        keywords=",".join(category.keywords),
+        group=category.group,
+    ).model_dump()
 
 
-def _service_request(agency: str, report: ReportView) -> dict[str, Any]:
-    status = "closed" if report.status in CLOSED else "open"
+def _service_request(settings: TenantSettings, tenant: str, report: ReportView) -> dict[str, Any]:
+    try:
+        category = settings.category(report.waste_type)
+        service_code, service_name = category.service_code, category.name
+    except CategoryNotFound:
+        service_code = service_name = report.waste_type
     return ServiceRequest(
         service_request_id=report.report_id,
-        status=status,
-        status_notes=report.status,
-        service_name=SERVICE_NAMES.get(WasteType(report.waste_type), report.waste_type),
-        service_code=report.waste_type,
+        status="closed" if report.status in CLOSED else "open",
+        status_notes=STATUS_NOTES[report.status],
+        service_name=service_name,
+        service_code=service_code,
         description=report.description,
-        agency_responsible=agency,
+        agency_responsible=settings.open311_jurisdiction or tenant,
         service_notice=None,
         requested_datetime=report.created_at.isoformat(),
         updated_datetime=report.updated_at.isoformat(),
@@ -143,112 +200,207 @@ def _service_request(agency: str, report: ReportView) -> dict[str, Any]:
     ).model_dump()
 
 
+def _requests(settings: TenantSettings, tenant: str, found: list[ReportView], fmt: str) -> Response:
+    return render([_service_request(settings, tenant, view) for view in found], fmt, "service_requests", "request")
+
+
 @router.get("/services.{fmt}", responses=_answers(200, Service))
-def services(tenant: Tenant, fmt: Format) -> Response:
-    payload = [
-        Service(
-            service_code=code.value,
-            service_name=name,
-            description=f"Report {name.lower()} for cleanup",
-            metadata="false",
-            type="realtime",
-            keywords=f"litter,waste,{code.value}",
-            group="Street cleaning",
-        ).model_dump()
-        for code, name in SERVICE_NAMES.items()
-    ]
-    return _render(payload, fmt, "services", "service")
+def services(
+    tenant: Tenant, fmt: Format, store: VersionedSettingsDep, jurisdiction_id: JurisdictionId = None
+) -> Response:
+    try:
+        settings = _city(store, tenant, jurisdiction_id)
+    except CityNotFound as missing:
+        return error(fmt, 404, str(missing))
+    enabled = [_service(category) for category in settings.categories if category.enabled]
+    return render(enabled, fmt, "services", "service")
 
 
-@router.get("/requests.{fmt}", responses=_answers(200, ServiceRequest, 400))
+@router.get("/services/{service_code}.{fmt}", responses=_answers(200, ServiceDefinition, one=True))
+def service_definition(
+    tenant: Tenant,
+    service_code: Annotated[str, Path(max_length=64)],
+    fmt: Format,
+    store: VersionedSettingsDep,
+    jurisdiction_id: JurisdictionId = None,
+) -> Response:
+    """Every service takes the one attribute a report has: its priority."""
+    try:
+        category = _city(store, tenant, jurisdiction_id).category_for_service(service_code)
+    except (CityNotFound, CategoryNotFound) as missing:
+        return error(fmt, 404, str(missing))
+    if not category.enabled:
+        return error(fmt, 404, f"service {service_code} is no longer offered")
+    definition = ServiceDefinition(service_code=category.service_code, attributes=[PRIORITY])
+    return render(definition.model_dump(), fmt, "service_definition", "")
+
+
+@router.get("/requests.{fmt}", responses=_answers(200, ServiceRequest))
 def list_requests(
     tenant: Tenant,
     fmt: Format,
     reports: ReportsDep,
-    tenants: TenantsDep,
+    store: VersionedSettingsDep,
+    jurisdiction_id: JurisdictionId = None,
     service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
-    service_code: Annotated[WasteType | None, Query()] = None,
+    service_code: Annotated[str | None, Query(max_length=64)] = None,
     start_date: datetime | None = None,
     end_date: datetime | None = None,
     status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))?$")] = None,
+    lat: Annotated[QueryNumber, Query(ge=-90, le=90)] = None,
+    long: Annotated[QueryNumber, Query(ge=-180, le=180)] = None,
+    radius: Annotated[QueryNumber, Query(gt=0, le=geo.MAX_NEARBY_RADIUS_M)] = None,
 ) -> Response:
+    """Besides the spec's filters, `lat`, `long` and `radius` (metres, 1000 by default, at most 5000) find the
+    requests near a point, as FixMyStreet's extension does; the other filters apply to them too."""
+    try:
+        settings = _city(store, tenant, jurisdiction_id)
+    except CityNotFound as missing:
+        return error(fmt, 404, str(missing))
     if service_request_id:
         found = []
         for report_id in service_request_id.split(",")[:MAX_REQUESTS]:
             try:
-                found.append(reports.get(tenant, report_id.strip()))
+                found.append(view_report(reports.get(tenant, report_id.strip()), PUBLIC))
             except ReportNotFound:
                 continue
-        return _render(_service_requests(tenants, tenant, found), fmt, "service_requests", "request")
+        return _requests(settings, tenant, found, fmt)
+    if (lat is None) != (long is None):
+        return error(fmt, 400, "lat and long go together")
     end = end_date or datetime.now(UTC)
     start = start_date or end - MAX_WINDOW
     if end - start > MAX_WINDOW or start > end:
-        return _error(fmt, 400, "start_date and end_date may span at most 90 days")
+        return error(fmt, 400, "start_date and end_date may span at most 90 days")
     first_hour, last_hour = hour_window(start, end)
     wanted = {s for part in (status or "open,closed").split(",") for s in (OPEN if part == "open" else CLOSED)}
+    waste_type = None
+    if service_code is not None:
+        try:
+            waste_type = settings.category_for_service(service_code).code
+        except CategoryNotFound:
+            return _requests(settings, tenant, [], fmt)
+    if lat is not None and long is not None:
+        near = reports_nearby(reports, tenant, PUBLIC, lat, long, radius or 1000, MAX_REQUESTS)
+        candidates = [view for view, _ in near if first_hour <= view.created_at <= last_hour]
+    else:
+        candidates = [
+            view_report(report, PUBLIC)
+            for report_status in wanted
+            for report in reports.created_between(tenant, report_status, first_hour, last_hour, MAX_REQUESTS)
+        ]
+        candidates.sort(key=lambda view: view.created_at, reverse=True)
     found = [
-        report
-        for report_status in wanted
-        for report in reports.created_between(tenant, report_status, first_hour, last_hour, MAX_REQUESTS)
-        if service_code is None or report.waste_type == service_code
+        view for view in candidates if view.status in wanted and (waste_type is None or view.waste_type == waste_type)
     ]
-    found.sort(key=lambda report: report.created_at, reverse=True)
-    return _render(_service_requests(tenants, tenant, found[:MAX_REQUESTS]), fmt, "service_requests", "request")
+    return _requests(settings, tenant, found[:MAX_REQUESTS], fmt)
 
 
-@router.get("/requests/{request_id}.{fmt}", responses=_answers(200, ServiceRequest, 404))
+@router.get("/requests/{request_id}.{fmt}", responses=_answers(200, ServiceRequest))
 def get_request(
     tenant: Tenant,
     request_id: Annotated[str, Path(max_length=64)],
     fmt: Format,
     reports: ReportsDep,
-    tenants: TenantsDep,
+    store: VersionedSettingsDep,
+    jurisdiction_id: JurisdictionId = None,
 ) -> Response:
     try:
+        settings = _city(store, tenant, jurisdiction_id)
         report = reports.get(tenant, request_id)
+    except CityNotFound as missing:
+        return error(fmt, 404, str(missing))
     except ReportNotFound:
-        return _error(fmt, 404, "no such service request")
-    return _render(_service_requests(tenants, tenant, [report]), fmt, "service_requests", "request")
+        return error(fmt, 404, "no such service request")
+    return _requests(settings, tenant, [view_report(report, PUBLIC)], fmt)
 
 
-@router.post("/requests.{fmt}", status_code=201, responses=_answers(201, FiledRequest, 400, 403))
+@router.get("/tokens/{token}.{fmt}", responses=_answers(200, RequestToken))
+def get_token(
+    tenant: Tenant,
+    token: Annotated[str, Path(max_length=64)],
+    fmt: Format,
+    reports: ReportsDep,
+    store: VersionedSettingsDep,
+    jurisdiction_id: JurisdictionId = None,
+) -> Response:
+    """Requests are filed at once, so a token is the request's id and leads to it."""
+    try:
+        _city(store, tenant, jurisdiction_id)
+        report = reports.get(tenant, token)
+    except CityNotFound as missing:
+        return error(fmt, 404, str(missing))
+    except ReportNotFound:
+        return error(fmt, 404, "no such token")
+    answer = RequestToken(service_request_id=report.report_id, token=report.report_id)
+    return render([answer.model_dump()], fmt, "service_requests", "request")
+
+
+@router.post("/requests.{fmt}", status_code=201, responses=_answers(201, FiledRequest, 403))
 def file_request(
     tenant: Tenant,
     fmt: Format,
     reports: ReportsDep,
+    store: VersionedSettingsDep,
     tenants: TenantsDep,
+    jurisdiction_id: Annotated[str | None, Form(max_length=200)] = None,
     api_key: Annotated[str | None, Form(max_length=200)] = None,
-    service_code: Annotated[str | None, Form(max_length=32)] = None,
+    service_code: Annotated[str | None, Form(max_length=64)] = None,
     lat: Annotated[str | None, Form(max_length=32)] = None,
     long: Annotated[str | None, Form(max_length=32)] = None,
     address_string: Annotated[str | None, Form(max_length=200)] = None,
+    address_id: Annotated[str | None, Form(max_length=200)] = None,
     description: Annotated[str | None, Form(max_length=4000)] = None,
+    priority: Annotated[str | None, Form(alias=f"attribute[{PRIORITY_ATTRIBUTE}]", max_length=32)] = None,
 ) -> Response:
-    if not tenants.settings(tenant).accepts_open311_key(api_key):
-        return _error(fmt, 403, "a valid api_key is required to file a request")
+    """A place is `lat` and `long`, or else `address_string` or `address_id`: a request placed by its address alone
+    is filed at the centre of the city's service area (`service_area` in its settings) with the address as given,
+    and refused (400) where the city has no service area. Contact fields are not kept."""
     try:
-        filed = ServiceRequestIn(
-            service_code=service_code, lat=lat, long=long, address_string=address_string, description=description
+        settings = _city(store, tenant, jurisdiction_id)
+    except CityNotFound as missing:
+        return error(fmt, 404, str(missing))
+    if not settings.accepts_open311_key(api_key):
+        return error(fmt, 403, "a valid api_key is required to file a request")
+    try:
+        filed = ServiceRequestIn.model_validate(
+            {
+                "service_code": service_code,
+                "lat": lat,
+                "long": long,
+                "address_string": address_string,
+                "address_id": address_id,
+                "description": description,
+                **({"priority": priority} if priority else {}),
+            }
         )
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        return _error(fmt, 400, problems)
-    report = file_report(
-        reports,
-        tenants,
-        tenant,
-        "open311",
-        filed.service_code.value,
-        filed.lat,
-        filed.long,
-        description=filed.description,
-        address=filed.address_string,
-        source="open311",
-    )
-    return _render(
-        [FiledRequest(service_request_id=report.report_id, service_notice=None, account_id=None).model_dump()],
-        fmt,
-        "service_requests",
-        "request",
-        201,
-    )
+    except ValidationError as invalid:
+        return error(fmt, 400, *(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in invalid.errors()))
+    if (filed.lat is None) != (filed.long is None):
+        return error(fmt, 400, "lat and long go together")
+    place = (filed.lat, filed.long) if filed.lat is not None and filed.long is not None else None
+    if place is None:
+        if not (filed.address_string or filed.address_id):
+            return error(fmt, 400, "a location is required: lat and long, address_string or address_id")
+        place = address_place(settings)
+        if place is None:
+            return error(fmt, 400, "this city takes requests placed by lat and long only")
+    try:
+        category = settings.category_for_service(filed.service_code)
+        report = file_report(
+            reports,
+            tenants,
+            tenant,
+            "open311",
+            category.code,
+            *place,
+            description=filed.description,
+            address=filed.address_string or (f"address_id {filed.address_id}" if filed.address_id else None),
+            priority=filed.priority.value,
+            source="open311",
+        )
+    except CategoryNotFound:
+        return error(fmt, 400, f"service_code {filed.service_code} is not a service of this city")
+    except (CategoryDisabled, PhotoRequired) as refused:
+        return error(fmt, 400, refused.message)
+    answer = FiledRequest(service_request_id=report.report_id, service_notice=None, account_id=None)
+    return render([answer.model_dump()], fmt, "service_requests", "request", 201)

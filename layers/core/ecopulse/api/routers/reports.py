@@ -14,16 +14,15 @@ from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
 from ecopulse.report_notices import follow, unfollow
 from ecopulse.reports import Priority, Report, Reports, ReportStatus, cast_vote, file_report
-from ecopulse.tenants import Tenants
+from ecopulse.tenants import CategoryCode, Tenants
 from ecopulse.uploads import REPORT_PHOTO_KEY_PATTERN
-from ecopulse.waste import WasteType
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES)
 ReportId = Annotated[str, Field(max_length=64)]
 
 
 class ReportIn(BaseModel):
-    waste_type: WasteType
+    waste_type: CategoryCode = Field(description="One of the city's enabled categories (`code`, in its settings)")
     lat: Latitude
     lng: Longitude
     description: LongText | None = None
@@ -99,7 +98,7 @@ def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) ->
         tenants,
         caller.tenant,
         caller.user_id,
-        body.waste_type.value,
+        body.waste_type,
         body.lat,
         body.lng,
         description=body.description,
