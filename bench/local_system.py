@@ -21,6 +21,7 @@ class Target:
 
     api: str
     issuer: LocalIssuer
+    dashboard: str = ""
 
     def bearer(self, user: str, group: str, tenant: str) -> dict[str, str]:
         return {"Authorization": "Bearer " + self.issuer.issue(user, [group], tenant)}
@@ -48,11 +49,12 @@ def started_runtime() -> Iterator[tuple[LocalRuntime, LocalIssuer]]:
 @contextmanager
 def started_target() -> Iterator[Target]:
     with started_runtime() as (runtime, issuer):
-        yield Target(runtime.endpoints.api, issuer)
+        yield Target(runtime.endpoints.api, issuer, runtime.endpoints.dashboard)
 
 
 def running_target(state_dir: Path) -> Target:
     """An `ecopulse local` someone else started: its API from runtime.json, tokens signed with its key."""
     described = json.loads((state_dir / "runtime.json").read_text())
     stack = load_stack(REPOSITORY_ROOT / "template.yaml", samconfig_parameter_overrides(REPOSITORY_ROOT, "local"))
-    return Target(described["endpoints"]["api"], next(iter(issuers_for(stack, state_dir).values())))
+    issuer = next(iter(issuers_for(stack, state_dir).values()))
+    return Target(described["endpoints"]["api"], issuer, described["endpoints"]["dashboard"])
