@@ -61,6 +61,7 @@ def minter() -> Minter:
         receipt_timeout=config.mint_receipt_timeout_seconds,
         poll_interval=config.mint_poll_seconds,
         max_replacements=config.mint_max_replacements,
+        gas_cap=config.mint_gas_cap,
     )
     return Minter(chain(), DynamoDBClaimStore(), minter_settings)
 

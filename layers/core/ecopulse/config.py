@@ -34,6 +34,8 @@ class Settings(BaseModel):
     chain_min_priority_fee_wei: int = Field(default=0, ge=0)
     mint_max_batch: int = Field(default=10, ge=1, le=100)
     """Claims per mintForClaims transaction, at most ecopulse.chain.claims.MAX_BATCH_SIZE (a block's gas)."""
+    mint_gas_cap: int | None = Field(default=None, gt=21_000)
+    """The most gas one mintForClaims transaction may take; larger batches are halved until they fit."""
     mint_receipt_timeout_seconds: float = Field(default=60, gt=0)
     mint_poll_seconds: float = Field(default=1, gt=0)
     mint_max_replacements: int = Field(default=3, ge=0)

@@ -1,12 +1,12 @@
-"""Hands rewards to the single minter through its FIFO queue."""
+"""Hands rewards to the single minter through its FIFO queue, in one message group per tenant: a tenant's
+rewards are paid in order, and one tenant's claims held back (its mint cap, a poison message) hold back no other
+tenant's."""
 
 import hashlib
 import json
 from typing import Any
 
 import boto3
-
-MESSAGE_GROUP = "minter"
 
 
 class MintQueue:
@@ -27,6 +27,6 @@ class MintQueue:
         self._sqs.send_message(
             QueueUrl=self._url,
             MessageBody=json.dumps(body),
-            MessageGroupId=MESSAGE_GROUP,
+            MessageGroupId=tenant,
             MessageDeduplicationId=hashlib.sha256(f"{tenant}:{submission_id}:{wallet}".encode()).hexdigest(),
         )
