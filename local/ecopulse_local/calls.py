@@ -34,6 +34,8 @@ class CallRecord(InvocationCalls):
     function: str
     trigger: str  # an API route key ("GET /me"), "sqs", "schedule" or "invoke"
     request_id: str  # the API Gateway request id the client got in apigw-requestid, or the Lambda request id
+    started_at: float  # seconds since the epoch, when the runtime handed the invocation to a worker
+    duration_ms: float  # from then until the answer, a cold start's import included
 
 
 class _Counter:

@@ -284,6 +284,7 @@ class Functions:
     def invoke(self, name_or_arn: str, event: Any) -> Invocation:
         spec = self.lookup(name_or_arn)
         invoked_arn = name_or_arn if name_or_arn.startswith("arn:") else spec.arn
+        started_at = time.time()
         invocation = self._pools[spec.name].invoke(event, invoked_arn)
         if invocation.calls is not None:
             trigger, api_request_id = trigger_of(event)
@@ -292,6 +293,8 @@ class Functions:
                 "function": spec.logical_id,
                 "trigger": trigger,
                 "request_id": api_request_id or invocation.request_id,
+                "started_at": started_at,
+                "duration_ms": round(invocation.duration_ms + invocation.init_ms, 1),
             }
             self.calls.add(record)
         log.info(
