@@ -11,8 +11,6 @@ sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
 
 from calls import Counted, measure_routes  # noqa: E402
 
-pytestmark = pytest.mark.system
-
 CITIZEN_ROUTE_BUDGET = 3
 OPEN311_BUDGETS = {"open311: GET requests.json": 3, "citizen: GET /reports/nearby": 3}
 TODAYS_FIGURES = {
