@@ -36,6 +36,7 @@ class CallRecord(InvocationCalls):
     request_id: str  # the API Gateway request id the client got in apigw-requestid, or the Lambda request id
     started_at: float  # seconds since the epoch, when the runtime handed the invocation to a worker
     duration_ms: float  # from then until the answer, a cold start's import included
+    init_ms: float  # the cold start's import, 0 for a warm worker
 
 
 class _Counter:

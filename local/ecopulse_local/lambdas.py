@@ -295,6 +295,7 @@ class Functions:
                 "request_id": api_request_id or invocation.request_id,
                 "started_at": started_at,
                 "duration_ms": round(invocation.duration_ms + invocation.init_ms, 1),
+                "init_ms": round(invocation.init_ms, 1),
             }
             self.calls.add(record)
         log.info(
