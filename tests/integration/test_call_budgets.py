@@ -15,7 +15,7 @@ CITIZEN_ROUTE_BUDGET = 3
 OPEN311_BUDGETS = {"open311: GET requests.json": 3, "citizen: GET /reports/nearby": 3}
 TODAYS_FIGURES = {
     "citizen: PUT /me/wallet": 4,
-    "citizen: POST /events/{id}/join": 5,
+    "citizen: POST /events/{id}/join": 4,
     "open311: GET requests.json": 6,
 }
 
@@ -44,8 +44,8 @@ def test_open311_list_and_nearby_stay_within_their_round_trips(route_calls):
 def test_routes_above_their_aim_make_no_more_round_trips_than_today(route_calls):
     """Three routes still make more round trips than their aim, so their budget is today's figure. Setting a wallet
     reads the profile, reads it again for its version before the update, and queries the unpaid rewards; joining
-    an event reads the profile, the event and its attendance before the transaction and the event after it; the
-    Open311 list queries the index of each status apart."""
+    an event reads the profile, then the event once for its end and once more for its capacity before the
+    transaction; the Open311 list queries the index of each status apart."""
     assert {route: route_calls[route]["round_trips"] for route in TODAYS_FIGURES} == TODAYS_FIGURES
 
 
