@@ -4,10 +4,13 @@ meets (or disturbs) an `ecopulse local` already running on the default ports."""
 import json
 import logging
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from ecopulse_local.auth import LocalIssuer
 from ecopulse_local.runtime import REPOSITORY_ROOT, LocalRuntime, issuers_for, samconfig_parameter_overrides
@@ -25,6 +28,20 @@ class Target:
 
     def bearer(self, user: str, group: str, tenant: str) -> dict[str, str]:
         return {"Authorization": "Bearer " + self.issuer.issue(user, [group], tenant)}
+
+
+def notified(target: Target) -> int:
+    """How many times the workflow's last step (NotifyFunction) has run, by the runtime's call records."""
+    records = httpx.get(target.dashboard + "/local-runtime/calls", timeout=30).json()
+    return sum(1 for record in records if record["function"] == "NotifyFunction")
+
+
+def after_warm_up(target: Target, earlier: int, timeout: float = 60) -> None:
+    """Waits until the warm-up's workflow has run to its end: its notify steps start cold after the mint, and
+    their imports would otherwise take the CPU from the first measured submissions."""
+    deadline = time.monotonic() + timeout
+    while notified(target) <= earlier and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def fresh_runtime() -> LocalRuntime:
