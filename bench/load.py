@@ -36,7 +36,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local_system import Target, running_target, started_target  # noqa: E402
+from local_system import Target, after_warm_up, notified, running_target, started_target  # noqa: E402
 from pipeline import open_cleanup, post_photos, upload_until_minted  # noqa: E402
 from stats import Rows, print_table, spread  # noqa: E402
 
@@ -206,7 +206,9 @@ def upload_burst(target: Target, uploads: int = 30, timeout: float = 180) -> Pha
     goes through first, untimed, so the first cold start of each function in the pipeline is not counted."""
     pair = honest_pair()
     run = uuid.uuid4().hex[:8]
+    earlier = notified(target)
     upload_until_minted(target, "warm-up", f"burst-{run}-warm-up", pair)
+    after_warm_up(target, earlier)
     with ThreadPoolExecutor(8) as pool:
         cleanups = list(pool.map(lambda n: open_cleanup(target, f"citizen-{n}", f"burst-{run}-{n}"), range(uploads)))
 

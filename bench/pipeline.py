@@ -17,7 +17,7 @@ from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local_system import Target, started_target  # noqa: E402
+from local_system import Target, after_warm_up, notified, started_target  # noqa: E402
 from stats import Rows, print_table, spread  # noqa: E402
 
 from tests.integration.citizens import trusting_the_rules  # noqa: E402
@@ -78,7 +78,9 @@ def measure(target: Target, submissions: int = 20, concurrency: int = 4) -> Rows
         # A tenant per submission: the same photos in one tenant would be caught as duplicates.
         return upload_until_minted(target, f"bench-{n}", f"bench-{n}", pair)
 
+    earlier = notified(target)
     one(-1)
+    after_warm_up(target, earlier)
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(one, range(submissions)))

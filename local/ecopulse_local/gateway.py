@@ -228,9 +228,11 @@ class HttpApiGateway:
             return _message(413, "Request Entity Too Large", cors_headers)
         event = self._event(request, path, route, path_parameters, claims, body)
         invocation = await run_in_threadpool(self._functions.invoke, route.function_arn, event)
+        # API Gateway names each request in apigw-requestid; the runtime's call records carry the same id.
+        request_headers = {**cors_headers, "apigw-requestid": event["requestContext"]["requestId"]}
         if not invocation.ok:
-            return _message(500, "Internal Server Error", cors_headers)
-        return self._response(invocation.payload, cors_headers)
+            return _message(500, "Internal Server Error", request_headers)
+        return self._response(invocation.payload, request_headers)
 
     def _event(
         self,

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ecopulse_local.calls import CallLog, CallRecord, InvocationCalls, trigger_of
 from ecopulse_local.faults import FaultRegistry
 from ecopulse_local.template import Stack
 from ecopulse_local.worker import RESULTS_FD_VARIABLE, WorkerReply, WorkerRequest
@@ -56,6 +57,8 @@ class Invocation:
     function_error: str | None = None
     init_ms: float = 0.0
     duration_ms: float = 0.0
+    request_id: str = ""
+    calls: InvocationCalls | None = None
 
     @property
     def ok(self) -> bool:
@@ -217,6 +220,7 @@ class _FunctionPool:
                     },
                     function_error="Unhandled",
                     duration_ms=duration_ms,
+                    request_id=request_id,
                 )
             worker.warm = True
             self._faults.record(reply.get("fault_hits", {}))
@@ -227,6 +231,8 @@ class _FunctionPool:
                 function_error=None if reply["ok"] else "Unhandled",
                 init_ms=reply["init_ms"],
                 duration_ms=duration_ms - reply["init_ms"],
+                request_id=request_id,
+                calls=reply["calls"],
             )
 
     def stop(self) -> None:
@@ -257,6 +263,7 @@ class Functions:
     ) -> None:
         self.specs = specs
         self.faults = FaultRegistry()
+        self.calls = CallLog()
         self._pools = {name: _FunctionPool(spec, base_environment, self.faults) for name, spec in specs.items()}
         self._send_to_destination = send_to_destination
         self._retry_delays = async_retry_delays
@@ -277,7 +284,20 @@ class Functions:
     def invoke(self, name_or_arn: str, event: Any) -> Invocation:
         spec = self.lookup(name_or_arn)
         invoked_arn = name_or_arn if name_or_arn.startswith("arn:") else spec.arn
+        started_at = time.time()
         invocation = self._pools[spec.name].invoke(event, invoked_arn)
+        if invocation.calls is not None:
+            trigger, api_request_id = trigger_of(event)
+            record: CallRecord = {
+                **invocation.calls,
+                "function": spec.logical_id,
+                "trigger": trigger,
+                "request_id": api_request_id or invocation.request_id,
+                "started_at": started_at,
+                "duration_ms": round(invocation.duration_ms + invocation.init_ms, 1),
+                "init_ms": round(invocation.init_ms, 1),
+            }
+            self.calls.add(record)
         log.info(
             "%s %s in %.1f ms%s",
             spec.logical_id,

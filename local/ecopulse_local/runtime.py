@@ -431,6 +431,14 @@ class LocalRuntime:
                 functions.faults.clear()
             return JSONResponse([fault.model_dump() for fault in functions.faults.all()])
 
+        async def calls(request: Request) -> JSONResponse:
+            """Each recent invocation's AWS calls, capacity, duration and memory (ecopulse_local.calls), oldest
+            first; ``?request_id=`` keeps one API request's. DELETE forgets them."""
+            if request.method == "DELETE":
+                functions.calls.clear()
+            wanted = request.query_params.get("request_id")
+            return JSONResponse([record for record in functions.calls.all() if wanted in (None, record["request_id"])])
+
         # A template without a JWT authorizer has no tokens to hand out: its dashboard runs without sign-in.
         auth_routes = _local_auth_routes(issuer) if issuer else []
         clients = self._stack.of_type("AWS::Cognito::UserPoolClient")
@@ -441,6 +449,7 @@ class LocalRuntime:
             routes=[
                 Route("/config.json", config),
                 Route("/local-runtime/faults", faults, methods=["GET", "POST", "DELETE"]),
+                Route("/local-runtime/calls", calls, methods=["GET", "DELETE"]),
                 *auth_routes,
                 Route("/local-runtime/status", status),
                 Route("/local-runtime/sent", sent),

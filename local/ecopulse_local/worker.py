@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypedDict
 
+from ecopulse_local.calls import InvocationCalls, counter
 from ecopulse_local.faults import injector
 
 RESULTS_FD_VARIABLE = "ECOPULSE_RESULTS_FD"
@@ -39,6 +40,7 @@ class WorkerReply(TypedDict):
     payload: Any  # the handler's result, or Lambda's error document when not ok
     init_ms: float  # the handler's import, on the first invocation only
     fault_hits: dict[str, int]  # by fault id
+    calls: InvocationCalls
 
 
 class LambdaContext:
@@ -73,6 +75,7 @@ def main() -> None:
     code_dir, handler_path = sys.argv[1], sys.argv[2]
     sys.path.insert(0, code_dir)
     results = os.fdopen(int(os.environ.pop(RESULTS_FD_VARIABLE)), "w", buffering=1)
+    counter.install()
     started = time.perf_counter()
     init_error: dict[str, Any] | None = None
     try:
@@ -84,11 +87,19 @@ def main() -> None:
 
     for line in sys.stdin:
         request: WorkerRequest = json.loads(line)
+        counter.reset()
+        invoked = time.perf_counter()
         if init_error is not None:
             ok, payload = False, {**init_error, "requestId": request["request_id"]}
         else:
             ok, payload = _invoke(handler, request)
-        reply: WorkerReply = {"ok": ok, "payload": payload, "init_ms": init_ms, "fault_hits": dict(injector.hits)}
+        reply: WorkerReply = {
+            "ok": ok,
+            "payload": payload,
+            "init_ms": init_ms,
+            "fault_hits": dict(injector.hits),
+            "calls": counter.report((time.perf_counter() - invoked) * 1000),
+        }
         init_ms = 0.0
         results.write(json.dumps(reply) + "\n")
 

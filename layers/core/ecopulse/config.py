@@ -43,7 +43,10 @@ class Settings(BaseModel):
     """The block tag a receipt, nonce or claim must reach to count as paid."""
     chain_min_priority_fee_wei: int = Field(default=0, ge=0)
     mint_max_batch: int = Field(default=10, ge=1, le=100)
-    """Claims per mintForClaims transaction, at most ecopulse.chain.claims.MAX_BATCH_SIZE (a block's gas)."""
+    """Claims per invocation and per mintForClaims transaction, at most ecopulse.chain.claims.MAX_BATCH_SIZE; the
+    function takes from the queue what one delivery (ten messages) does not hold."""
+    mint_gas_cap: int | None = Field(default=None, gt=21_000)
+    """The most gas one mintForClaims transaction may take; larger batches are halved until they fit."""
     mint_receipt_timeout_seconds: float = Field(default=60, gt=0)
     mint_poll_seconds: float = Field(default=1, gt=0)
     mint_max_replacements: int = Field(default=3, ge=0)

@@ -2,6 +2,7 @@
 citizen so nobody farms rewards with a flood of small submissions; and the workflow's record of a decision,
 which grants it."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -94,12 +95,26 @@ class DecidedSubmissions(Protocol):
         ...
 
 
+MINT_GROUPS_PER_TENANT = 10
+"""Message groups of a tenant in the mint queue. FIFO hands out ten messages of a group at a time, and none more
+until they are deleted: ten groups let one transaction pay up to a hundred of a city's claims."""
+
+
+def mint_group(tenant: str, submission_id: str) -> str:
+    """The mint queue's message group of a submission's reward: always the same for a submission, so that a
+    repeat follows the first, and never shared with another tenant, so that no city waits behind another."""
+    shard = int.from_bytes(hashlib.sha256(submission_id.encode()).digest()[:4]) % MINT_GROUPS_PER_TENANT
+    return f"{tenant}#{shard}"
+
+
 @dataclass(frozen=True)
 class RecordedDecision:
     status: Status
     reward: int
     wallet: str | None
     """Where the reward is paid; None leaves it waiting as a pending balance."""
+    mint_group: str
+    """The mint queue's message group for the reward (mint_group)."""
 
 
 def record_decision(
@@ -128,4 +143,5 @@ def record_decision(
         if citizen.active:
             grant = rewards.plan(submission, settings, now)
     decided = submissions.decide(tenant, submission_id, target, decision.reason, decision.reviewer, grant, impact)
-    return RecordedDecision(decided.status, int(decided.reward or 0), citizen.wallet_address)
+    reward, group = int(decided.reward or 0), mint_group(tenant, submission_id)
+    return RecordedDecision(decided.status, reward, citizen.wallet_address, group)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ecopulse.chain.claims import MAX_BATCH_SIZE
 from ecopulse.chain.minter import Minter, MinterSettings
 from ecopulse.config import Settings, deployment
+from ecopulse.mint_queue import QueuedMessage
 from ecopulse_local.runtime import samconfig_parameter_overrides
 from ecopulse_local.template import load_stack
 from tests.conftest import ROOT
@@ -77,8 +78,33 @@ def callbacks() -> RecordedCallbacks:
     return RecordedCallbacks()
 
 
+@dataclass
+class MemoryLease:
+    """The send lease: held by ``holder`` until released, as long as ``held_by_another`` is not set."""
+
+    held_by_another: bool = False
+    holder: str | None = None
+    holders: list[str] = field(default_factory=list)
+
+    def acquire(self, owner: str, expires_at: float) -> bool:
+        if self.held_by_another or self.holder not in (None, owner):
+            return False
+        self.holder = owner
+        self.holders.append(owner)
+        return True
+
+    def release(self, owner: str) -> None:
+        if self.holder == owner:
+            self.holder = None
+
+
 @pytest.fixture
-def mint_app(monkeypatch, chain, ledger, callbacks):
+def lease() -> MemoryLease:
+    return MemoryLease()
+
+
+@pytest.fixture
+def mint_app(monkeypatch, chain, ledger, callbacks, lease):
     """The function's module, loaded under a name of its own, with the chain, the stores and the workflows
     swapped for the fakes; its own ``minter()`` still builds and checks the minter."""
     spec = importlib.util.spec_from_file_location("mint_app", ROOT / "functions" / "mint" / "app.py")
@@ -91,6 +117,7 @@ def mint_app(monkeypatch, chain, ledger, callbacks):
     monkeypatch.setattr(module, "ledger", ledger)
     monkeypatch.setattr(module, "callbacks", callbacks)
     monkeypatch.setattr(module.metrics, "namespace", "EcoPulseTest")
+    monkeypatch.setattr(module, "send_lease", lambda: lease)
     yield module
     deployment.cache_clear()
 
@@ -300,3 +327,100 @@ def test_no_chain_parameter_has_a_default_and_dev_pays_on_polygon_amoy():
     dev = samconfig_parameter_overrides(ROOT, "dev")
     assert (dev["ChainId"], dev["ChainRpcUrl"]) == ("80002", "https://rpc-amoy.polygon.technology")
     assert samconfig_parameter_overrides(ROOT, "prod")["ChainId"] == "137"
+
+
+@dataclass
+class FakeMintQueue:
+    """Messages waiting in the queue beyond the delivery, and what the handler did with those it took."""
+
+    waiting: list = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)
+
+    def take(self, count: int) -> list:
+        taken, self.waiting = self.waiting[:count], self.waiting[count:]
+        return taken
+
+    def delete(self, messages: list) -> None:
+        self.deleted += [message.message_id for message in messages]
+
+    def release(self, messages: list) -> None:
+        self.released += [message.message_id for message in messages]
+
+
+def queued(body: dict | str, group: str = "karachi") -> QueuedMessage:
+    return QueuedMessage(str(uuid.uuid4()), "handle", group, body if isinstance(body, str) else json.dumps(body))
+
+
+@pytest.fixture
+def waiting(monkeypatch, mint) -> FakeMintQueue:
+    fake = FakeMintQueue()
+    monkeypatch.setattr(mint, "queue", lambda: fake)
+    return fake
+
+
+def test_claims_waiting_beyond_the_delivery_are_paid_in_the_same_transaction_and_deleted(mint, chain, ledger, waiting):
+    delivered = [request(i) for i in range(2)]
+    waiting.waiting = [queued(request(i)) for i in range(2, 6)]
+
+    response = mint.handler({"Records": [record(body) for body in delivered]}, CONTEXT)
+
+    assert failures(response) == []
+    assert len(chain.sent) == 1 and len(chain._calls[chain.sent[0].tx_hash]) == 6
+    assert len(ledger.paid) == 6
+    assert len(waiting.deleted) == 4 and waiting.released == []
+
+
+def test_no_more_claims_are_taken_than_a_batch_holds(monkeypatch, mint, waiting):
+    monkeypatch.setenv("MINT_MAX_BATCH", "5")
+    deployment.cache_clear()
+    waiting.waiting = [queued(request(i)) for i in range(2, 12)]
+
+    mint.handler({"Records": [record(request(i)) for i in range(2)]}, CONTEXT)
+
+    assert len(waiting.deleted) == 3 and len(waiting.waiting) == 7
+
+
+def test_a_taken_message_that_is_unreadable_or_unpaid_is_released_with_the_rest_of_its_group(
+    mint, chain, ledger, waiting
+):
+    poison = queued("not json", group="karachi")
+    after_poison = queued(request(3), group="karachi")
+    other_city = queued(request(4), group="quetta")
+    waiting.waiting = [poison, after_poison, other_city]
+
+    mint.handler({"Records": [record(request(1))]}, CONTEXT)
+
+    assert waiting.released == [poison.message_id, after_poison.message_id]
+    assert waiting.deleted == [other_city.message_id]
+
+
+def test_taken_claims_come_back_when_the_chain_is_down(mint, chain, ledger, waiting):
+    chain.down = True
+    waiting.waiting = [queued(request(i)) for i in range(2, 4)]
+
+    with pytest.raises(BatchProcessingError):
+        mint.handler({"Records": [record(request(1))]}, CONTEXT)
+
+    assert len(waiting.released) == 2 and waiting.deleted == [] and ledger.paid == {}
+
+
+def test_the_batch_is_sent_holding_the_keys_send_lease_which_is_released_after(mint, chain, lease):
+    response = mint.handler({"Records": [record(request(i)) for i in range(2)]}, CONTEXT)
+
+    assert failures(response) == [] and len(chain.sent) == 1
+    assert lease.holders == [CONTEXT.aws_request_id] and lease.holder is None
+
+
+def test_nothing_is_sent_while_another_invocation_holds_the_send_lease(monkeypatch, mint, chain, ledger, lease):
+    lease.held_by_another = True
+    monkeypatch.setattr(mint, "LEASE_POLL_SECONDS", 0.01)
+    event = {"Records": [record(request(i)) for i in range(2)]}
+
+    with pytest.raises(BatchProcessingError):
+        mint.handler(event, lambda_context(remaining_seconds=mint.FINISHING_SECONDS + 0.05))
+    assert chain.sent == [] and ledger.paid == {}
+
+    lease.held_by_another = False
+    assert failures(mint.handler(event, CONTEXT)) == []
+    assert len(ledger.paid) == 2

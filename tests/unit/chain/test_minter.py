@@ -352,3 +352,22 @@ def test_a_batch_over_the_mint_cap_waits_pending_and_is_paid_once_the_cap_allows
     chain.mint_allowance = total
     assert {claim.outcome for claim in minter.mint(batch)} == {MintOutcome.MINTED}
     assert paid(chain, batch)
+
+
+def test_a_batch_estimated_above_the_gas_cap_is_cut_until_it_fits(chain, store, clock):
+    """The fake estimates 60,000 gas a claim: a cap of 400,000 lets at most 6 of a batch of 20 go together."""
+    capped = Minter(chain, store, MinterSettings(max_batch=20, gas_cap=400_000), clock=clock, sleep=clock.sleep)
+
+    result = capped.mint(claims(20))
+
+    assert [len(chain._calls[tx.tx_hash]) for tx in chain.sent] == [6, 6, 6, 2]
+    assert all(tx.gas_limit <= 400_000 for tx in chain.sent)
+    assert all(claim.state is ClaimState.CONFIRMED for claim in result)
+
+
+def test_a_single_claim_above_the_gas_cap_is_still_sent(chain, store, clock):
+    capped = Minter(chain, store, MinterSettings(gas_cap=50_000), clock=clock, sleep=clock.sleep)
+
+    (result,) = capped.mint(claims(1))
+
+    assert result.state is ClaimState.CONFIRMED

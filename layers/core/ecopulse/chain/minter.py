@@ -34,6 +34,10 @@ class MinterSettings:
     fee_bump_percent: int = MIN_FEE_BUMP_PERCENT
     max_requeues: int = 2
     """How often one call sends claims again after another sender took their nonce, before giving up."""
+    gas_cap: int | None = None
+    """The most gas one transaction may be estimated at (a share of the block's gas limit): a batch above it is
+    cut to the share of its claims that fits (then again, as gas per claim is not quite linear), so a batch never
+    waits for a block with room for all of it."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_batch <= MAX_BATCH_SIZE:
@@ -116,6 +120,10 @@ class Minter:
         fees = self._chain.suggest_fees()
         try:
             signed = self._chain.sign_batch(batch, nonce, fees)
+            cap = self._settings.gas_cap
+            while cap is not None and signed.gas_limit > cap and len(batch) > 1:
+                batch = batch[: max(1, min(len(batch) - 1, len(batch) * cap // signed.gas_limit))]
+                signed = self._chain.sign_batch(batch, nonce, fees)
         except TransactionReverted as reverted:
             return self._save(claim.failed(f"mintForClaims would revert: {reverted}") for claim in batch)
         submitted = self._save(claim.submitted(nonce, signed.tx_hash, fees, signed.gas_limit) for claim in batch)

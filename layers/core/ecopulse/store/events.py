@@ -1,6 +1,7 @@
 """The ``Events`` port on DynamoDB: capacity-checked joins and check-ins, each one transaction."""
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -90,7 +91,9 @@ class EventRepository:
             if AttendeeItem.count(pk, AttendeeItem.sk == sk, consistent_read=True):
                 raise AlreadyJoined(event_id) from error
             raise EventFull(event_id) from error
-        return self.get(tenant, event_id)
+        # The event as read, with this place taken: no read after the write.
+        joined = event_of(event)
+        return replace(joined, attendees=joined.attendees + 1)
 
     def attendee(self, tenant: str, event_id: str, user_id: str) -> Attendee:
         return attendee_of(self._attendee(tenant, event_id, user_id))

@@ -1,6 +1,7 @@
 """The ``Reports`` port on DynamoDB: creation, listing, the nearby search, votes and status changes, each write
 in one transaction with its audit entry and the aggregates it moves."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -165,7 +166,11 @@ class ReportRepository:
             if VoteItem.count(vote_pk, VoteItem.sk == vote_sk, consistent_read=True):
                 raise AlreadyVoted(report.report_id) from error
             raise ReportNotFound(report.report_id) from error
-        return self.get(tenant, report.report_id)
+        # The report as read, with this vote counted: no read after the write (votes cast meanwhile by others
+        # show on the next read).
+        if agrees:
+            return replace(report, votes_up=report.votes_up + 1)
+        return replace(report, votes_down=report.votes_down + 1)
 
     def change_status(
         self, tenant: str, report: Report, target: ReportStatus, actor: str, reason: str | None

@@ -1,0 +1,260 @@
+"""What each route and each pipeline step asks of AWS: DynamoDB round trips, read and write capacity units, other
+AWS calls and handler time, as the local runtime counts them per invocation (ecopulse_local.calls).
+
+Every route runs once, warm, with data it can find (a report, a cleanup, an event); then one cleanup goes
+through the pipeline with no human (approved and minted) and one through an admin's review, each step counted
+by function. `--json FILE` also writes the figures for bench/cost.py.
+
+Run: .venv/bin/python bench/calls.py [--json bench/calls.json]
+"""
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from local_system import Target, started_target  # noqa: E402
+from pipeline import open_cleanup, post_photos  # noqa: E402
+
+from tests.integration.citizens import reviewed_by_a_human  # noqa: E402
+from tests.integration.photos import honest_pair  # noqa: E402
+
+LAHORE = (31.5204, 74.3587)
+Figures = dict[str, Any]
+
+
+def totals(records: list[dict[str, Any]]) -> Figures:
+    """The sum of some invocations' records: round trips by operation, capacity, other calls, time."""
+    dynamodb: Counter[str] = Counter()
+    aws: Counter[str] = Counter()
+    for record in records:
+        dynamodb.update(record["dynamodb"])
+        aws.update(record["aws"])
+    return {
+        "invocations": len(records),
+        "round_trips": sum(dynamodb.values()),
+        "dynamodb": dict(dynamodb),
+        "rcu": round(sum(record["rcu"] for record in records), 2),
+        "wcu": round(sum(record["wcu"] for record in records), 2),
+        "aws": dict(aws),
+        "aws_calls": sum(aws.values()),
+        "handler_ms": round(sum(record["handler_ms"] for record in records), 1),
+        "peak_memory_mb": max((record["peak_memory_mb"] for record in records), default=0.0),
+        "functions": sorted({record["function"] for record in records}),
+    }
+
+
+class Counted:
+    """Calls routes of a running system and reads what each one cost from the runtime's call records."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.client = httpx.Client(base_url=target.api, timeout=60)
+
+    def records(self, request_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"request_id": request_id} if request_id else {}
+        return httpx.get(self.target.dashboard + "/local-runtime/calls", params=params, timeout=30).json()
+
+    def forget(self) -> None:
+        httpx.delete(self.target.dashboard + "/local-runtime/calls", timeout=30).raise_for_status()
+
+    def call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+    def cost(self, response: httpx.Response) -> Figures:
+        """What the request that got ``response`` cost, with its status."""
+        assert response.status_code < 500, response.text  # noqa: S101  # a failed route's figures mean nothing
+        return {**totals(self.records(response.headers["apigw-requestid"])), "status": response.status_code}
+
+    def wait_for_async(self, timeout: float = 60) -> None:
+        """Until the runtime has no asynchronous invocation queued or running."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = httpx.get(self.target.dashboard + "/local-runtime/status", timeout=30).json()["async"]
+            if status["in_flight"] == 0:
+                return
+            time.sleep(0.1)
+
+
+def routes(counted: Counted, tenant: str) -> dict[str, Callable[[], httpx.Response]]:
+    """Each route once, in an order that gives the later ones something to read."""
+    citizen = counted.target.bearer(f"calls-citizen-{tenant}", "citizen", tenant)
+    neighbour = counted.target.bearer(f"calls-neighbour-{tenant}", "citizen", tenant)
+    admin = counted.target.bearer(f"calls-admin-{tenant}", "admin", tenant)
+    call = counted.call
+    for n in range(20):  # neighbours' reports, for the lists and nearby to find
+        body = {"waste_type": "plastic", "lat": LAHORE[0] + n * 0.0005, "lng": LAHORE[1]}
+        call("POST", "/reports", neighbour, json=body).raise_for_status()
+    call("GET", "/me", citizen).raise_for_status()
+    report = call("POST", "/reports", citizen, json={"waste_type": "glass", "lat": LAHORE[0], "lng": LAHORE[1]}).json()
+    report_id = report["report_id"]
+    opened = call("POST", "/submissions", citizen, json={"task": "cleanup"}).json()
+    submission_id = opened["submission"]["submission_id"]
+    event = call(
+        "POST",
+        "/events",
+        admin,
+        json={
+            "title": "Canal sweep",
+            "lat": LAHORE[0],
+            "lng": LAHORE[1],
+            "starts_at": "2030-01-01T09:00:00Z",
+            "ends_at": "2030-01-01T12:00:00Z",
+            "capacity": 50,
+        },
+    )
+    event_id = event.json().get("event_id", "none")
+    open311 = f"/open311/{tenant}/v2"
+    return {
+        "citizen: GET /me": lambda: call("GET", "/me", citizen),
+        "citizen: PATCH /me": lambda: call("PATCH", "/me", citizen, json={"display_name": "Calls"}),
+        "citizen: PUT /me/wallet": lambda: call(
+            "PUT", "/me/wallet", citizen, json={"address": "0x" + uuid.uuid4().hex + "00000000"}
+        ),
+        "citizen: POST /uploads": lambda: call("POST", "/uploads", citizen, json={"content_type": "image/jpeg"}),
+        "citizen: POST /reports": lambda: call(
+            "POST", "/reports", citizen, json={"waste_type": "metal", "lat": LAHORE[0], "lng": LAHORE[1]}
+        ),
+        "citizen: GET /reports": lambda: call("GET", "/reports", citizen),
+        "citizen: GET /reports/{id}": lambda: call("GET", f"/reports/{report_id}", citizen),
+        "citizen: GET /reports/nearby": lambda: call(
+            "GET", "/reports/nearby", citizen, params={"lat": LAHORE[0], "lng": LAHORE[1], "radius_m": 1000}
+        ),
+        "citizen: POST /reports/{id}/votes": lambda: call(
+            "POST", f"/reports/{report_id}/votes", neighbour, json={"agrees": True}
+        ),
+        "citizen: GET /reports/{id}/history": lambda: call("GET", f"/reports/{report_id}/history", citizen),
+        "citizen: POST /submissions": lambda: call("POST", "/submissions", citizen, json={"task": "cleanup"}),
+        "citizen: GET /submissions": lambda: call("GET", "/submissions", citizen),
+        "citizen: GET /submissions/{id}": lambda: call("GET", f"/submissions/{submission_id}", citizen),
+        "citizen: GET /me/reports": lambda: call("GET", "/me/reports", citizen),
+        "citizen: GET /me/submissions": lambda: call("GET", "/me/submissions", citizen),
+        "citizen: GET /me/ledger": lambda: call("GET", "/me/ledger", citizen),
+        "citizen: GET /me/inbox": lambda: call("GET", "/me/inbox", citizen),
+        "citizen: PUT /me/alerts/{zone}": lambda: call("PUT", "/me/alerts/center", citizen),
+        "citizen: GET /events": lambda: call("GET", "/events", citizen),
+        "citizen: POST /events/{id}/join": lambda: call("POST", f"/events/{event_id}/join", citizen),
+        "citizen: GET /leaderboard": lambda: call("GET", "/leaderboard", citizen),
+        "admin: GET /admin/review-queue": lambda: call("GET", "/admin/review-queue", admin),
+        "admin: GET /admin/submissions/{id}": lambda: call("GET", f"/admin/submissions/{submission_id}", admin),
+        "admin: GET /admin/users": lambda: call("GET", "/admin/users", admin),
+        "admin: GET /admin/settings": lambda: call("GET", "/admin/settings", admin),
+        "admin: POST /admin/reports/{id}/status": lambda: call(
+            "POST", f"/admin/reports/{report_id}/status", admin, json={"status": "verified"}
+        ),
+        "admin: GET /analytics/summary": lambda: call("GET", "/analytics/summary", admin),
+        "admin: GET /analytics/daily": lambda: call("GET", "/analytics/daily", admin),
+        "admin: GET /analytics/zones": lambda: call("GET", "/analytics/zones", admin),
+        "admin: GET /analytics/heatmap": lambda: call("GET", "/analytics/heatmap", admin),
+        "admin: GET /fleet/vehicles": lambda: call("GET", "/fleet/vehicles", admin),
+        "open311: GET services.json": lambda: call("GET", f"{open311}/services.json"),
+        "open311: GET requests.json": lambda: call("GET", f"{open311}/requests.json"),
+        "open311: GET requests/{id}.json": lambda: call("GET", f"{open311}/requests/{report_id}.json"),
+    }
+
+
+def measure_routes(counted: Counted, tenant: str | None = None) -> dict[str, Figures]:
+    """Each route called once, with what that call cost, after every GET route was called once: its function's
+    worker is warm, and a write is measured the first time, not refused as a repeat."""
+    tenant = tenant or f"calls-{uuid.uuid4().hex[:6]}"
+    requests = routes(counted, tenant)
+    for name, request in requests.items():
+        if ": GET " in name:
+            request()
+    return {name: counted.cost(request()) for name, request in requests.items()}
+
+
+def by_function(records: list[dict[str, Any]]) -> dict[str, Figures]:
+    """The records of a journey's asynchronous steps (not API routes), summed per function."""
+    functions: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if not record["trigger"].split(" ")[0].isupper():
+            functions.setdefault(record["function"], []).append(record)
+    return {name: totals(records) for name, records in functions.items()}
+
+
+def measure_pipeline(counted: Counted, reviewed: bool) -> dict[str, Figures]:
+    """One honest cleanup from its photos to its reward on chain, by function: with no human, or through an
+    admin's review (the admin's queue, the submission and the decision included)."""
+    tenant = f"calls-{'reviewed' if reviewed else 'auto'}-{uuid.uuid4().hex[:6]}"
+    target = counted.target
+    cleanup = open_cleanup(target, "calls-cleaner", tenant)  # in a tenant that trusts the rules
+    if reviewed:
+        reviewed_by_a_human(target, tenant)
+    counted.wait_for_async()
+    counted.forget()
+    post_photos(cleanup, honest_pair())
+    admin = target.bearer("calls-admin", "admin", tenant)
+    decided: list[httpx.Response] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        submission = counted.call("GET", f"/submissions/{cleanup.submission_id}", cleanup.headers).json()
+        if submission.get("mint_tx"):
+            break
+        if reviewed and submission["status"] == "in_review" and not decided:
+            decided.append(counted.call("GET", "/admin/review-queue", admin))
+            decided.append(counted.call("GET", f"/admin/submissions/{cleanup.submission_id}", admin))
+            decided.append(counted.call("GET", f"/admin/submissions/{cleanup.submission_id}/photos", admin))
+            decision = {"outcome": "approved", "reason": "a clean canal bank"}
+            path = f"/admin/submissions/{cleanup.submission_id}/decision"
+            decided.append(counted.call("POST", path, admin, json=decision))
+        time.sleep(0.1)
+    else:
+        raise TimeoutError(f"{cleanup.submission_id} was not minted")
+    counted.wait_for_async()
+    time.sleep(1)  # the notification after the mint
+    steps = by_function(counted.records())
+    for response in decided:
+        request = response.request
+        steps[f"admin: {request.method} {request.url.path.replace(cleanup.submission_id, '{id}')}"] = counted.cost(
+            response
+        )
+    return steps
+
+
+def journeys(counted: Counted) -> dict[str, dict[str, Figures]]:
+    """Every route, then each cleanup journey after one that is not counted, so that every step runs warm."""
+    routes_figures = measure_routes(counted)
+    measure_pipeline(counted, reviewed=True)
+    return {
+        "routes": routes_figures,
+        "cleanup auto-approved": measure_pipeline(counted, reviewed=False),
+        "cleanup reviewed": measure_pipeline(counted, reviewed=True),
+    }
+
+
+def print_figures(title: str, figures: dict[str, Figures]) -> None:
+    print(f"\n{title}")
+    width = max(len(name) for name in figures) + 2
+    print(f"{'':<{width}}{'round trips':>12}{'RCU':>8}{'WCU':>8}{'other AWS':>10}{'handler ms':>11}  operations")
+    for name, figure in figures.items():
+        operations = ", ".join(f"{op} {n}" for op, n in sorted({**figure["dynamodb"], **figure["aws"]}.items()))
+        print(
+            f"{name:<{width}}{figure['round_trips']:>12}{figure['rcu']:>8.1f}{figure['wcu']:>8.1f}"
+            f"{figure['aws_calls']:>10}{figure['handler_ms']:>11.1f}  {operations}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", type=Path, help="also write the figures here, for bench/cost.py")
+    args = parser.parse_args()
+    with started_target() as target:
+        measured = journeys(Counted(target))
+    for title, figures in measured.items():
+        print_figures(title, figures)
+    if args.json:
+        args.json.write_text(json.dumps(measured, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

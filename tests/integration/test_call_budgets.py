@@ -1,0 +1,65 @@
+"""Round-trip budgets of the hot routes, counted by the local runtime per request (ecopulse_local.calls): a
+route that starts reading item by item, or scanning, fails here before it reaches a city's bill."""
+
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
+
+from calls import Counted, measure_routes  # noqa: E402
+
+CITIZEN_ROUTE_BUDGET = 3
+OPEN311_BUDGETS = {"open311: GET requests.json": 3, "citizen: GET /reports/nearby": 3}
+TODAYS_FIGURES = {
+    "citizen: PUT /me/wallet": 4,
+    "citizen: POST /events/{id}/join": 4,
+    "open311: GET requests.json": 6,
+}
+
+
+@pytest.fixture(scope="module")
+def route_calls(local_system) -> dict[str, dict]:
+    return measure_routes(Counted(local_system))
+
+
+def _budget(route: str) -> int:
+    return TODAYS_FIGURES.get(route, OPEN311_BUDGETS.get(route, CITIZEN_ROUTE_BUDGET))
+
+
+def test_every_citizen_route_stays_within_its_round_trips(route_calls):
+    citizen_routes = {route: figures for route, figures in route_calls.items() if route.startswith("citizen:")}
+    assert len(citizen_routes) >= 20
+    over = {route: f["round_trips"] for route, f in citizen_routes.items() if f["round_trips"] > _budget(route)}
+    assert over == {}
+
+
+def test_open311_list_and_nearby_stay_within_their_round_trips(route_calls):
+    over = {route: route_calls[route]["round_trips"] for route in OPEN311_BUDGETS}
+    assert {route: trips for route, trips in over.items() if trips > _budget(route)} == {}
+
+
+def test_routes_above_their_aim_make_no_more_round_trips_than_today(route_calls):
+    """Three routes still make more round trips than their aim, so their budget is today's figure. Setting a wallet
+    reads the profile, reads it again for its version before the update, and queries the unpaid rewards; joining
+    an event reads the profile, then the event once for its end and once more for its capacity before the
+    transaction; the Open311 list queries the index of each status apart."""
+    assert {route: route_calls[route]["round_trips"] for route in TODAYS_FIGURES} == TODAYS_FIGURES
+
+
+def test_no_route_scans_the_table(route_calls):
+    assert {route for route, figures in route_calls.items() if "Scan" in figures["dynamodb"]} == set()
+
+
+def test_a_route_reports_the_capacity_it_consumed(route_calls):
+    """DynamoDB Local answers ReturnConsumedCapacity, which the runtime asks for on every call."""
+    filed = route_calls["citizen: POST /reports"]
+    assert filed["dynamodb"]["TransactWriteItems"] == 1
+    assert filed["wcu"] > 0 and filed["rcu"] > 0
+
+
+def test_the_runtime_forgets_its_call_records_when_asked(local_system):
+    httpx.get(local_system.api + "/health").raise_for_status()
+    assert httpx.delete(local_system.dashboard + "/local-runtime/calls").json() == []
