@@ -1,0 +1,139 @@
+import "./style.css";
+import { registerSW } from "virtual:pwa-register";
+import { loadConfig, session, type Config } from "./api";
+import { h } from "./dom";
+import { LANGUAGES, language, setLanguage, startI18n, t, isLanguage } from "./i18n";
+import { Outbox, replay } from "./queue";
+import { apiSender } from "./sender";
+import { identify, type Who } from "./session";
+import { cleanupScreen } from "./views/cleanup";
+import type { Context, Screen } from "./views/context";
+import { eventsScreen } from "./views/events";
+import { leaderboardScreen } from "./views/leaderboard";
+import { mineScreen } from "./views/mine";
+import { reportScreen } from "./views/report";
+import { signInScreen } from "./views/signin";
+
+const screens: Record<string, Screen> = {
+  report: reportScreen,
+  cleanup: cleanupScreen,
+  mine: mineScreen,
+  events: eventsScreen,
+  leaderboard: leaderboardScreen,
+};
+
+const root = document.getElementById("view") as HTMLElement;
+const topbar = document.getElementById("topbar") as HTMLElement;
+const tabs = document.getElementById("tabs") as HTMLElement;
+const outboxLine = document.getElementById("outbox-line") as HTMLElement;
+let leave: (() => void) | void;
+let who: Who | null = null;
+let config: Config;
+let outbox: Outbox;
+
+function currentScreen(): string {
+  const name = location.hash.replace(/^#\//, "");
+  return name in screens ? name : "report";
+}
+
+async function showOutbox(): Promise<void> {
+  const items = await outbox.all();
+  const waiting = items.filter((item) => !item.refused).length;
+  const refused = items.length - waiting;
+  const parts = [];
+  if (waiting) parts.push(t("outbox.count", { count: waiting }));
+  if (refused) parts.push(t("outbox.refusedCount", { count: refused }));
+  outboxLine.textContent = parts.join(" · ");
+  outboxLine.hidden = !parts.length;
+}
+
+let flushing: Promise<void> | null = null;
+/** Sends the outbox when signed in and online; several reasons to flush at once make one flush. */
+function flush(): Promise<void> {
+  flushing ??= (async () => {
+    try {
+      if (who && navigator.onLine) await replay(outbox, apiSender);
+    } finally {
+      flushing = null;
+      await showOutbox();
+    }
+  })();
+  return flushing;
+}
+
+function drawChrome(): void {
+  const picker = h(
+    "select",
+    { id: "language", class: "language" },
+    Object.entries(LANGUAGES).map(([code, { name }]) =>
+      h("option", { value: code, lang: code, selected: code === language() }, name),
+    ),
+  );
+  picker.addEventListener("change", () => {
+    if (isLanguage(picker.value)) void setLanguage(picker.value).then(route);
+  });
+  topbar.replaceChildren(
+    h(
+      "div",
+      { class: "bar" },
+      h("span", { class: "brand" }, t("app.name")),
+      who ? h("span", { class: "city", id: "city-name" }, who.tenant) : null,
+      h("label", { for: "language", class: "visually-hidden" }, t("app.language")),
+      picker,
+      who ? h("button", { type: "button", id: "sign-out", onclick: signOut }, t("app.signOut")) : null,
+    ),
+  );
+  (document.getElementById("skip-link") as HTMLElement).textContent = t("app.skip");
+  tabs.setAttribute("aria-label", t("app.screens"));
+  tabs.hidden = !who;
+  const current = currentScreen();
+  tabs.replaceChildren(
+    ...Object.keys(screens).map((name) =>
+      h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : undefined }, t(`nav.${name}`)),
+    ),
+  );
+}
+
+function signOut(): void {
+  session.token = null;
+  who = null;
+  void route();
+}
+
+async function route(): Promise<void> {
+  leave?.();
+  leave = undefined;
+  root.replaceChildren();
+  who ??= await identify();
+  drawChrome();
+  if (!who) {
+    document.title = `${t("signin.title")} · ${t("app.name")}`;
+    signInScreen(root, config, async () => {
+      who = await identify();
+      await route();
+      void flush();
+    });
+    return;
+  }
+  const name = currentScreen();
+  document.title = `${t(`nav.${name}`)} · ${t("app.name")}`;
+  const context: Context = { config, who, outbox, flush };
+  leave = screens[name](root, context);
+  void showOutbox();
+}
+
+async function start(): Promise<void> {
+  await startI18n();
+  [config, outbox] = await Promise.all([loadConfig(), Outbox.open()]);
+  window.addEventListener("ecopulse:signed-out", signOut);
+  window.addEventListener("hashchange", () => void route().then(() => root.focus({ preventScroll: true })));
+  window.addEventListener("online", () => void flush());
+  navigator.serviceWorker?.addEventListener("message", (event: MessageEvent<{ type?: string }>) => {
+    if (event.data?.type === "replay-queue") void flush();
+  });
+  await route();
+  void flush();
+  registerSW({ immediate: true });
+}
+
+void start();
