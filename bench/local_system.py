@@ -28,7 +28,13 @@ class Target:
 
 def fresh_runtime() -> LocalRuntime:
     return LocalRuntime(
-        aws_port=0, dynamodb_port=0, chain_port=0, api_port=0, dashboard_port=0, state_dir=Path(tempfile.mkdtemp())
+        aws_port=0,
+        dynamodb_port=0,
+        chain_port=0,
+        api_port=0,
+        dashboard_port=0,
+        app_port=0,
+        state_dir=Path(tempfile.mkdtemp()),
     )
 
 
