@@ -22,6 +22,8 @@ const screens: Record<string, Screen> = {
   leaderboard: leaderboardScreen,
 };
 
+const RETRY_FIRST_MS = 2_000;
+const RETRY_LAST_MS = 60_000;
 const root = document.getElementById("view") as HTMLElement;
 const topbar = document.getElementById("topbar") as HTMLElement;
 const tabs = document.getElementById("tabs") as HTMLElement;
@@ -48,17 +50,33 @@ async function showOutbox(): Promise<void> {
 }
 
 let flushing: Promise<void> | null = null;
-/** Sends the outbox when signed in and online; several reasons to flush at once make one flush. */
+let retry: number | undefined;
+let retryDelay = RETRY_FIRST_MS;
+/** Sends the outbox when signed in and online; several reasons to flush at once make one flush. What the network
+ * could not send while the device says it is online (a flaky network, a captive portal) is tried again later,
+ * waiting twice as long each time. */
 function flush(): Promise<void> {
-  flushing ??= (async () => {
-    try {
-      if (who && navigator.onLine) await replay(outbox, apiSender);
-    } finally {
-      flushing = null;
-      await showOutbox();
-    }
-  })();
+  // Reset in a callback, which runs after the assignment even when sendOutbox returns at once.
+  flushing ??= sendOutbox().finally(() => {
+    flushing = null;
+  });
   return flushing;
+}
+
+async function sendOutbox(): Promise<void> {
+  try {
+    if (!who || !navigator.onLine) return;
+    const outcomes = await replay(outbox, apiSender);
+    window.clearTimeout(retry);
+    if ([...outcomes.values()].some((outcome) => outcome.state === "waiting")) {
+      retry = window.setTimeout(() => void flush(), retryDelay);
+      retryDelay = Math.min(retryDelay * 2, RETRY_LAST_MS);
+    } else {
+      retryDelay = RETRY_FIRST_MS;
+    }
+  } finally {
+    await showOutbox();
+  }
 }
 
 function drawChrome(): void {

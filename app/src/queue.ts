@@ -174,14 +174,15 @@ async function replayAll(outbox: Outbox, sender: Sender, onProgress?: Progress):
 
 /** Sends what waits, oldest first. A replay asked for while one runs joins it instead of sending again. */
 export function replay(outbox: Outbox, sender: Sender, onProgress?: Progress): Promise<Map<string, Outcome>> {
-  running ??= (async () => {
-    try {
-      const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
-      if (!locks) return await replayAll(outbox, sender, onProgress);
-      return await locks.request("ecopulse-outbox", () => replayAll(outbox, sender, onProgress));
-    } finally {
+  if (!running) {
+    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+    const send = () => replayAll(outbox, sender, onProgress);
+    // The lock is held until the replay it runs is done; its answer is the replay's.
+    const started = locks ? locks.request("ecopulse-outbox", send).then((outcomes) => outcomes) : send();
+    // Reset in a callback, which runs after the assignment whatever the replay does.
+    running = started.finally(() => {
       running = null;
-    }
-  })();
+    });
+  }
   return running;
 }
