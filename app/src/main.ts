@@ -39,7 +39,7 @@ function currentScreen(): string {
 }
 
 async function showOutbox(): Promise<void> {
-  const items = await outbox.all();
+  const items = (await outbox.all()).filter((item) => item.owner === who?.user_id);
   const waiting = items.filter((item) => !item.refused).length;
   const refused = items.length - waiting;
   const parts = [];
@@ -66,7 +66,7 @@ function flush(): Promise<void> {
 async function sendOutbox(): Promise<void> {
   try {
     if (!who || !navigator.onLine) return;
-    const outcomes = await replay(outbox, apiSender);
+    const outcomes = await replay(outbox, apiSender, who.user_id);
     window.clearTimeout(retry);
     if ([...outcomes.values()].some((outcome) => outcome.state === "waiting")) {
       retry = window.setTimeout(() => void flush(), retryDelay);
@@ -98,7 +98,6 @@ function drawChrome(): void {
       who ? h("span", { class: "city", id: "city-name" }, who.tenant) : null,
       h("label", { for: "language", class: "visually-hidden" }, t("app.language")),
       picker,
-      who ? h("button", { type: "button", id: "sign-out", onclick: signOut }, t("app.signOut")) : null,
     ),
   );
   (document.getElementById("skip-link") as HTMLElement).textContent = t("app.skip");

@@ -61,6 +61,7 @@ function report(photos: string[] = ["photo"]): QueuedReport {
   return {
     kind: "report",
     id: newKey(),
+    owner: OWNER,
     createdAt: new Date().toISOString(),
     report: { waste_type: "plastic", lat: 31.52, lng: 74.35, description: null },
     photos: photos.map((text) => ({ blob: new Blob([text], { type: "image/jpeg" }) })),
@@ -71,6 +72,7 @@ function cleanup(): QueuedCleanup {
   return {
     kind: "cleanup",
     id: newKey(),
+    owner: OWNER,
     createdAt: new Date().toISOString(),
     before: new Blob(["before"], { type: "image/jpeg" }),
     after: new Blob(["after"], { type: "image/jpeg" }),
@@ -79,6 +81,7 @@ function cleanup(): QueuedCleanup {
 }
 
 const offline = () => new TypeError("Failed to fetch");
+const OWNER = "sara";
 
 let outbox: Outbox;
 let fake: FakeApi;
@@ -94,12 +97,12 @@ describe("the outbox", () => {
     await outbox.put(item);
     fake.failures.uploadForm = [offline()];
 
-    const first = await replay(outbox, fake);
+    const first = await replay(outbox, fake, OWNER);
     expect(first.get(item.id)).toMatchObject({ state: "waiting" });
     const [kept] = (await outbox.all()) as QueuedReport[];
     expect(await kept.photos[0].blob.text()).toBe("bags by the canal");
 
-    const second = await replay(outbox, fake);
+    const second = await replay(outbox, fake, OWNER);
     expect(second.get(item.id)).toEqual({ state: "sent", id: "report-1:uploads/photo-1.jpeg" });
     expect(await outbox.all()).toEqual([]);
   });
@@ -109,7 +112,7 @@ describe("the outbox", () => {
     const newer = { ...report(["second"]), createdAt: "2026-12-07T02:00:00Z" };
     await outbox.put(newer);
     await outbox.put(older);
-    await replay(outbox, fake);
+    await replay(outbox, fake, OWNER);
     expect(fake.fileCalls).toEqual([older.id, newer.id]);
   });
 
@@ -118,8 +121,8 @@ describe("the outbox", () => {
     await outbox.put(item);
     fake.failures.fileReport = [offline()];
 
-    await replay(outbox, fake);
-    await replay(outbox, fake);
+    await replay(outbox, fake, OWNER);
+    await replay(outbox, fake, OWNER);
 
     expect(fake.uploads).toEqual(["uploads/photo-1.jpeg:photo"]);
     expect(fake.fileCalls).toEqual([item.id, item.id]);
@@ -131,8 +134,8 @@ describe("the outbox", () => {
     await outbox.put(item);
     fake.failures.fileReport = [new ApiError(503, "gateway", "Service Unavailable")];
 
-    expect((await replay(outbox, fake)).get(item.id)).toMatchObject({ state: "waiting" });
-    expect((await replay(outbox, fake)).get(item.id)).toEqual({ state: "sent", id: "report-1:" });
+    expect((await replay(outbox, fake, OWNER)).get(item.id)).toMatchObject({ state: "waiting" });
+    expect((await replay(outbox, fake, OWNER)).get(item.id)).toEqual({ state: "sent", id: "report-1:" });
     expect(fake.fileCalls).toEqual([item.id, item.id]);
     expect([...fake.filed.keys()]).toEqual([item.id]);
   });
@@ -140,7 +143,7 @@ describe("the outbox", () => {
   it("sends once when replays are asked for together (an online event, a sync and a new report at once)", async () => {
     const item = report();
     await outbox.put(item);
-    const outcomes = await Promise.all([replay(outbox, fake), replay(outbox, fake), replay(outbox, fake)]);
+    const outcomes = await Promise.all([replay(outbox, fake, OWNER), replay(outbox, fake, OWNER), replay(outbox, fake, OWNER)]);
     expect(outcomes.map((each) => each.get(item.id)?.state)).toEqual(["sent", "sent", "sent"]);
     expect(fake.fileCalls).toEqual([item.id]);
     expect(fake.uploads).toHaveLength(1);
@@ -151,9 +154,9 @@ describe("the outbox", () => {
     await outbox.put(item);
     fake.failures.fileReport = [new ApiError(422, "invalid_request", "lat: out of range")];
 
-    expect((await replay(outbox, fake)).get(item.id)).toEqual({ state: "refused", reason: "lat: out of range" });
+    expect((await replay(outbox, fake, OWNER)).get(item.id)).toEqual({ state: "refused", reason: "lat: out of range" });
     expect((await outbox.all())[0].refused).toBe("lat: out of range");
-    expect((await replay(outbox, fake)).has(item.id)).toBe(false);
+    expect((await replay(outbox, fake, OWNER)).has(item.id)).toBe(false);
     expect(fake.fileCalls).toHaveLength(1);
   });
 
@@ -164,10 +167,21 @@ describe("the outbox", () => {
     await outbox.put(second);
     fake.failures.upload = [new UploadError("the photo could not be sent", true)];
 
-    const outcomes = await replay(outbox, fake);
+    const outcomes = await replay(outbox, fake, OWNER);
     expect(outcomes.get(first.id)?.state).toBe("waiting");
     expect(outcomes.has(second.id)).toBe(false);
     expect((await outbox.all()).map((item) => item.id)).toEqual([first.id, second.id]);
+  });
+
+  it("sends only what the signed-in citizen made", async () => {
+    const mine = report(["mine"]);
+    const theirs = { ...report(["theirs"]), owner: "bilal" };
+    await outbox.put(theirs);
+    await outbox.put(mine);
+
+    const outcomes = await replay(outbox, fake, OWNER);
+    expect([...outcomes.keys()]).toEqual([mine.id]);
+    expect((await outbox.all()).map((item) => item.id)).toEqual([theirs.id]);
   });
 
   it("opens a cleanup once and uploads before, then after", async () => {
@@ -175,8 +189,8 @@ describe("the outbox", () => {
     await outbox.put(item);
     fake.failures.upload = [undefined, offline()]; // the before photo goes, then the network drops
 
-    expect((await replay(outbox, fake)).get(item.id)?.state).toBe("waiting");
-    expect((await replay(outbox, fake)).get(item.id)).toEqual({ state: "sent", id: "sub-1" });
+    expect((await replay(outbox, fake, OWNER)).get(item.id)?.state).toBe("waiting");
+    expect((await replay(outbox, fake, OWNER)).get(item.id)).toEqual({ state: "sent", id: "sub-1" });
     expect(fake.opened).toEqual(["sub-1"]);
     expect(fake.uploads).toEqual(["sub-1/before:before", "sub-1/after:after"]);
   });
@@ -186,7 +200,7 @@ describe("the outbox", () => {
     await outbox.put(item);
     fake.failures.cleanupForm = [new ApiError(409, "photo_slot_taken", "the before photo is already verified")];
 
-    expect((await replay(outbox, fake)).get(item.id)).toEqual({ state: "sent", id: "sub-9" });
+    expect((await replay(outbox, fake, OWNER)).get(item.id)).toEqual({ state: "sent", id: "sub-9" });
     expect(fake.uploads).toEqual(["sub-9/after:after"]);
   });
 });

@@ -21,6 +21,8 @@ export interface ReportDraft {
 interface Queued {
   /** Also the Idempotency-Key of the report it files. */
   id: string;
+  /** The citizen who made it: a phone shared by two residents sends each one's items under their own sign-in. */
+  owner: string;
   createdAt: string;
   /** The API's refusal: the item waits for the citizen to discard it instead of being sent again. */
   refused?: string;
@@ -147,10 +149,15 @@ export type Progress = (id: string, fraction: number) => void;
 
 let running: Promise<Map<string, Outcome>> | null = null;
 
-async function replayAll(outbox: Outbox, sender: Sender, onProgress?: Progress): Promise<Map<string, Outcome>> {
+async function replayAll(
+  outbox: Outbox,
+  sender: Sender,
+  owner: string,
+  onProgress?: Progress,
+): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
   for (const item of await outbox.all()) {
-    if (item.refused) continue;
+    if (item.refused || item.owner !== owner) continue;
     try {
       const id =
         item.kind === "report"
@@ -172,11 +179,16 @@ async function replayAll(outbox: Outbox, sender: Sender, onProgress?: Progress):
   return outcomes;
 }
 
-/** Sends what waits, oldest first. A replay asked for while one runs joins it instead of sending again. */
-export function replay(outbox: Outbox, sender: Sender, onProgress?: Progress): Promise<Map<string, Outcome>> {
+/** Sends what `owner` made, oldest first. A replay asked for while one runs joins it instead of sending again. */
+export function replay(
+  outbox: Outbox,
+  sender: Sender,
+  owner: string,
+  onProgress?: Progress,
+): Promise<Map<string, Outcome>> {
   if (!running) {
     const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
-    const send = () => replayAll(outbox, sender, onProgress);
+    const send = () => replayAll(outbox, sender, owner, onProgress);
     // The lock is held until the replay it runs is done; its answer is the replay's.
     const started = locks ? locks.request("ecopulse-outbox", send).then((outcomes) => outcomes) : send();
     // Reset in a callback, which runs after the assignment whatever the replay does.

@@ -31,9 +31,9 @@ export async function queueAndSend(
   const progress = (id: string, fraction: number): void => {
     if (id === item.id) onProgress(fraction);
   };
-  let outcome = (await replay(outbox, apiSender, progress)).get(item.id);
+  let outcome = (await replay(outbox, apiSender, item.owner, progress)).get(item.id);
   // A replay already under way when the item was queued did not see it: one more sends it.
-  outcome ??= (await replay(outbox, apiSender, progress)).get(item.id);
+  outcome ??= (await replay(outbox, apiSender, item.owner, progress)).get(item.id);
   if (outcome?.state === "refused") await outbox.remove(item.id);
   if (!outcome || outcome.state === "waiting") await askForSync();
   return outcome ?? waiting;

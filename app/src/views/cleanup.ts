@@ -94,6 +94,7 @@ export const cleanupScreen: Screen = (root, context) => {
       const item: QueuedCleanup = {
         kind: "cleanup",
         id: newKey(),
+        owner: context.who.user_id,
         createdAt: new Date().toISOString(),
         before: beforePhoto,
         after: afterPhoto,

@@ -154,8 +154,14 @@ function alertsSection(zones: string[]): HTMLElement {
   );
 }
 
-function leaveSection(): HTMLElement {
+function signOut(): void {
+  session.token = null;
+  window.dispatchEvent(new Event("ecopulse:signed-out"));
+}
+
+function accountSection(): HTMLElement {
   const status = statusLine("leave-status");
+  const signOutButton = h("button", { type: "button", id: "sign-out", onclick: signOut }, t("app.signOut"));
   const confirm = h("button", { type: "button", class: "danger", hidden: true }, t("leave.confirm"));
   const start = h("button", { type: "button" }, t("leave.start"));
   start.addEventListener("click", () => {
@@ -164,15 +170,18 @@ function leaveSection(): HTMLElement {
     confirm.focus();
   });
   confirm.addEventListener("click", () => {
-    unwrap(api().DELETE("/me")).then(
-      () => {
-        session.token = null;
-        window.dispatchEvent(new Event("ecopulse:signed-out"));
-      },
-      (error: unknown) => showError(status, error),
-    );
+    unwrap(api().DELETE("/me")).then(signOut, (error: unknown) => showError(status, error));
   });
-  return section("leave-title", t("leave.title"), h("p", {}, t("leave.explain")), start, confirm, status);
+  return section(
+    "account-title",
+    t("leave.account"),
+    signOutButton,
+    h("h3", {}, t("leave.title")),
+    h("p", {}, t("leave.explain")),
+    start,
+    confirm,
+    status,
+  );
 }
 
 export const mineScreen: Screen = (root, context) => {
@@ -186,7 +195,7 @@ export const mineScreen: Screen = (root, context) => {
     );
 
   async function draw(): Promise<void> {
-    const outbox = await context.outbox.all();
+    const outbox = (await context.outbox.all()).filter((item) => item.owner === context.who.user_id);
     try {
       const [profile, reports, cleanups, ledger, inbox] = await Promise.all([
         unwrap(api().GET("/me")),
@@ -249,7 +258,7 @@ export const mineScreen: Screen = (root, context) => {
           ),
         ),
         alertsSection(zonesOf(reports)),
-        leaveSection(),
+        accountSection(),
       );
     } catch (error) {
       root.replaceChildren(heading, status, outboxSection(context, outbox, () => void draw()));

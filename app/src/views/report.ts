@@ -83,6 +83,7 @@ export const reportScreen: Screen = (root, context) => {
       const item: QueuedReport = {
         kind: "report",
         id: newKey(),
+        owner: context.who.user_id,
         createdAt: new Date().toISOString(),
         report: {
           waste_type: category.value as WasteType,
