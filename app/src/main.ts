@@ -121,12 +121,12 @@ async function route(): Promise<void> {
   leave?.();
   leave = undefined;
   root.replaceChildren();
-  who ??= await identify();
+  who ??= await identify(signOut);
   drawChrome();
   if (!who) {
     document.title = `${t("signin.title")} · ${t("app.name")}`;
     signInScreen(root, config, async () => {
-      who = await identify();
+      who = await identify(signOut);
       await route();
       void flush();
     });

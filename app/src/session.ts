@@ -24,15 +24,27 @@ export function whoFromToken(token: string): Who | null {
   return { user_id: claims.sub, username, tenant: claims["custom:tenant"], groups };
 }
 
-/** Who the token belongs to: the API says so online; offline the token's own claims stand in. */
-export async function identify(): Promise<Who | null> {
+/** Who the token belongs to. An unexpired token's own claims open the app at once (the first screen waits for no
+ * round trip on a slow network, and works offline); the API is asked in the background, and a token it refuses
+ * signs the citizen out (`onRefused`). A token that cannot be read is asked about first. */
+export async function identify(onRefused: () => void): Promise<Who | null> {
   const token = session.token;
   if (!token) return null;
-  try {
-    return await unwrap(api().GET("/whoami"));
-  } catch (error) {
-    if (error instanceof TypeError) return whoFromToken(token);
+  const claimed = whoFromToken(token);
+  const asked = unwrap(api().GET("/whoami"));
+  if (claimed) {
+    asked.catch((error: unknown) => {
+      if (!(error instanceof TypeError) && session.token === token) {
+        session.token = null;
+        onRefused();
+      }
+    });
+    return claimed;
   }
-  session.token = null;
-  return null;
+  try {
+    return await asked;
+  } catch {
+    session.token = null;
+    return null;
+  }
 }
