@@ -14,6 +14,10 @@ export default defineConfig({
       // network first so that a deploy's new settings win, and served from the cache offline.
       workbox: {
         globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
+        // The page that installed the worker is served by it at once: a phone that loses the network right after
+        // the first visit still reopens the app.
+        clientsClaim: true,
+        skipWaiting: true,
         navigateFallback: "index.html",
         navigateFallbackDenylist: [/^\/local-auth\//, /config\.json$/],
         runtimeCaching: [

@@ -38,8 +38,24 @@ export const session = {
   },
 };
 
+const CONFIG_KEY = "ecopulse.app.config";
+
+/** The deployment's settings; offline, the copy kept from the last time they were read (the service worker caches
+ * the app's files, but the first config.json is read before it is installed). */
+async function fetchConfig(): Promise<Config> {
+  try {
+    const fresh = (await (await fetch("config.json")).json()) as Config;
+    localStorage.setItem(CONFIG_KEY, JSON.stringify(fresh));
+    return fresh;
+  } catch (error) {
+    const kept = localStorage.getItem(CONFIG_KEY);
+    if (!kept) throw error;
+    return JSON.parse(kept) as Config;
+  }
+}
+
 export async function loadConfig(): Promise<Config> {
-  config ??= (await (await fetch("config.json")).json()) as Config;
+  config ??= await fetchConfig();
   client ??= createApiClient({
     baseUrl: config.apiUrl,
     token: () => session.token,

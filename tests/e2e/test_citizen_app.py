@@ -142,6 +142,7 @@ def test_a_report_made_offline_is_sent_exactly_once_when_the_network_returns(pho
     assert online["description"] == "fruit dumped by the gate"
     assert online["photo_keys"] and online["waste_type"] == "organic"
 
+    page.wait_for_function("navigator.serviceWorker.controller !== null")  # the app shell is cached
     context.set_offline(True)
     take_photo(page, "Take a photo", littered_scene())
     page.get_by_label("What is it?").select_option("glass")
@@ -151,6 +152,9 @@ def test_a_report_made_offline_is_sent_exactly_once_when_the_network_returns(pho
     expect(page.locator("#report-status")).to_contain_text("You are offline")
     expect(page.locator("#outbox-line")).to_have_text("1 waiting to send")
     assert len(my_reports(seeder, citizen)) == 1
+    page.reload()  # reopened offline: the service worker serves the app, IndexedDB still holds the report
+    expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
+    expect(page.locator("#outbox-line")).to_have_text("1 waiting to send")
 
     context.set_offline(False)
     expect(page.locator("#outbox-line")).to_be_hidden()
