@@ -3,6 +3,7 @@ touch, the device's position, and the file chooser standing in for the camera. E
 seeds it through the public API (every call checked) and opens its own browser context, so it passes alone and in
 any order."""
 
+import io
 import os
 import re
 import uuid
@@ -10,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import numpy
 import pytest
+from PIL import Image
 
 from tests.e2e.seed import CENTRE, Seeder
 from tests.integration.photos import SERVICE_AREA, honest_pair, littered_scene
@@ -183,6 +186,38 @@ def test_a_report_made_offline_is_sent_exactly_once_when_the_network_returns(pho
     )
     assert again.json()["report_id"] == queued["report_id"], "a replay under the same key is the same report"
     assert len(my_reports(seeder, citizen)) == 2
+
+
+# Notes the size of each photo the page posts to the photo store (a multipart body the browser's request log
+# does not measure).
+PHOTO_SIZES = """
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  if (body instanceof FormData && body.get("file")) (window.photoSizes ??= []).push(body.get("file").size);
+  return send.call(this, body);
+};
+"""
+
+
+def test_a_large_photo_is_shrunk_on_the_phone_before_it_is_uploaded(phone, dashboard, seeder):
+    citizen = seeder.citizen()
+    context = phone(citizen)
+    context.add_init_script(PHOTO_SIZES)
+    page = open_app(context, dashboard.app)
+    grain = numpy.random.default_rng(7).integers(0, 255, (3024, 4032, 3), dtype=numpy.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(grain).save(buffer, "JPEG", quality=90)
+    taken = buffer.getvalue()
+    assert len(taken) > 3_000_000, "a 12-MP phone photo"
+
+    take_photo(page, "Take a photo", taken)
+    page.get_by_role("button", name="Send report").tap()
+
+    expect(page.locator("#report-status")).to_have_text("Report sent. Thank you!")
+    (sent,) = page.evaluate("window.photoSizes")
+    assert 100_000 < sent < len(taken) / 2, f"{sent} bytes sent for a photo of {len(taken)}"
+    (report,) = my_reports(seeder, citizen)
+    assert len(report["photo_keys"]) == 1
 
 
 def test_a_cleanup_goes_from_before_to_after_and_its_reward_is_paid(phone, dashboard, seeder, accessible):
