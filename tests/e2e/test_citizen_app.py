@@ -100,6 +100,8 @@ def test_a_resident_signs_up_in_an_open_city_and_signs_in(phone, dashboard, seed
     page.goto(dashboard.app + "/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Your city").select_option(tenant)
+    expect(page.get_by_label("Invite code")).to_be_hidden()  # an open city asks for none
+    expect(page.locator("#tabs")).to_be_hidden()
     shoot(page, "sign-in-en")
     accessible(page)
 
@@ -114,6 +116,7 @@ def test_a_resident_signs_up_in_an_open_city_and_signs_in(phone, dashboard, seed
 
     expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
     expect(page.locator("#city-name")).to_have_text(tenant)
+    expect(page.get_by_role("navigation", name="Screens")).to_be_visible()
     assert page.evaluate(f"localStorage.getItem('{TOKEN_KEY}')"), "the app stays signed in when reopened offline"
 
 
