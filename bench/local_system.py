@@ -46,7 +46,13 @@ def after_warm_up(target: Target, earlier: int, timeout: float = 60) -> None:
 
 def fresh_runtime() -> LocalRuntime:
     return LocalRuntime(
-        aws_port=0, dynamodb_port=0, chain_port=0, api_port=0, dashboard_port=0, state_dir=Path(tempfile.mkdtemp())
+        aws_port=0,
+        dynamodb_port=0,
+        chain_port=0,
+        api_port=0,
+        dashboard_port=0,
+        app_port=0,
+        state_dir=Path(tempfile.mkdtemp()),
     )
 
 

@@ -119,6 +119,16 @@ def previous_table(path: Path) -> Table:
     return table
 
 
+HAND_RUN = "## Citizen app (bench/app.py)"
+
+
+def hand_run_sections(path: Path) -> list[str]:
+    """The sections of benches run by hand (the citizen app's needs Chromium, the city-scale ones a running system
+    for minutes), kept as they are until their bench rewrites them."""
+    text = path.read_text() if path.exists() else ""
+    return ["", *text[text.index(HAND_RUN) :].rstrip("\n").splitlines()] if HAND_RUN in text else []
+
+
 def change(now: float, previous: float | None) -> str:
     if previous is None:
         return "new"
@@ -174,7 +184,8 @@ def main() -> None:
     ]
     fraud_section = ["", "## Fraud attempts (bench/fraud.py)", "", *fraud.markdown(fraud_rows, outcomes)]
     forecast_section = ["", "## Forecasts (bench/forecast.py)", "", *forecast_rows]
-    text = "\n".join([*header, *markdown(table, previous_table(RESULTS)), *fraud_section, *forecast_section]) + "\n"
+    sections = [*fraud_section, *forecast_section, *hand_run_sections(RESULTS)]
+    text = "\n".join([*header, *markdown(table, previous_table(RESULTS)), *sections]) + "\n"
     print(text)
     if not args.quick:
         RESULTS.write_text(text)

@@ -50,7 +50,7 @@ def _healthy(api: str) -> bool:
 @contextmanager
 def running_local_system(state_dir: Path, overrides: str, *options: str) -> Iterator[dict]:
     """`ecopulse local` started as a user starts it, on free ports; yields its runtime.json once the API answers."""
-    ports = {name: free_port("127.0.0.1") for name in ("aws", "dynamodb", "chain", "api", "dashboard")}
+    ports = {name: free_port("127.0.0.1") for name in ("aws", "dynamodb", "chain", "api", "dashboard", "app")}
     log_path = state_dir / "ecopulse-local.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

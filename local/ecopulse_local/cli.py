@@ -52,6 +52,7 @@ def _serve(args: argparse.Namespace) -> int:
         chain_port=args.chain_port,
         api_port=args.api_port,
         dashboard_port=args.dashboard_port,
+        app_port=args.app_port,
         environment=args.env,
         state_dir=args.state_dir,
         parameter_overrides=_overrides(args),
@@ -64,6 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
         f"EcoPulse is running locally (started in {described['startup_seconds']:.2f} s)\n"
         f"  HTTP API       {endpoints['api']}   (try {endpoints['api']}/health and /openapi.json)\n"
         f"  Dashboard      {endpoints['dashboard']}\n"
+        f"  Citizen app    {endpoints['app']}\n"
         f"  AWS emulator   {endpoints['aws']}   (export AWS_ENDPOINT_URL={endpoints['aws']}"
         f" AWS_ACCESS_KEY_ID={ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY})\n"
         f"  DynamoDB Local {endpoints['dynamodb']}   (export AWS_ENDPOINT_URL_DYNAMODB={endpoints['dynamodb']})\n"
@@ -186,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     local.add_argument("--chain-port", type=int, default=8545, help="anvil JSON-RPC port (0 picks a free one)")
     local.add_argument("--api-port", type=int, default=3000, help="HTTP API port (0 picks a free one)")
     local.add_argument("--dashboard-port", type=int, default=3001, help="dashboard port (0 picks a free one)")
+    local.add_argument("--app-port", type=int, default=3002, help="citizen app port (0 picks a free one)")
     local.add_argument("--verbose", action="store_true", help="show every function's log lines")
     local.add_argument("--state-dir", type=Path, help="signing key and runtime.json (default .ecopulse/<env>)")
     local.add_argument(

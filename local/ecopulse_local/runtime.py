@@ -13,7 +13,8 @@
 - a real Ethereum node (anvil) runs with EcoCoin deployed, and the template's chain parameters point at it;
   the minter's KMS key is made in moto, and its address is granted MINTER_ROLE and gas money, so the mint
   function signs through KMS as it does in AWS;
-- ``dashboard/`` is served as static files, with the endpoints it needs in ``/config.json``.
+- ``dashboard/`` and the citizen app (``app/``) are served as static files on ports of their own, each with the
+  endpoints it needs in ``/config.json`` and the local sign-in.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class Endpoints:
     chain: str
     api: str
     dashboard: str
+    app: str
 
 
 @dataclass
@@ -152,6 +154,7 @@ class LocalRuntime:
         chain_port: int = 8545,
         api_port: int = 3000,
         dashboard_port: int = 3001,
+        app_port: int = 3002,
         environment: str = "local",
         state_dir: Path | None = None,
         parameter_overrides: dict[str, str] | None = None,
@@ -165,6 +168,7 @@ class LocalRuntime:
             "chain": chain_port or free_port(host),
             "api": api_port or free_port(host),
             "dashboard": dashboard_port or free_port(host),
+            "app": app_port or free_port(host),
         }
         self.environment = environment
         self.state_dir = state_dir or default_state_dir(root, environment)
@@ -259,6 +263,7 @@ class LocalRuntime:
         self._servers.append(
             _ThreadedServer.start(self._dashboard_app(issuers, self.functions), self.host, self.ports["dashboard"])
         )
+        self._servers.append(_ThreadedServer.start(self._citizen_app(issuers), self.host, self.ports["app"]))
         self.startup_seconds = time.perf_counter() - started
         (self.state_dir / "runtime.json").write_text(json.dumps(self.describe(), indent=2))
 
@@ -439,21 +444,41 @@ class LocalRuntime:
             wanted = request.query_params.get("request_id")
             return JSONResponse([record for record in functions.calls.all() if wanted in (None, record["request_id"])])
 
-        # A template without a JWT authorizer has no tokens to hand out: its dashboard runs without sign-in.
-        auth_routes = _local_auth_routes(issuer) if issuer else []
-        clients = self._stack.of_type("AWS::Cognito::UserPoolClient")
-        if issuer and clients:
-            sign_in = LocalSignIn(self._client("cognito-idp"), str(self._stack.ref(next(iter(clients)))), self.outbox)
-            auth_routes += sign_in.routes()
         return Starlette(
             routes=[
                 Route("/config.json", config),
                 Route("/local-runtime/faults", faults, methods=["GET", "POST", "DELETE"]),
                 Route("/local-runtime/calls", calls, methods=["GET", "DELETE"]),
-                *auth_routes,
+                *self._auth_routes(issuer),
                 Route("/local-runtime/status", status),
                 Route("/local-runtime/sent", sent),
                 Mount("/", StaticFiles(directory=self.root / "dashboard" / "dist", html=True)),
+            ]
+        )
+
+    def _auth_routes(self, issuer: LocalIssuer | None) -> list[Route]:
+        """The local sign-in: tokens for any caller, and sign-up and sign-in through the user pool's triggers. A
+        template without a JWT authorizer has no tokens to hand out: its sites run without sign-in."""
+        if not issuer:
+            return []
+        routes = _local_auth_routes(issuer)
+        clients = self._stack.of_type("AWS::Cognito::UserPoolClient")
+        if clients:
+            sign_in = LocalSignIn(self._client("cognito-idp"), str(self._stack.ref(next(iter(clients)))), self.outbox)
+            routes += sign_in.routes()
+        return routes
+
+    def _citizen_app(self, issuers: dict[str, LocalIssuer]) -> Starlette:
+        """The citizen app (app/dist) on its own origin, as a phone opens it, with the same local sign-in."""
+
+        async def config(request: Request) -> JSONResponse:
+            return JSONResponse({"apiUrl": self.endpoints.api, "auth": {"mode": "local"}})
+
+        return Starlette(
+            routes=[
+                Route("/config.json", config),
+                *self._auth_routes(next(iter(issuers.values()), None)),
+                Mount("/", StaticFiles(directory=self.root / "app" / "dist", html=True, check_dir=False)),
             ]
         )
 

@@ -33,6 +33,7 @@ class Dashboard:
     api: str
     origin: str
     aws: str
+    app: str
 
     def token(self, user: str, group: str, tenant: str) -> str:
         answer = httpx.post(self.origin + "/local-auth/token", json={"user": user, "group": group, "tenant": tenant})
@@ -55,11 +56,14 @@ class Dashboard:
 
 @pytest.fixture(scope="session")
 def dashboard(tmp_path_factory):
-    if not (ROOT / "dashboard" / "dist" / "index.html").exists():
-        pytest.fail("dashboard/dist is missing: run `npm ci && npm run build` in dashboard/")
+    for site in ("dashboard", "app"):
+        if not (ROOT / site / "dist" / "index.html").exists():
+            pytest.fail(f"{site}/dist is missing: run `npm ci && npm run build` in {site}/")
     with running_local_system(tmp_path_factory.mktemp("ecopulse-e2e"), OVERRIDES) as described:
         endpoints = described["endpoints"]
-        yield Dashboard(endpoints["dashboard"] + "/", endpoints["api"], endpoints["dashboard"], endpoints["aws"])
+        yield Dashboard(
+            endpoints["dashboard"] + "/", endpoints["api"], endpoints["dashboard"], endpoints["aws"], endpoints["app"]
+        )
 
 
 @pytest.fixture(scope="session")

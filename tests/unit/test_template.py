@@ -394,8 +394,17 @@ def test_the_dashboard_is_served_with_security_headers_and_on_its_own_domain_onl
     assert policy["script-src"] == policy["style-src"] == "'self'", "no inline script or style"
     assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
     assert f"https://{stack.ref('UserPoolDomain')}.auth.us-east-1.amazoncognito.com" in policy["connect-src"]
+    assert "blob:" in policy["img-src"], "the citizen app previews the photo just taken"
+    assert policy["worker-src"] == policy["manifest-src"] == "'self'", "the citizen app installs, and works offline"
+    assert [url for url in policy["connect-src"].split() if "-uploads-" in url] == [
+        url for url in policy["img-src"].split() if "-uploads-" in url
+    ], "the citizen app posts photos through presigned forms to the bucket the dashboard shows them from"
+    assert "https://cognito-idp.us-east-1.amazonaws.com" in policy["connect-src"], "the citizen app signs up"
     client = stack.properties("UserPoolClient")
-    assert client["CallbackURLs"] == client["LogoutURLs"] == ["https://dashboard.city.example/"]
+    site = "https://dashboard.city.example/"
+    assert client["CallbackURLs"] == client["LogoutURLs"] == [site, site + "app/index.html"]
+    outputs = stack.resolve(stack.outputs)
+    assert outputs["CitizenAppUrl"]["Value"] == "https://dashboard.city.example/app/index.html"
     rule = yaml_parse((ROOT / "template.yaml").read_text())["Rules"]["ProdDashboardOnTls12"]
     assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
 

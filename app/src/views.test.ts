@@ -1,0 +1,100 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from "vitest";
+import type { Schemas } from "./api";
+import { preferredLanguage } from "./i18n";
+import { isoWeekPeriod, monthPeriod } from "./periods";
+import { whoFromToken } from "./session";
+import { fittedSize } from "./upload";
+import { rewardState, settled } from "./verdict";
+import { zonesOf, unreadCount } from "./views/mine";
+import { positionOf } from "./views/report";
+
+function submission(overrides: Partial<Schemas["SubmissionOut"]>): Schemas["SubmissionOut"] {
+  return {
+    submission_id: "s1", user_id: "u1", task: "cleanup", report_id: null, status: "received", photos: {},
+    outcome: { decision: null, reasons: [] }, rejection_reason: null, reward: null, mint_tx: null,
+    created_at: "2026-12-07T01:00:00Z", updated_at: "2026-12-07T01:00:00Z", ...overrides,
+  };
+}
+
+function token(claims: Record<string, unknown>): string {
+  const encode = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, "");
+  return `${encode({ alg: "RS256" })}.${encode(claims)}.signature`;
+}
+
+describe("a cleanup's reward", () => {
+  it("is pending once approved, paid once its transaction is known", () => {
+    expect(rewardState(submission({ status: "in_review" }))).toBe("none");
+    expect(rewardState(submission({ status: "approved", reward: 10 }))).toBe("pending");
+    expect(rewardState(submission({ status: "approved", reward: 10, mint_tx: "0xabc" }))).toBe("paid");
+  });
+
+  it("is followed until the decision and any payment are in", () => {
+    expect(settled(submission({ status: "received" }))).toBe(false);
+    expect(settled(submission({ status: "approved", reward: 10 }))).toBe(false);
+    expect(settled(submission({ status: "approved", reward: 10, mint_tx: "0xabc" }))).toBe(true);
+    expect(settled(submission({ status: "rejected" }))).toBe(true);
+  });
+});
+
+describe("the report form's position", () => {
+  it("takes numbers on the globe and nothing else", () => {
+    expect(positionOf("31.5204", "74.3587")).toEqual({ lat: 31.5204, lng: 74.3587 });
+    expect(positionOf("", "74.3")).toBeNull();
+    expect(positionOf("north", "74.3")).toBeNull();
+    expect(positionOf("91", "74.3")).toBeNull();
+    expect(positionOf("31.5", "-181")).toBeNull();
+  });
+});
+
+describe("photos", () => {
+  it("shrink to a longest side of 2048 px, keeping their shape", () => {
+    expect(fittedSize(4032, 3024)).toEqual({ width: 2048, height: 1536 });
+    expect(fittedSize(3024, 4032)).toEqual({ width: 1536, height: 2048 });
+    expect(fittedSize(1600, 1200)).toBeNull();
+  });
+});
+
+describe("the leaderboard's periods", () => {
+  it("name the month and the ISO week as the API does", () => {
+    expect(monthPeriod(new Date("2026-12-07T12:00:00Z"))).toBe("2026-12");
+    expect(isoWeekPeriod(new Date("2026-12-07T12:00:00Z"))).toBe("2026-W50");
+    expect(isoWeekPeriod(new Date("2027-01-01T12:00:00Z"))).toBe("2026-W53");
+    expect(isoWeekPeriod(new Date("2024-12-30T12:00:00Z"))).toBe("2025-W01");
+  });
+});
+
+describe("Mine", () => {
+  it("offers alerts for the zones of the citizen's reports, each once", () => {
+    const reports = [{ zone: "old-city" }, { zone: null }, { zone: "canal" }, { zone: "old-city" }];
+    expect(zonesOf(reports as Schemas["ReportOut"][])).toEqual(["canal", "old-city"]);
+  });
+
+  it("counts the unread messages", () => {
+    expect(unreadCount([{ read: true }, { read: false }, { read: false }])).toBe(2);
+  });
+});
+
+describe("the language", () => {
+  it("is the saved choice, else the browser's first the app speaks, else English", () => {
+    expect(preferredLanguage("ur", ["en-GB"])).toBe("ur");
+    expect(preferredLanguage(null, ["fr-FR", "ur-PK", "en"])).toBe("ur");
+    expect(preferredLanguage("de", ["fr-FR"])).toBe("en");
+  });
+});
+
+describe("offline, the token says who is signed in", () => {
+  it("reads the tenant and user from an unexpired token", () => {
+    const who = whoFromToken(
+      token({ sub: "u1", "cognito:username": "sara", "custom:tenant": "lahore", "cognito:groups": ["citizen"],
+        exp: Date.now() / 1000 + 600 }),
+    );
+    expect(who).toEqual({ user_id: "u1", username: "sara", tenant: "lahore", groups: ["citizen"] });
+  });
+
+  it("refuses an expired token or one without a tenant", () => {
+    expect(whoFromToken(token({ sub: "u1", "custom:tenant": "lahore", exp: Date.now() / 1000 - 1 }))).toBeNull();
+    expect(whoFromToken(token({ sub: "u1" }))).toBeNull();
+    expect(whoFromToken("not a token")).toBeNull();
+  });
+});

@@ -1,0 +1,269 @@
+import { api, collect, session, unwrap, type Schemas } from "../api";
+import { field, h, say, showError, statusLine } from "../dom";
+import { formatDate, formatNumber, t } from "../i18n";
+import type { QueuedItem } from "../queue";
+import { verdictView } from "./cleanup";
+import type { Context, Screen } from "./context";
+
+type Report = Schemas["ReportOut"];
+
+function section(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+}
+
+/** The zones the citizen's own reports fell in: the ones they can subscribe to alerts of. */
+export function zonesOf(reports: Report[]): string[] {
+  return [...new Set(reports.map((report) => report.zone).filter((zone): zone is string => !!zone))].sort();
+}
+
+export function unreadCount(messages: { read: boolean }[]): number {
+  return messages.filter((message) => !message.read).length;
+}
+
+function outboxSection(context: Context, items: QueuedItem[], redraw: () => void): HTMLElement {
+  const list = h(
+    "ul",
+    { class: "items" },
+    items.map((item) => {
+      const discard = h("button", { type: "button" }, t("outbox.discard"));
+      discard.addEventListener("click", () => void context.outbox.remove(item.id).then(redraw));
+      return h(
+        "li",
+        { class: "item", "data-kind": item.kind },
+        h("p", {}, t(`outbox.${item.kind}`), " · ", formatDate(item.createdAt)),
+        item.refused ? h("p", { class: "error" }, t("outbox.refused", { reason: item.refused })) : h("p", {}, t("outbox.waiting")),
+        item.refused ? discard : null,
+      );
+    }),
+  );
+  return section("outbox-title", t("outbox.title"), items.length ? list : h("p", {}, t("outbox.empty")));
+}
+
+function walletSection(profile: Schemas["Profile"]): HTMLElement {
+  const status = statusLine("wallet-status");
+  const address = h("input", {
+    id: "wallet-address",
+    value: profile.wallet_address ?? "",
+    autocomplete: "off",
+    spellcheck: "false",
+    dir: "ltr",
+    pattern: "0x[0-9a-fA-F]{40}",
+  });
+  const form = h(
+    "form",
+    {},
+    field(t("wallet.address"), address, t("wallet.hint")),
+    h("button", { type: "submit" }, t("wallet.save")),
+    status,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    unwrap(api().PUT("/me/wallet", { body: { address: address.value.trim() } })).then(
+      () => say(status, t("wallet.saved")),
+      (error: unknown) => showError(status, error),
+    );
+  });
+  return section(
+    "wallet-title",
+    t("wallet.title"),
+    h(
+      "dl",
+      { class: "figures" },
+      h("dt", {}, t("wallet.points")),
+      h("dd", { id: "points" }, formatNumber(profile.points)),
+      h("dt", {}, t("wallet.pending")),
+      h("dd", {}, formatNumber(profile.balance_pending)),
+      h("dt", {}, t("wallet.paid")),
+      h("dd", {}, formatNumber(profile.balance_minted)),
+    ),
+    form,
+  );
+}
+
+function reportItem(report: Report): HTMLElement {
+  const timeline = h("ol", { class: "timeline" });
+  const details = h(
+    "details",
+    {},
+    h("summary", {}, t("reports.timeline")),
+    timeline,
+  );
+  details.addEventListener("toggle", () => {
+    if (!details.open || timeline.childElementCount) return;
+    unwrap(api().GET("/reports/{report_id}/history", { params: { path: { report_id: report.report_id } } })).then(
+      (entries) =>
+        timeline.replaceChildren(
+          ...entries.map((entry) =>
+            h("li", {}, formatDate(entry.at), " · ", entry.new ? t(`reportStatus.${entry.new}`, entry.new) : entry.action,
+              entry.reason ? ` (${entry.reason})` : ""),
+          ),
+        ),
+      (error: unknown) => timeline.replaceChildren(h("li", { class: "error" }, String(error))),
+    );
+  });
+  return h(
+    "li",
+    { class: "item", "data-id": report.report_id },
+    h("p", {}, h("strong", {}, t(`waste.${report.waste_type}`)), " · ", t(`reportStatus.${report.status}`, report.status)),
+    h("p", { class: "meta" }, formatDate(report.created_at), report.description ? ` · ${report.description}` : ""),
+    details,
+  );
+}
+
+function alertsSection(zones: string[]): HTMLElement {
+  const status = statusLine("alerts-status");
+  const zone = h("input", { id: "alert-zone", pattern: "[a-z0-9-]{1,32}", autocomplete: "off", dir: "ltr" });
+  function act(method: "PUT" | "DELETE", name: string): void {
+    const call =
+      method === "PUT"
+        ? api().PUT("/me/alerts/{zone}", { params: { path: { zone: name } } })
+        : api().DELETE("/me/alerts/{zone}", { params: { path: { zone: name } } });
+    unwrap(call).then(
+      () => say(status, t(method === "PUT" ? "alerts.subscribed" : "alerts.unsubscribed", { zone: name })),
+      (error: unknown) => showError(status, error),
+    );
+  }
+  const subscribe = h("button", { type: "submit" }, t("alerts.subscribe"));
+  const form = h("form", {}, field(t("alerts.zone"), zone, t("alerts.hint")), subscribe);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (zone.value.trim()) act("PUT", zone.value.trim());
+  });
+  return section(
+    "alerts-title",
+    t("alerts.title"),
+    h(
+      "ul",
+      { class: "items" },
+      zones.map((name) =>
+        h(
+          "li",
+          { class: "item" },
+          h("p", {}, name),
+          h(
+            "div",
+            { class: "actions" },
+            h("button", { type: "button", onclick: () => act("PUT", name) }, t("alerts.subscribe")),
+            h("button", { type: "button", onclick: () => act("DELETE", name) }, t("alerts.unsubscribe")),
+          ),
+        ),
+      ),
+    ),
+    form,
+    status,
+  );
+}
+
+function signOut(): void {
+  session.token = null;
+  window.dispatchEvent(new Event("ecopulse:signed-out"));
+}
+
+function accountSection(): HTMLElement {
+  const status = statusLine("leave-status");
+  const signOutButton = h("button", { type: "button", id: "sign-out", onclick: signOut }, t("app.signOut"));
+  const confirm = h("button", { type: "button", class: "danger", hidden: true }, t("leave.confirm"));
+  const start = h("button", { type: "button" }, t("leave.start"));
+  start.addEventListener("click", () => {
+    confirm.hidden = false;
+    say(status, t("leave.warning"));
+    confirm.focus();
+  });
+  confirm.addEventListener("click", () => {
+    unwrap(api().DELETE("/me")).then(signOut, (error: unknown) => showError(status, error));
+  });
+  return section(
+    "account-title",
+    t("leave.account"),
+    signOutButton,
+    h("h3", {}, t("leave.title")),
+    h("p", {}, t("leave.explain")),
+    start,
+    confirm,
+    status,
+  );
+}
+
+export const mineScreen: Screen = (root, context) => {
+  const status = statusLine("mine-status");
+  const heading = h("h1", { id: "mine-title" }, t("mine.title"));
+  root.append(heading, status);
+  const page = <T>(path: "/me/reports" | "/me/submissions" | "/me/ledger" | "/me/inbox") =>
+    collect(
+      (cursor) => unwrap(api().GET(path, { params: { query: { cursor, limit: 50 } } })) as Promise<{ items: T[]; cursor?: string | null }>,
+      100,
+    );
+
+  async function draw(): Promise<void> {
+    const outbox = (await context.outbox.all()).filter((item) => item.owner === context.who.user_id);
+    try {
+      const [profile, reports, cleanups, ledger, inbox] = await Promise.all([
+        unwrap(api().GET("/me")),
+        page<Report>("/me/reports"),
+        page<Schemas["SubmissionOut"]>("/me/submissions"),
+        page<Schemas["LedgerEntry"]>("/me/ledger"),
+        page<Schemas["InboxMessage"]>("/me/inbox"),
+      ]);
+      const unread = unreadCount(inbox);
+      root.replaceChildren(
+        heading,
+        status,
+        outboxSection(context, outbox, () => void draw()),
+        walletSection(profile),
+        section(
+          "inbox-title",
+          t("inbox.title", { count: unread }),
+          h(
+            "ul",
+            { class: "items" },
+            inbox.map((message) =>
+              h(
+                "li",
+                { class: message.read ? "item" : "item unread" },
+                h("p", {}, h("strong", {}, message.title), message.read ? "" : ` · ${t("inbox.new")}`),
+                h("p", {}, message.body),
+                h("p", { class: "meta" }, formatDate(message.created_at)),
+              ),
+            ),
+          ),
+        ),
+        section("reports-title", t("reports.title"), h("ul", { class: "items" }, reports.map(reportItem))),
+        section(
+          "cleanups-title",
+          t("cleanups.title"),
+          h(
+            "ul",
+            { class: "items" },
+            cleanups.map((cleanup) =>
+              h("li", { class: "item", "data-id": cleanup.submission_id }, h("p", { class: "meta" }, formatDate(cleanup.created_at)),
+                verdictView(cleanup)),
+            ),
+          ),
+        ),
+        section(
+          "ledger-title",
+          t("ledger.title"),
+          h(
+            "ul",
+            { class: "items" },
+            ledger.map((entry) =>
+              h(
+                "li",
+                { class: "item" },
+                h("p", {}, h("strong", {}, formatNumber(entry.amount)), " · ", t(`ledger.${entry.state}`, entry.state)),
+                h("p", { class: "meta" }, formatDate(entry.created_at)),
+                entry.tx_hash ? h("code", { class: "tx" }, entry.tx_hash) : null,
+              ),
+            ),
+          ),
+        ),
+        alertsSection(zonesOf(reports)),
+        accountSection(),
+      );
+    } catch (error) {
+      root.replaceChildren(heading, status, outboxSection(context, outbox, () => void draw()));
+      showError(status, error);
+    }
+  }
+  void draw();
+};

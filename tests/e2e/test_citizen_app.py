@@ -1,0 +1,285 @@
+"""A citizen uses the app on a phone, in a real headless Chromium against `ecopulse local`: a phone's viewport and
+touch, the device's position, and the file chooser standing in for the camera. Each test has a city of its own,
+seeds it through the public API (every call checked) and opens its own browser context, so it passes alone and in
+any order."""
+
+import io
+import os
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import numpy
+import pytest
+from PIL import Image
+
+from tests.e2e.seed import CENTRE, Seeder
+from tests.integration.photos import SERVICE_AREA, honest_pair, littered_scene
+from tests.support import wait_until
+
+pytest.importorskip("playwright.sync_api", reason="the e2e suite drives Chromium with the playwright package")
+from playwright.sync_api import expect  # noqa: E402
+
+pytestmark = pytest.mark.slow
+expect.set_options(timeout=20_000)
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "app" / "screenshots"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "geolocation": {"latitude": CENTRE[0], "longitude": CENTRE[1]},
+    "permissions": ["geolocation"],
+}
+TOKEN_KEY = "ecopulse.app.id_token"
+
+
+@pytest.fixture
+def tenant() -> str:
+    return f"city-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def seeder(dashboard, tenant) -> Seeder:
+    return Seeder(dashboard.api, dashboard.token, tenant, "amina")
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone's browser context; ``phone(token)`` opens one signed in with that ID token."""
+    contexts = []
+
+    def open_context(token: str | None = None, **options):
+        context = browser.new_context(**{**PHONE, **options})
+        contexts.append(context)
+        if token:
+            context.add_init_script(f"localStorage.setItem('{TOKEN_KEY}', '{token}')")
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+def shoot(page, name: str) -> None:
+    """A test artifact; with ECOPULSE_UPDATE_SCREENSHOTS=1 also the README's picture of the screen."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"app-{name}.png", full_page=True)
+    if os.environ.get("ECOPULSE_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def take_photo(page, label: str, photo: bytes, name: str = "photo.jpg") -> None:
+    """Taps the camera button; the file chooser stands in for the camera."""
+    with page.expect_file_chooser() as chooser:
+        page.get_by_text(label, exact=True).tap()
+    chooser.value.set_files(files=[{"name": name, "mimeType": "image/jpeg", "buffer": photo}])
+
+
+def open_app(context, app: str, screen: str = "report"):
+    page = context.new_page()
+    page.goto(f"{app}/#/{screen}")
+    expect(page.locator("#city-name")).to_be_visible()
+    return page
+
+
+def my_reports(seeder: Seeder, citizen: str) -> list[dict]:
+    return seeder.call("GET", "/me/reports", citizen).json()["items"]
+
+
+def test_a_resident_signs_up_in_an_open_city_and_signs_in(phone, dashboard, seeder, tenant, accessible):
+    seeder.change_settings(signups="open")
+    email = f"sara-{uuid.uuid4().hex[:6]}@example.org"
+    page = phone().new_page()
+    page.goto(dashboard.app + "/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Your city").select_option(tenant)
+    expect(page.get_by_label("Invite code")).to_be_hidden()  # an open city asks for none
+    expect(page.locator("#tabs")).to_be_hidden()
+    shoot(page, "sign-in-en")
+    accessible(page)
+
+    page.get_by_label("E-mail").nth(1).fill(email)
+    page.get_by_label("Password").nth(1).fill("Correct-Horse-42")
+    page.get_by_role("button", name="Create account").tap()
+    expect(page.get_by_role("status").first).to_contain_text(f"We sent a code to {email}")
+    mail = wait_until(lambda: httpx.get(f"{dashboard.app}/local-auth/outbox", params={"to": email}).json(), timeout=20)
+    code = re.search(r"\b(\d{4,8})\b", mail[-1]["body"]).group(1)
+    page.get_by_label("Confirmation code").fill(code)
+    page.get_by_role("button", name="Confirm and sign in").tap()
+
+    expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
+    expect(page.locator("#city-name")).to_have_text(tenant)
+    expect(page.get_by_role("navigation", name="Screens")).to_be_visible()
+    assert page.evaluate(f"localStorage.getItem('{TOKEN_KEY}')"), "the app stays signed in when reopened offline"
+
+
+def test_a_report_made_offline_is_sent_exactly_once_when_the_network_returns(phone, dashboard, seeder, accessible):
+    citizen = seeder.citizen()
+    context = phone(citizen)
+    page = open_app(context, dashboard.app)
+    filed = []
+    page.on(
+        "request",
+        lambda request: (
+            request.method == "POST"
+            and request.url == f"{dashboard.api}/reports"
+            and filed.append(request.headers["idempotency-key"])
+        ),
+    )
+    expect(page.get_by_label("Latitude")).to_have_value(f"{CENTRE[0]:.6f}")
+
+    take_photo(page, "Take a photo", littered_scene())
+    expect(page.locator(".photo-field img.preview")).to_be_visible()
+    page.get_by_label("What is it?").select_option("organic")
+    page.get_by_label("Description").fill("fruit dumped by the gate")
+    shoot(page, "report-en")
+    accessible(page)
+    page.get_by_role("button", name="Send report").tap()
+    expect(page.locator("#report-status")).to_have_text("Report sent. Thank you!")
+    assert page.locator("#report-progress").evaluate("bar => bar.value") == 1, "the upload's progress reached the end"
+    (online,) = my_reports(seeder, citizen)
+    assert online["description"] == "fruit dumped by the gate"
+    assert online["photo_keys"] and online["waste_type"] == "organic"
+
+    page.wait_for_function("navigator.serviceWorker.controller !== null")  # the app shell is cached
+    context.set_offline(True)
+    take_photo(page, "Take a photo", littered_scene())
+    page.get_by_label("What is it?").select_option("glass")
+    page.get_by_label("Latitude").fill("31.5210")
+    page.get_by_label("Description").fill("broken bottles under the bridge")
+    page.get_by_role("button", name="Send report").tap()
+    expect(page.locator("#report-status")).to_contain_text("You are offline")
+    expect(page.locator("#outbox-line")).to_have_text("1 waiting to send")
+    assert len(my_reports(seeder, citizen)) == 1
+    page.reload()  # reopened offline: the service worker serves the app, IndexedDB still holds the report
+    expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
+    expect(page.locator("#outbox-line")).to_have_text("1 waiting to send")
+
+    context.set_offline(False)
+    expect(page.locator("#outbox-line")).to_be_hidden()
+    reports = wait_until(lambda: len(found := my_reports(seeder, citizen)) == 2 and found, timeout=20)
+    queued = next(report for report in reports if report["description"] == "broken bottles under the bridge")
+    assert queued["waste_type"] == "glass" and queued["lat"] == pytest.approx(31.521)
+    assert queued["photo_keys"], "the photo kept offline went with it"
+    assert len(filed) == len(set(filed)) == 2, "each report was posted once"
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
+    page.evaluate("new Promise(resolve => setTimeout(resolve, 500))")
+    assert len(my_reports(seeder, citizen)) == 2 and len(filed) == 2, "reopening the app sends nothing again"
+    again = seeder.call(
+        "POST",
+        "/reports",
+        citizen,
+        headers={"Idempotency-Key": filed[1]},
+        json={
+            "waste_type": "glass",
+            "lat": 31.521,
+            "lng": CENTRE[1],
+            "photo_keys": queued["photo_keys"],
+            "description": "broken bottles under the bridge",
+        },  # fmt: skip
+    )
+    assert again.json()["report_id"] == queued["report_id"], "a replay under the same key is the same report"
+    assert len(my_reports(seeder, citizen)) == 2
+
+
+# Notes the size of each photo the page posts to the photo store (a multipart body the browser's request log
+# does not measure).
+PHOTO_SIZES = """
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  if (body instanceof FormData && body.get("file")) (window.photoSizes ??= []).push(body.get("file").size);
+  return send.call(this, body);
+};
+"""
+
+
+def test_a_large_photo_is_shrunk_on_the_phone_before_it_is_uploaded(phone, dashboard, seeder):
+    citizen = seeder.citizen()
+    context = phone(citizen)
+    context.add_init_script(PHOTO_SIZES)
+    page = open_app(context, dashboard.app)
+    grain = numpy.random.default_rng(7).integers(0, 255, (3024, 4032, 3), dtype=numpy.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(grain).save(buffer, "JPEG", quality=90)
+    taken = buffer.getvalue()
+    assert len(taken) > 3_000_000, "a 12-MP phone photo"
+
+    take_photo(page, "Take a photo", taken)
+    page.get_by_role("button", name="Send report").tap()
+
+    expect(page.locator("#report-status")).to_have_text("Report sent. Thank you!")
+    (sent,) = page.evaluate("window.photoSizes")
+    assert 100_000 < sent < len(taken) / 2, f"{sent} bytes sent for a photo of {len(taken)}"
+    (report,) = my_reports(seeder, citizen)
+    assert len(report["photo_keys"]) == 1
+
+
+def test_a_cleanup_goes_from_before_to_after_and_its_reward_is_paid(phone, dashboard, seeder, accessible):
+    seeder.change_settings(service_area=SERVICE_AREA, auto_approve_confidence=0.5)
+    citizen = seeder.citizen()
+    seeder.call("GET", "/me", citizen)
+    seeder.call("PUT", "/me/wallet", citizen, json={"address": "0x" + uuid.uuid4().hex + uuid.uuid4().hex[:8]})
+    page = open_app(phone(citizen), dashboard.app, "cleanup")
+    expect(page.get_by_role("heading", name="Clean up a spot")).to_be_visible()
+    before, after = honest_pair(datetime.now(UTC) + timedelta(seconds=5))
+    take_photo(page, "Before: take a photo", before, "before.jpg")
+    take_photo(page, "After: take a photo", after, "after.jpg")
+    shoot(page, "cleanup-en")
+    accessible(page)
+    page.get_by_role("button", name="Send cleanup").tap()
+
+    result = page.locator("#cleanup-result")
+    expect(result.locator(".verdict-status")).to_have_text("Approved", timeout=90_000)
+    expect(result.locator('[data-reward="paid"]')).to_contain_text("Reward of 10 points paid", timeout=90_000)
+    tx = result.locator(".tx").inner_text()
+    assert re.fullmatch(r"0x[0-9a-f]{64}", tx)
+    (submission,) = seeder.call("GET", "/me/submissions", citizen).json()["items"]
+    assert submission["mint_tx"] == tx and sorted(submission["photos"]) == ["after", "before"]
+    accessible(page)
+
+
+def test_every_screen_reads_in_english_and_in_urdu_right_to_left(phone, dashboard, seeder, accessible):
+    citizen = seeder.citizen()
+    seeder.report(citizen, "plastic", 0.0, "bags by the canal")
+    starts = datetime.now(UTC) + timedelta(days=1)
+    seeder.call("POST", "/events", seeder.admin, json={
+        "title": "Canal clean-up", "lat": CENTRE[0], "lng": CENTRE[1], "capacity": 30, "bonus_points": 5,
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()})  # fmt: skip
+    page = open_app(phone(citizen), dashboard.app)
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["en", "ltr"]
+    checks = {
+        "report": ("Report a problem", "مسئلے کی رپورٹ کریں"),
+        "cleanup": ("Clean up a spot", "کسی جگہ کی صفائی کریں"),
+        "mine": ("Mine", "میرا"),
+        "events": ("Community cleanups", "اجتماعی صفائیاں"),
+        "leaderboard": ("Ranking", "درجہ بندی"),
+    }
+    ready = {"mine": "#wallet-title", "events": ".item", "leaderboard": "#leaderboard-status"}
+    for language, index in (("en", 0), ("ur", 1)):
+        if language == "ur":
+            page.get_by_label("Language").select_option("ur")
+            assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ur", "rtl"]
+        for screen, headings in checks.items():
+            page.goto(f"{dashboard.app}/#/{screen}")
+            expect(page.get_by_role("heading", name=headings[index], exact=True)).to_be_visible()
+            if screen in ready:
+                expect(page.locator(ready[screen]).first).to_be_attached()
+            shoot(page, f"{screen}-{language}")
+            accessible(page)
+        if language == "ur":
+            brand = page.locator(".brand").bounding_box()
+            assert brand["x"] > 390 / 2, "the header mirrors: the name stands on the right"
+            tab = page.locator(".tabs a").first.bounding_box()
+            assert tab["x"] > 390 / 2, "the first tab is on the right"
+    page.reload()
+    expect(page.get_by_role("heading", name="درجہ بندی", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.dir") == "rtl", "the choice is remembered"
