@@ -6,6 +6,7 @@ from ecopulse.api.routers import (
     admin,
     analytics,
     community,
+    exports,
     fleet,
     me,
     open311,
@@ -27,6 +28,7 @@ app = create_app(
     accounts.router,
     verifier.router,
     fleet.router,
+    exports.router,
     analytics.router,
     open311.router,
 )

@@ -14,6 +14,7 @@ from ecopulse.carbon import CarbonCredits
 from ecopulse.community import Community
 from ecopulse.config import deployment
 from ecopulse.events import Events
+from ecopulse.exports import LedgerByDay, SubmissionsByDay
 from ecopulse.fleet import Fleet
 from ecopulse.forecasts import ForecastStore
 from ecopulse.leaving import PersonalData, PhotoOriginals, SignIns
@@ -100,6 +101,14 @@ def upload_forms() -> UploadForms:
 
 UploadFormsDep = Annotated[UploadForms, Depends(upload_forms)]
 
+
+@cache
+def submissions_by_day() -> SubmissionsByDay:
+    return SubmissionRepository()
+
+
+SubmissionsByDayDep = Annotated[SubmissionsByDay, Depends(submissions_by_day)]
+
 # --- people and community ------------------------------------------------------------------------------------
 
 
@@ -117,6 +126,14 @@ def community_repository() -> Community:
 
 
 CommunityDep = Annotated[Community, Depends(community_repository)]
+
+
+@cache
+def ledger_by_day() -> LedgerByDay:
+    return CommunityRepository()
+
+
+LedgerByDayDep = Annotated[LedgerByDay, Depends(ledger_by_day)]
 
 
 @cache
