@@ -3,11 +3,10 @@
 it through the public API (every call checked) and opens its own page, so it passes alone and in any order."""
 
 import re
-import uuid
 
 import pytest
 
-from tests.e2e.seed import Seeder
+from tests.e2e.conftest import ADMIN
 from tests.support import wait_until
 
 pytest.importorskip("playwright.sync_api", reason="the e2e suite drives Chromium with the playwright package")
@@ -16,40 +15,6 @@ from playwright.sync_api import expect  # noqa: E402
 pytestmark = pytest.mark.slow
 # A view's first call may start its function cold, on a machine running the whole system: waits are generous.
 expect.set_options(timeout=20_000)
-
-ADMIN = "amina"
-
-
-@pytest.fixture
-def tenant() -> str:
-    return f"city-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def seeder(dashboard, tenant) -> Seeder:
-    return Seeder(dashboard.api, dashboard.token, tenant, ADMIN)
-
-
-@pytest.fixture
-def open_page(browser, dashboard, seeder):
-    """Opens the dashboard at a view, signed in as the city's admin (the sign-in form has a test of its own);
-    ``paused`` fakes the page's clock so that it can be stopped once the view has loaded."""
-    contexts = []
-
-    def open_at(view: str, paused: bool = False):
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        contexts.append(context)
-        context.add_init_script(f"sessionStorage.setItem('ecopulse.id_token', '{seeder.admin}')")
-        page = context.new_page()
-        if paused:
-            page.clock.install()
-        page.goto(f"{dashboard.url}#/{view}")
-        expect(page.locator("#tenant-name")).to_have_text(seeder.tenant)
-        return page
-
-    yield open_at
-    for context in contexts:
-        context.close()
 
 
 def queue_item(page, submission_id: str):
