@@ -159,12 +159,19 @@ def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_gr
     reports = seeder.reports()
     old_city = {"zone_id": "old-city", "name": "Old City", "min_lat": 31.50, "min_lng": 74.34,
                 "max_lat": 31.54, "max_lng": 74.38}  # fmt: skip
-    seeder.change_settings(zones=[old_city])
+    canal_bank = {
+        "type": "Polygon",
+        "coordinates": [[[74.3, 31.48], [74.42, 31.48], [74.42, 31.58], [74.3, 31.58], [74.3, 31.48]]],
+    }
+    seeder.change_settings(zones=[old_city], service_area=canal_bank)
     page = open_page("map")
     expect(page.get_by_role("heading", name="Map of reports")).to_be_visible()
     expect(page.locator("#map-count")).to_have_text(f"{len(reports)} of {len(reports)} reports shown")
     expect(page.locator(".report-marker")).to_have_count(len(reports))
     expect(page.locator("path.zone")).to_have_count(1)
+    expect(page.locator("path.service-area")).to_have_count(1)
+    # Offline, the base map is the bundled atlas: Pakistan's land, and its border with India east of Lahore.
+    expect(page.locator(".leaflet-base-pane path")).to_have_count(2)
     page.get_by_label("Heatmap (reports per ~1 km cell)").check()
     assert page.locator("path.heat-cell").count() >= 1
     shoot(page, "map")
