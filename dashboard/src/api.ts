@@ -6,6 +6,7 @@ import {
   type Page,
   type Schemas,
 } from "@ecopulse/api-client";
+import type { LocationMap } from "./base-map-model";
 import type { CognitoAuth } from "./cognito";
 
 export { ApiError, describeError, unwrap } from "@ecopulse/api-client";
@@ -14,6 +15,8 @@ export type { Schemas };
 export interface Config {
   apiUrl: string;
   auth: { mode: "local"; tokenUrl: string } | CognitoAuth;
+  /** In AWS, the Amazon Location map under the dashboard's maps and its browser key; absent locally. */
+  map?: LocationMap;
 }
 
 export type WhoAmI = Schemas["WhoAmI"];

@@ -1,14 +1,17 @@
 import "./style.css";
 import { api, loadConfig, session, unwrap, type WhoAmI } from "./api";
+import { mountBell } from "./bell";
 import { analyticsView } from "./views/analytics";
 import { communityView } from "./views/community";
 import { eventsView } from "./views/events";
+import { exportsView } from "./views/exports";
 import { fleetView } from "./views/fleet";
 import { forecastView } from "./views/forecast";
 import { impactView } from "./views/impact";
 import { loginView } from "./views/login";
 import { mapView } from "./views/map";
 import { modelCardView } from "./views/model-card";
+import { peopleView } from "./views/people";
 import { queueView } from "./views/queue";
 
 export type Cleanup = () => void;
@@ -23,6 +26,8 @@ const views: Record<string, { title: string; render: View }> = {
   events: { title: "Events", render: eventsView },
   community: { title: "Community", render: communityView },
   impact: { title: "Impact credits", render: impactView },
+  people: { title: "People", render: peopleView },
+  exports: { title: "Exports", render: exportsView },
   model: { title: "Model card", render: modelCardView },
 };
 
@@ -31,10 +36,13 @@ const nav = document.getElementById("nav") as HTMLElement;
 const sessionBar = document.getElementById("session") as HTMLElement;
 let cleanup: Cleanup | void;
 let who: WhoAmI | null = null;
+let unmountBell: Cleanup | null = null;
 
 function signOut(): void {
   session.token = null;
   who = null;
+  unmountBell?.();
+  unmountBell = null;
   void route();
 }
 
@@ -67,6 +75,11 @@ async function route(): Promise<void> {
     return;
   }
   (document.getElementById("tenant-name") as HTMLElement).textContent = who.tenant;
+  unmountBell ??= mountBell(
+    document.getElementById("bell") as HTMLButtonElement,
+    document.getElementById("bell-panel") as HTMLElement,
+    who,
+  );
   (document.getElementById("user-name") as HTMLElement).textContent = who.username;
   const name = location.hash.replace(/^#\//, "") || "queue";
   const view = views[name] ?? views.queue;

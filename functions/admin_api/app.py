@@ -1,7 +1,7 @@
-"""HTTP: City administration and the fleet."""
+"""HTTP: City administration, the fleet and CSV exports."""
 
 from ecopulse.api.app import create_app, lambda_handler
-from ecopulse.api.routers import admin, fleet, verifier
+from ecopulse.api.routers import admin, exports, fleet, verifier
 
-app = create_app(admin.router, verifier.router, fleet.router)
+app = create_app(admin.router, verifier.router, fleet.router, exports.router)
 handler = lambda_handler(app)

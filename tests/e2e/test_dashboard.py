@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.seed import Seeder
+from tests.e2e.conftest import ADMIN
 from tests.support import wait_until
 
 pytest.importorskip("playwright.sync_api", reason="the e2e suite drives Chromium with the playwright package")
@@ -16,40 +16,6 @@ from playwright.sync_api import expect  # noqa: E402
 pytestmark = pytest.mark.slow
 # A view's first call may start its function cold, on a machine running the whole system: waits are generous.
 expect.set_options(timeout=20_000)
-
-ADMIN = "amina"
-
-
-@pytest.fixture
-def tenant() -> str:
-    return f"city-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def seeder(dashboard, tenant) -> Seeder:
-    return Seeder(dashboard.api, dashboard.token, tenant, ADMIN)
-
-
-@pytest.fixture
-def open_page(browser, dashboard, seeder):
-    """Opens the dashboard at a view, signed in as the city's admin (the sign-in form has a test of its own);
-    ``paused`` fakes the page's clock so that it can be stopped once the view has loaded."""
-    contexts = []
-
-    def open_at(view: str, paused: bool = False):
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        contexts.append(context)
-        context.add_init_script(f"sessionStorage.setItem('ecopulse.id_token', '{seeder.admin}')")
-        page = context.new_page()
-        if paused:
-            page.clock.install()
-        page.goto(f"{dashboard.url}#/{view}")
-        expect(page.locator("#tenant-name")).to_have_text(seeder.tenant)
-        return page
-
-    yield open_at
-    for context in contexts:
-        context.close()
 
 
 def queue_item(page, submission_id: str):
@@ -199,12 +165,19 @@ def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_gr
     open_page, seeder, shoot, accessible
 ):
     reports = seeder.reports()
-    seeder.change_settings(zones=[OLD_CITY])
+    canal_bank = {
+        "type": "Polygon",
+        "coordinates": [[[74.3, 31.48], [74.42, 31.48], [74.42, 31.58], [74.3, 31.58], [74.3, 31.48]]],
+    }
+    seeder.change_settings(zones=[OLD_CITY], service_area=canal_bank)
     page = open_page("map")
     expect(page.get_by_role("heading", name="Map of reports")).to_be_visible()
     expect(page.locator("#map-count")).to_have_text(f"{len(reports)} of {len(reports)} reports shown")
     expect(page.locator(".report-marker")).to_have_count(len(reports))
     expect(page.locator("path.zone")).to_have_count(1)
+    expect(page.locator("path.service-area")).to_have_count(1)
+    # Offline, the base map is the bundled atlas: Pakistan's land, and its border with India east of Lahore.
+    expect(page.locator(".leaflet-base-pane path")).to_have_count(2)
     page.get_by_label("Heatmap (reports per ~1 km cell)").check()
     assert page.locator("path.heat-cell").count() >= 1
     shoot(page, "map")

@@ -222,3 +222,23 @@ def test_the_claim_store_adds_once_and_refuses_stale_writes(repository):
         store.save(submitted)
     assert store.load("lahore", claim.submission_id) == submitted
     assert store.load("karachi", claim.submission_id) is None
+
+
+def test_the_days_submissions_and_grants_are_listed_per_tenant_oldest_first_for_exports(repository):
+    tenant = f"export-{uuid.uuid4().hex[:8]}"
+    UserRepository().ensure(tenant, "alice", "alice", None, ["citizen"])
+    opened = [f"sub-{n}-{uuid.uuid4().hex[:6]}" for n in range(3)]
+    for submission_id in opened:
+        repository.create_pending(tenant, submission_id, "alice", "cleanup", None)
+    today = utcnow().date()
+    assert [s.submission_id for s in repository.opened_on(tenant, today, 50)] == opened
+    assert repository.opened_on(tenant, today - timedelta(days=1), 50) == []
+    assert repository.opened_on("karachi", today, 50) == []
+
+    upload = UploadKey(tenant=tenant, user_id="alice", submission_id=opened[1], photo="after")
+    assert repository.mark_received(upload, "uploads/x/export.jpg", "version-1", VERDICT, {"phash": "0" * 16})
+    grant = RewardRepository().plan(repository.get(tenant, opened[1]), TenantSettings(), utcnow())
+    repository.decide(tenant, opened[1], Status.APPROVED, "clean", "admin-1", grant)
+    (granted,) = CommunityRepository().granted_on(tenant, today, 50)
+    assert (granted.user_id, granted.entry.submission_id, granted.entry.state) == ("alice", opened[1], "pending")
+    assert CommunityRepository().granted_on("karachi", today, 50) == []

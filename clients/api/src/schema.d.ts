@@ -24,6 +24,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/exports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export
+         * @description The `kind`'s rows created from `from` to `to` (UTC days, both included), oldest first, as a CSV download. At most 92 days and 10000 rows: more is refused (400), to export in parts. A text cell a spreadsheet would run as a formula starts with an apostrophe.
+         */
+        get: operations["export_admin_exports__kind__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/impact-credits": {
         parameters: {
             query?: never;
@@ -322,6 +342,27 @@ export interface paths {
          * @description A disabled account is refused on every write route at once, cannot sign in, and is signed out everywhere.
          */
         patch: operations["set_status_admin_users__user_id__patch"];
+        trace?: never;
+    };
+    "/admin/users/{user_id}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Record
+         * @description A user's profile with their latest reports, cleanups (and how they were decided), rewards and
+         *     near-duplicate matches. A user of another tenant is not found.
+         */
+        get: operations["user_record_admin_users__user_id__record_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/admin/users/{user_id}/role": {
@@ -1522,6 +1563,37 @@ export interface components {
             /** Lng */
             lng: number;
         };
+        /** CitizenRecordOut */
+        CitizenRecordOut: {
+            profile: components["schemas"]["Profile"];
+            /**
+             * Reports
+             * @description Newest first, the latest 50
+             */
+            reports: components["schemas"]["ReportOut"][];
+            /**
+             * Submissions
+             * @description Newest first, the latest 50
+             */
+            submissions: components["schemas"]["AdminSubmissionOut"][];
+            /**
+             * Rewards
+             * @description Newest first, the latest 50
+             */
+            rewards: components["schemas"]["LedgerEntry"][];
+            /**
+             * Approved
+             * @description Of those submissions, how many were approved
+             */
+            approved: number;
+            /**
+             * Rejected
+             * @description Of those submissions, how many were rejected
+             */
+            rejected: number;
+            /** Duplicates */
+            duplicates: components["schemas"]["DuplicateMatchOut"][];
+        };
         /** CityOut */
         CityOut: {
             /** Tenant */
@@ -1728,6 +1800,24 @@ export interface components {
             /** Distance */
             distance: number;
         };
+        /** DuplicateMatchOut */
+        DuplicateMatchOut: {
+            /**
+             * Submission Id
+             * @description The citizen's cleanup
+             */
+            submission_id: string;
+            /**
+             * Matched Submission Id
+             * @description The earlier cleanup of the city its after photo matches
+             */
+            matched_submission_id: string;
+            /**
+             * Distance
+             * @description Perceptual-hash distance: 0 is the same picture
+             */
+            distance: number;
+        };
         /** ErrorBody */
         ErrorBody: {
             /** Code */
@@ -1807,6 +1897,11 @@ export interface components {
             /** Bonus Points */
             bonus_points: number;
         };
+        /**
+         * ExportKind
+         * @enum {string}
+         */
+        ExportKind: "reports" | "submissions" | "ledger";
         /** FiledRequest */
         FiledRequest: {
             /** Service Request Id */
@@ -3143,6 +3238,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    export_admin_exports__kind__get: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path: {
+                kind: components["schemas"]["ExportKind"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -4827,6 +5028,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    user_record_admin_users__user_id__record_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CitizenRecordOut"];
                 };
             };
             /** @description Bad Request */

@@ -1,5 +1,6 @@
-import { all, api, unwrap, type Vehicle } from "../api";
+import { all, api, unwrap, type Report, type Vehicle } from "../api";
 import { h, humanize, onClick, onSubmit, showError, showInfo, statusLine, when } from "../dom";
+import { byPriority, PRIORITIES, type Priority } from "./priority-model";
 
 export function fleetView(root: HTMLElement): () => void {
   const status = statusLine("vehicles-status");
@@ -13,6 +14,13 @@ export function fleetView(root: HTMLElement): () => void {
   const reportSelect = h("select", { id: "dispatch-report", name: "report", required: true });
   const vehicleSelect = h("select", { id: "dispatch-vehicle", name: "vehicle", required: true });
   const note = h("input", { id: "dispatch-note", name: "note", maxlength: 4000 });
+  const leastPriority = h(
+    "select",
+    { id: "dispatch-priority", name: "priority" },
+    h("option", { value: "" }, "Any priority"),
+    PRIORITIES.filter((p) => p !== "low").map((p) => h("option", { value: p }, p === "urgent" ? "Urgent only" : `${p} or more urgent`)),
+  );
+  let openReports: Report[] = [];
 
   const createForm = h(
     "form",
@@ -33,7 +41,9 @@ export function fleetView(root: HTMLElement): () => void {
     "form",
     { class: "card stack", "aria-labelledby": "dispatch-title", id: "dispatch-form" },
     h("h2", { id: "dispatch-title" }, "Dispatch a report"),
-    h("label", { for: "dispatch-report" }, "Open report"),
+    h("label", { for: "dispatch-priority" }, "Priorities listed"),
+    leastPriority,
+    h("label", { for: "dispatch-report" }, "Open report (most urgent first, then oldest)"),
     reportSelect,
     h("label", { for: "dispatch-vehicle" }, "Vehicle"),
     vehicleSelect,
@@ -100,16 +110,8 @@ export function fleetView(root: HTMLElement): () => void {
       ),
     );
     if (!vehicles.length) rows.append(h("tr", {}, h("td", { colspan: 8, class: "empty" }, "No vehicles yet.")));
-    const open = [...submitted, ...verified].sort((a, b) => a.created_at.localeCompare(b.created_at));
-    reportSelect.replaceChildren(
-      ...open.map((report) =>
-        h(
-          "option",
-          { value: report.report_id },
-          `${report.report_id.slice(0, 8)} · ${humanize(report.waste_type)} · ${report.priority} · ${report.description ?? ""}`,
-        ),
-      ),
-    );
+    openReports = [...submitted, ...verified];
+    listOpenReports();
     vehicleSelect.replaceChildren(
       // Only an available vehicle can take a report; the others stay listed so the choice is visible.
       ...vehicles.map((vehicle) =>
@@ -121,6 +123,21 @@ export function fleetView(root: HTMLElement): () => void {
       ),
     );
   }
+
+  /** The open reports the dispatcher asked for, in the order they are worked. */
+  function listOpenReports(): void {
+    const shown = byPriority(openReports, leastPriority.value as Priority | "");
+    reportSelect.replaceChildren(
+      ...shown.map((report) =>
+        h(
+          "option",
+          { value: report.report_id },
+          `${report.priority} · ${report.report_id.slice(0, 8)} · ${humanize(report.waste_type)} · ${report.description ?? ""}`,
+        ),
+      ),
+    );
+  }
+  leastPriority.addEventListener("change", listOpenReports);
 
   onSubmit(createForm, createStatus, async () => {
     const created = await unwrap(

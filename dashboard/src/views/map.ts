@@ -4,7 +4,8 @@ import "leaflet.markercluster";
 import "leaflet.markercluster/dist/MarkerCluster.css";
 import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import geohash from "ngeohash";
-import { all, api, unwrap, type Report } from "../api";
+import { all, api, loadConfig, unwrap, type Report } from "../api";
+import { addBaseLayer } from "../base-map";
 import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
 import { chosenStatuses, STATUSES, visibleReports, zoneLatLngs } from "./map-model";
 
@@ -82,13 +83,16 @@ export function mapView(root: HTMLElement): () => void {
     ),
   );
 
-  // No tile layer: deployments may be offline, so markers sit on a plain background.
+  // The base map comes from Amazon Location in AWS and from the bundled atlas offline (see base-map.ts).
   const map = L.map(mapElement, { zoomControl: true, attributionControl: false, maxZoom: 19 }).setView(DEFAULT_CENTRE, 14);
-  // Markers cluster when they crowd; zones and the heat grid are layers the admin switches on and off.
+  // Markers cluster when they crowd; the service area, zones and the heat grid are layers the admin switches.
   const markers = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
+  const serviceArea = L.featureGroup().addTo(map);
   const zones = L.featureGroup().addTo(map);
   const heat = L.featureGroup();
-  L.control.layers(undefined, { Zones: zones, "Heatmap (reports per ~1 km cell)": heat }, { collapsed: false }).addTo(map);
+  L.control
+    .layers(undefined, { "Service area": serviceArea, Zones: zones, "Heatmap (reports per ~1 km cell)": heat }, { collapsed: false })
+    .addTo(map);
   let nearby: L.Circle | null = null;
   let reports: Report[] = [];
 
@@ -133,6 +137,14 @@ export function mapView(root: HTMLElement): () => void {
       unwrap(api().GET("/admin/settings")),
       unwrap(api().GET("/analytics/heatmap")),
     ]);
+    serviceArea.clearLayers();
+    if (settings.service_area) {
+      // The API's GeoJSON may carry `bbox: null`, which GeoJSON's types do not allow: Leaflet reads only the coordinates.
+      const { type, coordinates } = settings.service_area;
+      L.geoJSON({ type, coordinates } as GeoJSON.Polygon | GeoJSON.MultiPolygon, { style: { color: "#143d2b", weight: 3, dashArray: "8 4", fill: false, className: "service-area" } })
+        .bindTooltip("Service area")
+        .addTo(serviceArea);
+    }
     zones.clearLayers();
     for (const zone of settings.zones ?? []) {
       L.polygon(zoneLatLngs(zone.area), { color: "#0b5cad", weight: 2, fill: false, className: "zone" })
@@ -193,6 +205,9 @@ export function mapView(root: HTMLElement): () => void {
   map.on("click", (event: L.LeafletMouseEvent) => void searchAround(event));
 
   statusSelect.addEventListener("change", () => void load());
+  loadConfig()
+    .then((config) => addBaseLayer(map, config))
+    .catch((error: unknown) => showError(status, error));
   loadLayers().catch((error: unknown) => showError(status, error));
   for (const box of wasteBoxes) box.addEventListener("change", () => draw(false));
   void load();

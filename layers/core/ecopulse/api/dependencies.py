@@ -13,6 +13,7 @@ from ecopulse.analytics import Analytics
 from ecopulse.community import Community
 from ecopulse.config import deployment
 from ecopulse.events import Events
+from ecopulse.exports import LedgerByDay, SubmissionsByDay
 from ecopulse.fleet import Fleet
 from ecopulse.forecasts import ForecastStore
 from ecopulse.leaving import PersonalData, PhotoOriginals, SignIns
@@ -134,6 +135,14 @@ def upload_forms() -> UploadForms:
 
 UploadFormsDep = Annotated[UploadForms, Depends(upload_forms)]
 
+
+@cache
+def submissions_by_day() -> SubmissionsByDay:
+    return SubmissionRepository()
+
+
+SubmissionsByDayDep = Annotated[SubmissionsByDay, Depends(submissions_by_day)]
+
 # --- people and community ------------------------------------------------------------------------------------
 
 
@@ -151,6 +160,14 @@ def community_repository() -> Community:
 
 
 CommunityDep = Annotated[Community, Depends(community_repository)]
+
+
+@cache
+def ledger_by_day() -> LedgerByDay:
+    return CommunityRepository()
+
+
+LedgerByDayDep = Annotated[LedgerByDay, Depends(ledger_by_day)]
 
 
 @cache

@@ -14,6 +14,7 @@ from ecopulse.accounts import AlreadyMember, InvalidAddress, SelfRoleChange
 from ecopulse.analytics import MAX_DAYS, InvalidRange
 from ecopulse.api import open311_answers
 from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
+from ecopulse.exports import MAX_EXPORT_DAYS, MAX_EXPORT_ROWS, ExportTooLarge, InvalidExportRange
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
 from ecopulse.impact import (
     AllocationRaced,
@@ -99,6 +100,12 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     SlotTaken: (409, "photo_slot_taken", "this photo of the submission was uploaded and verified, or is closed"),
     InvalidCursor: (400, "invalid_cursor", "the cursor is not valid"),
     InvalidRange: (422, "invalid_range", f"from must not be after to, and the range at most {MAX_DAYS} days"),
+    InvalidExportRange: (
+        400,
+        "invalid_range",
+        f"from must not be after to, and an export spans at most {MAX_EXPORT_DAYS} days",
+    ),
+    ExportTooLarge: (400, "export_too_large", f"more than {MAX_EXPORT_ROWS} rows: export a shorter range"),
     OwnReportVote: (409, "own_report", "you cannot vote on your own report"),
     SelfDisable: (409, "cannot_disable_self", "an admin cannot disable their own account"),
     AccountDisabled: (403, "account_disabled", "this account has been disabled by the city"),

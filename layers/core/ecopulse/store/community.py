@@ -1,8 +1,10 @@
 """The ``Community`` port on DynamoDB: ledger, inbox, leaderboard and zone alerts."""
 
 import uuid
+from datetime import date
 
 from ecopulse.community import Alert, AlertSeverity, InboxMessage, LedgerEntry, Standing
+from ecopulse.exports import LedgerGrant
 from ecopulse.paging import Page
 from ecopulse.store.models import (
     AlertItem,
@@ -48,6 +50,11 @@ class CommunityRepository:
             LedgerItem.gsi3.query, tenant, ("USER", user_id, "LEDGER"), limit, cursor, newest_first=True
         )
         return Page([ledger_entry_of(item) for item in page.items], page.cursor)
+
+    def granted_on(self, tenant: str, day: date, limit: int) -> list[LedgerGrant]:
+        """Oldest first, off the tenant's index of the day's grants."""
+        items = LedgerItem.gsi2.query(tenant_key(tenant, "LEDGER", day.isoformat()), limit=limit)
+        return [LedgerGrant(item.user_id, ledger_entry_of(item)) for item in items]
 
     def inbox(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[InboxMessage]:
         page: Page[InboxItem] = paged(

@@ -59,6 +59,8 @@ def write_grant(transaction: TransactWrite, grant: RewardGrant, task: str | None
             reason=f"{task or 'cleanup'} approved",
             state="pending",
             created_at=now,
+            gsi2pk=tenant_key(grant.tenant, "LEDGER", now.date().isoformat()),
+            gsi2sk=sort_stamp(now, grant.submission_id),
             gsi3pk=tenant_key(grant.tenant, "USER", grant.user_id, "LEDGER"),
             gsi3sk=sort_stamp(now, grant.submission_id),
         ),

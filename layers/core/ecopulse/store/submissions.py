@@ -2,6 +2,7 @@
 win."""
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
@@ -97,6 +98,8 @@ class SubmissionRepository:
             photo_key="",
             created_at=now,
             updated_at=now,
+            gsi2pk=tenant_key(tenant, "SUBMISSIONS", now.date().isoformat()),
+            gsi2sk=sort_stamp(now, submission_id),
             gsi3pk=tenant_key(tenant, "USER", user_id, "SUBMISSIONS"),
             gsi3sk=sort_stamp(now, submission_id),
         )
@@ -209,6 +212,11 @@ class SubmissionRepository:
             SubmissionItem.gsi3.query, tenant, ("USER", user_id, "SUBMISSIONS"), limit, cursor, newest_first=True
         )
         return Page([submission_of(item) for item in page.items], page.cursor)
+
+    def opened_on(self, tenant: str, day: date, limit: int) -> list[Submission]:
+        """Oldest first, off the tenant's index of the day's submissions."""
+        items = SubmissionItem.gsi2.query(tenant_key(tenant, "SUBMISSIONS", day.isoformat()), limit=limit)
+        return [submission_of(item) for item in items]
 
     def park_for_review(self, tenant: str, submission_id: str, task_token: str) -> Submission:
         """Waits for an admin under ``task_token``. A review that timed out and waits again drops any decision

@@ -20,10 +20,11 @@ from ecopulse.api.dependencies import (
     VersionedSettingsDep,
 )
 from ecopulse.api.errors import ERROR_RESPONSES, ErrorResponse
-from ecopulse.api.routers.me import Profile
+from ecopulse.api.routers.me import LedgerEntry, Profile
 from ecopulse.api.routers.reports import ReportOut
 from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
+from ecopulse.citizen_record import citizen_record
 from ecopulse.community import AlertSeverity, broadcast_alert
 from ecopulse.config import deployment
 from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_text_hidden
@@ -154,6 +155,47 @@ def user_submissions(
     users.get(caller.tenant, user_id)
     page = submissions.list_by_user(caller.tenant, user_id, limit, cursor)
     return PageOf[AdminSubmissionOut](items=[AdminSubmissionOut.of(s) for s in page.items], cursor=page.cursor)
+
+
+class DuplicateMatchOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    submission_id: str = Field(description="The citizen's cleanup")
+    matched_submission_id: str = Field(description="The earlier cleanup of the city its after photo matches")
+    distance: int = Field(description="Perceptual-hash distance: 0 is the same picture")
+
+
+class CitizenRecordOut(BaseModel):
+    profile: Profile
+    reports: list[ReportOut] = Field(description="Newest first, the latest 50")
+    submissions: list[AdminSubmissionOut] = Field(description="Newest first, the latest 50")
+    rewards: list[LedgerEntry] = Field(description="Newest first, the latest 50")
+    approved: int = Field(description="Of those submissions, how many were approved")
+    rejected: int = Field(description="Of those submissions, how many were rejected")
+    duplicates: list[DuplicateMatchOut]
+
+
+@router.get("/users/{user_id}/record", response_model=CitizenRecordOut)
+def user_record(
+    user_id: Identifier,
+    caller: AdminDep,
+    users: UsersDep,
+    reports: ReportsDep,
+    submissions: SubmissionsDep,
+    community: CommunityDep,
+) -> CitizenRecordOut:
+    """A user's profile with their latest reports, cleanups (and how they were decided), rewards and
+    near-duplicate matches. A user of another tenant is not found."""
+    record = citizen_record(users, reports, submissions, community, caller.tenant, user_id)
+    return CitizenRecordOut(
+        profile=Profile.model_validate(record.profile),
+        reports=[ReportOut.seen_by(caller, report) for report in record.reports],
+        submissions=[AdminSubmissionOut.of(submission) for submission in record.submissions],
+        rewards=[LedgerEntry.model_validate(entry) for entry in record.rewards],
+        approved=record.approved,
+        rejected=record.rejected,
+        duplicates=[DuplicateMatchOut.model_validate(match) for match in record.duplicates],
+    )
 
 
 @router.post(
