@@ -91,6 +91,11 @@ def routes(counted: Counted, tenant: str) -> dict[str, Callable[[], httpx.Respon
     neighbour = counted.target.bearer(f"calls-neighbour-{tenant}", "citizen", tenant)
     admin = counted.target.bearer(f"calls-admin-{tenant}", "admin", tenant)
     call = counted.call
+    # A city serves Open311 and takes alerts only for zones it has set: one zone around the reports.
+    lat, lng = LAHORE
+    centre = [[[lng - 0.05, lat - 0.05], [lng + 0.05, lat - 0.05], [lng + 0.05, lat + 0.05], [lng - 0.05, lat - 0.05]]]
+    zone = {"zone_id": "center", "name": "Centre", "area": {"type": "Polygon", "coordinates": centre}}
+    call("PUT", "/admin/settings", admin, json={"display_name": "Calls", "zones": [zone]}).raise_for_status()
     for n in range(20):  # neighbours' reports, for the lists and nearby to find
         body = {"waste_type": "plastic", "lat": LAHORE[0] + n * 0.0005, "lng": LAHORE[1]}
         call("POST", "/reports", neighbour, json=body).raise_for_status()

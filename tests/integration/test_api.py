@@ -448,6 +448,8 @@ MATRIX = [
     ("PUT", "/admin/users/{user}/role", {"role": "citizen"}, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/invite-codes", {"valid_days": 3}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/users/{user}/submissions", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/users/{user}/record", None, {C: 403, D: 403, A: 200}),
+    ("GET", "/admin/exports/{kind}?from=2026-01-01&to=2026-01-31", None, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/reports/{report_to_dispatch}/dispatch", {"vehicle_id": "{vehicle}"}, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/reports/{report_to_close}/status", {"status": "resolved", "reason": "gone"},
      {C: 403, D: 403, A: 200}),
@@ -474,7 +476,7 @@ MATRIX_IDS = [f"{method} {path}" for method, path, _, _ in MATRIX]
 
 
 def concrete(template: str, entities: dict[str, str]) -> str:
-    return template.format(**entities, zone="canal", photo="after", device="0123456789abcdef0123")
+    return template.format(**entities, zone="canal", photo="after", device="0123456789abcdef0123", kind="reports")
 
 
 def template_path(path: str) -> str:
@@ -484,6 +486,7 @@ def template_path(path: str) -> str:
         "report_to_close": "report_id",
         "credit": "request_id",
         "zone": "zone",
+        "kind": "kind",
         "photo": "photo",
     }
     marker = re.compile(r"\{(\w+)\}")

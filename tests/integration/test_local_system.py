@@ -4,6 +4,7 @@ import json
 
 import httpx
 
+from ecopulse.rewards import mint_group
 from tests.integration.conftest import TENANT
 from tests.integration.photos import ambiguous_scene, clean_scene, iphone_scene, littered_scene
 from tests.support import wait_until
@@ -46,7 +47,8 @@ def test_an_approved_review_runs_the_workflow_to_its_end(pipeline):
 
     finished = pipeline.finished(submission_id)
     assert finished["status"] == "SUCCEEDED"
-    assert json.loads(finished["output"])["recorded"] == {"status": "approved", "reward": 10, "wallet": None}
+    recorded = {"status": "approved", "reward": 10, "wallet": None, "mint_group": mint_group(TENANT, submission_id)}
+    assert json.loads(finished["output"])["recorded"] == recorded
     approved = pipeline.submission(submission_id)
     assert approved["status"] == "approved" and approved["decided_by"] == "admin-1"
     assert "task_token" not in approved and "gsi1pk" not in approved

@@ -5,9 +5,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import httpx
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.sns.models import PlatformEndpoint, sns_backends
 
 from ecopulse.notifications import SnsPush
 from ecopulse.report_notices import (
@@ -131,18 +132,18 @@ def sns():
     client = boto3.client(
         "sns", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="local", aws_secret_access_key="local"
     )
-    yield client, endpoint
+    yield client
     server.stop()
 
 
-def platform_endpoints(endpoint: str) -> dict[str, dict]:
-    """Each platform endpoint moto holds, by ARN, with the messages published to it."""
-    models = httpx.get(f"{endpoint}/moto-api/data.json").json()["sns"]["PlatformEndpoint"]
-    return {model["arn"]: model for model in models}
+def platform_endpoints() -> dict[str, PlatformEndpoint]:
+    """Each platform endpoint the moto server (in this process) holds, by ARN, with the messages published to it.
+    Read from its backend: moto's /moto-api/data.json walks every service and stalls on those that want Docker."""
+    return sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].platform_endpoints
 
 
 def test_push_registers_publishes_to_and_deletes_sns_platform_endpoints(sns):
-    client, endpoint = sns
+    client = sns
     application = client.create_platform_application(
         Name="stack-fcm", Platform="GCM", Attributes={"PlatformCredential": "key"}
     )["PlatformApplicationArn"]
@@ -155,7 +156,7 @@ def test_push_registers_publishes_to_and_deletes_sns_platform_endpoints(sns):
     assert [s["Endpoint"] for s in client.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [arn]
 
     push.publish(arn, "Report verified", "Your plastic report was verified.", {"report_id": "r-1"})
-    (published,) = platform_endpoints(endpoint)[arn]["messages"].values()
+    (published,) = platform_endpoints()[arn].messages.values()
     assert json.loads(json.loads(published)["GCM"])["notification"]["title"] == "Report verified"
 
     client.set_endpoint_attributes(EndpointArn=arn, Attributes={"Enabled": "false"})
@@ -170,7 +171,7 @@ def test_push_registers_publishes_to_and_deletes_sns_platform_endpoints(sns):
 
 
 def test_a_token_registered_again_after_sns_disabled_it_is_enabled_again_for_its_new_holder(sns):
-    client, _ = sns
+    client = sns
     application = client.create_platform_application(Name="stack-apns", Platform="APNS", Attributes={})[
         "PlatformApplicationArn"
     ]
