@@ -42,10 +42,17 @@ def gzipped_kb(paths: list[Path]) -> float:
 
 
 def shipped() -> dict[str, float]:
-    """The page's JS and CSS, and the service worker's own scripts (fetched once, in the background)."""
+    """The page's JS and CSS before the map, the report form's map (Leaflet, loaded once the form knows a
+    position) and its offline atlas, and the service worker's own scripts (fetched once, in the background)."""
     assets = sorted((DIST / "assets").glob("*.js")) + sorted((DIST / "assets").glob("*.css"))
+    map_assets = [path for path in assets if path.name.startswith("position-map-")]
     worker = [DIST / "sw.js", *DIST.glob("workbox-*.js"), DIST / "sw-sync.js"]
-    return {"page JS+CSS": gzipped_kb(assets), "service worker JS": gzipped_kb(worker)}
+    return {
+        "page JS+CSS": gzipped_kb([path for path in assets if path not in map_assets]),
+        "map JS+CSS": gzipped_kb(map_assets),
+        "map atlas": gzipped_kb(sorted((DIST / "assets").glob("countries-*.json"))),
+        "service worker JS": gzipped_kb(worker),
+    }
 
 
 def usable_report_form(page) -> None:
@@ -123,6 +130,8 @@ def main() -> None:
             replay = replay_seconds(browser, runtime.endpoints.app, token, args.queued)
             browser.close()
     rows = [("page JS+CSS, gzipped (aim <= 150 before a map) (kB)", sizes["page JS+CSS"], 1),
+            ("report form's map JS+CSS, gzipped, loaded after the first screen (kB)", sizes["map JS+CSS"], 1),
+            ("report form's map atlas, gzipped, fetched with the map (kB)", sizes["map atlas"], 1),
             ("service worker JS, gzipped (kB)", sizes["service worker JS"], 1)]  # fmt: skip
     for kind, samples in tti.items():
         name = f"navigation -> report form usable, slow 4G, {kind} (aim <= 3000) (ms)"

@@ -1,4 +1,5 @@
 import { createApiClient, type ApiClient, type Schemas } from "@ecopulse/api-client";
+import { transactionUrl } from "./explorer";
 
 export { ApiError, collect, describeError, unwrap } from "@ecopulse/api-client";
 export type { Schemas };
@@ -16,6 +17,9 @@ export interface LocalAuth {
 export interface Config {
   apiUrl: string;
   auth: LocalAuth | CognitoAuth;
+  /** The block explorer's address of a transaction, without the hash (e.g. https://amoy.polygonscan.com/tx/);
+   * empty or absent, a transaction is shown as its hash. */
+  explorerUrl?: string;
 }
 
 export type UploadForm = Schemas["UploadForm"];
@@ -62,6 +66,21 @@ export async function loadConfig(): Promise<Config> {
     onUnauthorized: () => window.dispatchEvent(new Event("ecopulse:signed-out")),
   });
   return config;
+}
+
+/** The transaction as a link to the deployment's block explorer, or its hash where the deployment names none. */
+export function transactionLink(hash: string, title: string): HTMLElement {
+  const url = transactionUrl(config?.explorerUrl, hash);
+  const code = document.createElement("code");
+  code.textContent = hash;
+  if (!url) {
+    code.className = "tx";
+    return code;
+  }
+  const link = document.createElement("a");
+  Object.assign(link, { href: url, target: "_blank", rel: "noopener", className: "tx", title });
+  link.append(code);
+  return link;
 }
 
 /** The typed API client; the screens run after `loadConfig`, which makes it. */

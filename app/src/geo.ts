@@ -13,3 +13,11 @@ export function devicePosition(timeout = 10_000): Promise<GeolocationCoordinates
 export function rounded(value: number): string {
   return value.toFixed(6);
 }
+
+/** The report form's fields for a point on the map: a marker dragged across the antimeridian comes back as a
+ * longitude the API takes (Leaflet counts on past ±180°). */
+export function fieldsOf(position: { lat: number; lng: number }): { lat: string; lng: string } {
+  const lng = ((((position.lng + 180) % 360) + 360) % 360) - 180;
+  const lat = Math.min(90, Math.max(-90, position.lat));
+  return { lat: rounded(lat), lng: rounded(lng) };
+}

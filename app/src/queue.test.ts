@@ -11,6 +11,7 @@ class FakeApi implements Sender {
   filed = new Map<string, string>();
   fileCalls: string[] = [];
   opened: string[] = [];
+  openedByKey = new Map<string, string>();
   failures: Partial<Record<keyof Sender, (Error | undefined)[]>> = {};
   private forms = 0;
 
@@ -41,10 +42,16 @@ class FakeApi implements Sender {
     return Promise.resolve(`${this.filed.get(idempotencyKey)}:${report.photo_keys.join(",")}`);
   }
 
-  openCleanup(): Promise<{ submissionId: string; uploads: Partial<Record<"before" | "after", UploadForm>> }> {
-    this.fail("openCleanup");
-    const submissionId = `sub-${this.opened.length + 1}`;
-    this.opened.push(submissionId);
+  openCleanup(
+    _contentType: ImageType,
+    idempotencyKey: string,
+  ): Promise<{ submissionId: string; uploads: Partial<Record<"before" | "after", UploadForm>> }> {
+    if (!this.openedByKey.has(idempotencyKey)) {
+      this.openedByKey.set(idempotencyKey, `sub-${this.opened.length + 1}`);
+      this.opened.push(`sub-${this.opened.length + 1}`);
+    }
+    this.fail("openCleanup"); // opened, but the answer is lost on the way back
+    const submissionId = this.openedByKey.get(idempotencyKey) as string;
     return Promise.resolve({
       submissionId,
       uploads: { before: this.form(`${submissionId}/before`), after: this.form(`${submissionId}/after`) },
@@ -193,6 +200,17 @@ describe("the outbox", () => {
     expect((await replay(outbox, fake, OWNER)).get(item.id)).toEqual({ state: "sent", id: "sub-1" });
     expect(fake.opened).toEqual(["sub-1"]);
     expect(fake.uploads).toEqual(["sub-1/before:before", "sub-1/after:after"]);
+  });
+
+  it("opens a cleanup whose answer was lost under the same key: one submission", async () => {
+    const item = cleanup();
+    await outbox.put(item);
+    fake.failures.openCleanup = [offline()];
+
+    expect((await replay(outbox, fake, OWNER)).get(item.id)?.state).toBe("waiting");
+    expect((await replay(outbox, fake, OWNER)).get(item.id)).toEqual({ state: "sent", id: "sub-1" });
+    expect([...fake.openedByKey]).toEqual([[item.id, "sub-1"]]);
+    expect(fake.opened).toEqual(["sub-1"]);
   });
 
   it("counts a cleanup photo whose slot the API closed as sent", async () => {

@@ -1,8 +1,8 @@
 /**
  * The outbox: every report and cleanup is first written to IndexedDB with its photos, then sent. Offline it stays
  * there until the network returns (Background Sync, the `online` event, or the next open). It is sent once:
- * each step's progress is saved (a photo's key once uploaded, a cleanup's id once opened), a report is filed with
- * the Idempotency-Key it was queued under (the API answers a repeat with the first answer), and one replay runs
+ * each step's progress is saved (a photo's key once uploaded, a cleanup's id once opened), a report is filed and a
+ * cleanup opened with the Idempotency-Key it was queued under (the API answers a repeat with the first answer), and one replay runs
  * at a time in a page and, where the browser has Web Locks, across the app's tabs.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
@@ -19,7 +19,7 @@ export interface ReportDraft {
 }
 
 interface Queued {
-  /** Also the Idempotency-Key of the report it files. */
+  /** Also the Idempotency-Key of the report it files or the cleanup it opens. */
   id: string;
   /** The citizen who made it: a phone shared by two residents sends each one's items under their own sign-in. */
   owner: string;
@@ -54,7 +54,10 @@ export interface Sender {
   uploadForm(contentType: ImageType): Promise<UploadForm>;
   upload(form: UploadForm, photo: Blob, onProgress?: (fraction: number) => void): Promise<void>;
   fileReport(report: ReportDraft & { photo_keys: string[] }, idempotencyKey: string): Promise<string>;
-  openCleanup(contentType: ImageType): Promise<{ submissionId: string; uploads: Partial<Record<Photo, UploadForm>> }>;
+  openCleanup(
+    contentType: ImageType,
+    idempotencyKey: string,
+  ): Promise<{ submissionId: string; uploads: Partial<Record<Photo, UploadForm>> }>;
   cleanupForm(submissionId: string, photo: Photo, contentType: ImageType): Promise<UploadForm>;
 }
 
@@ -118,7 +121,7 @@ async function sendReport(outbox: Outbox, item: QueuedReport, sender: Sender, on
 async function sendCleanup(outbox: Outbox, item: QueuedCleanup, sender: Sender, onProgress?: Progress): Promise<string> {
   let forms: Partial<Record<Photo, UploadForm>> = {};
   if (!item.submissionId) {
-    const opened = await sender.openCleanup(imageType(item.after));
+    const opened = await sender.openCleanup(imageType(item.after), item.id);
     item.submissionId = opened.submissionId;
     forms = opened.uploads;
     await outbox.put(item);

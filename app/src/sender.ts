@@ -14,9 +14,12 @@ export const apiSender: Sender = {
     );
     return filed.report_id;
   },
-  async openCleanup(contentType) {
+  async openCleanup(contentType, idempotencyKey) {
     const opened = await unwrap(
-      api().POST("/submissions", { body: { task: "cleanup", photos: { content_type: contentType } } }),
+      api().POST("/submissions", {
+        body: { task: "cleanup", photos: { content_type: contentType } },
+        params: { header: { "idempotency-key": idempotencyKey } },
+      }),
     );
     return { submissionId: opened.submission.submission_id, uploads: opened.uploads };
   },

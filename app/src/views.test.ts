@@ -6,7 +6,9 @@ import { isoWeekPeriod, monthPeriod } from "./periods";
 import { whoFromToken } from "./session";
 import { fittedSize } from "./upload";
 import { rewardState, settled } from "./verdict";
-import { zonesOf, unreadCount } from "./views/mine";
+import { transactionUrl } from "./explorer";
+import { fieldsOf } from "./geo";
+import { alertZones, preferencesOf, unreadCount } from "./views/mine";
 import { positionOf } from "./views/report";
 
 function submission(overrides: Partial<Schemas["SubmissionOut"]>): Schemas["SubmissionOut"] {
@@ -47,6 +49,30 @@ describe("the report form's position", () => {
   });
 });
 
+describe("the report form's map", () => {
+  it("gives the fields a position on the globe wherever the marker is dropped", () => {
+    expect(fieldsOf({ lat: 31.52041234, lng: 74.3587 })).toEqual({ lat: "31.520412", lng: "74.358700" });
+    expect(fieldsOf({ lat: 10, lng: 190 })).toEqual({ lat: "10.000000", lng: "-170.000000" });
+    expect(fieldsOf({ lat: 10, lng: -540 })).toEqual({ lat: "10.000000", lng: "-180.000000" });
+  });
+});
+
+describe("a transaction", () => {
+  const hash = `0x${"ab".repeat(32)}`;
+
+  it("links to the block explorer the deployment names", () => {
+    expect(transactionUrl("https://amoy.polygonscan.com/tx/", hash)).toBe(`https://amoy.polygonscan.com/tx/${hash}`);
+  });
+
+  it("is its hash alone without an explorer, or when it is not a transaction's hash", () => {
+    expect(transactionUrl("", hash)).toBeNull();
+    expect(transactionUrl(undefined, hash)).toBeNull();
+    expect(transactionUrl("https://amoy.polygonscan.com/tx/", "0xabc")).toBeNull();
+    expect(transactionUrl("javascript:alert(1)//", hash)).toBeNull();
+    expect(transactionUrl("polygonscan/tx/", hash)).toBeNull();
+  });
+});
+
 describe("photos", () => {
   it("shrink to a longest side of 2048 px, keeping their shape", () => {
     expect(fittedSize(4032, 3024)).toEqual({ width: 2048, height: 1536 });
@@ -65,9 +91,29 @@ describe("the leaderboard's periods", () => {
 });
 
 describe("Mine", () => {
-  it("offers alerts for the zones of the citizen's reports, each once", () => {
-    const reports = [{ zone: "old-city" }, { zone: null }, { zone: "canal" }, { zone: "old-city" }];
-    expect(zonesOf(reports as Schemas["ReportOut"][])).toEqual(["canal", "old-city"]);
+  it("offers the city's zones for alerts, those of the citizen's reports first", () => {
+    const zones = [
+      { zone_id: "canal", name: "Canal" },
+      { zone_id: "old-city", name: "Old City" },
+      { zone_id: "gulberg", name: "Gulberg" },
+    ];
+    const reports = [{ zone: "gulberg" }, { zone: null }, { zone: "gulberg" }];
+    expect(alertZones(zones, reports)).toEqual([
+      { zone_id: "gulberg", name: "Gulberg", mine: true },
+      { zone_id: "canal", name: "Canal", mine: false },
+      { zone_id: "old-city", name: "Old City", mine: false },
+    ]);
+    expect(alertZones([], reports)).toEqual([]);
+  });
+
+  it("takes notification preferences with an E.164 number for SMS", () => {
+    const base = { push: true, email: false, sms: false, phone: "" };
+    expect(preferencesOf(base)).toEqual({ push: true, email: false, sms: false, phone_number: null });
+    expect(preferencesOf({ ...base, sms: true, phone: "+92 300 123-4567" })).toEqual({
+      push: true, email: false, sms: true, phone_number: "+923001234567",
+    });
+    expect(preferencesOf({ ...base, sms: true })).toEqual({ problem: "phoneNeeded" });
+    expect(preferencesOf({ ...base, phone: "0300 1234567" })).toEqual({ problem: "phoneInvalid" });
   });
 
   it("counts the unread messages", () => {

@@ -472,7 +472,8 @@ class LocalRuntime:
         """The citizen app (app/dist) on its own origin, as a phone opens it, with the same local sign-in."""
 
         async def config(request: Request) -> JSONResponse:
-            return JSONResponse({"apiUrl": self.endpoints.api, "auth": {"mode": "local"}})
+            # No block explorer knows the local chain: a transaction shows as its hash.
+            return JSONResponse({"apiUrl": self.endpoints.api, "auth": {"mode": "local"}, "explorerUrl": ""})
 
         return Starlette(
             routes=[

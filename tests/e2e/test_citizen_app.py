@@ -247,6 +247,56 @@ def test_a_cleanup_goes_from_before_to_after_and_its_reward_is_paid(phone, dashb
     accessible(page)
 
 
+OLD_CITY = {
+    "zone_id": "old-city",
+    "name": "Old City",
+    "area": {"type": "Polygon", "coordinates": [[[74.34, 31.5], [74.38, 31.5], [74.38, 31.54], [74.34, 31.5]]]},
+}
+
+
+def test_the_report_forms_pin_moves_the_position_and_mine_lists_the_citys_zones(phone, dashboard, seeder, accessible):
+    seeder.change_settings(zones=[OLD_CITY])
+    citizen = seeder.citizen()
+    page = open_app(phone(citizen), dashboard.app)
+    latitude, longitude = page.get_by_label("Latitude"), page.get_by_label("Longitude")
+    expect(latitude).to_have_value(f"{CENTRE[0]:.6f}")
+    pin = page.locator("#report-map .position-pin")
+    expect(pin).to_be_visible()
+    accessible(page)
+
+    box = pin.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y - 60, steps=6)
+    page.mouse.up()
+    expect(latitude).not_to_have_value(f"{CENTRE[0]:.6f}")
+    assert float(latitude.input_value()) > CENTRE[0], "dragged north, the latitude grows"
+
+    pin.focus()
+    page.keyboard.press("ArrowRight")
+    assert float(longitude.input_value()) > CENTRE[1], "an arrow key moves the focused pin east"
+    before_typing = pin.bounding_box()["y"]
+    latitude.fill(f"{float(latitude.input_value()) + 0.0005:.6f}")  # about 55 m north: some 27 px at street zoom
+    assert pin.bounding_box()["y"] < before_typing - 10, "a typed position moves the pin"
+
+    page.goto(f"{dashboard.app}/#/mine")
+    zone = page.locator('#alert-zones [data-zone="old-city"]')
+    expect(zone).to_contain_text("Old City")
+    zone.get_by_role("button", name="Subscribe to Old City").tap()
+    expect(page.locator("#alerts-status")).to_have_text("You will get alerts for Old City.")
+    expect(page.get_by_label("E-mail", exact=True)).to_be_checked()
+    page.get_by_label("SMS", exact=True).check()
+    page.get_by_role("button", name="Save notifications").tap()
+    expect(page.locator("#preferences-status")).to_have_text("Give a mobile number for SMS.")
+    page.get_by_label("Mobile number for SMS").fill("+923001234567")
+    page.get_by_role("button", name="Save notifications").tap()
+    expect(page.locator("#preferences-status")).to_have_text("Notifications saved.")
+    saved = seeder.call("GET", "/me/preferences", citizen).json()
+    assert (saved["sms"], saved["phone_number"]) == (True, "+923001234567")
+    accessible(page)
+
+
 def test_every_screen_reads_in_english_and_in_urdu_right_to_left(phone, dashboard, seeder, accessible):
     citizen = seeder.citizen()
     seeder.report(citizen, "plastic", 0.0, "bags by the canal")

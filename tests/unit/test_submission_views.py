@@ -9,9 +9,11 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 from starlette.testclient import TestClient
 
 from ecopulse import config
+from ecopulse.api import idempotency
 from ecopulse.api.auth import Caller, Group, current_caller
 from ecopulse.api.dependencies import (
     photo_links,
@@ -328,6 +330,46 @@ def test_a_citizen_opens_a_submission_with_a_form_for_each_photo(fakes, client, 
         photo: f"uploads/{TENANT}/alice/{submission_id}/{photo}.png" for photo in ("before", "after")
     }
     assert repository.get(TENANT, submission_id).user_id == "alice" and users.get(TENANT, "alice")
+
+
+@pytest.fixture
+def idempotency_table(monkeypatch, forms):
+    """The idempotency store in moto's DynamoDB, named in the environment as the template names it."""
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "idempotency")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "test")
+    config.deployment.cache_clear()
+    idempotency._create_once.cache_clear()
+    with mock_aws():
+        boto3.client("dynamodb").create_table(
+            TableName="idempotency",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield
+    idempotency._create_once.cache_clear()
+    config.deployment.cache_clear()
+
+
+def test_a_cleanup_opened_again_with_its_idempotency_key_is_the_same_submission(fakes, client, idempotency_table):
+    repository, _, _ = fakes
+    citizen = client("me_api", "alice", Group.CITIZEN)
+    body = {"task": "cleanup", "photos": {"content_type": "image/jpeg"}}
+    key = {"Idempotency-Key": "offline-cleanup-1"}
+    first = citizen.post("/submissions", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    replay = citizen.post("/submissions", json=body, headers=key)
+    opened = first.json()["submission"]["submission_id"]
+    assert (replay.status_code, replay.json()["submission"]["submission_id"]) == (201, opened)
+    assert replay.headers.get("idempotent-replayed") == "true"
+    assert replay.json()["uploads"]["after"]["key"] == f"uploads/{TENANT}/alice/{opened}/after.jpg"
+    assert [s.submission_id for s in repository.submissions.values()] == [opened]
+
+    reused = citizen.post("/submissions", json={**body, "photos": {"content_type": "image/png"}}, headers=key)
+    assert (reused.status_code, reused.json()["error"]["code"]) == (422, "idempotency_key_reused")
+    assert len(repository.submissions) == 1
 
 
 class Links:

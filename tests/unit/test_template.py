@@ -346,7 +346,7 @@ def test_the_public_open311_reads_may_only_read_and_filing_may_only_add_reports(
 
 def test_the_idempotency_table_is_written_only_by_the_functions_that_deduplicate(stack):
     written = {function for function, actions in table_grants(stack, "IdempotencyTable").items() if actions}
-    assert written == {"ReportsApiFunction", "VerifyUploadFunction"}
+    assert written == {"ReportsApiFunction", "MeApiFunction", "VerifyUploadFunction"}
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

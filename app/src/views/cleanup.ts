@@ -1,4 +1,4 @@
-import { api, unwrap, type Schemas } from "../api";
+import { api, transactionLink, unwrap, type Schemas } from "../api";
 import { h, say, showError, statusLine } from "../dom";
 import { formatNumber, t } from "../i18n";
 import { photoInput, progressBar } from "../photo";
@@ -33,7 +33,7 @@ export function verdictView(submission: Submission): HTMLElement {
           { class: "reward", "data-reward": "paid" },
           t("cleanup.paid", { amount: formatNumber(submission.reward ?? 0) }),
           " ",
-          h("code", { class: "tx" }, submission.mint_tx ?? ""),
+          transactionLink(submission.mint_tx ?? "", t("tx.open")),
         )
       : null,
   );

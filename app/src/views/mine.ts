@@ -1,4 +1,4 @@
-import { api, collect, session, unwrap, type Schemas } from "../api";
+import { api, collect, session, transactionLink, unwrap, type Schemas } from "../api";
 import { field, h, say, showError, statusLine } from "../dom";
 import { formatDate, formatNumber, t } from "../i18n";
 import type { QueuedItem } from "../queue";
@@ -6,14 +6,34 @@ import { verdictView } from "./cleanup";
 import type { Context, Screen } from "./context";
 
 type Report = Schemas["ReportOut"];
+type Zone = Pick<Schemas["ZoneOut"], "zone_id" | "name">;
+type Preferences = Schemas["PreferencesBody"];
 
 function section(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
   return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
-/** The zones the citizen's own reports fell in: the ones they can subscribe to alerts of. */
-export function zonesOf(reports: Report[]): string[] {
-  return [...new Set(reports.map((report) => report.zone).filter((zone): zone is string => !!zone))].sort();
+/** The city's zones for alerts: those the citizen's own reports fell in first, then the others in the city's order. */
+export function alertZones(zones: Zone[], reports: Pick<Report, "zone">[]): { zone_id: string; name: string; mine: boolean }[] {
+  const reported = new Set(reports.map((report) => report.zone));
+  const listed = zones.map((zone) => ({ zone_id: zone.zone_id, name: zone.name, mine: reported.has(zone.zone_id) }));
+  return [...listed.filter((zone) => zone.mine), ...listed.filter((zone) => !zone.mine)];
+}
+
+const PHONE_NUMBER = /^\+[1-9][0-9]{6,14}$/;
+
+/** The preferences as the form has them, or the key of what is wrong: SMS needs an E.164 number, which is kept
+ * (without SMS) when given. */
+export function preferencesOf(form: {
+  push: boolean;
+  email: boolean;
+  sms: boolean;
+  phone: string;
+}): Preferences | { problem: "phoneNeeded" | "phoneInvalid" } {
+  const phone = form.phone.replace(/[\s()-]/g, "");
+  if (form.sms && !phone) return { problem: "phoneNeeded" };
+  if (phone && !PHONE_NUMBER.test(phone)) return { problem: "phoneInvalid" };
+  return { push: form.push, email: form.email, sms: form.sms, phone_number: phone || null };
 }
 
 export function unreadCount(messages: { read: boolean }[]): number {
@@ -110,48 +130,88 @@ function reportItem(report: Report): HTMLElement {
   );
 }
 
-function alertsSection(zones: string[]): HTMLElement {
+function alertsSection(zones: ReturnType<typeof alertZones>): HTMLElement {
   const status = statusLine("alerts-status");
-  const zone = h("input", { id: "alert-zone", pattern: "[a-z0-9-]{1,32}", autocomplete: "off", dir: "ltr" });
-  function act(method: "PUT" | "DELETE", name: string): void {
-    const call =
-      method === "PUT"
-        ? api().PUT("/me/alerts/{zone}", { params: { path: { zone: name } } })
-        : api().DELETE("/me/alerts/{zone}", { params: { path: { zone: name } } });
+  function act(method: "PUT" | "DELETE", zone: { zone_id: string; name: string }): void {
+    const path = { params: { path: { zone: zone.zone_id } } };
+    const call = method === "PUT" ? api().PUT("/me/alerts/{zone}", path) : api().DELETE("/me/alerts/{zone}", path);
     unwrap(call).then(
-      () => say(status, t(method === "PUT" ? "alerts.subscribed" : "alerts.unsubscribed", { zone: name })),
+      () => say(status, t(method === "PUT" ? "alerts.subscribed" : "alerts.unsubscribed", { zone: zone.name })),
       (error: unknown) => showError(status, error),
     );
   }
-  const subscribe = h("button", { type: "submit" }, t("alerts.subscribe"));
-  const form = h("form", {}, field(t("alerts.zone"), zone, t("alerts.hint")), subscribe);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    if (zone.value.trim()) act("PUT", zone.value.trim());
-  });
-  return section(
-    "alerts-title",
-    t("alerts.title"),
-    h(
-      "ul",
-      { class: "items" },
-      zones.map((name) =>
+  const list = h(
+    "ul",
+    { class: "items", id: "alert-zones" },
+    zones.map((zone) =>
+      h(
+        "li",
+        { class: "item", "data-zone": zone.zone_id },
+        h("p", {}, h("strong", {}, zone.name), zone.mine ? ` · ${t("alerts.yourReports")}` : ""),
         h(
-          "li",
-          { class: "item" },
-          h("p", {}, name),
+          "div",
+          { class: "actions" },
           h(
-            "div",
-            { class: "actions" },
-            h("button", { type: "button", onclick: () => act("PUT", name) }, t("alerts.subscribe")),
-            h("button", { type: "button", onclick: () => act("DELETE", name) }, t("alerts.unsubscribe")),
+            "button",
+            { type: "button", "aria-label": t("alerts.subscribeTo", { zone: zone.name }), onclick: () => act("PUT", zone) },
+            t("alerts.subscribe"),
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              "aria-label": t("alerts.unsubscribeFrom", { zone: zone.name }),
+              onclick: () => act("DELETE", zone),
+            },
+            t("alerts.unsubscribe"),
           ),
         ),
       ),
     ),
-    form,
+  );
+  return section("alerts-title", t("alerts.title"), zones.length ? list : h("p", {}, t("alerts.none")), status);
+}
+
+function preferencesSection(saved: Preferences): HTMLElement {
+  const status = statusLine("preferences-status");
+  const box = (id: string, checked: boolean | undefined) => h("input", { id, type: "checkbox", checked: !!checked });
+  const push = box("pref-push", saved.push ?? true);
+  const email = box("pref-email", saved.email ?? true);
+  const sms = box("pref-sms", saved.sms);
+  const phone = h("input", {
+    id: "pref-phone",
+    type: "tel",
+    autocomplete: "tel",
+    dir: "ltr",
+    value: saved.phone_number ?? "",
+  });
+  const check = (control: HTMLInputElement, label: string) =>
+    h("div", { class: "check" }, control, h("label", { for: control.id }, label));
+  const form = h(
+    "form",
+    { novalidate: true },
+    h("p", {}, t("preferences.explain")),
+    check(push, t("preferences.push")),
+    check(email, t("preferences.email")),
+    check(sms, t("preferences.sms")),
+    field(t("preferences.phone"), phone, t("preferences.phoneHint")),
+    h("button", { type: "submit" }, t("preferences.save")),
     status,
   );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = preferencesOf({ push: push.checked, email: email.checked, sms: sms.checked, phone: phone.value });
+    if ("problem" in chosen) {
+      showError(status, new Error(t(`preferences.${chosen.problem}`)));
+      phone.focus();
+      return;
+    }
+    unwrap(api().PUT("/me/preferences", { body: chosen })).then(
+      () => say(status, t("preferences.saved")),
+      (error: unknown) => showError(status, error),
+    );
+  });
+  return section("preferences-title", t("preferences.title"), form);
 }
 
 function signOut(): void {
@@ -197,12 +257,14 @@ export const mineScreen: Screen = (root, context) => {
   async function draw(): Promise<void> {
     const outbox = (await context.outbox.all()).filter((item) => item.owner === context.who.user_id);
     try {
-      const [profile, reports, cleanups, ledger, inbox] = await Promise.all([
+      const [profile, reports, cleanups, ledger, inbox, zones, preferences] = await Promise.all([
         unwrap(api().GET("/me")),
         page<Report>("/me/reports"),
         page<Schemas["SubmissionOut"]>("/me/submissions"),
         page<Schemas["LedgerEntry"]>("/me/ledger"),
         page<Schemas["InboxMessage"]>("/me/inbox"),
+        unwrap(api().GET("/zones")),
+        unwrap(api().GET("/me/preferences")),
       ]);
       const unread = unreadCount(inbox);
       root.replaceChildren(
@@ -252,12 +314,13 @@ export const mineScreen: Screen = (root, context) => {
                 { class: "item" },
                 h("p", {}, h("strong", {}, formatNumber(entry.amount)), " · ", t(`ledger.${entry.state}`, entry.state)),
                 h("p", { class: "meta" }, formatDate(entry.created_at)),
-                entry.tx_hash ? h("code", { class: "tx" }, entry.tx_hash) : null,
+                entry.tx_hash ? transactionLink(entry.tx_hash, t("tx.open")) : null,
               ),
             ),
           ),
         ),
-        alertsSection(zonesOf(reports)),
+        alertsSection(alertZones(zones, reports)),
+        preferencesSection(preferences),
         accountSection(),
       );
     } catch (error) {

@@ -1,10 +1,11 @@
 import type { WasteType } from "../api";
 import { field, h, say, showError, statusLine } from "../dom";
-import { devicePosition, rounded } from "../geo";
+import { devicePosition, fieldsOf } from "../geo";
 import { t } from "../i18n";
 import { photoInput, progressBar } from "../photo";
 import { newKey, type QueuedReport } from "../queue";
 import { queueAndSend } from "../send";
+import type { PositionMap } from "../position-map";
 import { shrink } from "../upload";
 import type { Screen } from "./context";
 
@@ -30,6 +31,44 @@ export const reportScreen: Screen = (root, context) => {
   const lat = h("input", { id: "report-lat", inputmode: "decimal", required: true, autocomplete: "off" });
   const lng = h("input", { id: "report-lng", inputmode: "decimal", required: true, autocomplete: "off" });
   const locate = h("button", { type: "button", id: "report-locate" }, t("report.locate"));
+  const mapBox = h("div", {
+    id: "report-map",
+    class: "position-map",
+    // Leaflet lays its panes out left to right; the page around it still mirrors in Urdu.
+    dir: "ltr",
+    role: "group",
+    "aria-label": t("report.map"),
+    "aria-describedby": "report-map-hint",
+  });
+  const mapHint = h("p", { class: "hint", id: "report-map-hint", hidden: true }, t("report.mapHint"));
+  let map: PositionMap | null = null;
+  let opening = false;
+  let left = false;
+
+  /** The map comes with the first position the form knows (the device's or typed): Leaflet loads only then. */
+  async function showOnMap(): Promise<void> {
+    const position = positionOf(lat.value, lng.value);
+    if (!position) return;
+    if (map) return map.moveTo(position);
+    if (opening) return;
+    opening = true;
+    try {
+      const { positionMap } = await import("../position-map");
+      if (left) return;
+      const current = positionOf(lat.value, lng.value) ?? position;
+      map = positionMap(mapBox, current, { marker: t("report.marker") }, (moved) => {
+        const fields = fieldsOf(moved);
+        lat.value = fields.lat;
+        lng.value = fields.lng;
+      });
+      mapHint.hidden = false;
+    } catch {
+      mapBox.hidden = true; // offline before the map was ever loaded: the fields remain
+    } finally {
+      opening = false;
+    }
+  }
+  for (const input of [lat, lng]) input.addEventListener("input", () => void showOnMap());
   const description = h("textarea", { id: "report-description", rows: 3, maxlength: 500 });
   const progress = progressBar("report-progress", t("report.progress"));
   const submit = h("button", { type: "submit", class: "primary" }, t("report.submit"));
@@ -37,8 +76,10 @@ export const reportScreen: Screen = (root, context) => {
   async function fillPosition(): Promise<void> {
     const found = await devicePosition();
     if (found) {
-      lat.value = rounded(found.latitude);
-      lng.value = rounded(found.longitude);
+      const fields = fieldsOf({ lat: found.latitude, lng: found.longitude });
+      lat.value = fields.lat;
+      lng.value = fields.lng;
+      await showOnMap();
     } else {
       say(status, t("report.noPosition"));
     }
@@ -55,6 +96,8 @@ export const reportScreen: Screen = (root, context) => {
       "fieldset",
       { class: "position" },
       h("legend", {}, t("report.position")),
+      mapHint,
+      mapBox,
       field(t("report.lat"), lat),
       field(t("report.lng"), lng),
       locate,
@@ -113,4 +156,8 @@ export const reportScreen: Screen = (root, context) => {
 
   root.append(form);
   void fillPosition();
+  return () => {
+    left = true;
+    map?.remove();
+  };
 };

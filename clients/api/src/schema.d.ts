@@ -1196,7 +1196,11 @@ export interface paths {
         /** List Submissions */
         get: operations["list_submissions_submissions_get"];
         put?: never;
-        /** Open Submission */
+        /**
+         * Open Submission
+         * @description Send an `Idempotency-Key` header to retry safely: the same key returns the first submission, with fresh
+         *     upload forms (the first ones may have expired by the time a phone retries).
+         */
         post: operations["open_submission_submissions_post"];
         delete?: never;
         options?: never;
@@ -10427,7 +10431,9 @@ export interface operations {
     open_submission_submissions_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };

@@ -4,17 +4,20 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from ecopulse.api.auth import ACTIVE, CallerDep, CitizenOrAdminDep, Group
+from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, Group
 from ecopulse.api.dependencies import ReportsDep, SubmissionsDep, UploadFormsDep, UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES
+from ecopulse.api.idempotency import once
 from ecopulse.api.routers.uploads import UploadRequest, upload_form
 from ecopulse.api.schemas import Cursor, Limit, PageOf, UploadForm
-from ecopulse.submissions import Status, Submission, Task, check_form_renewal, read_submission
+from ecopulse.reports import Reports
+from ecopulse.submissions import Status, Submission, Submissions, Task, check_form_renewal, read_submission
 from ecopulse.submissions import open_submission as open_pending
 from ecopulse.uploads import AFTER_PHOTO, BEFORE_PHOTO, UploadKey
+from ecopulse.users import Users
 
 router = APIRouter(prefix="/submissions", tags=["submissions"], responses=ERROR_RESPONSES)
 
@@ -73,26 +76,49 @@ class OpenedSubmission(BaseModel):
     uploads: dict[str, UploadForm] = Field(description="Upload `before` (optional) first, then `after`.")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenedSubmission, dependencies=[ACTIVE])
-def open_submission(
-    body: SubmissionIn,
-    caller: CitizenOrAdminDep,
-    users: UsersDep,
-    submissions: SubmissionsDep,
-    reports: ReportsDep,
-    forms: UploadFormsDep,
-) -> OpenedSubmission:
+def _open(
+    submissions: Submissions, users: Users, reports: Reports, caller: Caller, body: SubmissionIn
+) -> SubmissionOut:
     opened = open_pending(
         submissions, users, reports, caller.tenant, caller.user_id, caller.username, caller.email,
         list(caller.groups), body.task, body.report_id,
     )  # fmt: skip
+    return SubmissionOut.of(opened)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OpenedSubmission, dependencies=[ACTIVE])
+def open_submission(
+    body: SubmissionIn,
+    caller: CitizenOrAdminDep,
+    response: Response,
+    users: UsersDep,
+    submissions: SubmissionsDep,
+    reports: ReportsDep,
+    forms: UploadFormsDep,
+    idempotency_key: Annotated[str | None, Header(max_length=128, pattern=r"^[A-Za-z0-9_.:-]{8,128}$")] = None,
+) -> OpenedSubmission:
+    """Send an `Idempotency-Key` header to retry safely: the same key returns the first submission, with fresh
+    upload forms (the first ones may have expired by the time a phone retries)."""
+    if idempotency_key is None:
+        opened = _open(submissions, users, reports, caller, body)
+    else:
+        created, replayed = once(
+            "submission",
+            caller,
+            idempotency_key,
+            body.model_dump(mode="json"),
+            lambda: _open(submissions, users, reports, caller, body).model_dump(mode="json"),
+        )
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        opened = SubmissionOut.model_validate(created)
     uploads = {
         photo: upload_form(
             forms, UploadKey(caller.tenant, caller.user_id, opened.submission_id, photo), body.photos.content_type
         )
         for photo in (BEFORE_PHOTO, AFTER_PHOTO)
     }
-    return OpenedSubmission(submission=SubmissionOut.of(opened), uploads=uploads)
+    return OpenedSubmission(submission=opened, uploads=uploads)
 
 
 @router.get("", response_model=PageOf[SubmissionOut])
