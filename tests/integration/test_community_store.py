@@ -1,5 +1,5 @@
 """The community adapters (events, alerts and the inbox) against moto and DynamoDB Local:
-the refusals the rules leave to the store hold when requests race."""
+the refusals the rules leave to the store hold when requests race, and a check-in's bonus is granted once."""
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -8,10 +8,14 @@ from datetime import timedelta
 import pytest
 
 from ecopulse.events import AlreadyJoined, EventFull, NewEvent, NotAttending
+from ecopulse.rewards import check_in_reward_id
 from ecopulse.store.audit import history
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.models import utcnow
+from ecopulse.store.rewards import RewardRepository
+from ecopulse.store.users import UserRepository
+from ecopulse.tenants import TenantSettings
 
 
 @pytest.fixture(scope="module")
@@ -19,14 +23,14 @@ def events(app_table):
     return EventRepository()
 
 
-def new_event(capacity: int) -> str:
-    now = utcnow()
+def new_event(capacity: int, tenant: str = "lahore", starts_in: timedelta = timedelta(hours=-1)) -> str:
+    starts_at = utcnow() + starts_in
     event = NewEvent(
         title="Canal cleanup", description=None, lat=31.5204, lng=74.3587, checkin_radius_m=200,
-        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1), capacity=capacity, bonus_points=0,
+        starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), capacity=capacity, bonus_points=0,
         created_by="amina",
     )  # fmt: skip
-    return EventRepository().create("lahore", event).event_id
+    return EventRepository().create(tenant, event).event_id
 
 
 def test_citizens_joining_at_the_same_moment_take_every_place_and_no_more(events, isolated_transactions):
@@ -65,7 +69,38 @@ def test_only_an_attendee_is_checked_in_and_another_city_sees_no_event(events):
     with pytest.raises(NotAttending):
         events.attendee("lahore", event_id, "mallory")
     assert events.attendees("lahore", event_id, 50, None).items == []
-    assert events.upcoming("karachi", utcnow() - timedelta(days=1), 50, None).items == []
+    assert events.current("karachi", utcnow() - timedelta(days=1), 50, None).items == []
+
+
+def test_running_and_upcoming_events_are_listed_until_they_end(events):
+    tenant = f"city-{uuid.uuid4().hex[:8]}"
+    ended = new_event(5, tenant, starts_in=timedelta(hours=-3))
+    running = new_event(5, tenant, starts_in=timedelta(hours=-1))
+    upcoming = new_event(5, tenant, starts_in=timedelta(hours=1))
+    listed = [event.event_id for event in events.current(tenant, utcnow(), 50, None).items]
+    assert listed == [running, upcoming]
+    assert ended not in listed
+
+
+def test_check_ins_arriving_together_grant_the_bonus_once(events, isolated_transactions):
+    tenant, user = f"city-{uuid.uuid4().hex[:8]}", "alice"
+    UserRepository().ensure(tenant, user, user, None, ["citizen"])
+    event_id = new_event(5, tenant)
+    events.join(tenant, event_id, user, user)
+    rewards, reward_id = RewardRepository(), check_in_reward_id(tenant, event_id, user)
+    bonus = rewards.plan_bonus(tenant, user, reward_id, 5, TenantSettings(), utcnow())
+    assert bonus is not None
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: events.check_in(tenant, event_id, user, bonus), range(4)))
+    assert len({answer.checked_in_at for answer in answers}) == 1
+    assert [(entry.submission_id, entry.amount, entry.reason) for entry in rewards.unpaid(tenant, user)] == [
+        (reward_id, 5, "event check-in")
+    ]
+    assert UserRepository().get(tenant, user).balance_pending == 5
+    assert rewards.record_payout(tenant, user, reward_id, "0xabc")
+    assert not rewards.record_payout(tenant, user, reward_id, "0xabc")
+    assert (rewards.unpaid(tenant, user), UserRepository().get(tenant, user).balance_minted) == ([], 5)
 
 
 def test_an_alert_reaches_the_inbox_of_each_subscriber_of_its_zone(app_table):

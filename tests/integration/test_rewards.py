@@ -4,15 +4,19 @@ exactly once, and the ledger agrees with the chain."""
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ecopulse.chain.claims import claim_id
+from ecopulse.rewards import check_in_reward_id
 from tests.integration.citizens import TOKEN, Citizen, ecocoin, reviewed_by_a_human
 from tests.integration.photos import clean_scene, littered_scene
 from tests.support import wait_until
 
 REVIEWED = "rewards"
 AUTOMATIC = "autopilot"
+GATHERINGS = "gatherings"
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +83,32 @@ def test_the_same_approval_sent_a_hundred_times_mints_once(local_system, token):
     wait_until(lambda: local_system.async_stats()["in_flight"] == 0)
     assert token.functions.balanceOf(citizen.wallet).call() == 10 * TOKEN
     assert len(citizen.ledger()) == 1 and citizen.me()["balance_minted"] == 10
+
+
+def test_an_event_check_in_pays_its_bonus_once_in_the_ledger_and_on_chain(local_system, token):
+    citizen = Citizen.with_wallet(local_system, GATHERINGS)
+    starts_at = datetime.now(UTC) - timedelta(minutes=1)
+    created = citizen.api("POST", "/events", admin=True, json={
+        "title": "Canal cleanup", "lat": 31.5204, "lng": 74.3587, "capacity": 10, "bonus_points": 7,
+        "starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=2)).isoformat(),
+    })  # fmt: skip
+    assert created.status_code == 201, created.text
+    event_id = created.json()["event_id"]
+    listed = citizen.api("GET", "/events", params={"limit": 100}).json()["items"]
+    assert [event["state"] for event in listed if event["event_id"] == event_id] == ["running"]
+    assert citizen.api("POST", f"/events/{event_id}/join").status_code == 200
+
+    here = {"lat": 31.5205, "lng": 74.3587}
+    answers = [citizen.api("POST", f"/events/{event_id}/check-in", json=here) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert len({answer.json()["checked_in_at"] for answer in answers}) == 1
+
+    reward_id = check_in_reward_id(GATHERINGS, event_id, citizen.me()["user_id"])
+    (entry,) = wait_until(lambda: (e := citizen.ledger()) and e[0]["state"] == "paid" and e, timeout=40)
+    assert (entry["submission_id"], entry["amount"], entry["reason"]) == (reward_id, 7, "event check-in")
+    assert token.functions.claimed(claim_id(reward_id)).call()
+    assert token.functions.balanceOf(citizen.wallet).call() == 7 * TOKEN
+    assert (citizen.me()["balance_minted"], citizen.me()["balance_pending"]) == (7, 0)
 
 
 def test_a_rejected_cleanup_pays_nothing_and_says_why(local_system, token):

@@ -531,8 +531,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Upcoming Events */
-        get: operations["upcoming_events_events_get"];
+        /**
+         * Current Events
+         * @description Upcoming and running events, the soonest to end first; an event drops off when it ends.
+         */
+        get: operations["current_events_events_get"];
         put?: never;
         /** Create Event */
         post: operations["create_event_events_post"];
@@ -587,7 +590,8 @@ export interface paths {
         put?: never;
         /**
          * Check In
-         * @description Only while the event runs and within its radius of the meeting point; again, it answers the first.
+         * @description Only while the event runs and within its radius of the meeting point, paying the event's bonus once;
+         *     again, it answers the first.
          */
         post: operations["check_in_events__event_id__check_in_post"];
         delete?: never;
@@ -1902,6 +1906,11 @@ export interface components {
             bonus_points: number;
         };
         /**
+         * EventState
+         * @enum {string}
+         */
+        EventState: "upcoming" | "running" | "ended";
+        /**
          * ExportKind
          * @enum {string}
          */
@@ -2078,6 +2087,38 @@ export interface components {
              */
             created_at: string;
         };
+        /** ListedEventOut */
+        ListedEventOut: {
+            /** Event Id */
+            event_id: string;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string | null;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Checkin Radius M */
+            checkin_radius_m: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Capacity */
+            capacity: number;
+            /** Attendees */
+            attendees: number;
+            /** Bonus Points */
+            bonus_points: number;
+            state: components["schemas"]["EventState"];
+        };
         /**
          * MultiPolygon
          * @description MultiPolygon Model
@@ -2164,16 +2205,6 @@ export interface components {
              */
             cursor?: string | null;
         };
-        /** PageOf[EventOut] */
-        PageOf_EventOut_: {
-            /** Items */
-            items: components["schemas"]["EventOut"][];
-            /**
-             * Cursor
-             * @description Pass back as `cursor` for the next page.
-             */
-            cursor?: string | null;
-        };
         /** PageOf[InboxMessage] */
         PageOf_InboxMessage_: {
             /** Items */
@@ -2188,6 +2219,16 @@ export interface components {
         PageOf_LedgerEntry_: {
             /** Items */
             items: components["schemas"]["LedgerEntry"][];
+            /**
+             * Cursor
+             * @description Pass back as `cursor` for the next page.
+             */
+            cursor?: string | null;
+        };
+        /** PageOf[ListedEventOut] */
+        PageOf_ListedEventOut_: {
+            /** Items */
+            items: components["schemas"]["ListedEventOut"][];
             /**
              * Cursor
              * @description Pass back as `cursor` for the next page.
@@ -6045,7 +6086,7 @@ export interface operations {
             };
         };
     };
-    upcoming_events_events_get: {
+    current_events_events_get: {
         parameters: {
             query?: {
                 limit?: number;
@@ -6063,7 +6104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PageOf_EventOut_"];
+                    "application/json": components["schemas"]["PageOf_ListedEventOut_"];
                 };
             };
             /** @description Bad Request */

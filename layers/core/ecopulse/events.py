@@ -1,12 +1,17 @@
 """Community events: an admin sets one up, citizens join it while places last and check in at the meeting point
-while it runs. ``ecopulse.store.events.EventRepository`` is the DynamoDB adapter of the ``Events`` port."""
+while it runs, which pays the event's bonus once. ``ecopulse.store.events.EventRepository`` is the DynamoDB
+adapter of the ``Events`` port."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from ecopulse import geo
 from ecopulse.paging import Page
+from ecopulse.rewards import RewardGrant, check_in_reward_id
+from ecopulse.tenants import Tenants, TenantSettings
+from ecopulse.users import RewardQueue, Users
 
 
 class EventNotFound(LookupError):
@@ -40,6 +45,12 @@ class TooFar(Exception):
         self.distance_m = distance_m
         self.message = f"you are {distance_m:.0f} m from the meeting point"
         super().__init__(self.message)
+
+
+class EventState(StrEnum):
+    UPCOMING = "upcoming"
+    RUNNING = "running"
+    ENDED = "ended"
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,12 @@ class Event:
     def is_running(self, now: datetime) -> bool:
         return self.starts_at <= now <= self.ends_at
 
+    def state(self, now: datetime) -> EventState:
+        """Check-in is open (running) from its start to its end, both included."""
+        if now < self.starts_at:
+            return EventState.UPCOMING
+        return EventState.RUNNING if now <= self.ends_at else EventState.ENDED
+
     def distance_m(self, lat: float, lng: float) -> float:
         """From the meeting point."""
         return geo.distance_m(lat, lng, self.lat, self.lng)
@@ -94,8 +111,8 @@ class Events(Protocol):
 
     def get(self, tenant: str, event_id: str) -> Event: ...
 
-    def upcoming(self, tenant: str, now: datetime, limit: int, cursor: str | None) -> Page[Event]:
-        """Events starting from ``now`` on, soonest first."""
+    def current(self, tenant: str, now: datetime, limit: int, cursor: str | None) -> Page[Event]:
+        """Events that have not ended by ``now`` (upcoming and running), the soonest to end first."""
         ...
 
     def join(self, tenant: str, event_id: str, user_id: str, username: str) -> Event:
@@ -106,11 +123,32 @@ class Events(Protocol):
         """``NotAttending`` when the user has not joined the event."""
         ...
 
-    def check_in(self, tenant: str, event_id: str, user_id: str) -> Attendee:
-        """Records the attendee's arrival once: a later check-in keeps the first one's time."""
+    def check_in(self, tenant: str, event_id: str, user_id: str, bonus: RewardGrant | None = None) -> Attendee:
+        """Records the attendee's arrival once, with ``bonus`` granted in the same write: a later check-in keeps the
+        first one's time and grants nothing."""
         ...
 
     def attendees(self, tenant: str, event_id: str, limit: int, cursor: str | None) -> Page[Attendee]: ...
+
+
+class BonusPlanner(Protocol):
+    def plan_bonus(
+        self, tenant: str, user_id: str, reward_id: str, bonus_points: int, settings: TenantSettings, now: datetime
+    ) -> RewardGrant | None:
+        """The grant of an event's bonus to ``user_id`` now (``rewards.event_bonus_for``), or None when the daily
+        cap leaves nothing to earn today."""
+        ...
+
+
+@dataclass(frozen=True)
+class BonusPayer:
+    """What paying a check-in's bonus takes: the cleanups' ledger grant and mint queue, the city's cap, the
+    citizen's account and wallet."""
+
+    planner: BonusPlanner
+    tenants: Tenants
+    users: Users
+    queue: RewardQueue
 
 
 def join(events: Events, tenant: str, event_id: str, user_id: str, username: str, now: datetime) -> Event:
@@ -121,10 +159,12 @@ def join(events: Events, tenant: str, event_id: str, user_id: str, username: str
 
 
 def check_in_attendee(
-    events: Events, tenant: str, event_id: str, user_id: str, lat: float, lng: float, now: datetime
+    events: Events, payer: BonusPayer, tenant: str, event_id: str, user_id: str, lat: float, lng: float, now: datetime
 ) -> Attendee:
-    """An attendee checks in while the event runs, within its radius of the meeting point. Checking in again
-    answers the first check-in."""
+    """An attendee checks in while the event runs, within its radius of the meeting point, and earns the event's
+    bonus as a cleanup earns its reward: granted in the check-in's write, under the daily cap, then asked of the
+    minter when the citizen has a wallet (else it waits, as a pending balance, for one). An account the city
+    disabled earns nothing. Checking in again answers the first check-in and pays nothing."""
     event = events.get(tenant, event_id)
     attendee = events.attendee(tenant, event_id, user_id)
     if not event.is_running(now):
@@ -134,7 +174,16 @@ def check_in_attendee(
         raise TooFar(distance)
     if attendee.checked_in_at is not None:
         return attendee
-    return events.check_in(tenant, event_id, user_id)
+    citizen = payer.users.get(tenant, user_id)
+    bonus = None
+    if event.bonus_points > 0 and citizen.active:
+        reward_id = check_in_reward_id(tenant, event_id, user_id)
+        settings = payer.tenants.settings(tenant)
+        bonus = payer.planner.plan_bonus(tenant, user_id, reward_id, event.bonus_points, settings, now)
+    checked_in = events.check_in(tenant, event_id, user_id, bonus)
+    if bonus is not None and bonus.wallet is not None:
+        payer.queue.enqueue(tenant, user_id, bonus.submission_id, bonus.wallet, bonus.amount)
+    return checked_in
 
 
 def attendees_of(events: Events, tenant: str, event_id: str, limit: int, cursor: str | None) -> Page[Attendee]:

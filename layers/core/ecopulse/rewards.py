@@ -1,8 +1,9 @@
-"""What a verified cleanup earns: the tenant's rate for the task, an event bonus, and a daily cap per
-citizen so nobody farms rewards with a flood of small submissions; and the workflow's record of a decision,
-which grants it."""
+"""What a verified cleanup earns: the tenant's rate for the task, and a daily cap per citizen so nobody farms
+rewards with a flood of small submissions; what checking in to an event earns (its bonus, under the same cap);
+and the workflow's record of a decision, which grants it."""
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -13,9 +14,7 @@ from ecopulse.tenants import CategoryNotFound, Tenants, TenantSettings
 from ecopulse.users import Users
 
 
-def reward_for(
-    task: str | None, settings: TenantSettings, earned_today: int, event_bonus: int = 0, category: str | None = None
-) -> int:
+def reward_for(task: str | None, settings: TenantSettings, earned_today: int, category: str | None = None) -> int:
     """Tokens for one approved submission, never taking the citizen past the daily cap.
 
     Clearing a report earns its category's rate where the city set one (``category`` is the report's
@@ -30,8 +29,26 @@ def reward_for(
         except CategoryNotFound:
             category_rate = None
         base = base if category_rate is None else category_rate
-    room = max(settings.daily_reward_cap - earned_today, 0)
-    return min(base + event_bonus, room)
+    return _under_cap(base, settings, earned_today)
+
+
+def event_bonus_for(bonus_points: int, settings: TenantSettings, earned_today: int) -> int:
+    """Tokens for checking in to an event: its bonus, under the same daily cap as cleanups."""
+    return _under_cap(bonus_points, settings, earned_today)
+
+
+def _under_cap(amount: int, settings: TenantSettings, earned_today: int) -> int:
+    return min(amount, max(settings.daily_reward_cap - earned_today, 0))
+
+
+CHECK_IN_REWARDS = uuid.UUID("5f0c1d2e-7a43-4b8e-9c61-0e2b6a9d4f17")
+"""The namespace of check-in reward ids."""
+
+
+def check_in_reward_id(tenant: str, event_id: str, user_id: str) -> str:
+    """The ledger key and chain claim id of an attendee's check-in bonus: a UUID (as claims need) derived from the
+    attendance, so every retry of the check-in names the same reward, which the ledger and the chain take once."""
+    return str(uuid.uuid5(CHECK_IN_REWARDS, f"{tenant}/{event_id}/{user_id}"))
 
 
 def leaderboard_periods(moment: datetime) -> list[str]:

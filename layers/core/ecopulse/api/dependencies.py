@@ -12,7 +12,7 @@ from ecopulse.accounts import CityDirectory, InviteCodes, UserPool
 from ecopulse.analytics import Analytics
 from ecopulse.community import Community
 from ecopulse.config import deployment
-from ecopulse.events import Events
+from ecopulse.events import BonusPlanner, Events
 from ecopulse.exports import LedgerByDay, SubmissionsByDay
 from ecopulse.fleet import Fleet
 from ecopulse.forecasts import ForecastStore
@@ -193,6 +193,15 @@ def reward_queue() -> RewardQueue:
 
 
 RewardQueueDep = Annotated[RewardQueue, Depends(reward_queue)]
+
+
+@cache
+def bonus_planner() -> BonusPlanner:
+    """Sizes an event's check-in bonus against the citizen's daily allowance, as approvals are."""
+    return RewardRepository()
+
+
+BonusPlannerDep = Annotated[BonusPlanner, Depends(bonus_planner)]
 
 # --- tenants, analytics and the verifier ---------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The ``Events`` port on DynamoDB: capacity-checked joins and check-ins, each one transaction."""
+"""The ``Events`` port on DynamoDB: capacity-checked joins and check-ins (with the bonus they grant), each one
+transaction. The city's events are indexed by their end, so one query lists those that have not ended."""
 
 import uuid
 from dataclasses import replace
@@ -9,11 +10,13 @@ from pynamodb.transactions import TransactWrite
 
 from ecopulse.events import AlreadyJoined, Attendee, Event, EventFull, EventNotFound, NewEvent, NotAttending
 from ecopulse.paging import Page
+from ecopulse.rewards import RewardGrant
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import AttendeeItem, EventItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
-from ecopulse.store.transactions import failed_on_condition, transact
+from ecopulse.store.rewards import write_grant
+from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
 
 def event_of(item: EventItem) -> Event:
@@ -46,7 +49,7 @@ class EventRepository:
             lat=event.lat, lng=event.lng, checkin_radius_m=event.checkin_radius_m, starts_at=event.starts_at,
             ends_at=event.ends_at, capacity=event.capacity, bonus_points=event.bonus_points,
             created_by=event.created_by, gsi1pk=tenant_key(tenant, "EVENTS"),
-            gsi1sk=sort_stamp(event.starts_at, event_id),
+            gsi1sk=sort_stamp(event.ends_at, event_id),
         )  # fmt: skip
         audit = audit_entry(tenant, "event", event_id, event.created_by, "created")
 
@@ -60,7 +63,7 @@ class EventRepository:
     def get(self, tenant: str, event_id: str) -> Event:
         return event_of(self._item(tenant, event_id))
 
-    def upcoming(self, tenant: str, now: datetime, limit: int, cursor: str | None) -> Page[Event]:
+    def current(self, tenant: str, now: datetime, limit: int, cursor: str | None) -> Page[Event]:
         page: Page[EventItem] = paged(
             EventItem.gsi1.query, tenant, ("EVENTS",), limit, cursor, condition=EventItem.gsi1sk >= sort_stamp(now, "")
         )
@@ -98,11 +101,15 @@ class EventRepository:
     def attendee(self, tenant: str, event_id: str, user_id: str) -> Attendee:
         return attendee_of(self._attendee(tenant, event_id, user_id))
 
-    def check_in(self, tenant: str, event_id: str, user_id: str) -> Attendee:
-        """A check-in that races another keeps the first one's time."""
+    def check_in(self, tenant: str, event_id: str, user_id: str, bonus: RewardGrant | None = None) -> Attendee:
+        """A check-in that races another keeps the first one's time, and only the first grants the bonus: the
+        arrival's condition and the ledger entry's (one per reward id) fail together. A bonus that lost its room
+        under the daily cap, or its leaderboard standing, to an approval at the same moment fails the check-in
+        with ``ConcurrentChange``; checking in again plans the bonus anew."""
         now = utcnow()
         attendee = AttendeeItem(*AttendeeItem.keys(tenant, event_id, user_id))
         audit = audit_entry(tenant, "event", event_id, user_id, "checked_in")
+        counters = {"checkins": 1} | ({"rewards_granted": bonus.amount} if bonus else {})
 
         def write(transaction: TransactWrite) -> None:
             transaction.update(
@@ -111,13 +118,19 @@ class EventRepository:
                 condition=AttendeeItem.pk.exists() & AttendeeItem.checked_in_at.does_not_exist(),
             )
             transaction.save(audit)
-            stats.count(transaction, tenant, None, now, checkins=1)
+            stats.count(transaction, tenant, None, now, **counters)
+            if bonus:
+                write_grant(transaction, bonus, "event check-in", now, event_id=event_id)
 
         try:
             transact(write)
         except TransactWriteError as error:
             if not failed_on_condition(error):
                 raise
+            checked_in = self.attendee(tenant, event_id, user_id)
+            if checked_in.checked_in_at is None:
+                raise ConcurrentChange(f"the bonus of {user_id} at {event_id} raced another reward") from error
+            return checked_in
         return self.attendee(tenant, event_id, user_id)
 
     def attendees(self, tenant: str, event_id: str, limit: int, cursor: str | None) -> Page[Attendee]:

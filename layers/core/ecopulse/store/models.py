@@ -292,6 +292,9 @@ class LedgerItem(_Item):
     reason = UnicodeAttribute()
     state = UnicodeAttribute(default="pending")
     tx_hash = UnicodeAttribute(null=True)
+    event_id = UnicodeAttribute(null=True)
+    """Set on an event's check-in bonus, whose ``submission_id`` is its reward id (``rewards.check_in_reward_id``)
+    and which has no submission to mark paid."""
 
     @staticmethod
     def keys(tenant: str, user_id: str, submission_id: str) -> tuple[str, str]:

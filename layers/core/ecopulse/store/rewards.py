@@ -9,7 +9,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ecopulse.community import LedgerEntry
-from ecopulse.rewards import LedgerLine, RewardGrant, leaderboard_periods, rank_key, reward_for
+from ecopulse.rewards import LedgerLine, RewardGrant, event_bonus_for, leaderboard_periods, rank_key, reward_for
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.community import ledger_entry_of
@@ -44,9 +44,12 @@ class RewardedTenantItem(_Item):
         return tenant_key(tenant), "REWARDED"
 
 
-def write_grant(transaction: TransactWrite, grant: RewardGrant, task: str | None, now: datetime) -> None:
+def write_grant(
+    transaction: TransactWrite, grant: RewardGrant, reason: str, now: datetime, event_id: str | None = None
+) -> None:
     """The ledger entry, the citizen's balance and points, the day's allowance and every board, in the
-    approval's transaction; the allowance is written only while it stays under the daily cap."""
+    approval's (or the check-in's) transaction; the allowance is written only while it stays under the daily cap,
+    and the entry only once per reward id."""
     pk, sk = LedgerItem.keys(grant.tenant, grant.user_id, grant.submission_id)
     transaction.save(
         LedgerItem(
@@ -56,8 +59,9 @@ def write_grant(transaction: TransactWrite, grant: RewardGrant, task: str | None
             user_id=grant.user_id,
             submission_id=grant.submission_id,
             amount=grant.amount,
-            reason=f"{task or 'cleanup'} approved",
+            reason=reason,
             state="pending",
+            event_id=event_id,
             created_at=now,
             gsi2pk=tenant_key(grant.tenant, "LEDGER", now.date().isoformat()),
             gsi2sk=sort_stamp(now, grant.submission_id),
@@ -114,11 +118,35 @@ class RewardRepository:
     def plan(self, submission: Submission, settings: TenantSettings, now: datetime) -> RewardGrant | None:
         """The grant for approving ``submission`` now, or None when the cap leaves nothing to earn today."""
         tenant, user_id = submission.tenant, submission.user_id
-        try:
-            earned = int(EarnedItem.get(*EarnedItem.keys(tenant, user_id, day_of(now)), consistent_read=True).amount)
-        except DoesNotExist:
-            earned = 0
+        earned = self._earned_today(tenant, user_id, now)
         amount = reward_for(submission.task, settings, earned, category=self._category(submission))
+        return self._grant(tenant, user_id, submission.submission_id, amount, earned, settings, now)
+
+    def plan_bonus(
+        self, tenant: str, user_id: str, reward_id: str, bonus_points: int, settings: TenantSettings, now: datetime
+    ) -> RewardGrant | None:
+        """The grant of an event's check-in bonus, sized against the same daily allowance as cleanups."""
+        earned = self._earned_today(tenant, user_id, now)
+        return self._grant(tenant, user_id, reward_id, event_bonus_for(bonus_points, settings, earned), earned,
+                           settings, now)  # fmt: skip
+
+    @staticmethod
+    def _earned_today(tenant: str, user_id: str, now: datetime) -> int:
+        try:
+            return int(EarnedItem.get(*EarnedItem.keys(tenant, user_id, day_of(now)), consistent_read=True).amount)
+        except DoesNotExist:
+            return 0
+
+    def _grant(
+        self,
+        tenant: str,
+        user_id: str,
+        reward_id: str,
+        amount: int,
+        earned: int,
+        settings: TenantSettings,
+        now: datetime,
+    ) -> RewardGrant | None:
         if amount <= 0:
             return None
         user = UserItem.get(*UserItem.keys(tenant, user_id), consistent_read=True)
@@ -126,7 +154,7 @@ class RewardRepository:
         return RewardGrant(
             tenant=tenant,
             user_id=user_id,
-            submission_id=submission.submission_id,
+            submission_id=reward_id,
             amount=amount,
             earned_today=earned,
             daily_cap=settings.daily_reward_cap,
@@ -168,7 +196,10 @@ class RewardRepository:
             return False
         user_pk, user_sk = UserItem.keys(tenant, user_id)
         submission_pk, submission_sk = SubmissionItem.keys(tenant, submission_id)
-        audit = audit_entry(tenant, "submission", submission_id, "minter", "paid", None, PAID, tx_hash)
+        if entry.event_id is None:
+            audit = audit_entry(tenant, "submission", submission_id, "minter", "paid", None, PAID, tx_hash)
+        else:
+            audit = audit_entry(tenant, "event", entry.event_id, "minter", "bonus paid", None, PAID, tx_hash)
 
         def write(transaction: TransactWrite) -> None:
             transaction.update(
@@ -183,11 +214,12 @@ class RewardRepository:
                     UserCounters.balance_minted.add(entry.amount),
                 ],
             )
-            transaction.update(
-                SubmissionPayout(submission_pk, submission_sk),
-                actions=[_set_or_remove(SubmissionPayout.mint_tx, tx_hash)],
-                condition=SubmissionPayout.pk.exists(),
-            )
+            if entry.event_id is None:  # a check-in's bonus has no submission
+                transaction.update(
+                    SubmissionPayout(submission_pk, submission_sk),
+                    actions=[_set_or_remove(SubmissionPayout.mint_tx, tx_hash)],
+                    condition=SubmissionPayout.pk.exists(),
+                )
             transaction.save(audit)
             stats.count(transaction, tenant, None, rewards_minted=int(entry.amount))
 

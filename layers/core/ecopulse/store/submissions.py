@@ -279,7 +279,7 @@ class SubmissionRepository:
         def extra(transaction: TransactWrite) -> None:
             stats.count(transaction, tenant, None, now, **counters)
             if grant:
-                write_grant(transaction, grant, item.task, now)
+                write_grant(transaction, grant, f"{item.task or 'cleanup'} approved", now)
             if impact and target == Status.APPROVED:
                 write_impact(transaction, impact)
 

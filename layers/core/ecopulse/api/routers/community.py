@@ -7,11 +7,18 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ecopulse.api.auth import ACTIVE, AdminDep, CallerDep, CitizenOrAdminDep
-from ecopulse.api.dependencies import CommunityDep, EventsDep, TenantsDep
+from ecopulse.api.dependencies import (
+    BonusPlannerDep,
+    CommunityDep,
+    EventsDep,
+    RewardQueueDep,
+    TenantsDep,
+    UsersDep,
+)
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
 from ecopulse.community import ranking
-from ecopulse.events import NewEvent, attendees_of, check_in_attendee, join
+from ecopulse.events import BonusPayer, EventState, NewEvent, attendees_of, check_in_attendee, join
 from ecopulse.tenants import ZoneArea
 
 router = APIRouter(tags=["community"], responses=ERROR_RESPONSES)
@@ -54,6 +61,11 @@ class EventOut(BaseModel):
     bonus_points: int
 
 
+class ListedEventOut(EventOut):
+    state: EventState
+    """Where the event stands now: check-in is open while it is ``running``."""
+
+
 class CheckInIn(BaseModel):
     lat: Latitude
     lng: Longitude
@@ -83,10 +95,15 @@ def create_event(body: EventIn, caller: AdminDep, events: EventsDep) -> EventOut
     )
 
 
-@router.get("/events", response_model=PageOf[EventOut])
-def upcoming_events(caller: CallerDep, events: EventsDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[EventOut]:
-    page = events.upcoming(caller.tenant, datetime.now(UTC), limit, cursor)
-    return PageOf[EventOut](items=[EventOut.model_validate(event) for event in page.items], cursor=page.cursor)
+@router.get("/events", response_model=PageOf[ListedEventOut])
+def current_events(
+    caller: CallerDep, events: EventsDep, limit: Limit = 20, cursor: Cursor = None
+) -> PageOf[ListedEventOut]:
+    """Upcoming and running events, the soonest to end first; an event drops off when it ends."""
+    now = datetime.now(UTC)
+    page = events.current(caller.tenant, now, limit, cursor)
+    items = [ListedEventOut.model_validate(vars(event) | {"state": event.state(now)}) for event in page.items]
+    return PageOf[ListedEventOut](items=items, cursor=page.cursor)
 
 
 @router.get("/events/{event_id}", response_model=EventOut)
@@ -102,9 +119,21 @@ def join_event(event_id: EventId, caller: CitizenOrAdminDep, events: EventsDep) 
 
 
 @router.post("/events/{event_id}/check-in", response_model=Attendee, dependencies=[ACTIVE])
-def check_in(event_id: EventId, body: CheckInIn, caller: CitizenOrAdminDep, events: EventsDep) -> Attendee:
-    """Only while the event runs and within its radius of the meeting point; again, it answers the first."""
-    attendee = check_in_attendee(events, caller.tenant, event_id, caller.user_id, body.lat, body.lng, datetime.now(UTC))
+def check_in(
+    event_id: EventId,
+    body: CheckInIn,
+    caller: CitizenOrAdminDep,
+    events: EventsDep,
+    planner: BonusPlannerDep,
+    tenants: TenantsDep,
+    users: UsersDep,
+    queue: RewardQueueDep,
+) -> Attendee:
+    """Only while the event runs and within its radius of the meeting point, paying the event's bonus once;
+    again, it answers the first."""
+    payer = BonusPayer(planner, tenants, users, queue)
+    now = datetime.now(UTC)
+    attendee = check_in_attendee(events, payer, caller.tenant, event_id, caller.user_id, body.lat, body.lng, now)
     return Attendee.model_validate(attendee)
 
 
