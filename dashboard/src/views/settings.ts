@@ -51,6 +51,8 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
   let closed = false;
 
   const saveButton = h("button", { type: "submit", class: "primary", id: "save-settings" }, "Save settings");
+  // Until the settings are read, the status line stands alone: a refused read shows there.
+  form.append(status);
   root.append(
     h("div", { class: "view-head" }, h("h1", {}, "Settings"), h("p", { class: "hint" }, "What the city rewards, trusts, takes and where.")),
     form,
