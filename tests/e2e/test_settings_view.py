@@ -34,7 +34,7 @@ def test_an_admin_changes_rewards_adds_a_category_draws_a_zone_and_reads_the_cha
     page = open_page("settings")
     expect(page.get_by_label("City name")).to_have_value("Settings city")
 
-    page.get_by_label("Reward for a cleanup (tokens)").fill("25")
+    page.get_by_label("Reward per cleanup (tokens)").fill("25")
     page.get_by_role("button", name="Add a category").click()
     added = page.locator("#category-rows tr").last
     added.get_by_label(re.compile("^Code of category")).fill("tyres")
@@ -71,7 +71,7 @@ def test_an_admin_changes_rewards_adds_a_category_draws_a_zone_and_reads_the_cha
     assert saved["service_area"]["type"] == "Polygon"
 
     page.reload()
-    expect(page.get_by_label("Reward for a cleanup (tokens)")).to_have_value("25")
+    expect(page.get_by_label("Reward per cleanup (tokens)")).to_have_value("25")
     expect(page.locator('#category-rows tr[data-category="tyres"] input').first).to_have_value("tyres")
     expect(page.locator('#zone-rows tr[data-zone="market"] .corners')).to_have_text("4")
     expect(page.locator("#service-area-summary")).to_have_text("Service area: 4 corners.")

@@ -115,7 +115,7 @@ describe("the settings form", () => {
       { field: "Daily reward cap (tokens a citizen)", problem: "is a whole number" },
       { field: "Credit currency (ISO code)", problem: "is three capital letters" },
       { field: "Reject alone below confidence", problem: "is above the approval confidence" },
-      { field: "Reward for a report", problem: "is required" },
+      { field: "Reward per report", problem: "is required" },
       { field: "Category 2 code", problem: "is 1–32 lower-case letters, digits, _ or -" },
       { field: "Category 2 name", problem: "is required" },
       { field: "Category 2 service code", problem: "is 1–64 letters, digits, _ . or -" },

@@ -229,7 +229,7 @@ export function fromForm(base: Settings, form: SettingsForm): { body: SettingsBo
   body.reward_per_task = {};
   for (const task of TASKS) {
     const number = parseNumber(form.rewards[task] ?? "", POINTS);
-    if (typeof number === "string") problems.push({ field: `Reward for a ${task}`, problem: number });
+    if (typeof number === "string") problems.push({ field: `Reward per ${task}`, problem: number });
     else body.reward_per_task[task] = number;
   }
   body.impact_kg_per_category = {};

@@ -210,7 +210,7 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
       "Rewards",
       values.fields,
       ...TASKS.flatMap((task) =>
-        input(`reward-${task}`, `Reward for a ${task} (tokens)`, values.rewards[task], (value) => (values.rewards[task] = value), {
+        input(`reward-${task}`, `Reward per ${task} (tokens)`, values.rewards[task], (value) => (values.rewards[task] = value), {
           type: "number",
           min: 0,
           step: 1,
