@@ -13,6 +13,7 @@ import { mapView } from "./views/map";
 import { modelCardView } from "./views/model-card";
 import { peopleView } from "./views/people";
 import { queueView } from "./views/queue";
+import { settingsView } from "./views/settings";
 
 export type Cleanup = () => void;
 export type View = (root: HTMLElement, who: WhoAmI) => Cleanup | void;
@@ -29,6 +30,7 @@ const views: Record<string, { title: string; render: View }> = {
   people: { title: "People", render: peopleView },
   exports: { title: "Exports", render: exportsView },
   model: { title: "Model card", render: modelCardView },
+  settings: { title: "Settings", render: settingsView },
 };
 
 const root = document.getElementById("view") as HTMLElement;
