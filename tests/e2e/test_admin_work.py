@@ -133,6 +133,10 @@ def test_reports_submissions_and_the_ledger_download_as_csv_for_a_date_range(
 def test_the_bell_counts_the_admins_unread_notifications_and_the_dispatcher_sees_urgent_reports_first(
     open_page, seeder, accessible
 ):
+    ring = [[74.34, 31.5], [74.38, 31.5], [74.38, 31.54], [74.34, 31.54], [74.34, 31.5]]
+    seeder.change_settings(
+        zones=[{"zone_id": "old-town", "name": "Old town", "area": {"type": "Polygon", "coordinates": [ring]}}]
+    )
     seeder.call("PUT", "/me/alerts/old-town", seeder.admin)
     sent = seeder.call(
         "POST", "/admin/alerts", seeder.admin, json={"zone": "old-town", "message": "Flooding at the gate"}

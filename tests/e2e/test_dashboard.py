@@ -157,7 +157,10 @@ def test_a_decision_another_admin_took_first_shows_the_apis_message_by_the_decis
 OLD_CITY = {
     "zone_id": "old-city",
     "name": "Old City",
-    "area": {"type": "Polygon", "coordinates": [[[74.34, 31.5], [74.38, 31.5], [74.38, 31.54], [74.34, 31.5]]]},
+    "area": {
+        "type": "Polygon",
+        "coordinates": [[[74.34, 31.5], [74.38, 31.5], [74.38, 31.54], [74.34, 31.54], [74.34, 31.5]]],
+    },
 }
 
 
