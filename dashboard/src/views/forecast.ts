@@ -3,7 +3,7 @@ import "leaflet/dist/leaflet.css";
 import { api, unwrap } from "../api";
 import { h, showError, statusLine, when } from "../dom";
 import { backtestText, headline, shadedZones, type Forecast } from "./forecast-model";
-import { zoneLatLngs } from "./map-model";
+import { latLngsOf } from "./settings-model";
 
 // Lahore: where a city without zones opens; its zones move the view to fit them.
 const DEFAULT_CENTRE: L.LatLngTuple = [31.5204, 74.3587];
@@ -50,7 +50,7 @@ export function forecastView(root: HTMLElement): () => void {
     summary.textContent = forecast.fitted_at ? `${headline(forecast)} Fitted ${when(forecast.fitted_at)}.` : headline(forecast);
     zones.clearLayers();
     for (const shaded of shadedZones(forecast, configured)) {
-      L.polygon(zoneLatLngs(shaded.zone.area), {
+      L.polygon(latLngsOf(shaded.zone.area), {
         color: "#0b5cad",
         weight: 2,
         fillColor: "#d62728",

@@ -17,8 +17,3 @@ export function visibleReports(reports: Report[], shownTypes: Set<string>): Repo
 /** A zone's GeoJSON area, as both the settings and the forecast give it. */
 export type ZoneArea = { type: "Polygon"; coordinates: number[][][] } | { type: "MultiPolygon"; coordinates: number[][][][] };
 
-/** A zone's polygons as Leaflet takes them: GeoJSON positions are [lng, lat], Leaflet wants [lat, lng]. */
-export function zoneLatLngs(area: ZoneArea): [number, number][][][] {
-  const polygons = area.type === "Polygon" ? [area.coordinates] : area.coordinates;
-  return polygons.map((rings) => rings.map((ring) => ring.map((position) => [position[1], position[0]])));
-}

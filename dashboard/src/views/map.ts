@@ -7,7 +7,8 @@ import geohash from "ngeohash";
 import { all, api, loadConfig, unwrap, type Report } from "../api";
 import { addBaseLayer } from "../base-map";
 import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
-import { chosenStatuses, STATUSES, visibleReports, zoneLatLngs } from "./map-model";
+import { chosenStatuses, STATUSES, visibleReports } from "./map-model";
+import { latLngsOf } from "./settings-model";
 
 export const WASTE_COLOURS: Record<string, string> = {
   plastic: "#1f77b4",
@@ -147,7 +148,7 @@ export function mapView(root: HTMLElement): () => void {
     }
     zones.clearLayers();
     for (const zone of settings.zones ?? []) {
-      L.polygon(zoneLatLngs(zone.area), { color: "#0b5cad", weight: 2, fill: false, className: "zone" })
+      L.polygon(latLngsOf(zone.area), { color: "#0b5cad", weight: 2, fill: false, className: "zone" })
         .bindTooltip(zone.name)
         .addTo(zones);
     }

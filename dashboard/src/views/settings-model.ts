@@ -1,4 +1,5 @@
 import type { Schemas } from "../api";
+import type { ZoneArea } from "./map-model";
 
 export type Settings = Schemas["TenantSettings-Output"];
 export type SettingsBody = Schemas["TenantSettings-Input"];
@@ -298,7 +299,7 @@ export function polygonOf(vertices: LatLng[]): Schemas["Polygon"] {
 }
 
 /** A GeoJSON area as Leaflet draws it: each polygon's rings of [lat, lng], the closing position left out. */
-export function latLngsOf(area: Area): LatLng[][][] {
+export function latLngsOf(area: ZoneArea): LatLng[][][] {
   const polygons = area.type === "Polygon" ? [area.coordinates] : area.coordinates;
   return polygons.map((rings) =>
     rings.map((ring) => {
