@@ -372,6 +372,23 @@ def test_a_cleanup_opened_again_with_its_idempotency_key_is_the_same_submission(
     assert len(repository.submissions) == 1
 
 
+def test_another_citizen_sending_the_same_idempotency_key_opens_their_own_submission(fakes, client, idempotency_table):
+    """The key is the caller's own: a stranger who learns it gets no replay of alice's submission or her upload
+    forms, which would let him put photos into her cleanup."""
+    repository, _, _ = fakes
+    body = {"task": "cleanup", "photos": {"content_type": "image/jpeg"}}
+    key = {"Idempotency-Key": "offline-cleanup-1"}
+    alices = client("me_api", "alice", Group.CITIZEN).post("/submissions", json=body, headers=key)
+    assert alices.status_code == 201, alices.text
+    bobs = client("me_api", "bob", Group.CITIZEN).post("/submissions", json=body, headers=key)
+    assert bobs.status_code == 201, bobs.text
+    assert "idempotent-replayed" not in bobs.headers
+    opened = bobs.json()["submission"]["submission_id"]
+    assert opened != alices.json()["submission"]["submission_id"]
+    assert bobs.json()["uploads"]["after"]["key"] == f"uploads/{TENANT}/bob/{opened}/after.jpg"
+    assert sorted(s.user_id for s in repository.submissions.values()) == ["alice", "bob"]
+
+
 class Links:
     """Photo links that say which object and version they open."""
 
