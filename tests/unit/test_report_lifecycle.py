@@ -432,3 +432,14 @@ def test_a_reopening_needs_a_reason(ports, reports, tenants, fleet, agreement):
     for body in ({}, {"reason": "  "}, {"reason": "x" * 201}):
         assert caller(ports, "alice").post(f"/reports/{report_id}/reopening", json=body).status_code == 422
     assert reports.get("lahore", report_id).status is ReportStatus.RESOLVED
+
+
+def test_a_report_says_when_it_was_resolved_to_the_hour_for_other_citizens(ports, reports, tenants, fleet, agreement):
+    report_id = resolved(reports, tenants, fleet, agreement)
+    resolved_at = reports.get("lahore", report_id).resolved_at
+    assert resolved_at.minute != 0, "the fakes' clock resolves it minutes past the hour"
+    own = caller(ports, "alice").get(f"/reports/{report_id}").json()["resolved_at"]
+    other = caller(ports, "bob").get(f"/reports/{report_id}").json()["resolved_at"]
+    assert (datetime.fromisoformat(own), datetime.fromisoformat(other)) == (
+        resolved_at, resolved_at.replace(minute=0, second=0, microsecond=0),
+    )  # fmt: skip

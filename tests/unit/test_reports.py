@@ -343,7 +343,7 @@ def client(
 REPORT_FIELDS = {
     "report_id", "reporter_id", "waste_type", "status", "lat", "lng", "geohash", "zone", "description", "address",
     "photo_keys", "priority", "ai_type", "ai_confidence", "votes_up", "votes_down", "vehicle_id", "created_at",
-    "updated_at", "text_hidden", "exact",
+    "updated_at", "text_hidden", "exact", "resolved_at",
 }  # fmt: skip
 
 

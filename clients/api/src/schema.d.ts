@@ -2688,6 +2688,11 @@ export interface components {
              * @default true
              */
             exact?: boolean;
+            /**
+             * Resolved At
+             * @description When it was last resolved: the city's `reopen_window_days` to confirm or reopen run from here
+             */
+            resolved_at?: string | null;
         };
         /**
          * ReportStatus

@@ -62,6 +62,7 @@ class ReportView:
     updated_at: datetime
     text_hidden: bool
     exact: bool
+    resolved_at: datetime | None = None
 
 
 def audience_of(report: Report, viewer: Viewer) -> Audience:
@@ -119,6 +120,7 @@ def view_report(report: Report, viewer: Viewer) -> ReportView:
         updated_at=report.updated_at if exact else to_the_hour(report.updated_at),
         text_hidden=report.text_hidden,
         exact=exact,
+        resolved_at=report.resolved_at if exact or report.resolved_at is None else to_the_hour(report.resolved_at),
     )
 
 

@@ -72,6 +72,10 @@ class ReportOut(BaseModel):
     # Defaults for answers stored before these fields, replayed to their reporter by an Idempotency-Key.
     text_hidden: bool = Field(default=False, description="Staff hid the description and address from all but staff")
     exact: bool = Field(default=True, description="Place and times as filed (false: rounded to ~100 m and the hour)")
+    resolved_at: datetime | None = Field(
+        default=None,
+        description="When it was last resolved: the city's `reopen_window_days` to confirm or reopen run from here",
+    )
 
     @classmethod
     def seen_by(cls, caller: Caller, report: Report) -> "ReportOut":
