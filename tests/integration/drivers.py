@@ -6,21 +6,30 @@ from dataclasses import dataclass
 
 import httpx
 
+from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.image import load_photo
 from tests.integration.citizens import Citizen
 from tests.support import wait_until
 
 
-def file_report_with_photo(citizen: Citizen, photo: bytes, waste_type: str = "mixed") -> str:
-    """The citizen uploads ``photo`` through the report photo form and files a report with it, placed where the
-    photo says it was taken (as the app does with the phone's position)."""
+def taken_at(photo: bytes) -> GeoPoint:
+    """Where the photo's EXIF says it was taken."""
+    where = load_photo(photo, len(photo), 50_000_000).exif.location
+    assert where is not None, "the photo carries no position"
+    return where
+
+
+def file_report_with_photo(
+    citizen: Citizen, photo: bytes, at: GeoPoint | None = None, waste_type: str = "mixed"
+) -> str:
+    """The citizen uploads ``photo`` through the report photo form and files a report with it, placed ``at`` or
+    where the photo says it was taken (as the app does with the phone's position)."""
     form = citizen.api("POST", "/uploads", json={"content_type": "image/jpeg"})
     assert form.status_code == 201, form.text
     upload = form.json()
     posted = httpx.post(upload["url"], data=upload["fields"], files={"file": ("report.jpg", photo, "image/jpeg")})
     assert posted.status_code in (200, 204), posted.text
-    where = load_photo(photo, len(photo), 50_000_000).exif.location
-    assert where is not None, "the report photo carries no position"
+    where = at or taken_at(photo)
     body = {"waste_type": waste_type, "lat": where.lat, "lng": where.lng, "photo_keys": [upload["key"]]}
     filed = citizen.api("POST", "/reports", json=body)
     assert filed.status_code == 201, filed.text
