@@ -2,8 +2,14 @@
 driver finds it among their jobs and closes it out with a photo, and the verified close-out resolves the report
 and frees the vehicle, paying nobody; a citizen's approved cleanup of a report resolves it too, and is paid."""
 
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
+
+from calls import Counted  # noqa: E402
 
 from tests.integration.citizens import Citizen, trusting_the_rules
 from tests.integration.drivers import (
@@ -33,6 +39,10 @@ def test_a_driver_closes_out_a_dispatched_job_with_a_photo_and_the_report_is_res
     [listed] = job.driver.jobs()
     assert (listed["report_id"], listed["status"], listed["vehicle_id"]) == (report_id, "dispatched", job.vehicle_id)
     assert len(listed["photo_keys"]) == 1
+    counted = Counted(local_system)
+    read = counted.cost(counted.call("GET", "/driver/jobs", headers=job.driver.headers))
+    # The driver's vehicles by key, then the vehicle and its report each read once: no scan.
+    assert read["dynamodb"] == {"Query": 1, "GetItem": 2}, read
 
     submission_id = job.driver.close_out(report_id, cleaned)
     closed = job.driver.submission_once(submission_id, ("approved", "rejected", "in_review"))
