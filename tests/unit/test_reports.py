@@ -2,6 +2,7 @@
 DynamoDB, injected into the report, admin, me and Open311 routes through FastAPI's dependency overrides."""
 
 import importlib.util
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,10 +88,11 @@ class MemoryReports:
         return Page([report for report in self._of(tenant) if report.status == status][:limit], None)
 
     def created_between(
-        self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
+        self, tenant: str, statuses: Collection[ReportStatus], start: datetime, end: datetime, limit: int
     ) -> list[Report]:
-        found = [r for r in self._of(tenant) if r.status == status and start <= r.created_at <= end]
-        return found[:limit]
+        in_window = [report for report in self._of(tenant) if start <= report.created_at <= end]
+        found = [report for status in statuses for report in [r for r in in_window if r.status == status][:limit]]
+        return sorted(found, key=lambda report: report.created_at, reverse=True)
 
     def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Report]:
         return Page([report for report in self._of(tenant) if report.reporter_id == user_id][:limit], None)

@@ -5,7 +5,7 @@ is the DynamoDB adapter.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -114,9 +114,9 @@ class Reports(Protocol):
         ...
 
     def created_between(
-        self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
+        self, tenant: str, statuses: Collection[ReportStatus], start: datetime, end: datetime, limit: int
     ) -> list[Report]:
-        """Newest first."""
+        """Newest first, at most ``limit`` of each status."""
         ...
 
     def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Report]:

@@ -1,8 +1,10 @@
 """The ``Reports`` port on DynamoDB: creation, listing, the nearby search, votes and status changes, each write
 in one transaction with its audit entry and the aggregates it moves."""
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
@@ -21,6 +23,7 @@ from ecopulse.reports import (
     sources_for,
 )
 from ecopulse.store import stats
+from ecopulse.store.at_once import read_at_once
 from ecopulse.store.audit import audit_entry, history
 from ecopulse.store.forecasts import mark_reported
 from ecopulse.store.models import ReportCounters, ReportItem, VoteItem, sort_stamp, tenant_key, utcnow
@@ -52,6 +55,21 @@ def report_of(item: ReportItem) -> Report:
         version=int(item.version),
         text_hidden=bool(item.text_hidden),
     )
+
+
+def _created_between(tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int) -> list[ReportItem]:
+    return list(
+        ReportItem.gsi1.query(
+            tenant_key(tenant, "REPORTS", status.value),
+            ReportItem.gsi1sk.between(sort_stamp(start, ""), sort_stamp(end, "~")),
+            scan_index_forward=False,
+            limit=limit,
+        )
+    )
+
+
+def _newest_in_cell(tenant: str, cell: str) -> list[ReportItem]:
+    return list(ReportItem.gsi2.query(tenant_key(tenant, "GEO", cell), scan_index_forward=False, limit=500))
 
 
 def stored(tenant: str, report: Report) -> ReportItem:
@@ -116,16 +134,13 @@ class ReportRepository:
         return Page([report_of(item) for item in page.items], page.cursor)
 
     def created_between(
-        self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
+        self, tenant: str, statuses: Collection[ReportStatus], start: datetime, end: datetime, limit: int
     ) -> list[Report]:
-        """Newest first, read straight off the status index's time-ordered sort key."""
-        items = ReportItem.gsi1.query(
-            tenant_key(tenant, "REPORTS", status.value),
-            ReportItem.gsi1sk.between(sort_stamp(start, ""), sort_stamp(end, "~")),
-            scan_index_forward=False,
-            limit=limit,
-        )
-        return [report_of(item) for item in items]
+        """Newest first, read straight off the status index's time-ordered sort key: one query per status, sent
+        together."""
+        reads = [partial(_created_between, tenant, status, start, end, limit) for status in statuses]
+        found = [report_of(item) for items in read_at_once(ReportItem, reads) for item in items]
+        return sorted(found, key=lambda report: report.created_at, reverse=True)
 
     def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Report]:
         page: Page[ReportItem] = paged(
@@ -134,10 +149,11 @@ class ReportRepository:
         return Page([report_of(item) for item in page.items], page.cursor)
 
     def nearby(self, tenant: str, lat: float, lng: float, radius_m: float, limit: int) -> list[tuple[Report, float]]:
-        """Queries only the index cells that cover the circle, then keeps what is truly inside it."""
+        """Queries only the index cells that cover the circle, all together, then keeps what is truly inside it."""
         found = []
-        for cell in geo.cells_covering(lat, lng, radius_m):
-            for item in ReportItem.gsi2.query(tenant_key(tenant, "GEO", cell), scan_index_forward=False, limit=500):
+        cells = [partial(_newest_in_cell, tenant, cell) for cell in geo.cells_covering(lat, lng, radius_m)]
+        for items in read_at_once(ReportItem, cells):
+            for item in items:
                 distance = geo.distance_m(lat, lng, item.lat, item.lng)
                 if distance <= radius_m:
                     found.append((item, distance))

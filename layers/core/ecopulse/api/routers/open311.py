@@ -285,10 +285,8 @@ def list_requests(
     else:
         candidates = [
             view_report(report, PUBLIC)
-            for report_status in wanted
-            for report in reports.created_between(tenant, report_status, first_hour, last_hour, MAX_REQUESTS)
+            for report in reports.created_between(tenant, wanted, first_hour, last_hour, MAX_REQUESTS)
         ]
-        candidates.sort(key=lambda view: view.created_at, reverse=True)
     found = [
         view for view in candidates if view.status in wanted and (waste_type is None or view.waste_type == waste_type)
     ]
