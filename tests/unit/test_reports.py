@@ -2,7 +2,7 @@
 DynamoDB, injected into the report, admin, me and Open311 routes through FastAPI's dependency overrides."""
 
 import importlib.util
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,6 +79,10 @@ class MemoryReports:
             return self.reports[(tenant, report_id)]
         except KeyError as error:
             raise ReportNotFound(report_id) from error
+
+    def get_many(self, tenant: str, report_ids: Sequence[str]) -> list[Report]:
+        wanted = dict.fromkeys(report_ids)
+        return [self.reports[(tenant, report_id)] for report_id in wanted if (tenant, report_id) in self.reports]
 
     def _of(self, tenant: str) -> list[Report]:
         owned = [report for (owner, _), report in self.reports.items() if owner == tenant]

@@ -109,6 +109,10 @@ class Reports(Protocol):
 
     def get(self, tenant: str, report_id: str) -> Report: ...
 
+    def get_many(self, tenant: str, report_ids: Sequence[str]) -> list[Report]:
+        """The city's reports among ``report_ids``, in their order, each once; ids it does not have are left out."""
+        ...
+
     def list_by_status(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[Report]:
         """Newest first."""
         ...

@@ -1,10 +1,11 @@
 """The ``Reports`` port on DynamoDB: creation, listing, the nearby search, votes and status changes, each write
 in one transaction with its audit entry and the aggregates it moves."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
+from itertools import batched
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
@@ -29,6 +30,9 @@ from ecopulse.store.forecasts import mark_reported
 from ecopulse.store.models import ReportCounters, ReportItem, VoteItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
+
+# BatchGetItem's most keys a call.
+BATCH_GET_KEYS = 100
 
 
 def report_of(item: ReportItem) -> Report:
@@ -66,6 +70,11 @@ def _created_between(tenant: str, status: ReportStatus, start: datetime, end: da
             limit=limit,
         )
     )
+
+
+def _get_batch(tenant: str, report_ids: tuple[str, ...]) -> list[ReportItem]:
+    keys = [ReportItem.keys(tenant, report_id) for report_id in report_ids]
+    return list(ReportItem.batch_get(keys, consistent_read=True))
 
 
 def _newest_in_cell(tenant: str, cell: str) -> list[ReportItem]:
@@ -126,6 +135,13 @@ class ReportRepository:
             return report_of(ReportItem.get(*ReportItem.keys(tenant, report_id), consistent_read=True))
         except DoesNotExist as error:
             raise ReportNotFound(report_id) from error
+
+    def get_many(self, tenant: str, report_ids: Sequence[str]) -> list[Report]:
+        """BatchGetItem, 100 keys a call, the calls sent together."""
+        wanted = list(dict.fromkeys(report_ids))
+        reads = [partial(_get_batch, tenant, chunk) for chunk in batched(wanted, BATCH_GET_KEYS)]
+        found = {item.report_id: item for items in read_at_once(ReportItem, reads) for item in items}
+        return [report_of(found[report_id]) for report_id in wanted if report_id in found]
 
     def list_by_status(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[Report]:
         page: Page[ReportItem] = paged(

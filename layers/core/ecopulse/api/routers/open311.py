@@ -258,12 +258,8 @@ def list_requests(
     except CityNotFound as missing:
         return error(fmt, 404, str(missing))
     if service_request_id:
-        found = []
-        for report_id in service_request_id.split(",")[:MAX_REQUESTS]:
-            try:
-                found.append(view_report(reports.get(tenant, report_id.strip()), PUBLIC))
-            except ReportNotFound:
-                continue
+        report_ids = [report_id.strip() for report_id in service_request_id.split(",")[:MAX_REQUESTS]]
+        found = [view_report(report, PUBLIC) for report in reports.get_many(tenant, report_ids)]
         return _requests(settings, tenant, found, fmt)
     if (lat is None) != (long is None):
         return error(fmt, 400, "lat and long go together")
