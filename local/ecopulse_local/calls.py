@@ -37,7 +37,8 @@ class CallRecord(InvocationCalls):
     function: str
     trigger: str  # an API route key ("GET /me"), "sqs", "schedule" or "invoke"
     request_id: str  # the API Gateway request id the client got in apigw-requestid, or the Lambda request id
-    started_at: float  # seconds since the epoch, when the runtime handed the invocation to a worker
+    started_at: float  # seconds since the epoch, when the invocation was asked for (a worker may be awaited)
+    ended_at: float  # seconds since the epoch, when its answer came
     duration_ms: float  # from then until the answer, a cold start's import included
     init_ms: float  # the cold start's import, 0 for a warm worker
 
@@ -137,22 +138,36 @@ counter = _Counter()
 
 
 class CallLog:
-    """The records of the latest invocations, newest last, kept by the runtime."""
+    """The records of the latest invocations, newest last, kept by the runtime; a reader may wait for the next ones
+    instead of asking again and again."""
 
     def __init__(self, kept: int = KEPT_RECORDS) -> None:
-        self._lock = threading.Lock()
+        self._added = threading.Condition()
         self._records: deque[CallRecord] = deque(maxlen=kept)
+        self._count = 0  # records ever added, the forgotten ones included
 
     def add(self, record: CallRecord) -> None:
-        with self._lock:
+        with self._added:
             self._records.append(record)
+            self._count += 1
+            self._added.notify_all()
 
     def all(self) -> list[CallRecord]:
-        with self._lock:
+        with self._added:
             return list(self._records)
 
+    def after(self, seen: int | None, timeout: float) -> tuple[int, list[CallRecord]]:
+        """How many records were ever added, and those added after the first ``seen`` (still kept), waiting up to
+        ``timeout`` seconds for one to come. Without ``seen``, the count alone, at once."""
+        with self._added:
+            if seen is None:
+                return self._count, []
+            self._added.wait_for(lambda: self._count > seen, timeout)
+            new = min(self._count - seen, len(self._records))
+            return self._count, list(self._records)[len(self._records) - new :] if new > 0 else []
+
     def clear(self) -> None:
-        with self._lock:
+        with self._added:
             self._records.clear()
 
 

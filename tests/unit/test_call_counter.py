@@ -10,7 +10,7 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
 from ecopulse.store.at_once import read_at_once
-from ecopulse_local.calls import _Counter
+from ecopulse_local.calls import CallLog, _Counter
 
 BANDS = 4
 
@@ -67,3 +67,26 @@ def test_calls_one_after_another_are_a_round_trip_each(counter):
     counted = counter.report(0.0)
     assert counted["dynamodb"] == {"Query": BANDS, "GetItem": 1}
     assert counted["dynamodb_round_trips"] == BANDS + 1
+
+
+def record(function: str) -> dict:
+    return {"function": function}
+
+
+def test_a_reader_waiting_for_the_next_invocations_wakes_when_one_ends():
+    log = CallLog()
+    log.add(record("VerifyUploadFunction"))  # type: ignore[arg-type]  # only the function matters here
+    seen, _ = log.after(None, 0)
+    ended = threading.Timer(0.2, lambda: log.add(record("MintFunction")))  # type: ignore[arg-type]
+    ended.start()
+    count, records = log.after(seen, 10)
+    ended.join()
+    assert (count, [found["function"] for found in records]) == (2, ["MintFunction"])
+
+
+def test_a_reader_gets_nothing_new_when_no_invocation_ends_in_time_and_counts_survive_forgetting():
+    log = CallLog()
+    log.add(record("MintFunction"))  # type: ignore[arg-type]
+    log.clear()
+    assert log.after(None, 0) == (1, [])
+    assert log.after(1, 0.05) == (1, [])
