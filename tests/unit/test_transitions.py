@@ -27,6 +27,9 @@ REPORT_MOVES = {
     (ReportStatus.SUBMITTED, ReportStatus.REJECTED),
     (ReportStatus.VERIFIED, ReportStatus.REJECTED),
     (ReportStatus.DISPATCHED, ReportStatus.REJECTED),
+    (ReportStatus.SUBMITTED, ReportStatus.DUPLICATE),
+    (ReportStatus.VERIFIED, ReportStatus.DUPLICATE),
+    (ReportStatus.DISPATCHED, ReportStatus.DUPLICATE),
 }
 
 

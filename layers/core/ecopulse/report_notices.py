@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, Protocol
 
-from ecopulse.reports import ReportNotFound, Reports, ReportStatus
+from ecopulse.reports import ReportNotFound, Reports, ReportStatus, check_not_merged
 from ecopulse.tenants import Tenants
 
 
@@ -103,6 +103,7 @@ _STATUS_WORDS = {
     ReportStatus.DISPATCHED: ("Crew on the way", "has a crew on the way."),
     ReportStatus.RESOLVED: ("Report resolved", "was cleaned up. Thank you for caring about your city."),
     ReportStatus.REJECTED: ("Report closed", "was closed without a cleanup"),
+    ReportStatus.DUPLICATE: ("Report merged", "was merged into another report of the same litter: follow that one"),
 }
 
 
@@ -410,7 +411,8 @@ def forget_all_devices(devices: Devices, push: Push, tenant: str, user_id: str) 
 
 
 def follow(reports: Reports, followers: Followers, tenant: str, report_id: str, user_id: str) -> None:
-    reports.get(tenant, report_id)
+    """A duplicate is followed through the report it was merged into."""
+    check_not_merged(reports.get(tenant, report_id))
     followers.subscribe(tenant, report_id, user_id)
 
 

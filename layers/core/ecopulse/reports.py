@@ -24,6 +24,7 @@ class ReportStatus(StrEnum):
     DISPATCHED = "dispatched"
     RESOLVED = "resolved"
     REJECTED = "rejected"
+    DUPLICATE = "duplicate"
 
 
 class Priority(StrEnum):
@@ -39,6 +40,15 @@ class ReportNotFound(LookupError):
 
 class AlreadyVoted(Exception):
     """One vote per citizen per report."""
+
+
+class MergedReport(Exception):
+    """The report was merged into another: votes, comments and follows go to that one."""
+
+    def __init__(self, report_id: str, master_id: str) -> None:
+        super().__init__(f"report {report_id} was merged into {master_id}")
+        self.message = f"this report was merged into report {master_id}: act on that one"
+        self.details = [{"merged_into": master_id}]
 
 
 class InvalidReportTransition(Exception):
@@ -90,6 +100,11 @@ class Report:
     updated_at: datetime
     version: int
     text_hidden: bool = False
+    merged_into: str | None = None
+    """The report this one was merged into (``ecopulse.duplicates``), when it is a duplicate."""
+    priority_points: int | None = None
+    """By ``ecopulse.priority``'s rule; None for a report stored before it (its points are then computed)."""
+    duplicates_merged: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,8 +165,10 @@ _ALLOWED_FROM = {
     ReportStatus.DISPATCHED: {ReportStatus.SUBMITTED, ReportStatus.VERIFIED},
     ReportStatus.RESOLVED: {ReportStatus.DISPATCHED, ReportStatus.VERIFIED, ReportStatus.SUBMITTED},
     ReportStatus.REJECTED: {ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.DISPATCHED},
+    # Only by a merge (ecopulse.duplicates), never by change_status.
+    ReportStatus.DUPLICATE: {ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.DISPATCHED},
 }
-CLOSED = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED})
+CLOSED = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED, ReportStatus.DUPLICATE})
 
 STATS_COUNTER = {
     ReportStatus.DISPATCHED: "reports_dispatched",
@@ -167,6 +184,12 @@ def sources_for(target: ReportStatus) -> set[ReportStatus]:
 def check_transition(report: Report, target: ReportStatus) -> None:
     if report.status not in sources_for(target):
         raise InvalidReportTransition(f"report {report.report_id} is {report.status}, cannot become {target}")
+
+
+def check_not_merged(report: Report) -> None:
+    """A duplicate takes no votes, comments or follows: they belong to the report it was merged into."""
+    if report.merged_into:
+        raise MergedReport(report.report_id, report.merged_into)
 
 
 def check_vote(reporter_id: str, voter_id: str) -> None:
@@ -216,6 +239,7 @@ def file_report(
 def cast_vote(reports: Reports, tenant: str, report_id: str, voter_id: str, agrees: bool) -> Report:
     """Someone other than the reporter corroborates (or disputes) the report, once."""
     report = reports.get(tenant, report_id)
+    check_not_merged(report)
     check_vote(report.reporter_id, voter_id)
     return reports.vote(tenant, report, voter_id, agrees)
 
@@ -229,8 +253,11 @@ def change_status(
     actor: str,
     reason: str | None,
 ) -> Report:
-    """Moves the report along its lifecycle; closing it, resolved or rejected, frees the vehicle sent to it."""
+    """Moves the report along its lifecycle; closing it, resolved or rejected, frees the vehicle sent to it. A report
+    becomes a duplicate only by being merged (``ecopulse.duplicates.merge_reports``)."""
     report = reports.get(tenant, report_id)
+    if target is ReportStatus.DUPLICATE:
+        raise InvalidReportTransition(f"report {report_id} becomes a duplicate by a merge into its master")
     check_transition(report, target)
     changed = reports.change_status(tenant, report, target, actor, reason)
     if target in CLOSED and report.vehicle_id:

@@ -242,6 +242,14 @@ class TenantSettings(BaseModel):
     # Whether citizens who ask for it are told of their reports' changes by SMS too (SNS SMS, which costs per
     # message and, in a new account, reaches only verified numbers: docs/deploy.md).
     sms_notifications: bool = False
+    duplicate_distance_m: float = Field(
+        default=50.0,
+        ge=5,
+        le=1_000,
+        strict=True,
+        description="Filing a report answers with the open reports of its category within this many metres, as "
+        "possible duplicates (ecopulse.duplicates)",
+    )
 
     def zone_list(self) -> list[Zone]:
         return [zone.zone() for zone in self.zones]

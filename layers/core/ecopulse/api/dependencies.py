@@ -12,6 +12,7 @@ from ecopulse.accounts import CityDirectory, InviteCodes, UserPool
 from ecopulse.analytics import Analytics
 from ecopulse.community import Community
 from ecopulse.config import deployment
+from ecopulse.duplicates import Merges
 from ecopulse.events import BonusPlanner, Events
 from ecopulse.exports import LedgerByDay, SubmissionsByDay
 from ecopulse.fleet import Fleet
@@ -25,6 +26,7 @@ from ecopulse.reports import Reports
 from ecopulse.settings_history import VersionedSettings
 from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.community import CommunityRepository
+from ecopulse.store.duplicates import MergeRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.forecasts import ForecastRepository
@@ -65,6 +67,14 @@ def report_repository() -> Reports:
 
 
 ReportsDep = Annotated[Reports, Depends(report_repository)]
+
+
+@cache
+def merge_repository() -> Merges:
+    return MergeRepository()
+
+
+MergesDep = Annotated[Merges, Depends(merge_repository)]
 
 # --- report notifications: followers, preferences and devices ----------------------------------------------
 
