@@ -10,7 +10,7 @@ A report's **points** are
 The queues add **one point per day the report has waited**, so a report nobody corroborates still rises. Because
 every report ages at the same rate, that order never changes with the clock: at any moment, a report with ``p``
 points filed at ``t`` is ahead of one with ``q`` points filed at ``u`` exactly when ``t - p days`` is earlier than
-``u - q days``. That moment, the report's *queue rank* (seconds since the epoch), is stored with the report and is
+``u - q days``. That moment, the report's *queue rank* (milliseconds since the epoch), is stored with the report and is
 the sort key of the queue index; a vote or a merge adds to the points and takes the same number of days off the
 rank, in the vote's or merge's own transaction and without reading either first.
 """
@@ -23,6 +23,7 @@ BASE_POINTS = {"low": 0, "normal": 2, "high": 5, "urgent": 10}
 WITNESS_POINTS = 2
 SECONDS_PER_POINT = 86_400
 """One point is worth one day of waiting."""
+_RANK_UNITS_PER_SECOND = 1_000
 
 
 def base_points(priority: str) -> int:
@@ -43,12 +44,12 @@ def points_of(report: Report) -> int:
 
 def queue_rank(created_at: datetime, report_points: int) -> int:
     """When the report would have been filed had it no points: the smaller, the sooner it is handled."""
-    return int(created_at.timestamp()) - report_points * SECONDS_PER_POINT
+    return round(created_at.timestamp() * _RANK_UNITS_PER_SECOND) + rank_change(report_points)
 
 
 def rank_change(points_added: int) -> int:
     """What a change of ``points_added`` points does to the queue rank."""
-    return -points_added * SECONDS_PER_POINT
+    return -points_added * SECONDS_PER_POINT * _RANK_UNITS_PER_SECOND
 
 
 def score(report_points: int, created_at: datetime, now: datetime) -> float:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -170,3 +170,25 @@ class MergeRepository:
     def by_priority(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[Report]:
         page: Page[ReportItem] = paged(ReportItem.queue.query, tenant, ("REPORTS", status.value), limit, cursor)
         return Page([report_of(item) for item in page.items], page.cursor)
+
+
+def rank_unranked(tenant: str) -> int:
+    """Gives the city's open reports stored before points were kept their points and queue rank, so that the queue
+    lists them (a vote or merge would, at the latest). Reads each open status's partition of gsi1, never a scan;
+    run once after deploying this version, and again at will: a ranked report is left as it is."""
+    ranked = 0
+    for status in MERGEABLE:
+        unranked = ReportItem.gsi1.query(
+            tenant_key(tenant, "REPORTS", status.value), filter_condition=ReportItem.queue_rank.does_not_exist()
+        )
+        for item in unranked:
+            report = report_of(item)
+            actions, not_ranked = points_added(report, 0)
+            try:
+                ReportCounters(*ReportItem.keys(tenant, report.report_id)).update(actions=actions, condition=not_ranked)
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue
+            ranked += 1
+    return ranked
