@@ -17,6 +17,7 @@ TODAYS_FIGURES = {
     "citizen: PUT /me/wallet": 4,
     "citizen: POST /events/{id}/join": 4,
     "open311: GET requests.json": 6,
+    "citizen: POST /reports": 4,
 }
 
 
@@ -43,10 +44,12 @@ def test_open311_list_and_nearby_stay_within_their_round_trips(route_calls):
 
 
 def test_routes_above_their_aim_make_no_more_round_trips_than_today(route_calls):
-    """Three routes still make more round trips than their aim, so their budget is today's figure. Setting a wallet
+    """Four routes still make more round trips than their aim, so their budget is today's figure. Setting a wallet
     reads the profile, reads it again for its version before the update, and queries the unpaid rewards; joining
     an event reads the profile, then the event once for its end and once more for its capacity before the
-    transaction; the Open311 list reads the city's settings, then queries the index of each status apart."""
+    transaction; the Open311 list reads the city's settings, then queries the index of each status apart; filing a
+    report reads the profile and the city's settings, writes, and queries the nearby index for possible duplicates
+    (one cell at the default 50 m, up to four)."""
     assert {route: route_calls[route]["round_trips"] for route in TODAYS_FIGURES} == TODAYS_FIGURES
 
 

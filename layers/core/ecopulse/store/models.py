@@ -105,6 +105,8 @@ class _Item(Model):
     gsi1 = Gsi1()
     gsi2 = Gsi2()
     gsi3 = Gsi3()
+    # Declared here, with the others, because every model shares _Item's connection and the indexes it knows.
+    queue = QueueIndex()
 
 
 # The cities that take sign-ups, listed on their settings items in gsi1 for the sign-up picker: with the labelled
@@ -199,8 +201,6 @@ class ReportItem(_Item):
     queue_rank = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
-
-    queue = QueueIndex()
 
     @staticmethod
     def keys(tenant: str, report_id: str) -> tuple[str, str]:
