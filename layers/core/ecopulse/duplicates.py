@@ -191,15 +191,18 @@ def possible_duplicates(
     return found[:MAX_POSSIBLE_DUPLICATES]
 
 
-class _SettingsRead:
-    """The city's settings read once for the whole filing: the report's checks and the duplicate search."""
+class _SettingsReadOnce:
+    """The city's settings read once for the whole filing, when first needed (after the photos are checked): the
+    report's checks and the duplicate search."""
 
-    def __init__(self, tenants: Tenants, tenant: str) -> None:
+    def __init__(self, tenants: Tenants) -> None:
         self._tenants = tenants
-        self.read = tenants.settings(tenant)
+        self._read: TenantSettings | None = None
 
     def settings(self, tenant: str) -> TenantSettings:
-        return self.read
+        if self._read is None:
+            self._read = self._tenants.settings(tenant)
+        return self._read
 
     def save(self, tenant: str, settings: TenantSettings) -> TenantSettings:
         return self._tenants.save(tenant, settings)
@@ -221,7 +224,7 @@ def file_report_finding_duplicates(
     report_priority: str = Priority.NORMAL,
 ) -> tuple[Report, list[tuple[ReportView, float]]]:
     """Files the report (``ecopulse.reports.file_report``) and finds the open reports it may duplicate."""
-    read_once = _SettingsRead(tenants, tenant)
+    read_once = _SettingsReadOnce(tenants)
     filed = file_report(
         reports,
         read_once,
@@ -235,4 +238,4 @@ def file_report_finding_duplicates(
         photo_keys=photo_keys,
         priority=report_priority,
     )
-    return filed, possible_duplicates(reports, tenant, read_once.read, filed, viewer)
+    return filed, possible_duplicates(reports, tenant, read_once.settings(tenant), filed, viewer)

@@ -239,8 +239,8 @@ def file_report(
 def cast_vote(reports: Reports, tenant: str, report_id: str, voter_id: str, agrees: bool) -> Report:
     """Someone other than the reporter corroborates (or disputes) the report, once."""
     report = reports.get(tenant, report_id)
-    check_not_merged(report)
     check_vote(report.reporter_id, voter_id)
+    check_not_merged(report)
     return reports.vote(tenant, report, voter_id, agrees)
 
 
