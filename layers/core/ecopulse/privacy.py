@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from ecopulse import geo, priority
 from ecopulse.reports import HistoryEntry, Report, Reports, ReportStatus
-from ecopulse.uploads import UploadKey
+from ecopulse.uploads import UploadKey, UploadRejected
 
 # A thousandth of a degree: 111 m of latitude, and as much of longitude or less away from the equator.
 PLACE_DECIMALS = 3
@@ -135,8 +135,15 @@ def _photos_for(report: Report, audience: Audience) -> tuple[str, ...]:
     if audience is Audience.STAFF:
         return report.photo_keys
     if audience is Audience.REPORTER:
-        return tuple(key for key in report.photo_keys if UploadKey.parse(key).user_id == report.reporter_id)
+        return tuple(key for key in report.photo_keys if not _uploaded_by_another(key, report.reporter_id))
     return ()
+
+
+def _uploaded_by_another(key: str, user_id: str) -> bool:
+    try:
+        return UploadKey.parse(key).user_id != user_id
+    except UploadRejected:
+        return False
 
 
 def reports_nearby(
