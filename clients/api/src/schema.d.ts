@@ -2005,7 +2005,7 @@ export interface components {
             merged_into?: string | null;
             /**
              * Priority Points
-             * @description Base priority, agreeing minus disputing votes and merged duplicates' witnesses; the queues add one per day waited (README, Priority)
+             * @description Base priority, agreeing minus disputing votes and merged duplicates' witnesses; the queues add one per day waited (README, Duplicates and priority)
              * @default 0
              */
             priority_points?: number;
@@ -2695,7 +2695,7 @@ export interface components {
             merged_into?: string | null;
             /**
              * Priority Points
-             * @description Base priority, agreeing minus disputing votes and merged duplicates' witnesses; the queues add one per day waited (README, Priority)
+             * @description Base priority, agreeing minus disputing votes and merged duplicates' witnesses; the queues add one per day waited (README, Duplicates and priority)
              * @default 0
              */
             priority_points?: number;

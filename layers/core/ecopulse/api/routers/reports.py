@@ -66,7 +66,7 @@ class ReportOut(BaseModel):
     priority_points: int = Field(
         default=0,
         description="Base priority, agreeing minus disputing votes and merged duplicates' witnesses; the queues add "
-        "one per day waited (README, Priority)",
+        "one per day waited (README, Duplicates and priority)",
     )
     duplicates_merged: int = 0
 
