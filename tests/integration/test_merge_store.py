@@ -14,6 +14,7 @@ from ecopulse.store.models import ReportCounters, ReportItem
 from ecopulse.store.report_notices import FollowerRepository
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.tenants import TenantRepository
+from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.tenants import TenantSettings
 
 pytestmark = pytest.mark.system
@@ -118,3 +119,29 @@ def test_the_backfill_ranks_open_reports_stored_before_points_were_kept_once(sto
     assert [r.report_id for r in merges.by_priority(city, ReportStatus.SUBMITTED, 10, None).items] == [
         legacy.report_id, ranked.report_id,
     ]  # fmt: skip
+
+
+def test_a_merge_in_steps_repeated_after_a_failure_adds_only_what_is_missing(stores, monkeypatch):
+    reports, merges, fleet, followers, _ = stores
+    master, duplicate = _file(stores, "alice"), _file(stores, "bob")
+    for number in range(7):
+        cast_vote(reports, TENANT, duplicate.report_id, f"again-{number}", agrees=True)
+    monkeypatch.setattr(duplicate_store, "TRANSACTION_ITEMS", 7)
+    write = MergeRepository._write
+
+    def lost_before_the_status_change(self, tenant, master, moves, plan=None, actor=""):
+        if plan is not None:
+            raise ConcurrentChange("the connection dropped")
+        return write(self, tenant, master, moves, plan, actor)
+
+    monkeypatch.setattr(MergeRepository, "_write", lost_before_the_status_change)
+    with pytest.raises(ConcurrentChange):
+        merge_reports(reports, merges, fleet, TENANT, duplicate.report_id, master.report_id, "amina", None)
+    assert reports.get(TENANT, duplicate.report_id).status == ReportStatus.SUBMITTED
+    monkeypatch.setattr(MergeRepository, "_write", write)
+
+    merge_reports(reports, merges, fleet, TENANT, duplicate.report_id, master.report_id, "amina", None)
+
+    kept = reports.get(TENANT, master.report_id)
+    assert (kept.votes_up, kept.priority_points) == (7, 2 + 7 + priority.WITNESS_POINTS)
+    assert reports.get(TENANT, duplicate.report_id).merged_into == master.report_id
