@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -180,12 +181,35 @@ class ReportItem(_Item):
     source = UnicodeAttribute(default="app")
     # Staff hid the description and address from everyone else (ecopulse.privacy).
     text_hidden = BooleanAttribute(null=True)
+    # Each photo's verification result by photo key (ecopulse.report_photos), written without the version check.
+    photo_results: MapAttribute[str, Any] = MapAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
 
     @staticmethod
     def keys(tenant: str, report_id: str) -> tuple[str, str]:
         return tenant_key(tenant, "REPORT", report_id), "REPORT"
+
+
+class ReportPhotoResults(_Item):
+    """The report item seen only for its photos' results: a verdict arriving is no change a staff member's copy
+    of the report should conflict with."""
+
+    photo_results: MapAttribute[str, Any] = MapAttribute(null=True)
+
+
+class ReportPhotoItem(_Item):
+    """One report photo's verification result and the reports that name it, under its uploader (who may erase
+    it: the verdict's detail holds the photo's GPS, camera and times)."""
+
+    photo_key = UnicodeAttribute()
+    result: MapAttribute[str, Any] = MapAttribute(null=True)
+    detail: MapAttribute[str, Any] = MapAttribute(null=True)
+    report_ids = UnicodeSetAttribute(null=True)
+
+    @staticmethod
+    def keys(tenant: str, user_id: str, upload_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), f"REPORTPHOTO#{upload_id}"
 
 
 class ReportCounters(_Item):

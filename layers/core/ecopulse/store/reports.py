@@ -10,6 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from ecopulse import geo
 from ecopulse.paging import Page
+from ecopulse.report_photos import PhotoResult
 from ecopulse.reports import (
     STATS_COUNTER,
     AlreadyVoted,
@@ -29,7 +30,7 @@ from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, t
 
 
 def report_of(item: ReportItem) -> Report:
-    return Report(
+    report = Report(
         report_id=item.report_id,
         reporter_id=item.reporter_id,
         waste_type=item.waste_type,
@@ -52,6 +53,10 @@ def report_of(item: ReportItem) -> Report:
         version=int(item.version),
         text_hidden=bool(item.text_hidden),
     )
+    results = item.photo_results.as_dict() if item.photo_results else {}
+    if not results:
+        return report
+    return report.with_photos({key: PhotoResult.from_dict(result) for key, result in results.items()})
 
 
 def stored(tenant: str, report: Report) -> ReportItem:
@@ -78,6 +83,7 @@ class ReportRepository:
             geohash=geo.geohash(new.lat, new.lng, geo.HEAT_PRECISION),
             zone=new.zone,
             photo_keys=list(new.photo_keys),
+            photo_results={},
             priority=new.priority,
             status=ReportStatus.SUBMITTED.value,
             source=new.source,
