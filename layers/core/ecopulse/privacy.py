@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ecopulse import geo
+from ecopulse.report_photos import PENDING, PhotoResult, PhotoStatus
 from ecopulse.reports import HistoryEntry, Report, Reports, ReportStatus
 
 # A thousandth of a degree: 111 m of latitude, and as much of longitude or less away from the equator.
@@ -38,6 +39,14 @@ PUBLIC = Viewer(None)
 
 
 @dataclass(frozen=True)
+class ShownPhoto:
+    """One of a report's photos as a viewer may see it: the key (its uploader in it) is for building links only."""
+
+    photo_key: str
+    result: PhotoResult
+
+
+@dataclass(frozen=True)
 class ReportView:
     """A report as one audience may see it; ``exact`` says whether its place and times are as filed."""
 
@@ -62,6 +71,7 @@ class ReportView:
     updated_at: datetime
     text_hidden: bool
     exact: bool
+    photos: tuple[ShownPhoto, ...] = ()
 
 
 def audience_of(report: Report, viewer: Viewer) -> Audience:
@@ -90,9 +100,21 @@ def hour_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return to_the_hour(start), to_the_hour(end) + HOUR - timedelta(microseconds=1)
 
 
+def shown_photos(report: Report, exact: bool) -> tuple[ShownPhoto, ...]:
+    """The reporter and staff see every photo and how it fared. Anyone else sees the verified ones, through their
+    resized copies (no EXIF, named by a random id), unless staff hid the report's text: a hidden report's photos
+    are hidden with it."""
+    photos = tuple(ShownPhoto(key, report.photos.get(key, PENDING)) for key in report.photo_keys)
+    if exact:
+        return photos
+    if report.text_hidden:
+        return ()
+    return tuple(photo for photo in photos if photo.result.status is PhotoStatus.VERIFIED)
+
+
 def view_report(report: Report, viewer: Viewer) -> ReportView:
     """The report as ``viewer`` may see it. Photo keys name their uploader, so only the exact audiences get them;
-    no route hands anyone but staff a link to a photo."""
+    others see the copies of its verified photos (``shown_photos``), and only staff the originals."""
     audience = audience_of(report, viewer)
     exact = sees_exactly(audience)
     text_shown = audience is Audience.STAFF or not report.text_hidden
@@ -119,6 +141,7 @@ def view_report(report: Report, viewer: Viewer) -> ReportView:
         updated_at=report.updated_at if exact else to_the_hour(report.updated_at),
         text_hidden=report.text_hidden,
         exact=exact,
+        photos=shown_photos(report, exact),
     )
 
 

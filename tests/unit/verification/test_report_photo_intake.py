@@ -23,6 +23,7 @@ from ecopulse.uploads import UploadKey, UploadRejected
 from ecopulse.verification.copies import make_copies
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.service import PhotoContext, verify_photo
+from tests.unit.report_photo_fakes import MemoryBoard
 from tests.unit.verification.pictures import camera_exif, encode, opencv_photo
 from tests.unit.verification.test_intake import FakePhotos
 from tests.unit.verification.test_service import MemoryDuplicateIndex
@@ -34,36 +35,6 @@ LAHORE_AREA = {
     "type": "Polygon",
     "coordinates": [[[74.2, 31.4], [74.5, 31.4], [74.5, 31.7], [74.2, 31.7], [74.2, 31.4]]],
 }
-
-
-@dataclass
-class MemoryBoard:
-    """The ``PhotoBoard`` in memory: each photo's record (result, detail, reports naming it) and each report's
-    results, a newer revision winning as the adapter's condition makes it."""
-
-    records: dict[str, dict] = field(default_factory=dict)
-    reports: dict[str, dict[str, PhotoResult]] = field(default_factory=dict)
-
-    def _record(self, photo_key: str) -> dict:
-        return self.records.setdefault(photo_key, {"result": None, "detail": {}, "report_ids": set()})
-
-    def result_of(self, photo_key: str) -> PhotoResult | None:
-        return self.records.get(photo_key, {}).get("result")
-
-    def record(self, photo_key: str, result: PhotoResult, detail) -> tuple[str, ...]:
-        record = self._record(photo_key)
-        record.update(result=result, detail=dict(detail))
-        return tuple(sorted(record["report_ids"]))
-
-    def name_in_report(self, photo_key: str, report_id: str) -> PhotoResult | None:
-        record = self._record(photo_key)
-        record["report_ids"].add(report_id)
-        return record["result"]
-
-    def show(self, tenant: str, report_id: str, photo_key: str, result: PhotoResult) -> None:
-        shown = self.reports.setdefault(report_id, {})
-        if photo_key not in shown or shown[photo_key].revision < result.revision:
-            shown[photo_key] = result
 
 
 @dataclass

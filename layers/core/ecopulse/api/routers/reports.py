@@ -8,11 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ecopulse import geo, privacy
 from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, Group, require
-from ecopulse.api.dependencies import FollowersDep, ReportsDep, TenantsDep
+from ecopulse.api.dependencies import FollowersDep, PhotoBoardDep, ReportPhotoLinksDep, ReportsDep, TenantsDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
+from ecopulse.config import deployment
 from ecopulse.report_notices import follow, unfollow
+from ecopulse.report_photos import PhotoBoard, PhotoLinks, PhotoStatus, attach_photos, photo_links
 from ecopulse.reports import Priority, Report, Reports, ReportStatus, cast_vote, file_report
 from ecopulse.tenants import CategoryCode, Tenants
 from ecopulse.uploads import REPORT_PHOTO_KEY_PATTERN
@@ -33,9 +35,27 @@ class ReportIn(BaseModel):
     priority: Priority = Priority.NORMAL
 
 
+class PhotoOut(BaseModel):
+    """One of a report's photos: short-lived links (15 minutes) to its resized copies, which carry no EXIF, and
+    what the verifier saw in it."""
+
+    thumbnail_url: str | None = Field(description="320 px JPEG; none until the photo is verified")
+    display_url: str | None = Field(description="1280 px JPEG; none until the photo is verified")
+    original_url: str | None = Field(
+        default=None, description="The upload as verified, EXIF and all: for the city's admins only"
+    )
+    status: PhotoStatus = Field(description="pending until the verifier has seen it; refused with the reasons")
+    ai_type: str | None = Field(description="The waste type the model sees")
+    ai_confidence: float | None = Field(description="How far the photo supports a report of litter, 0 to 1")
+    reasons: list[str] = Field(
+        default_factory=list, description="For the reporter and staff: what was flagged, or why it was refused"
+    )
+
+
 class ReportOut(BaseModel):
     """A report as the caller may see it (``ecopulse.privacy``): its reporter and the city's staff see it as filed;
-    anyone else sees no reporter or photos, the place rounded to about 100 m and the times to the hour."""
+    anyone else sees no reporter, only the copies of its verified photos, the place rounded to about 100 m and the
+    times to the hour."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -61,10 +81,33 @@ class ReportOut(BaseModel):
     # Defaults for answers stored before these fields, replayed to their reporter by an Idempotency-Key.
     text_hidden: bool = Field(default=False, description="Staff hid the description and address from all but staff")
     exact: bool = Field(default=True, description="Place and times as filed (false: rounded to ~100 m and the hour)")
+    photos: list[PhotoOut] = Field(default_factory=list, description="In the order of `photo_keys`")
 
     @classmethod
-    def seen_by(cls, caller: Caller, report: Report) -> "ReportOut":
-        return cls.model_validate(privacy.view_report(report, viewer(caller)))
+    def seen_by(cls, caller: Caller, report: Report, links: PhotoLinks) -> "ReportOut":
+        return cls.of_view(caller, privacy.view_report(report, viewer(caller)), links)
+
+    @classmethod
+    def of_view(cls, caller: Caller, view: privacy.ReportView, links: PhotoLinks) -> "ReportOut":
+        fields = {name: getattr(view, name) for name in cls.model_fields if name != "photos"}
+        return cls.model_validate(
+            {**fields, "photos": [photo_out(caller, view, photo, links) for photo in view.photos]}
+        )
+
+
+def photo_out(caller: Caller, view: privacy.ReportView, photo: privacy.ShownPhoto, links: PhotoLinks) -> PhotoOut:
+    """Links to the copies for whoever sees the photo; to the original for admins only."""
+    result = photo.result
+    made = photo_links(links, deployment().uploads_bucket, photo.photo_key, result, caller.is_in(Group.ADMIN))
+    return PhotoOut(
+        thumbnail_url=made.thumbnail_url,
+        display_url=made.display_url,
+        original_url=made.original_url,
+        status=result.status,
+        ai_type=result.ai_type,
+        ai_confidence=result.ai_confidence,
+        reasons=list(result.reasons) if view.exact else [],
+    )
 
 
 def viewer(caller: Caller) -> privacy.Viewer:
@@ -92,7 +135,9 @@ class HistoryEntry(BaseModel):
     reason: str | None
 
 
-def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) -> ReportOut:
+def _file(
+    reports: Reports, tenants: Tenants, board: PhotoBoard, links: PhotoLinks, caller: Caller, body: ReportIn
+) -> ReportOut:
     filed = file_report(
         reports,
         tenants,
@@ -106,7 +151,8 @@ def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) ->
         photo_keys=body.photo_keys,
         priority=body.priority.value,
     )
-    return ReportOut.seen_by(caller, filed)
+    shown = filed.with_photos(attach_photos(board, caller.tenant, filed.report_id, filed.photo_keys))
+    return ReportOut.seen_by(caller, shown, links)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportOut, dependencies=[ACTIVE])
@@ -116,17 +162,20 @@ def post_report(
     response: Response,
     reports: ReportsDep,
     tenants: TenantsDep,
+    board: PhotoBoardDep,
+    links: ReportPhotoLinksDep,
     idempotency_key: Annotated[str | None, Header(max_length=128, pattern=r"^[A-Za-z0-9_.:-]{8,128}$")] = None,
 ) -> ReportOut:
-    """Send an `Idempotency-Key` header to retry safely: the same key returns the first answer."""
+    """Send an `Idempotency-Key` header to retry safely: the same key returns the first answer (its photo links
+    may have expired by then: `GET /reports/{id}` gives fresh ones)."""
     if idempotency_key is None:
-        return _file(reports, tenants, caller, body)
+        return _file(reports, tenants, board, links, caller, body)
     created, replayed = once(
         "report",
         caller,
         idempotency_key,
         body.model_dump(mode="json"),
-        lambda: _file(reports, tenants, caller, body).model_dump(mode="json"),
+        lambda: _file(reports, tenants, board, links, caller, body).model_dump(mode="json"),
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -137,18 +186,21 @@ def post_report(
 def list_reports(
     caller: CallerDep,
     reports: ReportsDep,
+    links: ReportPhotoLinksDep,
     status_filter: Annotated[ReportStatus, Query(alias="status")] = ReportStatus.SUBMITTED,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> PageOf[ReportOut]:
     page = reports.list_by_status(caller.tenant, status_filter, limit, cursor)
-    return PageOf[ReportOut](items=[ReportOut.seen_by(caller, report) for report in page.items], cursor=page.cursor)
+    items = [ReportOut.seen_by(caller, report, links) for report in page.items]
+    return PageOf[ReportOut](items=items, cursor=page.cursor)
 
 
 @router.get("/nearby", response_model=list[NearbyReport])
 def nearby_reports(
     caller: CallerDep,
     reports: ReportsDep,
+    links: ReportPhotoLinksDep,
     lat: Annotated[float, Query(ge=-90, le=90)],
     lng: Annotated[float, Query(ge=-180, le=180)],
     radius_m: Annotated[float, Query(gt=0, le=geo.MAX_NEARBY_RADIUS_M)] = 1000,
@@ -157,19 +209,22 @@ def nearby_reports(
     """Distances are to the place the caller is shown."""
     found = privacy.reports_nearby(reports, caller.tenant, viewer(caller), lat, lng, radius_m, limit)
     return [
-        NearbyReport(report=ReportOut.model_validate(report), distance_m=round(distance, 1))
+        NearbyReport(report=ReportOut.of_view(caller, report, links), distance_m=round(distance, 1))
         for report, distance in found
     ]
 
 
 @router.get("/{report_id}", response_model=ReportOut)
-def get_report(report_id: ReportId, caller: CallerDep, reports: ReportsDep) -> ReportOut:
-    return ReportOut.seen_by(caller, reports.get(caller.tenant, report_id))
+def get_report(report_id: ReportId, caller: CallerDep, reports: ReportsDep, links: ReportPhotoLinksDep) -> ReportOut:
+    return ReportOut.seen_by(caller, reports.get(caller.tenant, report_id), links)
 
 
 @router.post("/{report_id}/votes", response_model=ReportOut, status_code=status.HTTP_201_CREATED, dependencies=[ACTIVE])
-def vote(report_id: ReportId, body: VoteIn, caller: CitizenOrAdminDep, reports: ReportsDep) -> ReportOut:
-    return ReportOut.seen_by(caller, cast_vote(reports, caller.tenant, report_id, caller.user_id, body.agrees))
+def vote(
+    report_id: ReportId, body: VoteIn, caller: CitizenOrAdminDep, reports: ReportsDep, links: ReportPhotoLinksDep
+) -> ReportOut:
+    voted = cast_vote(reports, caller.tenant, report_id, caller.user_id, body.agrees)
+    return ReportOut.seen_by(caller, voted, links)
 
 
 @router.get("/{report_id}/history", response_model=list[HistoryEntry])
