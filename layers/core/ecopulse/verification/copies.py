@@ -25,15 +25,21 @@ class PhotoCopy:
 
 def make_copies(data: bytes, sides: dict[str, int], max_bytes: int, max_pixels: int) -> tuple[PhotoCopy, ...]:
     """One JPEG per entry of ``sides`` (name: longest side in pixels), never larger than the photo itself;
-    ``PhotoRejected`` for a file the verifier refuses too."""
-    upright = load_photo(data, max_bytes, max_pixels, reduce=False).image
-    return tuple(_copy(upright, name, side) for name, side in sides.items())
+    ``PhotoRejected`` for a file the verifier refuses too. A JPEG is decoded only as large as the largest copy
+    needs (DCT scaling), and each smaller copy is resized from the larger one."""
+    largest = max(sides.values())
+    resized = load_photo(data, max_bytes, max_pixels, reduce_to=largest).image
+    made = {}
+    for name, side in sorted(sides.items(), key=lambda entry: -entry[1]):
+        resized = resized.copy()
+        resized.thumbnail((side, side), Image.Resampling.LANCZOS)
+        made[name] = _jpeg(name, resized)
+    return tuple(made[name] for name in sides)
 
 
-def _copy(upright: Image.Image, name: str, side: int) -> PhotoCopy:
-    resized = upright.copy()
-    resized.thumbnail((side, side), Image.Resampling.LANCZOS)
-    clean = Image.frombytes("RGB", resized.size, resized.tobytes())
+def _jpeg(name: str, image: Image.Image) -> PhotoCopy:
+    """Only the pixels are saved: a new image, with nothing of the original's info (EXIF, XMP, ICC, comments)."""
+    clean = Image.frombytes("RGB", image.size, image.tobytes())
     out = io.BytesIO()
     clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     return PhotoCopy(name, out.getvalue(), *clean.size)
