@@ -6,9 +6,10 @@ import uuid
 
 import pytest
 
-from ecopulse.report_photos import PhotoResult, PhotoStatus, attach_photos, publish
+from ecopulse.report_photos import PhotoResult, PhotoStatus, attach_photos, copies_prefix, publish
 from ecopulse.reports import ReportStatus, change_status, file_report
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.leaving import PersonalDataRepository
 from ecopulse.store.report_photos import ReportPhotoBoard
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.tenants import TenantRepository
@@ -85,3 +86,20 @@ def test_a_result_for_a_report_that_does_not_exist_writes_nothing(stores):
     board.show("lahore", "no-such-report", photo_key(), verified(0.5))
     with pytest.raises(Exception, match="no-such-report"):
         reports.get("lahore", "no-such-report")
+
+
+def test_leaving_finds_the_copies_of_every_report_photo_and_unlinks_them_from_reports(stores):
+    reports, _, board = stores
+    user = f"leaver-{uuid.uuid4().hex[:8]}"
+    kept, unused = photo_key(user), photo_key(user)
+    publish(board, unused, verified(0.5), {})
+    filed = file_report(reports, stores[1], "lahore", user, "plastic", *CANAL, photo_keys=[kept])
+    attach_photos(board, "lahore", filed.report_id, [kept])
+    publish(board, kept, verified(0.8), {})
+    personal = PersonalDataRepository()
+    assert sorted(personal.report_photo_copies("lahore", user)) == sorted(copies_prefix(key) for key in (kept, unused))
+    assert personal.unlink_report_photos("lahore", user) == 1
+    unlinked = reports.get("lahore", filed.report_id)
+    assert (unlinked.photo_keys, unlinked.photos, unlinked.ai_type) == ((), {}, None)
+    personal.erase_own_items("lahore", user)
+    assert personal.report_photo_copies("lahore", user) == []

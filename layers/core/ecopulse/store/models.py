@@ -198,6 +198,9 @@ class ReportPhotoResults(_Item):
     photo_results: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
+REPORT_PHOTO_PREFIX = "REPORTPHOTO#"
+
+
 class ReportPhotoItem(_Item):
     """One report photo's verification result and the reports that name it, under its uploader (who may erase
     it: the verdict's detail holds the photo's GPS, camera and times)."""
@@ -209,7 +212,7 @@ class ReportPhotoItem(_Item):
 
     @staticmethod
     def keys(tenant: str, user_id: str, upload_id: str) -> tuple[str, str]:
-        return tenant_key(tenant, "USER", user_id), f"REPORTPHOTO#{upload_id}"
+        return tenant_key(tenant, "USER", user_id), f"{REPORT_PHOTO_PREFIX}{upload_id}"
 
 
 class ReportCounters(_Item):
