@@ -4,7 +4,8 @@ Paths are /open311/{tenant}/v2/services.{format}, /services/{service_code}.{form
 /requests/{id}.{format} and /tokens/{token}.{format}, for a city that has saved its settings; any other city, and a
 ``jurisdiction_id`` that is neither the city's id nor its ``open311_jurisdiction_id``, is 404. Services are the
 city's enabled categories. Reads are public, as the standard expects, and show what the public may see
-(``ecopulse.privacy``): places rounded to about 100 m, times to the hour, no text the staff hid. Filing a request
+(``ecopulse.privacy``): places rounded to about 100 m, times to the hour, no text or photo the staff hid. A
+request's ``media_url`` is /requests/{id}/photo, a redirect to its photo's display copy. Filing a request
 needs one of the tenant's Open311 API keys. Every error, a validation error or an unknown path included, is the
 spec's list of ``{code, description}`` (``ecopulse.api.open311_answers``).
 """
