@@ -10,10 +10,12 @@ from ecopulse.report_photos import PhotoResult, PhotoStatus, attach_photos, copi
 from ecopulse.reports import ReportStatus, change_status, file_report
 from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.leaving import PersonalDataRepository
+from ecopulse.store.models import ReportPhotoItem
 from ecopulse.store.report_photos import ReportPhotoBoard
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.tenants import TenantSettings
+from ecopulse.uploads import UploadKey
 
 CANAL = (31.52, 74.36)
 
@@ -48,6 +50,10 @@ def test_a_photo_verified_before_its_report_is_filed_shows_on_it(stores):
     read = reports.get("lahore", filed.report_id)
     assert (read.ai_type, read.ai_confidence, read.photos) == ("plastic", 0.8, {key: verified(0.8)})
     assert board.result_of(key) == verified(0.8)
+    publish(board, key, verified(0.8), None)
+    upload = UploadKey.parse(key)
+    stored = ReportPhotoItem.get(*ReportPhotoItem.keys("lahore", "alice", upload.submission_id), consistent_read=True)
+    assert stored.detail.as_dict() == {"confidence": 0.8}, "a result published again keeps the verdict's detail"
 
 
 def test_a_photo_verified_after_its_report_is_filed_shows_on_it(stores):

@@ -22,9 +22,11 @@ class MemoryBoard:
     def result_of(self, photo_key: str) -> PhotoResult | None:
         return self.records.get(photo_key, {}).get("result")
 
-    def record(self, photo_key: str, result: PhotoResult, detail: Mapping[str, Any]) -> tuple[str, ...]:
+    def record(self, photo_key: str, result: PhotoResult, detail: Mapping[str, Any] | None) -> tuple[str, ...]:
         record = self._record(photo_key)
-        record.update(result=result, detail=dict(detail))
+        record["result"] = result
+        if detail is not None:
+            record["detail"] = dict(detail)
         return tuple(sorted(record["report_ids"]))
 
     def name_in_report(self, photo_key: str, report_id: str) -> PhotoResult | None:

@@ -258,10 +258,10 @@ def take_in_report_photo(
     known = board.result_of(upload.key)
     if known is not None and known.status is not PhotoStatus.PENDING:
         if known.version_id == upload.version_id or (upload.etag and upload.etag == known.etag):
-            publish(board, upload.key, known, {})
+            publish(board, upload.key, known, None)
             return known
         replaced = replace(known, status=PhotoStatus.REFUSED, reasons=(PHOTO_REPLACED,), revision=known.revision + 1)
-        publish(board, upload.key, replaced, {"replaced_by": upload.version_id})
+        publish(board, upload.key, replaced, None)
         return replaced
     key = UploadKey.parse(upload.key)
     context = PhotoContext(

@@ -103,9 +103,9 @@ class PhotoBoard(Protocol):
         """The result recorded for the photo, None before its upload was taken in."""
         ...
 
-    def record(self, photo_key: str, result: PhotoResult, detail: Mapping[str, Any]) -> tuple[str, ...]:
-        """Keeps the result (and the verdict's detail for admins) on the photo's record; returns the reports that
-        named the photo so far, in the same write."""
+    def record(self, photo_key: str, result: PhotoResult, detail: Mapping[str, Any] | None) -> tuple[str, ...]:
+        """Keeps the result (and the verdict's detail for admins, unless None: then the detail kept stays) on the
+        photo's record; returns the reports that named the photo so far, in the same write."""
         ...
 
     def name_in_report(self, photo_key: str, report_id: str) -> PhotoResult | None:
@@ -130,9 +130,12 @@ def attach_photos(board: PhotoBoard, tenant: str, report_id: str, photo_keys: It
     return results
 
 
-def publish(board: PhotoBoard, photo_key: str, result: PhotoResult, detail: Mapping[str, Any]) -> tuple[str, ...]:
-    """Records a photo's result and shows it on every report that names the photo already; the reports filed later
-    pick it up as they are filed (``attach_photos``)."""
+def publish(
+    board: PhotoBoard, photo_key: str, result: PhotoResult, detail: Mapping[str, Any] | None
+) -> tuple[str, ...]:
+    """Records a photo's result (with the verdict's ``detail``, or keeping the one recorded when None) and shows it
+    on every report that names the photo already; the reports filed later pick it up as they are filed
+    (``attach_photos``)."""
     upload = UploadKey.parse(photo_key)
     report_ids = board.record(photo_key, result, detail)
     for report_id in report_ids:

@@ -154,6 +154,7 @@ def test_another_file_posted_over_a_verified_photo_refuses_it_unread(intake, lit
     assert (replaced.status, replaced.reasons, replaced.version_id) == (PhotoStatus.REFUSED, (PHOTO_REPLACED,), "v1")
     assert replaced.revision == first.revision + 1
     assert intake.board.reports["report-1"][PHOTO] == replaced
+    assert intake.board.records[PHOTO]["detail"]["confidence"] == first.ai_confidence, "what was verified stays"
 
 
 def test_the_same_file_posted_again_or_its_event_redelivered_changes_nothing(intake, litter):
@@ -165,6 +166,7 @@ def test_the_same_file_posted_again_or_its_event_redelivered_changes_nothing(int
     again = intake.upload(litter)
     assert again.version_id == "v2" and intake.take_in(again) == first
     assert intake.copies.objects == copies
+    assert intake.board.records[PHOTO]["detail"]["model"]["waste_type"] == "organic", "the verdict's detail stays"
 
 
 def test_a_photo_taken_outside_the_service_area_says_so_and_counts_for_less(intake, classifier, litter):

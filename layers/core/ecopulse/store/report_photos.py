@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from ecopulse.report_photos import PhotoResult
 from ecopulse.store.models import ReportItem, ReportPhotoItem, ReportPhotoResults
@@ -30,16 +31,16 @@ class ReportPhotoBoard:
             return None
         return PhotoResult.from_dict(item.result.as_dict()) if item.result else None
 
-    def record(self, photo_key: str, result: PhotoResult, detail: Mapping[str, Any]) -> tuple[str, ...]:
+    def record(self, photo_key: str, result: PhotoResult, detail: Mapping[str, Any] | None) -> tuple[str, ...]:
         item = _photo_item(photo_key)
-        item.update(
-            actions=[
-                ReportPhotoItem.tenant.set(UploadKey.parse(photo_key).tenant),
-                ReportPhotoItem.photo_key.set(photo_key),
-                ReportPhotoItem.result.set(result.to_dict()),
-                ReportPhotoItem.detail.set(dict(detail)),
-            ]
-        )
+        actions: list[Action] = [
+            ReportPhotoItem.tenant.set(UploadKey.parse(photo_key).tenant),
+            ReportPhotoItem.photo_key.set(photo_key),
+            ReportPhotoItem.result.set(result.to_dict()),
+        ]
+        if detail is not None:
+            actions.append(ReportPhotoItem.detail.set(dict(detail)))
+        item.update(actions=actions)
         return tuple(sorted(item.report_ids or ()))
 
     def name_in_report(self, photo_key: str, report_id: str) -> PhotoResult | None:
