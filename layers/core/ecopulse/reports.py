@@ -153,12 +153,6 @@ _ALLOWED_FROM = {
 }
 CLOSED = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED})
 
-STATS_COUNTER = {
-    ReportStatus.DISPATCHED: "reports_dispatched",
-    ReportStatus.RESOLVED: "reports_resolved",
-    ReportStatus.REJECTED: "reports_rejected",
-}
-
 
 def sources_for(target: ReportStatus) -> set[ReportStatus]:
     return _ALLOWED_FROM[target]

@@ -1,5 +1,5 @@
 """The ``Reports`` port on DynamoDB: creation, listing, the nearby search, votes and status changes, each write
-in one transaction with its audit entry and the aggregates it moves."""
+in one transaction with its audit entry. The aggregates follow from the table's stream (``ecopulse.aggregates``)."""
 
 from dataclasses import replace
 from datetime import datetime
@@ -11,7 +11,6 @@ from pynamodb.transactions import TransactWrite
 from ecopulse import geo
 from ecopulse.paging import Page
 from ecopulse.reports import (
-    STATS_COUNTER,
     AlreadyVoted,
     HistoryEntry,
     NewReport,
@@ -20,9 +19,7 @@ from ecopulse.reports import (
     ReportStatus,
     sources_for,
 )
-from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry, history
-from ecopulse.store.forecasts import mark_reported
 from ecopulse.store.models import ReportCounters, ReportItem, VoteItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
@@ -95,9 +92,6 @@ class ReportRepository:
         def write(transaction: TransactWrite) -> None:
             transaction.save(item, condition=ReportItem.pk.does_not_exist())
             transaction.save(audit)
-            stats.count(transaction, tenant, new.zone, now, reports_created=1)
-            stats.count_heat(transaction, tenant, item.geohash)
-            mark_reported(transaction, tenant)
 
         transact(write)
         item.version = 1
@@ -156,7 +150,6 @@ class ReportRepository:
                 actions=[counter.add(1)],
                 condition=ReportCounters.pk.exists(),
             )
-            stats.count(transaction, tenant, report.zone, votes=1)
 
         try:
             transact(write)
@@ -188,8 +181,6 @@ class ReportRepository:
         def write(transaction: TransactWrite) -> None:
             transaction.update(stored(tenant, report), actions=actions, condition=ReportItem.status.is_in(*allowed))
             transaction.save(audit)
-            if target in STATS_COUNTER:
-                stats.count(transaction, tenant, report.zone, now, **{STATS_COUNTER[target]: 1})
 
         try:
             transact(write)
