@@ -12,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from ecopulse.aggregates import count_change
 from ecopulse.reports import ReportStatus
 from ecopulse.store.analytics import AnalyticsRepository
-from ecopulse.store.models import AuditItem, ReportItem, SubmissionItem, VoteItem, tenant_key
+from ecopulse.store.models import AuditItem, ReportItem, SubmissionItem, VoteItem, _Item, tenant_key
 from ecopulse.store.rewards import RewardRepository
 from ecopulse.store.stats import AggregateRepository, change_of, kind_of
 from ecopulse_local.event_sources import stream_record
@@ -121,3 +121,12 @@ def add_to_aggregates(records: list[dict[str, Any]]) -> int:
 def aggregate_stream(endpoint: str, table: str) -> int:
     """Adds what the stream holds to the aggregates (again from its start: what was added adds nothing)."""
     return add_to_aggregates(stream_records(endpoint, table))
+
+
+def point_models_at(endpoint: str, table: str) -> None:
+    """Every item model (they share ``_Item``'s Meta) reads ``table`` at ``endpoint``: a running system's
+    DynamoDB Local, for a bench that recounts its items."""
+    _Item.Meta.table_name = table
+    _Item.Meta.host = endpoint
+    _Item.Meta.aws_access_key_id = "local"
+    _Item.Meta.aws_secret_access_key = "local"

@@ -23,6 +23,9 @@ class InvocationCalls(TypedDict):
     dynamodb: dict[str, int]  # round trips by operation
     rcu: float
     wcu: float
+    # DynamoDB's refusals by code: a cancelled transaction by each cancellation reason (TransactionConflict,
+    # ConditionalCheckFailed, ...), any other error by its code (ConditionalCheckFailedException, throttling)
+    refused: dict[str, int]
     aws: dict[str, int]  # other calls, by "service:Operation"
     handler_ms: float
     peak_memory_mb: float
@@ -44,6 +47,7 @@ class _Counter:
 
     def __init__(self) -> None:
         self.dynamodb: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
         self.aws: Counter[str] = Counter()
         self.rcu = 0.0
         self.wcu = 0.0
@@ -65,13 +69,14 @@ class _Counter:
         self._installed = True
 
     def reset(self) -> None:
-        self.dynamodb, self.aws, self.rcu, self.wcu = Counter(), Counter(), 0.0, 0.0
+        self.dynamodb, self.refused, self.aws, self.rcu, self.wcu = Counter(), Counter(), Counter(), 0.0, 0.0
 
     def report(self, handler_ms: float) -> InvocationCalls:
         return {
             "dynamodb": dict(self.dynamodb),
             "rcu": round(self.rcu, 2),
             "wcu": round(self.wcu, 2),
+            "refused": dict(self.refused),
             "aws": dict(self.aws),
             "handler_ms": round(handler_ms, 2),
             # Lambda's "Max Memory Used" is the environment's peak so far, as ru_maxrss (KiB on Linux) is.
@@ -91,6 +96,11 @@ class _Counter:
             self.aws[f"{service}:{operation}"] += 1
             return
         self.dynamodb[operation] += 1
+        error = (parsed or {}).get("Error") or {}
+        reasons = [reason.get("Code") for reason in (parsed or {}).get("CancellationReasons") or []]
+        self.refused.update(code for code in reasons if code and code != "None")
+        if error.get("Code") and not reasons:
+            self.refused[error["Code"]] += 1
         consumed = (parsed or {}).get("ConsumedCapacity") or []
         for capacity in [consumed] if isinstance(consumed, dict) else consumed:
             read = capacity.get("ReadCapacityUnits")
