@@ -33,6 +33,7 @@ import argparse
 import json
 import random
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -301,11 +302,20 @@ class HotCity:
     in_review: list[str]
 
 
+def set_up(client: httpx.Client, path: str, **options) -> httpx.Response:
+    """A set-up request, not measured: one that failed (a cold start timing out on a busy machine) is sent again."""
+    for _ in range(3):
+        answer = client.post(path, **options)
+        if answer.status_code < 500:
+            break
+    return answer.raise_for_status()
+
+
 def waiting_for_review(target: Target, tenant: str, n: int) -> str:
     """A cleanup whose "after" photo was verified and waits for an admin (the e2e seeder's way)."""
     headers = target.bearer(f"hot-cleaner-{n}", "citizen", tenant)
     with httpx.Client(base_url=target.api, headers=headers, timeout=60) as client:
-        opened = client.post("/submissions", json={"task": "cleanup"}).raise_for_status().json()
+        opened = set_up(client, "/submissions", json={"task": "cleanup"}).json()
         form = opened["uploads"]["after"]
         files = {"file": ("after.jpg", ambiguous_scene(), "image/jpeg")}
         httpx.post(form["url"], data=form["fields"], files=files, timeout=60).raise_for_status()
@@ -322,13 +332,14 @@ def prepare_hot_city(target: Target, approvals: int, reports: int = 200) -> HotC
     tenant = f"hot-{uuid.uuid4().hex[:8]}"
     reviewed_by_a_human(target, tenant, review_timeout_action="wait")
     reporters = [target.bearer(f"hot-reporter-{n}", "citizen", tenant) for n in range(20)]
-    with httpx.Client(base_url=target.api, timeout=60) as client, ThreadPoolExecutor(8) as pool:
+    with httpx.Client(base_url=target.api, timeout=60) as client, ThreadPoolExecutor(4) as pool:
 
         def filed(n: int) -> str:
-            answer = client.post("/reports", json=new_report(n), headers=reporters[n % len(reporters)])
-            return str(answer.raise_for_status().json()["report_id"])
+            answer = set_up(client, "/reports", json=new_report(n), headers=reporters[n % len(reporters)])
+            return str(answer.json()["report_id"])
 
-        report_ids = list(pool.map(filed, range(reports)))
+        first = filed(0)  # one cold start before the workers' own
+        report_ids = [first, *pool.map(filed, range(1, reports))]
     with ThreadPoolExecutor(4) as pool:
         in_review = list(pool.map(lambda n: waiting_for_review(target, tenant, n), range(approvals)))
     return HotCity(tenant, target.bearer("hot-admin", "admin", tenant), reporters, report_ids, in_review)
@@ -426,19 +437,22 @@ def hot_city(
     numbered = [(kind, next(approval_numbers) if kind == HOT_KINDS[2] else n) for n, kind in enumerate(kinds)]
     seen: dict[tuple, dict] = {}
     limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
-    began = time.time()
+    began, burst_over = time.time(), threading.Event()
+
+    def read_calls() -> None:
+        while not burst_over.wait(5):
+            refusals(target, began, seen)
+
+    reader = threading.Thread(target=read_calls, daemon=True)
+    reader.start()
     with httpx.Client(base_url=target.api, timeout=60, limits=limits) as client:
         futures = []
         with ThreadPoolExecutor(workers) as pool:
             start = time.perf_counter()
-            next_read = start + 10
             for k, (kind, n) in enumerate(numbered):
                 due = start + k / rate
                 time.sleep(max(0.0, due - time.perf_counter()))
                 futures.append(pool.submit(hot_request, client, city, target, kind, n, due))
-                if time.perf_counter() > next_read:
-                    refusals(target, began, seen)
-                    next_read = time.perf_counter() + 10
         elapsed = time.perf_counter() - start
     ended = time.perf_counter()
     written = [future.result() for future in futures]
@@ -464,6 +478,8 @@ def hot_city(
             break
         time.sleep(0.5)
         counted = recount(city.tenant, days)
+    burst_over.set()
+    reader.join()
     refusals(target, began, seen)
 
     rows: Rows = {}

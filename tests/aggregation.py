@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from ecopulse.aggregates import count_change
 from ecopulse.reports import ReportStatus
@@ -98,22 +98,16 @@ def stream_records(endpoint: str, table: str) -> list[dict[str, Any]]:
 
 
 def add_to_aggregates(records: list[dict[str, Any]]) -> int:
-    """Adds GetRecords' records as the aggregator is given them (``stream_record``) and adds them; how many added
-    something (a record added before adds nothing)."""
-    deserializer = TypeDeserializer()
-
-    def image(raw: dict[str, Any] | None) -> dict[str, Any] | None:
-        return {name: deserializer.deserialize(value) for name, value in raw.items()} if raw else None
-
+    """Adds GetRecords' records as the aggregator is given them (Lambda's event shape, read by Powertools); how many
+    added something (a record added before adds nothing)."""
     aggregates, added = AggregateRepository(), 0
-    for record in records:
-        stream = stream_record(record, "", "us-east-1")["dynamodb"]
-        keys = image(stream["Keys"]) or {}
-        if kind_of(keys) is None:  # what the event source's filter keeps from the function
+    for raw in records:
+        record = DynamoDBRecord(stream_record(raw, "", "us-east-1"))
+        stream = record.dynamodb
+        if stream is None or kind_of(stream.keys or {}) is None:  # what the event source's filter keeps out
             continue
-        at = stream.get("ApproximateCreationDateTime")
-        change = change_of(keys, image(stream.get("OldImage")), image(stream.get("NewImage")), at)
-        if change is not None and count_change(aggregates, record["eventID"], change) is not None:
+        change = change_of(stream.keys or {}, stream.old_image, stream.new_image, stream.approximate_creation_date_time)
+        if change is not None and count_change(aggregates, str(record.event_id), change) is not None:
             added += 1
     return added
 

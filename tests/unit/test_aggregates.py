@@ -99,6 +99,14 @@ def test_a_check_in_counts_once_and_joining_counts_nothing():
     assert counted_for(change(Kind.ATTENDANCE, arrived, arrived | {"username": "Ali"})) is None
 
 
+def test_a_review_label_adds_its_decision_to_the_tenants_tally_once():
+    label = {"tenant": "lahore", "submission_id": "s1", "approved": False, "decided_at": UPDATED}
+    assert counted_for(change(Kind.LABEL, None, label)) == Counted(
+        "lahore", date(2026, 12, 6), None, {}, labels={"rejected": 1}
+    )
+    assert counted_for(change(Kind.LABEL, label, label | {"approved": True})) is None, "a label is written once"
+
+
 class FakeAggregates:
     def __init__(self) -> None:
         self.added: dict[str, Counted] = {}

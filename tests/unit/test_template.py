@@ -475,10 +475,10 @@ def test_the_aggregator_reads_the_changes_of_counted_items_only_and_retries_only
     assert (mapping.partial_failures, mapping.bisect, mapping.on_failure) == (
         True, True, stack.get_att("AggregateDeadLetterQueue", "Arn"),
     )  # fmt: skip
-    for sort_key in ("REPORT", "SUBMISSION", "LEDGER#s1", "ATTENDEE#u1"):
+    for sort_key in ("REPORT", "SUBMISSION", "LEDGER#s1", "ATTENDEE#u1", "LABEL"):
         assert mapping.matches(stream_change("INSERT", sort_key)) and mapping.matches(stream_change("MODIFY", sort_key))
         assert not mapping.matches(stream_change("REMOVE", sort_key)), "a removal takes nothing back"
-    for its_own in ("ALL", "ZONE#old-city", "tsu1kq", "AGGREGATED", "REPORTED", "VOTE#u1", "AUDIT#1"):
+    for its_own in ("ALL", "ZONE#old-city", "tsu1kq", "AGGREGATED", "REPORTED", "TALLY", "VOTE#u1", "AUDIT#1"):
         assert not mapping.matches(stream_change("INSERT", its_own)), f"{its_own} would loop or count twice"
 
 

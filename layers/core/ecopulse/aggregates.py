@@ -1,6 +1,6 @@
 """What each change of an item counts for in the aggregates: the one place that maps a report's, a submission's,
-a ledger entry's or an attendance's change to the day's, the zone's and the all-time counters, the heat cells and
-the lists of tenants that the scheduled functions read.
+a ledger entry's, an attendance's or a review label's change to the day's, the zone's and the all-time counters, the
+heat cells, the tenant's tally of review labels and the lists of tenants that the scheduled functions read.
 
 A request writes only its own items. The table's stream brings their changes to the aggregator
 (``functions/aggregate``), which adds what ``counted`` says once per stream record (``count_change``): a city's
@@ -40,6 +40,7 @@ class Kind(StrEnum):
     SUBMISSION = "submission"
     LEDGER = "ledger"
     ATTENDANCE = "attendance"
+    LABEL = "label"
 
 
 class Listing(StrEnum):
@@ -63,7 +64,8 @@ class Change:
 @dataclass(frozen=True)
 class Counted:
     """What one change adds: ``counters`` to its day and to all time, tenant-wide and in its zone when it has one;
-    one report to ``heat_cell``; the tenant to each of ``listings``."""
+    one report to ``heat_cell``; the tenant to each of ``listings``; ``labels`` (approved, rejected) to the tenant's
+    tally of review labels, which lists it among the tenants to train."""
 
     tenant: str
     day: date
@@ -71,6 +73,7 @@ class Counted:
     counters: dict[str, int | float]
     heat_cell: str | None = None
     listings: frozenset[Listing] = field(default_factory=frozenset)
+    labels: dict[str, int] = field(default_factory=dict)
 
 
 class Aggregates(Protocol):
@@ -171,11 +174,19 @@ def _attendance(old: Image | None, new: Image, at: datetime) -> Counted | None:
     return Counted(str(new["tenant"]), _moment(new["checked_in_at"]).date(), None, {"checkins": 1})
 
 
+def _label(old: Image | None, new: Image, at: datetime) -> Counted | None:
+    if old is not None:  # a label is written once
+        return None
+    decision = "approved" if new.get("approved") else "rejected"
+    return Counted(str(new["tenant"]), _moment(new["decided_at"]).date(), None, {}, labels={decision: 1})
+
+
 _COUNTING = {
     Kind.REPORT: _report,
     Kind.SUBMISSION: _submission,
     Kind.LEDGER: _ledger,
     Kind.ATTENDANCE: _attendance,
+    Kind.LABEL: _label,
 }
 
 

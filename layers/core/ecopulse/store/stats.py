@@ -1,6 +1,7 @@
 """The ``Aggregates`` port on DynamoDB, written by the stream's aggregator only: each change adds to its day's, its
-zone's and the all-time counters, its heat cell and the tenant lists, in one transaction with a marker of the
-stream record, so a record delivered again adds nothing. Requests never write these items (``ecopulse.aggregates``).
+zone's and the all-time counters, its heat cell, the tenant lists and the tenant's tally of review labels, in one
+transaction with a marker of the stream record, so a record delivered again adds nothing. Requests never write
+these items (``ecopulse.aggregates``).
 """
 
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from ecopulse.aggregates import Change, Counted, Kind, Listing, moment_of
 from ecopulse.store.models import HeatCellItem, StatsItem, _Item, tenant_key, utcnow
+from ecopulse.store.review_labels import LABELLED_TENANTS, LabelTallyItem
 from ecopulse.store.transactions import failed_on_condition, transact
 
 TOTAL = "TOTAL"
@@ -80,6 +82,18 @@ class AggregateRepository:
                     ],
                 )
 
+            if counted.labels:
+                transaction.update(
+                    LabelTallyItem(*LabelTallyItem.keys(tenant)),
+                    actions=[
+                        *(getattr(LabelTallyItem, name).add(value) for name, value in counted.labels.items()),
+                        LabelTallyItem.tenant.set(tenant),
+                        LabelTallyItem.gsi1pk.set(LABELLED_TENANTS),
+                        LabelTallyItem.gsi1sk.set(tenant),
+                        LabelTallyItem.updated_at.set(now),
+                    ],
+                )
+
         try:
             transact(write)
         except TransactWriteError as error:
@@ -104,6 +118,8 @@ def kind_of(keys: dict[str, Any]) -> Kind | None:
         return Kind.LEDGER
     if sort_key.startswith("ATTENDEE#"):
         return Kind.ATTENDANCE
+    if sort_key == "LABEL":
+        return Kind.LABEL
     return None
 
 
