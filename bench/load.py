@@ -346,6 +346,13 @@ def prepare_hot_city(target: Target, approvals: int, reports: int = 200) -> HotC
 
 
 HOT_KINDS = ("POST /reports", "POST /reports/{id}/votes", "POST /admin/submissions/{id}/decision")
+ROUTE_KEYS = dict(
+    zip(
+        HOT_KINDS,
+        ("POST /reports", "POST /reports/{report_id}/votes", "POST /admin/submissions/{submission_id}/decision"),
+        strict=True,
+    )
+)  # as the runtime's call records name them
 
 
 def hot_plan(rate: float, duration: float, approvals: int, seed: int) -> list[str]:
@@ -465,6 +472,18 @@ def hot_city(
     while counted["totals"]["submissions_approved"] < len(acknowledged[HOT_KINDS[2]]) and time.monotonic() < deadline:
         time.sleep(1)
         counted = recount(city.tenant, days)
+    expected = {
+        "reports_created": len(city.report_ids) + len(acknowledged[HOT_KINDS[0]]),
+        "votes": len(acknowledged[HOT_KINDS[1]]),
+        "submissions_approved": len(acknowledged[HOT_KINDS[2]]),
+    }
+    caught_up = None
+    while time.monotonic() < deadline:
+        totals = aggregated(city.tenant, [])["totals"]
+        if all(totals[name] >= wanted for name, wanted in expected.items()):
+            caught_up = time.perf_counter() - ended
+            break
+        time.sleep(0.25)
     stored_reports = counted["totals"]["reports_created"] - len(city.report_ids)
     stored = {
         HOT_KINDS[0]: stored_reports,
@@ -508,7 +527,14 @@ def hot_city(
     requests = [r for r in records if r["function"] != "AggregateFunction"]
     rows["refused: API and workflow functions"] = refused_by(requests)
     rows["refused: stream aggregator"] = refused_by(aggregator)
-    rows["aggregates = recount"] = {"equal": int(equal_after is not None), "after (s)": equal_after or -1.0}
+    rows["aggregates = recount"] = {
+        "totals caught up (s)": -1.0 if caught_up is None else caught_up,
+        "equal": int(equal_after is not None),
+        "recounted after (s)": -1.0 if equal_after is None else equal_after,
+    }
+    for kind in HOT_KINDS:
+        mine = [r["wcu"] for r in requests if r["trigger"] == ROUTE_KEYS[kind]]
+        rows[kind]["WCU/request"] = sum(mine) / len(mine) if mine else 0.0
     problems = [
         f"{kind}: {rows[kind]['lost']} acknowledged writes not stored" for kind in HOT_KINDS if rows[kind]["lost"]
     ]
@@ -550,7 +576,11 @@ def main() -> None:
                served, HOT_COLUMNS)  # fmt: skip
         refused = {name: row for name, row in hot.rows.items() if name.startswith("refused")}
         print_table(refused, ("invocations", *REFUSAL_COLUMNS))
-        print_table({"aggregates = recount": hot.rows["aggregates = recount"]}, ("equal", "after (s)"))
+        print_table(
+            {"aggregates = recount": hot.rows["aggregates = recount"]},
+            ("totals caught up (s)", "equal", "recounted after (s)"),
+        )
+        print_table({kind: hot.rows[kind] for kind in HOT_KINDS}, ("WCU/request",))
         if args.json:
             args.json.write_text(json.dumps({"settings": vars(args), "hot city": asdict(hot)}, indent=2, default=str))
         sys.exit(1 if hot.problems else 0)

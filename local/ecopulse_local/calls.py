@@ -26,6 +26,7 @@ class InvocationCalls(TypedDict):
     # DynamoDB's refusals by code: a cancelled transaction by each cancellation reason (TransactionConflict,
     # ConditionalCheckFailed, ...), any other error by its code (ConditionalCheckFailedException, throttling)
     refused: dict[str, int]
+    transaction_items: int  # items written in TransactWriteItems calls, each call's list counted
     aws: dict[str, int]  # other calls, by "service:Operation"
     handler_ms: float
     peak_memory_mb: float
@@ -48,6 +49,7 @@ class _Counter:
     def __init__(self) -> None:
         self.dynamodb: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
+        self.transaction_items = 0
         self.aws: Counter[str] = Counter()
         self.rcu = 0.0
         self.wcu = 0.0
@@ -70,6 +72,7 @@ class _Counter:
 
     def reset(self) -> None:
         self.dynamodb, self.refused, self.aws, self.rcu, self.wcu = Counter(), Counter(), Counter(), 0.0, 0.0
+        self.transaction_items = 0
 
     def report(self, handler_ms: float) -> InvocationCalls:
         return {
@@ -77,17 +80,19 @@ class _Counter:
             "rcu": round(self.rcu, 2),
             "wcu": round(self.wcu, 2),
             "refused": dict(self.refused),
+            "transaction_items": self.transaction_items,
             "aws": dict(self.aws),
             "handler_ms": round(handler_ms, 2),
             # Lambda's "Max Memory Used" is the environment's peak so far, as ru_maxrss (KiB on Linux) is.
             "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
 
-    @staticmethod
-    def _ask_for_capacity(params: dict[str, Any], model: Any, **_: Any) -> None:
+    def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         members = model.input_shape.members if model.input_shape is not None else {}
         if "ReturnConsumedCapacity" in members:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        if model.name == "TransactWriteItems":
+            self.transaction_items += len(params.get("TransactItems") or [])
 
     def _count(self, event_name: str, parsed: dict[str, Any] | None = None, **_: Any) -> None:
         """``event_name`` is ``after-call.<service id>.<Operation>`` (``after-call-error`` when no answer came)."""
