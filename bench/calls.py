@@ -48,6 +48,7 @@ def totals(records: list[dict[str, Any]]) -> Figures:
         "dynamodb": dict(dynamodb),
         "rcu": round(sum(record["rcu"] for record in records), 2),
         "wcu": round(sum(record["wcu"] for record in records), 2),
+        "transaction_items": sum(record.get("transaction_items", 0) for record in records),
         "aws": dict(aws),
         "aws_calls": sum(aws.values()),
         "handler_ms": round(sum(record["handler_ms"] for record in records), 1),

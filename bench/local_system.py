@@ -25,6 +25,8 @@ class Target:
     api: str
     issuer: LocalIssuer
     dashboard: str = ""
+    dynamodb: str = ""  # DynamoDB Local's endpoint and the application table, for benches that recount items
+    table: str = ""
 
     def bearer(self, user: str, group: str, tenant: str) -> dict[str, str]:
         return {"Authorization": "Bearer " + self.issuer.issue(user, [group], tenant)}
@@ -89,7 +91,8 @@ def started_runtime() -> Iterator[tuple[LocalRuntime, LocalIssuer]]:
 @contextmanager
 def started_target() -> Iterator[Target]:
     with started_runtime() as (runtime, issuer):
-        yield Target(runtime.endpoints.api, issuer, runtime.endpoints.dashboard)
+        table = runtime.describe()["outputs"]["TableName"]["Value"]
+        yield Target(runtime.endpoints.api, issuer, runtime.endpoints.dashboard, runtime.endpoints.dynamodb, table)
 
 
 def running_target(state_dir: Path) -> Target:
@@ -97,4 +100,6 @@ def running_target(state_dir: Path) -> Target:
     described = json.loads((state_dir / "runtime.json").read_text())
     stack = load_stack(REPOSITORY_ROOT / "template.yaml", samconfig_parameter_overrides(REPOSITORY_ROOT, "local"))
     issuer = next(iter(issuers_for(stack, state_dir).values()))
-    return Target(described["endpoints"]["api"], issuer, described["endpoints"]["dashboard"])
+    endpoints = described["endpoints"]
+    table = described["outputs"]["TableName"]["Value"]
+    return Target(endpoints["api"], issuer, endpoints["dashboard"], endpoints["dynamodb"], table)

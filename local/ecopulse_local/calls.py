@@ -26,6 +26,10 @@ class InvocationCalls(TypedDict):
     dynamodb_round_trips: int  # waits for DynamoDB one after another: overlapping calls count once
     rcu: float
     wcu: float
+    # DynamoDB's refusals by code: a cancelled transaction by each cancellation reason (TransactionConflict,
+    # ConditionalCheckFailed, ...), any other error by its code (ConditionalCheckFailedException, throttling)
+    refused: dict[str, int]
+    transaction_items: int  # items written in TransactWriteItems calls, each call's list counted
     aws: dict[str, int]  # other calls, by "service:Operation"
     handler_ms: float
     peak_memory_mb: float
@@ -52,6 +56,8 @@ class _Counter:
 
     def __init__(self) -> None:
         self.dynamodb: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+        self.transaction_items = 0
         self.aws: Counter[str] = Counter()
         self.rcu = 0.0
         self.wcu = 0.0
@@ -77,7 +83,8 @@ class _Counter:
 
     def reset(self) -> None:
         with self._lock:
-            self.dynamodb, self.aws, self.rcu, self.wcu, self._spans = Counter(), Counter(), 0.0, 0.0, []
+            self.dynamodb, self.refused, self.aws, self.rcu, self.wcu = Counter(), Counter(), Counter(), 0.0, 0.0
+            self.transaction_items, self._spans = 0, []
 
     def round_trips(self) -> int:
         """How many times the invocation waited for DynamoDB: a call sent while none was in flight starts a wait,
@@ -95,17 +102,20 @@ class _Counter:
             "dynamodb_round_trips": self.round_trips(),
             "rcu": round(self.rcu, 2),
             "wcu": round(self.wcu, 2),
+            "refused": dict(self.refused),
+            "transaction_items": self.transaction_items,
             "aws": dict(self.aws),
             "handler_ms": round(handler_ms, 2),
             # Lambda's "Max Memory Used" is the environment's peak so far, as ru_maxrss (KiB on Linux) is.
             "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
 
-    @staticmethod
-    def _ask_for_capacity(params: dict[str, Any], model: Any, **_: Any) -> None:
+    def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         members = model.input_shape.members if model.input_shape is not None else {}
         if "ReturnConsumedCapacity" in members:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        if model.name == "TransactWriteItems":
+            self.transaction_items += len(params.get("TransactItems") or [])
 
     @staticmethod
     def _sent(context: dict[str, Any], **_: Any) -> None:
@@ -123,6 +133,11 @@ class _Counter:
                 return
             self.dynamodb[operation] += 1
             self._spans.append(((context or {}).get(_STARTED, answered), answered))
+            error = (parsed or {}).get("Error") or {}
+            reasons = [reason.get("Code") for reason in (parsed or {}).get("CancellationReasons") or []]
+            self.refused.update(code for code in reasons if code and code != "None")
+            if error.get("Code") and not reasons:
+                self.refused[error["Code"]] += 1
             consumed = (parsed or {}).get("ConsumedCapacity") or []
             for capacity in [consumed] if isinstance(consumed, dict) else consumed:
                 read = capacity.get("ReadCapacityUnits")

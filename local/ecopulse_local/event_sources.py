@@ -198,9 +198,24 @@ def _as_json(value: Any) -> Any:
     return value
 
 
+def _typed(value: dict[str, Any]) -> dict[str, Any]:
+    """An attribute value with its type: DynamoDB Local's stream gives an empty map as ``{}``, where DynamoDB (and
+    every deserializer) has ``{"M": {}}``."""
+    if not value:
+        return {"M": {}}
+    if "M" in value:
+        return {"M": {name: _typed(item) for name, item in value["M"].items()}}
+    if "L" in value:
+        return {"L": [_typed(item) for item in value["L"]]}
+    return value
+
+
 def stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
     """A GetRecords record in the shape Lambda gives the function."""
     change = dict(record["dynamodb"])
+    for image in ("Keys", "NewImage", "OldImage"):
+        if image in change:
+            change[image] = {name: _typed(value) for name, value in change[image].items()}
     created = change.get("ApproximateCreationDateTime")
     if isinstance(created, datetime):
         change["ApproximateCreationDateTime"] = int(created.timestamp())

@@ -66,3 +66,12 @@ class Seeder:
         kinds = [("plastic", "bags by the canal"), ("glass", "broken bottles"), ("organic", "market leftovers"),
                  ("mixed", "dumped sacks"), ("e_waste", "old monitors")]  # fmt: skip
         return [self.report(citizen, kind, index * 0.0015, text) for index, (kind, text) in enumerate(kinds)]
+
+    def counted(self, reports: list[str]) -> list[str]:
+        """``reports`` once the city's aggregates (counters, heat cells) count them: they follow the table's stream."""
+        wait_until(
+            lambda: (
+                self.call("GET", "/analytics/summary", self.admin).json()["counters"]["reports_created"] >= len(reports)
+            )
+        )
+        return reports

@@ -167,7 +167,7 @@ OLD_CITY = {
 def test_the_map_shows_reports_by_status_and_waste_type_with_zones_and_a_heat_grid(
     open_page, seeder, shoot, accessible
 ):
-    reports = seeder.reports()
+    reports = seeder.counted(seeder.reports())
     canal_bank = {
         "type": "Polygon",
         "coordinates": [[[74.3, 31.48], [74.42, 31.48], [74.42, 31.58], [74.3, 31.58], [74.3, 31.48]]],
@@ -217,7 +217,7 @@ def test_the_forecast_shades_the_zones_and_suggests_tomorrows_dispatch(open_page
 
 
 def test_analytics_show_the_counters_and_a_daily_chart(open_page, seeder, shoot, accessible):
-    reports = seeder.reports()
+    reports = seeder.counted(seeder.reports())
     seeder.change_settings(zones=[OLD_CITY])
     page = open_page("analytics")
     expect(page.get_by_role("heading", name="Analytics")).to_be_visible()

@@ -14,7 +14,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from pynamodb.models import Model
 
 from ecopulse.paging import CursorSealer
-from ecopulse.store import claims, forecasts, impact, models, pages, photo_hashes, review_labels, send_lease
+from ecopulse.store import claims, forecasts, impact, models, pages, photo_hashes, review_labels, send_lease, stats
 from ecopulse_local.dynamodb_local import DynamoDBLocal
 from ecopulse_local.provision import Provisioner
 from ecopulse_local.runtime import free_port, issuers_for, parse_parameter_overrides
@@ -174,7 +174,7 @@ def isolated_transactions(request, app_table) -> str:
 
 
 def _table_models() -> list[type[Model]]:
-    modules = (models, claims, forecasts, impact, photo_hashes, review_labels, send_lease)
+    modules = (models, claims, forecasts, impact, photo_hashes, review_labels, send_lease, stats)
     return [
         value
         for module in modules

@@ -17,6 +17,10 @@ from ecopulse.reports import ReportStatus  # noqa: E402
 
 CITIZEN_ROUTE_BUDGET = 3
 OPEN311_BUDGETS = {"open311: GET requests.json": 3, "citizen: GET /reports/nearby": 3}
+# A report and a vote write only their own items, in one transaction each: the report and its history entry; the vote
+# and the report's counters. The day's and all-time counters (of the city and of the zone), the heat cell and the list
+# of tenants with reports, 4 to 6 more items in the same transaction before, follow the table's stream.
+TODAYS_WRITES = {"citizen: POST /reports": 2, "citizen: POST /reports/{id}/votes": 2}
 TODAYS_FIGURES = {
     "citizen: PUT /me/wallet": 4,
     "citizen: POST /events/{id}/join": 4,
@@ -69,6 +73,10 @@ def test_routes_make_no_more_round_trips_than_today(route_calls):
 
 def test_reads_sent_together_make_no_more_calls_than_today(route_calls):
     assert {route: route_calls[route]["calls"] for route in TODAYS_CALLS} == TODAYS_CALLS
+
+
+def test_a_report_and_a_vote_write_only_their_own_items(route_calls):
+    assert {route: route_calls[route]["transaction_items"] for route in TODAYS_WRITES} == TODAYS_WRITES
 
 
 def test_no_route_scans_the_table(route_calls):

@@ -1,5 +1,6 @@
 """The forecast adapter against moto and DynamoDB Local: the history it reads is the per-zone daily counters that
-filing a report keeps, the tenants it finds are those that filed one, and a stored run reads back whole, without
+filing a report adds to (through the table's stream), the tenants it finds are those that filed one, and a stored
+run reads back whole, without
 the areas an older run had."""
 
 import uuid
@@ -13,6 +14,7 @@ from ecopulse.store.forecasts import ForecastRepository
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.tenants import TenantSettings, ZoneSettings
+from tests.aggregation import aggregate_stream
 
 PORT = ZoneSettings(zone_id="port", name="Port", min_lat=31.50, min_lng=74.30, max_lat=31.52, max_lng=74.32)
 MARKET = ZoneSettings(zone_id="market", name="Market", min_lat=31.55, min_lng=74.30, max_lat=31.57, max_lng=74.32)
@@ -26,10 +28,12 @@ def tenant(app_table) -> str:
     return name
 
 
-def test_filed_reports_are_the_history_and_name_their_tenant(tenant):
+def test_filed_reports_are_the_history_and_name_their_tenant(tenant, dynamodb_endpoint, app_table):
     reports, tenants, forecasts = ReportRepository(), TenantRepository(), ForecastRepository()
     for lat in (31.51, 31.51, 31.56):
         file_report(reports, tenants, tenant, "alice", "plastic", lat, 74.31)
+    assert tenant not in forecasts.tenants(), "a report writes only its own items"
+    aggregate_stream(dynamodb_endpoint, app_table)
     today = datetime.now(UTC).date()
     counts = forecasts.daily_reports(tenant, ["port", "market", "elsewhere"], today - timedelta(days=2), today)
     assert counts == {"port": [0, 0, 2], "market": [0, 0, 1], "elsewhere": [0, 0, 0]}

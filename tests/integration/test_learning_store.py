@@ -14,6 +14,7 @@ from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.verification.learning import InvalidHead, train_tenant
 from ecopulse.verification.reviews import ReviewLabel
 from ecopulse_local.runtime import free_port
+from tests.aggregation import aggregate_stream
 from tests.unit.verification.fakes import FakeClock, MemoryLabels, Scenes, reviewed
 
 DECIDED = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
@@ -24,20 +25,28 @@ def labels(app_table):
     return ReviewLabelRepository()
 
 
+@pytest.fixture
+def tallied(dynamodb_endpoint, app_table):
+    """Adds the table's stream to the aggregates, as the aggregator does: the tallies follow it."""
+    return lambda: aggregate_stream(dynamodb_endpoint, app_table)
+
+
 def label(submission_id: str, approved: bool, hours: int = 0, **features: float) -> ReviewLabel:
     return ReviewLabel(submission_id, approved, DECIDED + timedelta(hours=hours), features, bytes(range(256)) * 10)
 
 
-def test_a_label_is_stored_once_and_the_first_decision_wins(labels):
+def test_a_label_is_stored_once_and_the_first_decision_wins(labels, tallied):
     first = label("sub-first", True, waste_drop=0.4, tiny=1e-300)
     assert labels.record("kandy", first)
     assert not labels.record("kandy", first), "the same decision again is a no-op"
     assert not labels.record("kandy", dataclasses.replace(first, approved=False)), "a different one changes nothing"
     assert labels.label("kandy", "sub-first") == first
+    assert labels.tally("kandy") == (0, 0), "a decision writes only its label"
+    tallied()
     assert labels.tally("kandy") == (1, 0)
 
 
-def test_labels_are_listed_oldest_first_across_pages_and_only_the_tenants(labels):
+def test_labels_are_listed_oldest_first_across_pages_and_only_the_tenants(labels, tallied):
     embedding = bytes(2560)
     for hours in (5, 1, 3, 2, 4):
         labels.record("galle", dataclasses.replace(label(f"sub-g{hours}", hours % 2 == 0, hours), embedding=embedding))
@@ -51,6 +60,7 @@ def test_labels_are_listed_oldest_first_across_pages_and_only_the_tenants(labels
     assert [item.submission_id for item in listed] == [f"sub-g{hours}" for hours in (1, 2, 3, 4, 5)]
     assert [item.approved for item in listed] == [False, True, False, True, False]
     assert len(labels.labels("jaffna")) == 450
+    tallied()
     assert labels.tally("galle") == (2, 3) and labels.tally("nowhere") == (0, 0)
     assert {"galle", "matara", "jaffna"} <= set(labels.tenants())
     assert "LABEL#sub-g1" in ReviewLabelItem.keys("galle", "sub-g1")[0]

@@ -45,7 +45,7 @@ def test_an_approved_cleanup_is_minted_to_the_wallet_and_the_ledger_agrees(local
     assert (profile["balance_minted"], profile["balance_pending"]) == (10, 0)
     board = citizen.api("GET", "/leaderboard", params={"limit": 100}).json()
     assert [row["points"] for row in board if row["user_id"] == profile["user_id"]] == [10]
-    assert citizen.api("GET", "/analytics/summary", admin=True).json()["counters"]["rewards_minted"] >= 10
+    wait_until(lambda: citizen.api("GET", "/analytics/summary", admin=True).json()["counters"]["rewards_minted"] >= 10)
     note = wait_until(lambda: citizen.api("GET", "/me/inbox").json()["items"], timeout=20)[0]
     assert f"10 ECO were sent to {citizen.wallet}" in note["body"]
     assert ses.get_send_quota()["SentLast24Hours"] >= emails_before + 1, "and by email, to the account's address"

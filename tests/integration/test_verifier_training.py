@@ -63,7 +63,7 @@ def test_labels_train_a_head_that_an_admin_sees(local_system, running_table):
 
     for label in reviewed(600, 1, Scenes.make()):
         assert running_table.record(tenant, label)
-    assert tenant in running_table.tenants()
+    wait_until(lambda: tenant in running_table.tenants())  # the tallies follow the table's stream
     settings = httpx.get(local_system.api + "/admin/settings", headers=admin).json()
     settings["verifier_false_approval_target"] = 0.05
     assert httpx.put(local_system.api + "/admin/settings", json=settings, headers=admin).status_code == 200
@@ -138,8 +138,13 @@ def test_admin_decisions_through_the_api_train_a_head_that_the_scheduled_job_pro
 
     for submission_id, kind in zip(submissions, kinds, strict=True):
         decide_until_taken(citizen, submission_id, kind)
-    verifier = httpx.get(local_system.api + "/admin/verifier", headers=citizen.admin).json()
     half = LABELS_NEEDED // 2
+
+    def tallied() -> dict | None:  # the tally follows the table's stream
+        verifier = httpx.get(local_system.api + "/admin/verifier", headers=citizen.admin).json()
+        return verifier if verifier["labels"]["total"] == LABELS_NEEDED else None
+
+    verifier = wait_until(tallied)
     assert verifier["labels"] == {"total": LABELS_NEEDED, "approved": half, "rejected": half}
     assert verifier["current"] is None
     stored = {label.submission_id: label for label in running_table.labels(tenant)}

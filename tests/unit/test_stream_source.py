@@ -241,3 +241,17 @@ def test_a_shard_that_closes_is_read_to_its_end_and_its_child_after_it():
     drain(source)
     drain(source)
     assert functions.batches() == [["1", "3"], ["5"], ["7"]]
+
+
+def test_an_empty_map_dynamodb_local_gives_as_nothing_reaches_the_function_as_a_map():
+    raw = {
+        "eventID": "1", "eventName": "INSERT",
+        "dynamodb": {
+            "Keys": {"pk": {"S": "TENANT#t#SUBMISSION#s"}, "sk": {"S": "SUBMISSION"}}, "SequenceNumber": "1",
+            "NewImage": {"photos": {}, "facts": {"M": {"after": {}}}, "list": {"L": [{}]}, "n": {"N": "1"}},
+        },
+    }  # fmt: skip
+    image = stream_record(raw, STREAM, "us-east-1")["dynamodb"]["NewImage"]
+    assert image == {
+        "photos": {"M": {}}, "facts": {"M": {"after": {"M": {}}}}, "list": {"L": [{"M": {}}]}, "n": {"N": "1"},
+    }  # fmt: skip

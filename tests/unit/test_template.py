@@ -12,6 +12,7 @@ import yaml
 from samtranslator.yaml_helper import yaml_parse
 
 from ecopulse.report_notices import TOLD_ACTIONS
+from ecopulse_local.event_sources import stream_mappings
 from ecopulse_local.gateway import HttpApiDefinition
 from ecopulse_local.lambdas import function_specs
 from ecopulse_local.provision import Provisioner
@@ -463,6 +464,22 @@ def test_report_notices_read_only_new_report_history_from_the_stream_and_retry_o
     assert pattern["eventName"] == ["INSERT"]
     assert pattern["dynamodb"]["NewImage"]["entity"] == {"S": ["report"]}
     assert set(pattern["dynamodb"]["NewImage"]["action"]["S"]) == TOLD_ACTIONS
+
+
+def stream_change(event: str, sort_key: str) -> dict:
+    return {"eventName": event, "dynamodb": {"Keys": {"pk": {"S": "TENANT#t#X#1"}, "sk": {"S": sort_key}}}}
+
+
+def test_the_aggregator_reads_the_changes_of_counted_items_only_and_retries_only_what_failed(stack):
+    (mapping,) = [m for m in stream_mappings(stack) if m.function.split(":")[6] == stack.ref("AggregateFunction")]
+    assert (mapping.partial_failures, mapping.bisect, mapping.on_failure) == (
+        True, True, stack.get_att("AggregateDeadLetterQueue", "Arn"),
+    )  # fmt: skip
+    for sort_key in ("REPORT", "SUBMISSION", "LEDGER#s1", "ATTENDEE#u1", "LABEL"):
+        assert mapping.matches(stream_change("INSERT", sort_key)) and mapping.matches(stream_change("MODIFY", sort_key))
+        assert not mapping.matches(stream_change("REMOVE", sort_key)), "a removal takes nothing back"
+    for its_own in ("ALL", "ZONE#old-city", "tsu1kq", "AGGREGATED", "REPORTED", "TALLY", "VOTE#u1", "AUDIT#1"):
+        assert not mapping.matches(stream_change("INSERT", its_own)), f"{its_own} would loop or count twice"
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

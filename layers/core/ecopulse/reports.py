@@ -232,12 +232,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 CLOSED = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED, ReportStatus.CONFIRMED, ReportStatus.DUPLICATE})
 
-STATS_COUNTER = {
-    ReportStatus.DISPATCHED: "reports_dispatched",
-    ReportStatus.RESOLVED: "reports_resolved",
-    ReportStatus.REJECTED: "reports_rejected",
-}
-
 
 def sources_for(target: ReportStatus) -> set[ReportStatus]:
     """Every status some party may move a report to ``target`` from."""

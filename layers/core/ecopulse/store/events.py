@@ -11,7 +11,6 @@ from pynamodb.transactions import TransactWrite
 from ecopulse.events import AlreadyJoined, Attendee, Event, EventFull, EventNotFound, NewEvent, NotAttending
 from ecopulse.paging import Page
 from ecopulse.rewards import RewardGrant
-from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import AttendeeItem, EventItem, sort_stamp, tenant_key, utcnow
 from ecopulse.store.pages import paged
@@ -109,7 +108,6 @@ class EventRepository:
         now = utcnow()
         attendee = AttendeeItem(*AttendeeItem.keys(tenant, event_id, user_id))
         audit = audit_entry(tenant, "event", event_id, user_id, "checked_in")
-        counters = {"checkins": 1} | ({"rewards_granted": bonus.amount} if bonus else {})
 
         def write(transaction: TransactWrite) -> None:
             transaction.update(
@@ -118,7 +116,6 @@ class EventRepository:
                 condition=AttendeeItem.pk.exists() & AttendeeItem.checked_in_at.does_not_exist(),
             )
             transaction.save(audit)
-            stats.count(transaction, tenant, None, now, **counters)
             if bonus:
                 write_grant(transaction, bonus, "event check-in", now, event_id=event_id)
 

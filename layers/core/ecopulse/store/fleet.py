@@ -9,7 +9,6 @@ from pynamodb.transactions import TransactWrite
 from ecopulse.fleet import NewVehicle, Vehicle, VehicleExists, VehicleNotFound, VehicleStatus
 from ecopulse.paging import Page
 from ecopulse.reports import Report, ReportStatus, sources_for
-from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.models import ReportItem, VehicleItem, tenant_key, utcnow
 from ecopulse.store.pages import paged
@@ -130,7 +129,6 @@ class FleetRepository:
             )
             transaction.save(audit_report)
             transaction.save(audit_vehicle)
-            stats.count(transaction, tenant, report.zone, now, reports_dispatched=1)
 
         try:
             transact(write)

@@ -7,11 +7,12 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from ecopulse.aggregates import Listing
 from ecopulse.follow_up import ASKED_IF_FIXED
 from ecopulse.reports import ReportStatus
 from ecopulse.store.audit import audit_entry
-from ecopulse.store.forecasts import REPORTED_TENANTS, ReportedTenantItem
 from ecopulse.store.models import FixQuestionItem, ReportItem, VoteItem, sort_stamp
+from ecopulse.store.stats import listed_tenants
 from ecopulse.store.transactions import failed_on_condition, transact
 
 SYSTEM_ACTOR = "system"
@@ -27,7 +28,7 @@ class AgreementRepository:
 
 class FixQuestionRepository:
     def tenants(self) -> list[str]:
-        return [item.gsi1sk for item in ReportedTenantItem.gsi1.query(REPORTED_TENANTS)]
+        return listed_tenants(Listing.REPORTED)
 
     def waiting(self, tenant: str, resolved_before: datetime, limit: int) -> list[str]:
         items = FixQuestionItem.gsi1.query(

@@ -1,42 +1,23 @@
 """Report history for the forecasts and the forecasts themselves, on the application table (docs/data-model.md,
 access patterns 32-34).
 
-History is the per-zone daily counters kept on write (``StatsItem``, pattern 21), read by key, never scanned. The
-tenants that filed a report are listed under ``gsi1pk=REPORTED_TENANTS`` (an item written in every report's
-transaction) for the scheduled function to find without a scan. A tenant's forecasts are one partition,
+History is the per-zone daily counters of the aggregates (``StatsItem``, pattern 21), read by key, never scanned. The
+tenants that filed a report are listed under ``gsi1pk=REPORTED_TENANTS`` (by the stream's aggregator, with the
+counters) for the scheduled function to find without a scan. A tenant's forecasts are one partition,
 ``pk=TENANT#T#FORECAST``: the run (``sk=RUN``) and one item per area (``sk=AREA#<area id>``), read by one Query.
 """
 
 from datetime import date, datetime, timedelta
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
+from ecopulse.aggregates import Listing
 from ecopulse.forecasts import AreaForecast, AreaStatus, Errors, ForecastRun
 from ecopulse.store.models import StatsItem, _Item, tenant_key
+from ecopulse.store.stats import listed_tenants
 
-REPORTED_TENANTS = "REPORTED_TENANTS"
 RUN = "RUN"
 AREA = "AREA#"
-
-
-class ReportedTenantItem(_Item):
-    """Written with each report; its gsi1 keys list the tenants with reports, tenant names only."""
-
-    @staticmethod
-    def keys(tenant: str) -> tuple[str, str]:
-        return tenant_key(tenant), "REPORTED"
-
-
-def mark_reported(transaction: TransactWrite, tenant: str) -> None:
-    item = ReportedTenantItem(*ReportedTenantItem.keys(tenant))
-    actions: list[Action] = [
-        ReportedTenantItem.tenant.set(tenant),
-        ReportedTenantItem.gsi1pk.set(REPORTED_TENANTS),
-        ReportedTenantItem.gsi1sk.set(tenant),
-    ]
-    transaction.update(item, actions=actions)
 
 
 class ForecastItem(_Item):
@@ -81,7 +62,7 @@ class ForecastRepository:
     """The ``ReportHistory`` and ``ForecastStore`` ports of ``ecopulse.forecasts``."""
 
     def tenants(self) -> list[str]:
-        return [item.gsi1sk for item in ReportedTenantItem.gsi1.query(REPORTED_TENANTS)]
+        return listed_tenants(Listing.REPORTED)
 
     def daily_reports(self, tenant: str, area_ids: list[str], start: date, end: date) -> dict[str, list[int]]:
         days = [(start + timedelta(days=offset)).isoformat() for offset in range((end - start).days + 1)]

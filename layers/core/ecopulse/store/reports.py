@@ -1,5 +1,5 @@
 """The ``Reports`` port on DynamoDB: creation, listing, the nearby search, votes and status changes, each write
-in one transaction with its audit entry and the aggregates it moves."""
+in one transaction with its audit entry. The aggregates follow from the table's stream (``ecopulse.aggregates``)."""
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
@@ -16,7 +16,6 @@ from ecopulse import geo, priority
 from ecopulse.paging import Page
 from ecopulse.report_photos import PhotoResult
 from ecopulse.reports import (
-    STATS_COUNTER,
     AlreadyVoted,
     HistoryEntry,
     NewReport,
@@ -26,10 +25,8 @@ from ecopulse.reports import (
     check_not_merged,
     transition_between,
 )
-from ecopulse.store import stats
 from ecopulse.store.at_once import read_at_once
 from ecopulse.store.audit import audit_entry, history
-from ecopulse.store.forecasts import mark_reported
 from ecopulse.store.models import (
     FixQuestionItem,
     ReportCounters,
@@ -173,9 +170,6 @@ class ReportRepository:
         def write(transaction: TransactWrite) -> None:
             transaction.save(item, condition=ReportItem.pk.does_not_exist())
             transaction.save(audit)
-            stats.count(transaction, tenant, new.zone, now, reports_created=1)
-            stats.count_heat(transaction, tenant, item.geohash)
-            mark_reported(transaction, tenant)
 
         transact(write)
         item.version = 1
@@ -244,7 +238,6 @@ class ReportRepository:
                 & (ReportCounters.status != ReportStatus.DUPLICATE.value)
                 & points_condition,
             )
-            stats.count(transaction, tenant, report.zone, votes=1)
 
         try:
             transact(write)
@@ -289,8 +282,6 @@ class ReportRepository:
                 transaction.save(fix_question(tenant, report.report_id, now))
             elif report.status is ReportStatus.RESOLVED:
                 transaction.delete(FixQuestionItem(*FixQuestionItem.keys(tenant, report.report_id)))
-            if target in STATS_COUNTER:
-                stats.count(transaction, tenant, report.zone, now, **{STATS_COUNTER[target]: 1})
 
         try:
             transact(write)

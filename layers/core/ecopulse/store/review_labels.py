@@ -2,7 +2,8 @@
 
 A label is ``pk=TENANT#<t>#LABEL#<submission>``, ``sk=LABEL``, listed oldest first through
 ``gsi1pk=TENANT#<t>#LABELS``, ``gsi1sk=<decided_at>#<submission>``. Its tenant's tally,
-``pk=TENANT#<t>#LABELS``, ``sk=TALLY``, counts the decisions and names the tenant under
+``pk=TENANT#<t>#LABELS``, ``sk=TALLY``, kept by the stream's aggregator (``ecopulse.aggregates``, not in the
+decision's write: a burst of decisions shares no key), counts the decisions and names the tenant under
 ``gsi1pk=LABELLED_TENANTS``: with the sign-up directory, the only keys outside a tenant, holding only tenant names,
 read by the scheduled trainer to know whom to train without scanning.
 
@@ -18,12 +19,10 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from ecopulse.store.models import Gsi1, _TableMeta, sort_stamp, tenant_key, utcnow
-from ecopulse.store.transactions import failed_on_condition, transact
 from ecopulse.verification.reviews import ReviewLabel
 
 LABELLED_TENANTS = "LABELLED_TENANTS"
@@ -94,8 +93,8 @@ class ReviewLabelRepository:
     """``LabelSource`` on DynamoDB, and where the decision recorder writes."""
 
     def record(self, tenant: str, label: ReviewLabel) -> bool:
-        """Stores the submission's label and counts it, in one transaction; False when the submission has a
-        label already (the first decision wins, whatever this one says)."""
+        """Stores the submission's label; False when the submission has a label already (the first decision wins,
+        whatever this one says). The tally counts it a moment later, from the table's stream."""
         pk, sk = ReviewLabelItem.keys(tenant, label.submission_id)
         item = ReviewLabelItem(
             pk,
@@ -109,25 +108,10 @@ class ReviewLabelRepository:
             features=json.dumps(label.features, allow_nan=False),
             embedding=label.embedding or None,
         )
-        counter = LabelTallyItem.approved if label.approved else LabelTallyItem.rejected
-
-        def write(transaction: TransactWrite) -> None:
-            transaction.save(item, condition=ReviewLabelItem.pk.does_not_exist())
-            transaction.update(
-                LabelTallyItem(*LabelTallyItem.keys(tenant)),
-                actions=[
-                    counter.add(1),
-                    LabelTallyItem.tenant.set(tenant),
-                    LabelTallyItem.gsi1pk.set(LABELLED_TENANTS),
-                    LabelTallyItem.gsi1sk.set(tenant),
-                    LabelTallyItem.updated_at.set(utcnow()),
-                ],
-            )
-
         try:
-            transact(write)
-        except TransactWriteError as error:
-            if failed_on_condition(error):
+            item.save(condition=ReviewLabelItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
         return True

@@ -8,9 +8,9 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ecopulse.aggregates import Listing
 from ecopulse.community import LedgerEntry
 from ecopulse.rewards import LedgerLine, RewardGrant, event_bonus_for, leaderboard_periods, rank_key, reward_for
-from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.community import ledger_entry_of
 from ecopulse.store.models import (
@@ -22,26 +22,15 @@ from ecopulse.store.models import (
     SubmissionPayout,
     UserCounters,
     UserItem,
-    _Item,
     sort_stamp,
     tenant_key,
 )
-from ecopulse.store.stats import day_of
+from ecopulse.store.stats import day_of, listed_tenants
 from ecopulse.store.transactions import transact
 from ecopulse.submissions import Submission, Task
 from ecopulse.tenants import TenantSettings
 
 PAID = "paid"
-REWARDED_TENANTS = "REWARDED_TENANTS"
-
-
-class RewardedTenantItem(_Item):
-    """Written with a tenant's every grant; its gsi1 keys list the tenants with a ledger, so the scheduled
-    reconcile finds them by Query, without scanning the table."""
-
-    @staticmethod
-    def keys(tenant: str) -> tuple[str, str]:
-        return tenant_key(tenant), "REWARDED"
 
 
 def write_grant(
@@ -84,14 +73,6 @@ def write_grant(
     )
     for period, points in grant.standings.items():
         _rank(transaction, grant, period, points)
-    transaction.update(
-        RewardedTenantItem(*RewardedTenantItem.keys(grant.tenant)),
-        actions=[
-            RewardedTenantItem.tenant.set(grant.tenant),
-            RewardedTenantItem.gsi1pk.set(REWARDED_TENANTS),
-            RewardedTenantItem.gsi1sk.set(grant.tenant),
-        ],
-    )
 
 
 def _rank(transaction: TransactWrite, grant: RewardGrant, period: str, points: int | None) -> None:
@@ -221,7 +202,6 @@ class RewardRepository:
                     condition=SubmissionPayout.pk.exists(),
                 )
             transaction.save(audit)
-            stats.count(transaction, tenant, None, rewards_minted=int(entry.amount))
 
         transact(write)
         return True
@@ -237,8 +217,8 @@ class RewardRepository:
                 )
 
     def tenants(self) -> list[str]:
-        """Every tenant that granted a reward."""
-        return [item.gsi1sk for item in RewardedTenantItem.gsi1.query(REWARDED_TENANTS)]
+        """Every tenant that granted a reward (listed by the stream's aggregator, a few seconds after the first)."""
+        return listed_tenants(Listing.REWARDED)
 
     def every_tenants_lines(self) -> Iterator[LedgerLine]:
         """Every reward of every tenant, tenant by tenant (the scheduled reconcile's whole ledger)."""

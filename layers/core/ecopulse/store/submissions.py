@@ -13,7 +13,6 @@ from pynamodb.transactions import TransactWrite
 from ecopulse.impact import ImpactEntry
 from ecopulse.paging import Page
 from ecopulse.rewards import RewardGrant
-from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry
 from ecopulse.store.impact import write_impact
 from ecopulse.store.models import SubmissionItem, sort_stamp, tenant_key, utcnow
@@ -197,14 +196,8 @@ class SubmissionRepository:
         self, key: UploadKey, target: Status, actions: Sequence[Action], reason: str | None = None
     ) -> bool:
         item = self._item(key.tenant, key.submission_id)
-        extra = None
-        if target == Status.RECEIVED:
-
-            def extra(transaction: TransactWrite) -> None:
-                stats.count(transaction, key.tenant, None, submissions_received=1)
-
         try:
-            self._transition(item, target, [*actions, SubmissionItem.updated_at.set(utcnow())], "intake", reason, extra)
+            self._transition(item, target, [*actions, SubmissionItem.updated_at.set(utcnow())], "intake", reason)
         except InvalidTransition:
             return False
         return True
@@ -268,18 +261,8 @@ class SubmissionRepository:
         ]
         if grant:
             actions.append(SubmissionItem.reward.set(grant.amount))
-        by_model = reviewer in ("model", "system")
-        counters = {
-            "submissions_approved" if target == Status.APPROVED else "submissions_rejected": 1,
-            "decided_by_model" if by_model else "decided_by_admin": 1,
-        }
-        if not by_model and item.status == Status.IN_REVIEW:
-            counters["review_seconds"] = int((now - item.updated_at).total_seconds())
-        if grant:
-            counters["rewards_granted"] = grant.amount
 
         def extra(transaction: TransactWrite) -> None:
-            stats.count(transaction, tenant, None, now, **counters)
             if grant:
                 write_grant(transaction, grant, f"{item.task or 'cleanup'} approved", now)
             if impact and target == Status.APPROVED:
