@@ -1,6 +1,7 @@
-"""From filed to fixed through `ecopulse local`: a report filed with a photo is dispatched to a driver's vehicle, the
-driver finds it among their jobs and closes it out with a photo, and the verified close-out resolves the report
-and frees the vehicle, paying nobody; a citizen's approved cleanup of a report resolves it too, and is paid."""
+"""From filed to fixed through `ecopulse local`: a report filed with a photo is verified by the city and dispatched to
+a driver's vehicle, the driver finds it among their jobs and closes it out with a photo, the verified close-out
+resolves the report and frees the vehicle, paying nobody, and the reporter confirms the fix; a citizen's approved
+cleanup of a report resolves it too, and is paid."""
 
 import sys
 import uuid
@@ -34,6 +35,7 @@ def test_a_driver_closes_out_a_dispatched_job_with_a_photo_and_the_report_is_res
     reporter = Citizen.with_wallet(local_system, a_new_city(local_system))
     report_photo, cleaned = honest_pair(datetime.now(UTC))
     report_id = file_report_with_photo(reporter, report_photo)
+    assert reporter.staff_moves(report_id, "verified")["status"] == "verified"
     job = dispatch_to_a_new_driver(reporter, report_id)
 
     [listed] = job.driver.jobs()
@@ -54,6 +56,11 @@ def test_a_driver_closes_out_a_dispatched_job_with_a_photo_and_the_report_is_res
     assert vehicle(reporter, job.vehicle_id)["status"] == "available"
     assert job.driver.jobs() == []
     assert job.driver.api("GET", "/me/ledger").json()["items"] == []
+    assert [photo["status"] for photo in report["photos"]] == ["verified"]
+
+    confirmed = reporter.confirms(report_id)
+    assert (confirmed.status_code, confirmed.json()["status"]) == (200, "confirmed"), confirmed.text
+    assert reporter.history(report_id)[-3:] == ["dispatched", "resolved", "confirmed"]
 
 
 def test_a_citizens_approved_cleanup_of_a_report_resolves_it(local_system):
