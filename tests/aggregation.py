@@ -18,10 +18,14 @@ from ecopulse.store.stats import AggregateRepository, change_of, kind_of
 from ecopulse_local.event_sources import stream_record
 
 RECOUNTED = (
-    "reports_created", "reports_dispatched", "reports_resolved", "reports_rejected", "votes",
+    "reports_created", "reports_dispatched", "reports_resolved", "reports_rejected", "reports_confirmed",
+    "reports_merged", "reports_reopened", "votes",
     "submissions_received", "submissions_approved", "submissions_rejected", "rewards_granted", "rewards_minted",
 )  # fmt: skip
-REPORT_ACTIONS = {"dispatched": "reports_dispatched", "resolved": "reports_resolved", "rejected": "reports_rejected"}
+REPORT_ACTIONS = {
+    "dispatched": "reports_dispatched", "resolved": "reports_resolved", "rejected": "reports_rejected",
+    "confirmed": "reports_confirmed", "duplicate": "reports_merged", "reopened": "reports_reopened",
+}  # fmt: skip
 SUBMISSION_ACTIONS = {"received": "submissions_received", "approved": "submissions_approved"}
 
 

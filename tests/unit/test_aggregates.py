@@ -30,12 +30,26 @@ def test_a_new_report_counts_on_its_day_in_its_zone_its_heat_cell_and_lists_its_
 
 @pytest.mark.parametrize(
     ("status", "counter"),
-    [("dispatched", "reports_dispatched"), ("resolved", "reports_resolved"), ("rejected", "reports_rejected")],
+    [
+        ("dispatched", "reports_dispatched"),
+        ("resolved", "reports_resolved"),
+        ("rejected", "reports_rejected"),
+        ("confirmed", "reports_confirmed"),
+        ("duplicate", "reports_merged"),
+    ],
 )
 def test_a_report_moved_into_a_counted_status_counts_on_the_day_it_moved(status, counter):
     moved = REPORT | {"status": status, "updated_at": UPDATED}
     assert counted_for(change(Kind.REPORT, REPORT, moved)) == Counted(
         "lahore", date(2026, 12, 6), "old-city", {counter: 1}
+    )
+
+
+def test_a_resolution_reopened_counts_as_reopened_not_as_verified():
+    resolved = REPORT | {"status": "resolved"}
+    reopened = REPORT | {"status": "verified", "updated_at": UPDATED}
+    assert counted_for(change(Kind.REPORT, resolved, reopened)) == Counted(
+        "lahore", date(2026, 12, 6), "old-city", {"reports_reopened": 1}
     )
 
 

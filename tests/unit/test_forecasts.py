@@ -222,6 +222,13 @@ def stored_area(area_id: str, expected: list[float], model_mae: float = 1.0) -> 
 
 def test_open_reports_are_those_neither_resolved_nor_rejected():
     assert open_reports(counters(reports_created=10, reports_dispatched=4, reports_resolved=3, reports_rejected=2)) == 5
+
+
+def test_a_merged_duplicate_is_closed_and_a_reopened_resolution_open_again():
+    figures = counters(
+        reports_created=10, reports_resolved=4, reports_reopened=1, reports_merged=2, reports_confirmed=3
+    )
+    assert open_reports(figures) == 5
     assert open_reports(counters()) == 0
 
 

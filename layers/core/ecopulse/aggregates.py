@@ -26,7 +26,11 @@ REPORT_STATUS_COUNTERS: dict[str, str] = {
     ReportStatus.DISPATCHED: "reports_dispatched",
     ReportStatus.RESOLVED: "reports_resolved",
     ReportStatus.REJECTED: "reports_rejected",
+    ReportStatus.CONFIRMED: "reports_confirmed",
+    ReportStatus.DUPLICATE: "reports_merged",
 }
+# A resolution the reporter or a voter said did not hold: the report is open again (resolved -> verified).
+REOPENED_COUNTER = "reports_reopened"
 # Who decided a submission: these decide alone; any other name is an admin's. Intake's refusals (a photo that is
 # not one) are not decisions and count only as received, if they were.
 DECIDED_ALONE = frozenset({"model", "system"})
@@ -121,6 +125,8 @@ def _report(old: Image | None, new: Image, at: datetime) -> Counted | None:
     counters: dict[str, int | float] = {}
     day = at.date()
     counter = REPORT_STATUS_COUNTERS.get(str(new.get("status")))
+    if (old.get("status"), new.get("status")) == (ReportStatus.RESOLVED, ReportStatus.VERIFIED):
+        counter = REOPENED_COUNTER
     if counter and old.get("status") != new.get("status"):
         counters[counter] = 1
         day = _moment(new["updated_at"]).date()

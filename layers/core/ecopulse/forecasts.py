@@ -253,9 +253,10 @@ class Outlook:
 
 
 def open_reports(counters: dict[str, float]) -> int:
-    """Reports created in the area and neither resolved nor rejected yet (dispatched ones are still open)."""
-    closed = counters.get("reports_resolved", 0.0) + counters.get("reports_rejected", 0.0)
-    return max(0, int(counters.get("reports_created", 0.0) - closed))
+    """Reports created in the area and not closed yet: neither resolved (unless reopened since), rejected nor merged
+    into another (dispatched ones are still open; a confirmation closes a report already counted resolved)."""
+    closed = sum(counters.get(name, 0.0) for name in ("reports_resolved", "reports_rejected", "reports_merged"))
+    return max(0, int(counters.get("reports_created", 0.0) + counters.get("reports_reopened", 0.0) - closed))
 
 
 def dispatch_order(areas: list[AreaOutlook], tomorrow: date) -> list[DispatchSuggestion]:
