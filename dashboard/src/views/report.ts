@@ -1,0 +1,267 @@
+import L from "../leaflet-global";
+import "leaflet/dist/leaflet.css";
+import { all, api, loadConfig, unwrap, type Report, type Vehicle } from "../api";
+import { addBaseLayer } from "../base-map";
+import { ago, h, humanize, percent, showError, showInfo, statusLine, when } from "../dom";
+import { latLngsOf } from "./settings-model";
+import {
+  ACTIONS,
+  allowedActions,
+  describeEntry,
+  possibleDuplicates,
+  reportLink,
+  type HistoryEntry,
+  type StatusAction,
+} from "./reports-model";
+
+const NEARBY_RADIUS_M = 250;
+
+function card(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+}
+
+/** One report, for the admin deciding what happens to it: what was filed and where, its photos, what may be done
+ * now (verify, dispatch to a vehicle, resolve, reject, hide its text), its history, and the open reports near it
+ * that may be the same problem. Each section draws itself from the report as read, so a section for what the API
+ * adds (comments, merging, a driver's progress) is one more function beside these. */
+export function reportView(root: HTMLElement, _who: unknown, reportId?: string): () => void {
+  const status = statusLine("report-status");
+  const heading = h("h1", {}, "Report ", h("span", { class: "mono" }, (reportId ?? "").slice(0, 8)));
+  const head = h("div", { class: "view-head" }, heading, h("a", { href: "#/reports" }, "All reports"));
+  const facts = h("div", { id: "report-facts" });
+  const actions = h("div", { id: "report-actions" });
+  const photos = h("div", { id: "report-photos" });
+  const timeline = h("ol", { class: "timeline", id: "report-timeline" });
+  const nearby = h("div", { id: "report-nearby" });
+  const mapElement = h("div", { class: "map small", id: "report-map", role: "region", "aria-label": "Where the report was filed" });
+  let map: L.Map | null = null;
+  let marker: L.CircleMarker | null = null;
+  let closed = false;
+
+  root.append(
+    head,
+    status,
+    h(
+      "div",
+      { class: "report-detail" },
+      card("report-facts-title", "What was filed", facts),
+      card("report-actions-title", "Status and actions", actions),
+      card("report-place-title", "Place", mapElement),
+      card("report-photos-title", "Photos", photos),
+      card("report-history-title", "History", timeline),
+      card("report-nearby-title", "Open reports nearby", nearby),
+    ),
+  );
+  if (!reportId) {
+    showError(status, "No report is named: open one from the reports list, the map or the review queue.");
+    return () => undefined;
+  }
+  const id = reportId;
+
+  function drawFacts(report: Report): void {
+    heading.replaceChildren("Report ", h("span", { class: "mono" }, report.report_id.slice(0, 8)), " ", h("span", { class: `badge ${report.status}`, id: "report-status-badge" }, report.status));
+    const rows: [string, Node | string][] = [
+      ["Id", h("span", { class: "mono" }, report.report_id)],
+      ["Category", humanize(report.waste_type)],
+      ["Priority", h("span", { id: "report-priority" }, report.priority)],
+      ["Votes", `+${report.votes_up} / −${report.votes_down}`],
+      ["Description", report.description ?? "—"],
+      ["Address", report.address ?? "—"],
+      ["Text", report.text_hidden ? "hidden from citizens and Open311" : "shown to everyone"],
+      ["Where", `${report.lat.toFixed(5)}, ${report.lng.toFixed(5)}${report.zone ? ` (zone ${report.zone})` : ""}`],
+      ["Reporter", h("span", { class: "mono" }, report.reporter_id ?? "—")],
+      ["Filed", `${when(report.created_at)} (${ago(report.created_at)})`],
+      ["Updated", when(report.updated_at)],
+      ["Model saw", report.ai_type ? `${humanize(report.ai_type)} (${percent(report.ai_confidence)})` : "not verified by the model"],
+      ["Vehicle", report.vehicle_id ?? "none"],
+    ];
+    facts.replaceChildren(h("dl", { class: "facts" }, rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])));
+  }
+
+  function drawActions(report: Report, vehicles: Vehicle[]): void {
+    const actionStatus = statusLine("report-action-status");
+    const reason = h("input", { id: "report-reason", maxlength: 200, autocomplete: "off" });
+    const allowed = allowedActions(report.status);
+    const button = (action: StatusAction) =>
+      h("button", { type: "button", class: action === "reject" ? "danger" : "primary", "data-action": action }, ACTIONS[action].label);
+    const buttons = (["verify", "resolve", "reject"] as const).filter((action) => allowed.includes(action)).map(button);
+    for (const element of buttons) {
+      element.addEventListener("click", () => {
+        const action = element.dataset.action as StatusAction;
+        const why = reason.value.trim();
+        if (!why) {
+          showError(actionStatus, `Type a reason before you ${ACTIONS[action].label.toLowerCase()} the report.`);
+          reason.focus();
+          return;
+        }
+        act(actionStatus, `Report ${ACTIONS[action].target}.`, () =>
+          unwrap(
+            api().POST("/admin/reports/{report_id}/status", {
+              params: { path: { report_id: id } },
+              body: { status: ACTIONS[action].target as "verified" | "resolved" | "rejected", reason: why },
+            }),
+          ),
+        );
+      });
+    }
+    const hide = h("button", { type: "button", id: "toggle-text" }, report.text_hidden ? "Show the text again" : "Hide the text");
+    hide.addEventListener("click", () => {
+      const why = reason.value.trim();
+      if (!why) {
+        showError(actionStatus, "Type a reason before you hide or show the text.");
+        reason.focus();
+        return;
+      }
+      act(actionStatus, report.text_hidden ? "The text is shown again." : "The text is hidden from citizens.", () =>
+        unwrap(
+          api().PUT("/admin/reports/{report_id}/visibility", {
+            params: { path: { report_id: id } },
+            body: { text_hidden: !report.text_hidden, reason: why },
+          }),
+        ),
+      );
+    });
+    const children: (Node | null)[] = [
+      h("p", {}, "Now ", h("strong", {}, report.status), allowed.length ? "." : ": closed, nothing more to do."),
+      h("label", { for: "report-reason" }, "Reason (kept in the history)"),
+      reason,
+      h("div", { class: "buttons" }, ...buttons, hide),
+    ];
+    if (allowed.includes("dispatch")) children.push(dispatchForm(vehicles, actionStatus));
+    children.push(actionStatus);
+    actions.replaceChildren(...children.filter((child): child is Node => child !== null));
+  }
+
+  function dispatchForm(vehicles: Vehicle[], actionStatus: HTMLElement): HTMLElement {
+    const available = vehicles.filter((vehicle) => vehicle.status === "available");
+    const vehicle = h(
+      "select",
+      { id: "report-vehicle", required: true },
+      vehicles.map((v) => h("option", { value: v.vehicle_id, disabled: v.status !== "available" }, `${v.name} (${humanize(v.status)})`)),
+    );
+    const note = h("input", { id: "report-dispatch-note", maxlength: 4000, autocomplete: "off" });
+    const form = h(
+      "form",
+      { class: "dispatch", "aria-label": "Dispatch to a vehicle" },
+      h("h3", {}, "Dispatch to a vehicle"),
+      available.length ? null : h("p", { class: "hint" }, "No vehicle is available: add one or free one in Fleet."),
+      h("label", { for: "report-vehicle" }, "Vehicle"),
+      vehicle,
+      h("label", { for: "report-dispatch-note" }, "Note for the crew"),
+      note,
+      h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary", disabled: !available.length }, "Dispatch")),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(actionStatus, `Dispatched to ${vehicle.selectedOptions[0]?.textContent ?? vehicle.value}.`, () =>
+        unwrap(
+          api().POST("/admin/reports/{report_id}/dispatch", {
+            params: { path: { report_id: id } },
+            body: { vehicle_id: vehicle.value, note: note.value.trim() || null },
+          }),
+        ),
+      );
+    });
+    return form;
+  }
+
+  /** Runs an action on the report, then reads it again; the outcome, or the API's refusal, shows by the buttons
+   * (which a redraw replaces, so the message is carried over). */
+  function act(where: HTMLElement, done: string, action: () => Promise<unknown>): void {
+    action()
+      .then(() => load())
+      .then(() => showInfo(document.getElementById("report-action-status") ?? where, done))
+      .catch((error: unknown) => showError(document.getElementById("report-action-status") ?? where, error));
+  }
+
+  function drawPhotos(report: Report): void {
+    photos.replaceChildren(
+      report.photo_keys.length
+        ? h("ul", { class: "photos" }, report.photo_keys.map((key) => h("li", {}, h("code", { class: "photo-key" }, key))))
+        : h("p", { class: "hint" }, "Filed without a photo."),
+    );
+  }
+
+  function drawHistory(entries: HistoryEntry[]): void {
+    timeline.replaceChildren(
+      ...entries.map((entry) =>
+        h(
+          "li",
+          { "data-action": entry.action },
+          h("time", { datetime: entry.at }, when(entry.at)),
+          " · ",
+          h("span", { class: "mono" }, entry.actor),
+          " · ",
+          describeEntry(entry),
+        ),
+      ),
+    );
+    if (!entries.length) timeline.append(h("li", { class: "empty" }, "Nothing has happened yet."));
+  }
+
+  function drawNearby(report: Report, found: { report: Report; distance_m: number }[]): void {
+    const candidates = possibleDuplicates(report, found);
+    nearby.replaceChildren(
+      h("p", { class: "hint" }, `Open reports within ${NEARBY_RADIUS_M} m: the same category first, then the nearest.`),
+      candidates.length
+        ? h(
+            "ul",
+            { class: "nearby", id: "nearby-list" },
+            candidates.map((candidate) =>
+              h(
+                "li",
+                { "data-report": candidate.report.report_id },
+                h("a", { href: reportLink(candidate.report.report_id), class: "mono" }, candidate.report.report_id.slice(0, 8)),
+                ` · ${humanize(candidate.report.waste_type)}${candidate.sameCategory ? " (same category)" : ""} · ${candidate.report.status} · ${Math.round(candidate.distance_m)} m`,
+                candidate.report.description ? ` · ${candidate.report.description}` : "",
+              ),
+            ),
+          )
+        : h("p", { id: "nearby-empty" }, "No other open report nearby."),
+    );
+  }
+
+  async function drawPlace(report: Report): Promise<void> {
+    if (closed) return;
+    if (!map) {
+      map = L.map(mapElement, { zoomControl: true, attributionControl: false, maxZoom: 19 });
+      const config = await loadConfig();
+      await addBaseLayer(map, config);
+      const settings = await unwrap(api().GET("/admin/settings"));
+      for (const zone of settings.zones ?? []) {
+        L.polygon(latLngsOf(zone.area), { color: "#0b5cad", weight: 1, fill: false, interactive: false }).addTo(map);
+      }
+    }
+    map.setView([report.lat, report.lng], 16);
+    marker?.remove();
+    marker = L.circleMarker([report.lat, report.lng], { radius: 9, color: "#1b1b1b", weight: 2, fillColor: "#d62728", fillOpacity: 0.9, className: "report-marker" })
+      .bindTooltip(`${humanize(report.waste_type)} · ${report.status}`)
+      .addTo(map);
+  }
+
+  async function load(): Promise<void> {
+    const path = { params: { path: { report_id: id } } };
+    const [report, history, vehicles] = await Promise.all([
+      unwrap(api().GET("/reports/{report_id}", path)),
+      unwrap(api().GET("/reports/{report_id}/history", path)),
+      all((cursor) => unwrap(api().GET("/fleet/vehicles", { params: { query: { cursor } } }))),
+    ]);
+    if (closed) return;
+    document.title = `Report ${report.report_id.slice(0, 8)} · ${document.title.split(" · ").slice(-2).join(" · ")}`;
+    drawFacts(report);
+    drawActions(report, vehicles);
+    drawPhotos(report);
+    drawHistory(history);
+    const found = await unwrap(
+      api().GET("/reports/nearby", { params: { query: { lat: report.lat, lng: report.lng, radius_m: NEARBY_RADIUS_M, limit: 50 } } }),
+    );
+    drawNearby(report, found);
+    await drawPlace(report);
+  }
+
+  load().catch((error: unknown) => showError(status, error));
+  return () => {
+    closed = true;
+    map?.remove();
+  };
+}

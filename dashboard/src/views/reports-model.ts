@@ -1,0 +1,92 @@
+import type { Report, Schemas } from "../api";
+import { byPriority, type Priority } from "./priority-model";
+
+/** What the reports list and a report's detail decide without the DOM: which reports a filter shows in which order,
+ * what an admin may do to a report in its status, how its history reads. */
+
+export type ReportStatus = Report["status"];
+export type HistoryEntry = Schemas["HistoryEntry"];
+export type StatusAction = "verify" | "dispatch" | "resolve" | "reject";
+
+/** The status each action moves a report to, and from which it may: the domain's transition table
+ * (`ecopulse.reports`), so a button the API would refuse is not offered. */
+export const ACTIONS: Record<StatusAction, { label: string; target: ReportStatus; from: readonly ReportStatus[] }> = {
+  verify: { label: "Verify", target: "verified", from: ["submitted"] },
+  dispatch: { label: "Dispatch", target: "dispatched", from: ["submitted", "verified"] },
+  resolve: { label: "Resolve", target: "resolved", from: ["submitted", "verified", "dispatched"] },
+  reject: { label: "Reject", target: "rejected", from: ["submitted", "verified", "dispatched"] },
+};
+
+export function allowedActions(status: ReportStatus): StatusAction[] {
+  return (Object.keys(ACTIONS) as StatusAction[]).filter((action) => ACTIONS[action].from.includes(status));
+}
+
+export const SORTS = {
+  priority: "Most urgent first, then oldest",
+  newest: "Newest first",
+  oldest: "Oldest first",
+  votes: "Most corroborated first",
+} as const;
+export type SortOrder = keyof typeof SORTS;
+
+export interface ReportFilter {
+  /** A category code, or "" for every category. */
+  category: string;
+  /** The least priority shown, or "" for any. */
+  least: Priority | "";
+  sort: SortOrder;
+  /** Words the description, address or id holds. */
+  text: string;
+}
+
+export const NO_FILTER: ReportFilter = { category: "", least: "", sort: "priority", text: "" };
+
+function corroboration(report: Report): number {
+  return report.votes_up - report.votes_down;
+}
+
+/** The reports the filter lets through, in the order it asks for. */
+export function filteredReports(reports: readonly Report[], filter: ReportFilter): Report[] {
+  const words = filter.text.trim().toLowerCase();
+  const matching = reports.filter(
+    (report) =>
+      (!filter.category || report.waste_type === filter.category) &&
+      (!words || [report.report_id, report.description ?? "", report.address ?? ""].some((text) => text.toLowerCase().includes(words))),
+  );
+  const ranked = byPriority(matching, filter.least);
+  if (filter.sort === "priority") return ranked;
+  const order: Record<Exclude<SortOrder, "priority">, (a: Report, b: Report) => number> = {
+    newest: (a, b) => b.created_at.localeCompare(a.created_at),
+    oldest: (a, b) => a.created_at.localeCompare(b.created_at),
+    votes: (a, b) => corroboration(b) - corroboration(a) || a.created_at.localeCompare(b.created_at),
+  };
+  return ranked.sort(order[filter.sort]);
+}
+
+/** A view and what it is opened on, from the location's hash: `#/reports/abc` is the report abc's detail. */
+export function routeOf(hash: string): { view: string; id?: string } {
+  const [view = "", id] = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  return id ? { view, id } : { view };
+}
+
+export function reportLink(reportId: string): string {
+  return `#/reports/${encodeURIComponent(reportId)}`;
+}
+
+/** One line of a report's history as an admin reads it: what happened, from which status to which, and why. */
+export function describeEntry(entry: HistoryEntry): string {
+  const what = entry.action.replace(/_/g, " ");
+  const change = entry.old && entry.new ? ` (${entry.old} → ${entry.new})` : entry.new && entry.action !== entry.new ? ` (${entry.new})` : "";
+  return `${what}${change}${entry.reason ? `: ${entry.reason}` : ""}`;
+}
+
+/** Reports near this one that may be the same problem: open, other than it, the same category first, then nearest. */
+export function possibleDuplicates(
+  report: Pick<Report, "report_id" | "waste_type">,
+  nearby: readonly { report: Report; distance_m: number }[],
+): { report: Report; distance_m: number; sameCategory: boolean }[] {
+  return nearby
+    .filter((entry) => entry.report.report_id !== report.report_id && !["resolved", "rejected"].includes(entry.report.status))
+    .map((entry) => ({ ...entry, sameCategory: entry.report.waste_type === report.waste_type }))
+    .sort((a, b) => Number(b.sameCategory) - Number(a.sameCategory) || a.distance_m - b.distance_m);
+}

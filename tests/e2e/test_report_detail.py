@@ -1,0 +1,139 @@
+"""An admin works a report from its detail in the dashboard, in a real headless Chromium against `ecopulse local`:
+finds it in the reports list (sorted by priority, filtered), opens it, reads where it is and what is near it,
+verifies, dispatches and resolves it with reasons that land in its history, hides its text, and sees the API's
+message when a vehicle was taken meanwhile. Each test has a city of its own, seeds it through the public API (every
+call checked) and opens its own page, so it passes alone and in any order."""
+
+import re
+import uuid
+
+import pytest
+
+from tests.e2e.seed import CENTRE, Seeder
+
+pytest.importorskip("playwright.sync_api", reason="the e2e suite drives Chromium with the playwright package")
+from playwright.sync_api import expect  # noqa: E402
+
+pytestmark = pytest.mark.slow
+expect.set_options(timeout=20_000)
+
+
+def filed(seeder: Seeder, citizen: str, waste_type: str, priority: str, offset: float, description: str) -> str:
+    body = {
+        "waste_type": waste_type,
+        "lat": CENTRE[0] + offset,
+        "lng": CENTRE[1] + offset,
+        "description": description,
+        "priority": priority,
+    }
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    return seeder.call("POST", "/reports", citizen, json=body, headers=headers).json()["report_id"]
+
+
+def truck(seeder: Seeder, vehicle_id: str) -> None:
+    seeder.call("POST", "/fleet/vehicles", seeder.admin, json={"vehicle_id": vehicle_id, "name": f"Truck {vehicle_id}"})
+
+
+def test_reports_are_listed_most_urgent_first_filtered_and_opened_from_the_list_and_the_map(
+    open_page, seeder, shoot, accessible
+):
+    citizen = seeder.citizen()
+    normal = filed(seeder, citizen, "plastic", "normal", 0.0, "bags by the canal")
+    urgent = filed(seeder, citizen, "glass", "urgent", 0.001, "broken glass at the school gate")
+    high = filed(seeder, citizen, "plastic", "high", 0.002, "sacks on Mall Road")
+    page = open_page("reports")
+    expect(page.locator("#reports-count")).to_have_text("3 of 3 reports")
+    rows = page.locator("#report-rows tr")
+    expect(rows).to_have_count(3)
+    assert [rows.nth(i).get_attribute("data-report") for i in range(3)] == [urgent, high, normal]
+
+    page.get_by_label("Priority").select_option("high")
+    expect(page.locator("#reports-count")).to_have_text("2 of 3 reports")
+    page.get_by_label("Priority").select_option("")
+    page.get_by_label("Category").select_option("plastic")
+    expect(rows).to_have_count(2)
+    page.get_by_label("Words in the description, address or id").fill("mall road")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-report", high)
+    shoot(page, "reports")
+    accessible(page)
+
+    rows.first.get_by_role("link", name=high[:8]).click()
+    expect(page.locator("#report-facts")).to_contain_text("sacks on Mall Road")
+    expect(page).to_have_url(re.compile(f"#/reports/{high}$"))
+
+    page.goto(page.url.split("#")[0] + "#/map")
+    page.locator(f'#map-rows a[href="#/reports/{urgent}"]').click()
+    expect(page.locator("#report-facts")).to_contain_text("broken glass at the school gate")
+    expect(page.locator("#report-status-badge")).to_have_text("submitted")
+
+
+def test_a_report_is_verified_dispatched_hidden_and_resolved_from_its_detail_with_its_history(
+    open_page, seeder, shoot, accessible
+):
+    citizen, neighbour = seeder.citizen(), seeder.citizen()
+    report = filed(seeder, citizen, "plastic", "high", 0.0, "call 0300 1234567 about the bags")
+    twin = filed(seeder, neighbour, "plastic", "normal", 0.0003, "the same bags, seen from the bridge")
+    truck(seeder, "truck-3")
+    page = open_page(f"reports/{report}")
+
+    facts = page.locator("#report-facts")
+    expect(facts).to_contain_text("call 0300 1234567 about the bags")
+    expect(page.locator("#report-map .report-marker")).to_have_count(1)
+    expect(page.locator("#report-timeline li")).to_have_count(1)
+    expect(page.locator("#report-timeline li").first).to_contain_text("created (submitted)")
+    duplicate = page.locator(f'#nearby-list li[data-report="{twin}"]')
+    expect(duplicate).to_contain_text("(same category)")
+    expect(duplicate).to_contain_text("the same bags, seen from the bridge")
+
+    # Every change needs its reason, which the history keeps.
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator("#report-action-status")).to_have_text("Type a reason before you verify the report.")
+    page.get_by_label("Reason (kept in the history)").fill("seen on the morning round")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator("#report-status-badge")).to_have_text("verified")
+    expect(page.locator("#report-action-status")).to_have_text("Report verified.")
+    timeline = page.locator("#report-timeline li")
+    expect(timeline.last).to_contain_text("verified (submitted → verified): seen on the morning round")
+    expect(page.get_by_role("button", name="Verify")).to_have_count(0)
+
+    page.get_by_label("Reason (kept in the history)").fill("a phone number in the description")
+    page.get_by_role("button", name="Hide the text").click()
+    expect(page.locator("#report-action-status")).to_have_text("The text is hidden from citizens.")
+    expect(facts).to_contain_text("hidden from citizens and Open311")
+    assert seeder.call("GET", f"/reports/{report}", neighbour).json()["description"] is None
+
+    page.get_by_label("Vehicle", exact=True).select_option("truck-3")
+    page.get_by_label("Note for the crew").fill("bring sacks")
+    page.get_by_role("button", name="Dispatch", exact=True).click()
+    expect(page.locator("#report-status-badge")).to_have_text("dispatched")
+    expect(facts).to_contain_text("truck-3")
+    expect(timeline.last).to_contain_text("dispatched (verified → dispatched): bring sacks")
+    shoot(page, "report-detail")
+    accessible(page)
+
+    page.get_by_label("Reason (kept in the history)").fill("cleared by truck 3")
+    page.get_by_role("button", name="Resolve").click()
+    expect(page.locator("#report-status-badge")).to_have_text("resolved")
+    expect(page.locator("#report-actions")).to_contain_text("closed, nothing more to do")
+    expect(page.get_by_role("button", name="Reject")).to_have_count(0)
+    stored = seeder.call("GET", f"/reports/{report}", seeder.admin).json()
+    assert (stored["status"], stored["text_hidden"]) == ("resolved", True)
+    vehicle = seeder.call("GET", "/fleet/vehicles", seeder.admin).json()["items"][0]
+    assert vehicle["status"] == "available", "resolving frees the truck"
+
+
+def test_a_vehicle_taken_meanwhile_shows_the_apis_message_by_the_dispatch(open_page, seeder):
+    citizen = seeder.citizen()
+    first = filed(seeder, citizen, "mixed", "normal", 0.0, "dumped sacks")
+    second = filed(seeder, citizen, "mixed", "normal", 0.01, "more sacks")
+    truck(seeder, "truck-9")
+    page = open_page(f"reports/{first}")
+    page.get_by_label("Vehicle", exact=True).select_option("truck-9")
+    seeder.call("POST", f"/admin/reports/{second}/dispatch", seeder.admin, json={"vehicle_id": "truck-9"})
+
+    page.get_by_role("button", name="Dispatch", exact=True).click()
+    status = page.locator("#report-action-status")
+    expect(status).to_have_text("the vehicle is not available")
+    expect(status).to_have_class(re.compile("error"))
+    assert seeder.call("GET", f"/reports/{first}", seeder.admin).json()["status"] == "submitted"
