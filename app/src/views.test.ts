@@ -10,6 +10,8 @@ import { transactionUrl } from "./explorer";
 import { fieldsOf } from "./geo";
 import { alertZones, preferencesOf, unreadCount } from "./views/mine";
 import { positionOf } from "./views/report";
+import { reportAddress, timelineStep } from "./views/my-report";
+import { startI18n } from "./i18n";
 
 function submission(overrides: Partial<Schemas["SubmissionOut"]>): Schemas["SubmissionOut"] {
   return {
@@ -142,5 +144,23 @@ describe("offline, the token says who is signed in", () => {
     expect(whoFromToken(token({ sub: "u1", "custom:tenant": "lahore", exp: Date.now() / 1000 - 1 }))).toBeNull();
     expect(whoFromToken(token({ sub: "u1" }))).toBeNull();
     expect(whoFromToken("not a token")).toBeNull();
+  });
+});
+
+describe("a report's timeline", () => {
+  const entry = { at: "2026-12-07T01:00:00Z", actor: "u1", action: "created", old: null, new: "submitted", reason: null };
+
+  it("says each step in words, with who acted: the citizen, or the city without naming staff", async () => {
+    await startI18n();
+    expect(timelineStep(entry, "u1")).toEqual({ at: entry.at, what: "Filed", who: "you", reason: null });
+    const verified = { ...entry, actor: "admin-7", action: "verified", old: "submitted", new: "verified", reason: "seen" };
+    expect(timelineStep(verified, "u1")).toEqual({ at: entry.at, what: "Verified", who: "the city", reason: "seen" });
+    const hidden = { ...entry, actor: "staff", action: "text_hidden", new: null, reason: "a phone number" };
+    expect(timelineStep(hidden, "u1").what).toBe("The city hid its text");
+    expect(timelineStep({ ...entry, action: "something_new", new: null }, "u1").what).toBe("something new");
+  });
+
+  it("is opened at the report's own address under Mine", () => {
+    expect(reportAddress("r 1")).toBe("#/mine/r%201");
   });
 });

@@ -333,3 +333,35 @@ def test_every_screen_reads_in_english_and_in_urdu_right_to_left(phone, dashboar
     page.reload()
     expect(page.get_by_role("heading", name="درجہ بندی", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.dir") == "rtl", "the choice is remembered"
+
+
+def test_a_resident_opens_a_report_from_mine_and_reads_its_timeline_in_both_languages(
+    phone, dashboard, seeder, accessible
+):
+    citizen = seeder.citizen()
+    report = seeder.report(citizen, "glass", 0.0, "broken bottles by the bus stop")
+    seeder.call("POST", f"/admin/reports/{report}/status", seeder.admin, json={
+        "status": "verified", "reason": "seen on the morning round"})  # fmt: skip
+    page = open_app(phone(citizen), dashboard.app, "mine")
+    item = page.locator(f'#reports-title ~ ul [data-id="{report}"]')
+    # Mine asks seven routes of four functions at once: the first visit waits for their cold starts.
+    expect(item).to_contain_text("Verified", timeout=90_000)
+    item.get_by_role("link", name="Details and timeline").tap()
+
+    expect(page.get_by_role("heading", name="My report: Glass")).to_be_visible()
+    expect(page.locator("#my-report-figures")).to_contain_text("broken bottles by the bus stop")
+    steps = page.locator("#my-report-timeline li")
+    expect(steps).to_have_count(2)
+    expect(steps.first).to_contain_text("Filed · you")
+    expect(steps.last).to_contain_text("Verified · the city")
+    expect(steps.last).to_contain_text("seen on the morning round")
+    expect(page.locator(".tabs a[aria-current=page]")).to_have_text("Mine")
+    shoot(page, "my-report-en")
+    accessible(page)
+
+    page.get_by_label("Language").select_option("ur")
+    expect(page.get_by_role("heading", name="میری رپورٹ: شیشہ")).to_be_visible()
+    expect(steps.last).to_contain_text("تصدیق شدہ · شہر کی انتظامیہ")
+    accessible(page)
+    page.get_by_role("link", name="واپس: میرا").tap()
+    expect(page.get_by_role("heading", name="میرا", exact=True)).to_be_visible()
