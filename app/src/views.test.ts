@@ -8,7 +8,7 @@ import { fittedSize } from "./upload";
 import { rewardState, settled } from "./verdict";
 import { transactionUrl } from "./explorer";
 import { fieldsOf } from "./geo";
-import { alertZones, preferencesOf, unreadCount } from "./views/mine";
+import { alertZones, preferencesOf, reportItem, unreadCount } from "./views/mine";
 import { positionOf } from "./views/report";
 import { reportAddress, timelineStep } from "./views/my-report";
 import { startI18n } from "./i18n";
@@ -160,7 +160,11 @@ describe("a report's timeline", () => {
     expect(timelineStep({ ...entry, action: "something_new", new: null }, "u1").what).toBe("something new");
   });
 
-  it("is opened at the report's own address under Mine", () => {
+  it("is opened at the report's own address under Mine, from its item in Mine's list", async () => {
+    await startI18n();
     expect(reportAddress("r 1")).toBe("#/mine/r%201");
+    const report = { report_id: "r 1", waste_type: "glass", status: "verified", created_at: "2026-12-07T01:00:00Z", description: "bottles" };
+    const link = reportItem(report as Schemas["ReportOut"]).querySelector("a");
+    expect([link?.getAttribute("href"), link?.textContent]).toEqual(["#/mine/r%201", "Details and timeline"]);
   });
 });

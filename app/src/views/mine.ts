@@ -101,7 +101,8 @@ function walletSection(profile: Schemas["Profile"]): HTMLElement {
   );
 }
 
-function reportItem(report: Report): HTMLElement {
+/** One of my reports in Mine's list, with the link to its own screen. */
+export function reportItem(report: Report): HTMLElement {
   return h(
     "li",
     { class: "item", "data-id": report.report_id },
