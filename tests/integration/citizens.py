@@ -114,3 +114,38 @@ class Citizen:
 
     def ledger(self) -> list[dict]:
         return self.api("GET", "/me/ledger").json()["items"]
+
+    # --- a report's life: filed, moved by staff, answered by its reporter -----------------------------------
+
+    def file_report(self, lat: float = 31.5204, lng: float = 74.3587, waste_type: str = "plastic") -> str:
+        filed = self.api("POST", "/reports", json={"waste_type": waste_type, "lat": lat, "lng": lng})
+        assert filed.status_code == 201, filed.text
+        report_id: str = filed.json()["report_id"]
+        return report_id
+
+    def report(self, report_id: str) -> dict:
+        return self.api("GET", f"/reports/{report_id}").json()
+
+    def history(self, report_id: str) -> list[str]:
+        """The report's history, as its actions."""
+        return [entry["action"] for entry in self.api("GET", f"/reports/{report_id}/history").json()]
+
+    def staff_moves(self, report_id: str, *statuses: str) -> dict:
+        """The city's admin moves the report through ``statuses`` in turn; the report as it ends."""
+        moved: dict = {}
+        for status in statuses:
+            answer = self.api(
+                "POST", f"/admin/reports/{report_id}/status", admin=True, json={"status": status, "reason": "seen"}
+            )
+            assert answer.status_code == 200, answer.text
+            moved = answer.json()
+        return moved
+
+    def confirms(self, report_id: str) -> httpx.Response:
+        return self.api("POST", f"/reports/{report_id}/confirmation")
+
+    def reopens(self, report_id: str, reason: str = "still there") -> httpx.Response:
+        return self.api("POST", f"/reports/{report_id}/reopening", json={"reason": reason})
+
+    def inbox_titles(self) -> list[str]:
+        return [message["title"] for message in self.api("GET", "/me/inbox").json()["items"]]

@@ -385,8 +385,11 @@ def lahore_entities(local_system, cities):
         "/impact-credits",
         json={"organisation": "Acme", "credits": 1, "period_start": "2026-01-01", "period_end": "2026-01-31"},
     )
+    commented = report()
+    comment = alice("POST", f"/reports/{commented}/comments", json={"text": "by the gate"}).json()["entry_id"]
     return {
         "report": report(description="rusted cans", photo_keys=[report_photo(alice)]),
+        "commented_report": commented, "comment": comment,
         "report_to_dispatch": report(), "report_to_close": report(),
         "submission": submission["submission_id"], "event": event["event_id"], "vehicle": vehicle,
         "user": alice("GET", "/me").json()["user_id"], "credit": credit.json()["request_id"],
@@ -423,6 +426,10 @@ MATRIX = [
     ("GET", "/reports/{report}", None, {C: 200, D: 200, A: 200}),
     ("GET", "/reports/{report}/history", None, {C: 200, D: 200, A: 200}),
     ("POST", "/reports/{report}/votes", {"agrees": True}, {C: 201, D: 403, A: 201}),
+    ("GET", "/reports/{report}/timeline", None, {C: 200, D: 200, A: 200}),
+    ("POST", "/reports/{report}/comments", {"text": "still there"}, {C: 403, D: 201, A: 201}),
+    ("POST", "/reports/{report}/confirmation", None, {C: 403, D: 403, A: 403}),
+    ("POST", "/reports/{report}/reopening", {"reason": "still there"}, {C: 403, D: 403, A: 403}),
     ("POST", "/reports/{report}/subscription", None, {C: 204, D: 403, A: 403}),
     ("DELETE", "/reports/{report}/subscription", None, {C: 204, D: 403, A: 403}),
     ("POST", "/events", {"title": "Beach", "lat": 31.5, "lng": 74.3, "capacity": 5,
@@ -457,6 +464,8 @@ MATRIX = [
      {C: 403, D: 403, A: 200}),
     ("PUT", "/admin/reports/{report}/visibility", {"text_hidden": True, "reason": "a phone number"},
      {C: 403, D: 403, A: 200}),
+    ("PUT", "/admin/reports/{commented_report}/comments/{comment}/visibility",
+     {"text_hidden": True, "reason": "a phone number"}, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/alerts", {"zone": "canal", "message": "Road closed"}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/verifier", None, {C: 403, D: 403, A: 200}),
@@ -486,6 +495,8 @@ def template_path(path: str) -> str:
     names = {
         "report_to_dispatch": "report_id",
         "report_to_close": "report_id",
+        "commented_report": "report_id",
+        "comment": "entry_id",
         "credit": "request_id",
         "zone": "zone",
         "kind": "kind",

@@ -212,7 +212,46 @@ def test_a_rejection_says_why():
     assert message[:2] == ("Report closed", "Your plastic report was closed without a cleanup: not in the city's area.")
 
 
-@pytest.mark.parametrize("action", ["created", "text_hidden", "text_shown", "submitted"])
+def test_a_public_comment_tells_the_reporter_voters_and_followers_but_not_its_author(world):
+    told = world.notices.tell_followers(change("commented", actor="amina", old=None, new=None), NOW)
+    assert told.recipients == ["alice", "bob", "carol"]
+    (to_alice,) = world.deliveries.inbox("lahore", "alice")
+    assert to_alice[:2] == ("New comment", "Your plastic report has a new comment.")
+    by_reporter = world.notices.tell_followers(change("commented", entry="e-2", actor="alice"), NOW)
+    assert by_reporter.recipients == ["bob", "carol"]
+
+
+def test_an_internal_comment_tells_nobody(world):
+    told = world.notices.tell_followers(change("commented", internal=True), NOW)
+    assert told.recipients == [] and world.deliveries.inboxes == {}
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    [
+        ("confirmed", ("Fix confirmed", "A plastic report you follow was confirmed fixed.")),
+        ("reopened", ("Report reopened", "A plastic report you follow was reopened: the litter is still there, "
+                                         "and it is back in the city's queue.")),
+    ],
+)  # fmt: skip
+def test_a_confirmation_and_a_reopening_tell_everyone_but_the_citizen_who_answered(world, action, words):
+    told = world.notices.tell_followers(change(action, actor="alice", old="resolved"), NOW)
+    assert told.recipients == ["bob", "carol"]
+    assert world.deliveries.inbox("lahore", "bob")[0][:2] == words
+
+
+def test_is_it_fixed_asks_the_reporter_alone_offering_both_answers(world):
+    endpoint = world.device("alice")
+    told = world.notices.tell_followers(change("asked_if_fixed", actor="system", old="resolved", new=None), NOW)
+    assert told.recipients == ["alice"]
+    (question,) = world.deliveries.inbox("lahore", "alice")
+    assert question[0] == "Is it fixed?" and "Confirm it, or reopen the report" in question[1]
+    assert [data for arn, _, _, data in world.push.published if arn == endpoint] == [
+        {"report_id": "r-1", "status": "asked_if_fixed", "answers": "confirmation,reopening"}
+    ]
+
+
+@pytest.mark.parametrize("action", ["created", "text_hidden", "text_shown", "submitted", "comment_hidden"])
 def test_changes_that_are_not_a_new_status_tell_nobody(world, action):
     told = world.notices.tell_followers(change(action), NOW)
     assert told.recipients == [] and world.deliveries.inboxes == {}
@@ -240,6 +279,7 @@ def test_a_stream_image_of_a_report_history_entry_is_a_change():
         "lahore", "r-1", "2026-12-07T08:59:00.000000Z#ab12cd34", datetime(2026, 12, 7, 8, 59, tzinfo=UTC), "amina",
         "dispatched", "submitted", "dispatched", None,
     )  # fmt: skip
+    assert change_of({**image, "action": "commented", "internal": True}).internal
     assert change_of({**image, "entity": "submission"}) is None
     assert change_of({**image, "sk": "VOTE#bob"}) is None
 

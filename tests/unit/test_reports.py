@@ -33,7 +33,7 @@ from ecopulse.reports import (
     change_status,
     dispatch_vehicle,
     file_report,
-    sources_for,
+    transition_between,
 )
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.tenants import TenantSettings, ZoneSettings, hash_api_key
@@ -57,9 +57,17 @@ class MemoryReports:
         self.voters: set[tuple[str, str, str]] = set()
         self.trails: dict[tuple[str, str], list[HistoryEntry]] = {}
         self.sources: dict[tuple[str, str], str] = {}
+        self.ticks = 0
 
     def _now(self) -> datetime:
-        return START + timedelta(minutes=len(self.reports) + sum(map(len, self.trails.values())))
+        """A minute after the last write: each report, change and ``tick`` (a comment, say) takes one."""
+        return START + timedelta(minutes=len(self.reports) + sum(map(len, self.trails.values())) + self.ticks)
+
+    def tick(self) -> datetime:
+        """The time of a write the fake does not keep (a comment), and a minute on."""
+        now = self._now()
+        self.ticks += 1
+        return now
 
     def create(self, tenant: str, new: NewReport) -> Report:
         now = self._now()
@@ -111,7 +119,8 @@ class MemoryReports:
     def change_status(
         self, tenant: str, report: Report, target: ReportStatus, actor: str, reason: str | None
     ) -> Report:
-        return self._move(tenant, report, target, actor, target.value, reason, report.vehicle_id)
+        action = transition_between(report.status, target).action
+        return self._move(tenant, report, target, actor, action, reason, report.vehicle_id)
 
     def dispatched(self, tenant: str, report: Report, vehicle_id: str, actor: str, note: str | None) -> None:
         """The report's side of ``Fleet.dispatch``."""
@@ -128,10 +137,14 @@ class MemoryReports:
         vehicle_id: str | None,
     ) -> Report:
         stored = self.get(tenant, report.report_id)
-        if stored.version != report.version or stored.status not in sources_for(target):
+        if stored.version != report.version or stored.status != report.status:
             raise ConcurrentChange(report.report_id)
         now = self._now()
-        moved = replace(stored, status=target, vehicle_id=vehicle_id, updated_at=now, version=stored.version + 1)
+        resolved_at = now if target is ReportStatus.RESOLVED else stored.resolved_at
+        moved = replace(
+            stored, status=target, vehicle_id=vehicle_id, updated_at=now, version=stored.version + 1,
+            resolved_at=resolved_at,
+        )  # fmt: skip
         self.reports[(tenant, report.report_id)] = moved
         self.trails[(tenant, report.report_id)].append(HistoryEntry(now, actor, action, stored.status, target, reason))
         return moved
@@ -330,7 +343,7 @@ def client(
 REPORT_FIELDS = {
     "report_id", "reporter_id", "waste_type", "status", "lat", "lng", "geohash", "zone", "description", "address",
     "photo_keys", "priority", "ai_type", "ai_confidence", "votes_up", "votes_down", "vehicle_id", "created_at",
-    "updated_at", "text_hidden", "exact",
+    "updated_at", "text_hidden", "exact", "resolved_at",
 }  # fmt: skip
 
 

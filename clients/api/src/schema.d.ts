@@ -103,6 +103,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/reports/{report_id}/comments/{entry_id}/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Comment Visibility
+         * @description Hides a comment's text (`entry_id` of the report's timeline) from everyone but staff, or shows it again; the
+         *     change is in the report's history. An entry that is no comment is 404 `comment_not_found`.
+         */
+        put: operations["set_comment_visibility_admin_reports__report_id__comments__entry_id__visibility_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reports/{report_id}/dispatch": {
         parameters: {
             query?: never;
@@ -1136,6 +1157,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/{report_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Comment
+         * @description The city's staff and the report's reporter comment (anyone else: 403 `comment_not_allowed`); only staff may
+         *     mark a comment `internal` (403 `internal_comment_not_allowed`). A public comment reaches the report's
+         *     followers.
+         */
+        post: operations["comment_reports__report_id__comments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{report_id}/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm
+         * @description The reporter, or a citizen who voted that the report was right, confirms its resolution: the report is
+         *     closed as `confirmed`. Within the city's `reopen_window_days` of the resolution (409 `reopen_window_closed`);
+         *     on a resolved report only (409 `invalid_transition`); anyone else is 403 `not_reporter_or_voter`.
+         */
+        post: operations["confirm_reports__report_id__confirmation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reports/{report_id}/history": {
         parameters: {
             query?: never;
@@ -1147,6 +1212,27 @@ export interface paths {
         get: operations["report_history_reports__report_id__history_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{report_id}/reopening": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen
+         * @description The reporter, or a citizen who voted that the report was right, says the litter is still there: the report is
+         *     `verified` again, back in the city's queue (history action `reopened`). Refused as the confirmation is.
+         */
+        post: operations["reopen_reports__report_id__reopening_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1170,6 +1256,27 @@ export interface paths {
         post: operations["subscribe_reports__report_id__subscription_post"];
         /** Unsubscribe */
         delete: operations["unsubscribe_reports__report_id__subscription_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/{report_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Timeline
+         * @description Every change and comment, oldest first; internal comments for staff only. `/history` lists the changes
+         *     alone, unpaged.
+         */
+        get: operations["report_timeline_reports__report_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1616,6 +1723,17 @@ export interface components {
              * @enum {string}
              */
             signups: "open" | "invite";
+        };
+        /** CommentIn */
+        CommentIn: {
+            /** Text */
+            text: string;
+            /**
+             * Internal
+             * @description For the city's staff only (staff alone may set it)
+             * @default false
+             */
+            internal?: boolean;
         };
         /** CreditDecisionIn */
         CreditDecisionIn: {
@@ -2277,6 +2395,16 @@ export interface components {
              */
             cursor?: string | null;
         };
+        /** PageOf[TimelineEntryOut] */
+        PageOf_TimelineEntryOut_: {
+            /** Items */
+            items: components["schemas"]["TimelineEntryOut"][];
+            /**
+             * Cursor
+             * @description Pass back as `cursor` for the next page.
+             */
+            cursor?: string | null;
+        };
         /** PageOf[VehicleOut] */
         PageOf_VehicleOut_: {
             /** Items */
@@ -2470,6 +2598,14 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** ReopeningIn */
+        ReopeningIn: {
+            /**
+             * Reason
+             * @description What is still there
+             */
+            reason: string;
+        };
         /** ReportIn */
         ReportIn: {
             /**
@@ -2554,12 +2690,17 @@ export interface components {
              * @default true
              */
             exact?: boolean;
+            /**
+             * Resolved At
+             * @description When it was last resolved: the city's `reopen_window_days` to confirm or reopen run from here
+             */
+            resolved_at?: string | null;
         };
         /**
          * ReportStatus
          * @enum {string}
          */
-        ReportStatus: "submitted" | "verified" | "dispatched" | "resolved" | "rejected";
+        ReportStatus: "submitted" | "verified" | "dispatched" | "resolved" | "rejected" | "confirmed" | "duplicate";
         /** ReportStatusIn */
         ReportStatusIn: {
             /**
@@ -2927,6 +3068,18 @@ export interface components {
              * @default false
              */
             sms_notifications?: boolean;
+            /**
+             * Reopen Window Days
+             * @description Days after a resolution during which its reporter and the citizens who agreed with the report may confirm the fix or reopen the report
+             * @default 14
+             */
+            reopen_window_days?: number;
+            /**
+             * Fixed Question After Days
+             * @description Days after a resolution when the reporter is asked, once, whether it is fixed
+             * @default 3
+             */
+            fixed_question_after_days?: number;
         };
         /** TenantSettings */
         "TenantSettings-Output": {
@@ -3039,6 +3192,58 @@ export interface components {
              * @default false
              */
             sms_notifications?: boolean;
+            /**
+             * Reopen Window Days
+             * @description Days after a resolution during which its reporter and the citizens who agreed with the report may confirm the fix or reopen the report
+             * @default 14
+             */
+            reopen_window_days?: number;
+            /**
+             * Fixed Question After Days
+             * @description Days after a resolution when the reporter is asked, once, whether it is fixed
+             * @default 3
+             */
+            fixed_question_after_days?: number;
+        };
+        /**
+         * TimelineEntryOut
+         * @description A change of the report (``old`` → ``new``, with its ``reason``) or a comment (action ``commented``, with its
+         *     ``text``).
+         */
+        TimelineEntryOut: {
+            /** Entry Id */
+            entry_id: string;
+            /**
+             * At
+             * Format: date-time
+             * @description To the hour for anyone but the reporter and staff
+             */
+            at: string;
+            /**
+             * Actor
+             * @description Who acted; for anyone but the reporter and staff, a role: reporter or staff
+             */
+            actor: string;
+            /** Action */
+            action: string;
+            /** Old */
+            old: string | null;
+            /** New */
+            new: string | null;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Text
+             * @description A comment's text; null once staff hid it, for anyone but staff
+             */
+            text: string | null;
+            /**
+             * Internal
+             * @description A comment for staff only; never shown to anyone else
+             */
+            internal: boolean;
+            /** Text Hidden */
+            text_hidden: boolean;
         };
         /**
          * UploadForm
@@ -3718,6 +3923,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InviteCodeOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    set_comment_visibility_admin_reports__report_id__comments__entry_id__visibility_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisibilityIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineEntryOut"];
                 };
             };
             /** @description Bad Request */
@@ -9965,6 +10278,216 @@ export interface operations {
             };
         };
     };
+    comment_reports__report_id__comments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineEntryOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    confirm_reports__report_id__confirmation_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     report_history_reports__report_id__history_get: {
         parameters: {
             query?: never;
@@ -9983,6 +10506,113 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HistoryEntry"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    reopen_reports__report_id__reopening_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopeningIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
                 };
             };
             /** @description Bad Request */
@@ -10186,6 +10816,112 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    report_timeline_reports__report_id__timeline_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOf_TimelineEntryOut_"];
+                };
             };
             /** @description Bad Request */
             400: {

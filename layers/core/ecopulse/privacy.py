@@ -5,12 +5,12 @@ follow a person from the reports they file. Text the staff hid shows to staff on
 Staff are the city's admins and drivers: a driver sent to the litter needs the exact place.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ecopulse import geo
-from ecopulse.reports import HistoryEntry, Report, Reports, ReportStatus
+from ecopulse.reports import HistoryEntry, Report, Reports, ReportStatus, TimelineEntry
 
 # A thousandth of a degree: 111 m of latitude, and as much of longitude or less away from the equator.
 PLACE_DECIMALS = 3
@@ -62,6 +62,7 @@ class ReportView:
     updated_at: datetime
     text_hidden: bool
     exact: bool
+    resolved_at: datetime | None = None
 
 
 def audience_of(report: Report, viewer: Viewer) -> Audience:
@@ -119,6 +120,7 @@ def view_report(report: Report, viewer: Viewer) -> ReportView:
         updated_at=report.updated_at if exact else to_the_hour(report.updated_at),
         text_hidden=report.text_hidden,
         exact=exact,
+        resolved_at=report.resolved_at if exact or report.resolved_at is None else to_the_hour(report.resolved_at),
     )
 
 
@@ -140,6 +142,22 @@ def reports_nearby(
     return found[:limit]
 
 
+def public_actor(report: Report, actor: str) -> str:
+    """Who acted, as anyone but the reporter and staff read it: a role."""
+    return Audience.REPORTER.value if actor == report.reporter_id else Audience.STAFF.value
+
+
+def view_timeline_entry(report: Report, entry: TimelineEntry, viewer: Viewer) -> TimelineEntry:
+    """An entry of the report's timeline as ``viewer`` may see it: as ``report_history`` shows a change, and a
+    comment's text, once staff hid it, to staff only. Internal comments are never shown to anyone but staff."""
+    if entry.internal and not viewer.staff:
+        raise PermissionError("internal comments are for staff only")
+    shown = entry if viewer.staff or not entry.text_hidden else replace(entry, text=None)
+    if sees_exactly(audience_of(report, viewer)):
+        return shown
+    return replace(shown, at=to_the_hour(entry.at), actor=public_actor(report, entry.actor))
+
+
 def report_history(reports: Reports, tenant: str, report_id: str, viewer: Viewer) -> list[HistoryEntry]:
     """The report's trail. Anyone but its reporter and staff reads who acted as a role (the reporter or staff),
     and when to the hour."""
@@ -150,7 +168,7 @@ def report_history(reports: Reports, tenant: str, report_id: str, viewer: Viewer
     return [
         HistoryEntry(
             at=to_the_hour(entry.at),
-            actor=Audience.REPORTER.value if entry.actor == report.reporter_id else Audience.STAFF.value,
+            actor=public_actor(report, entry.actor),
             action=entry.action,
             old=entry.old,
             new=entry.new,

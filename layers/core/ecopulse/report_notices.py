@@ -1,10 +1,12 @@
 """Who hears about a report's changes, by which channels, in which words, and exactly once.
 
-A report's status change writes a history entry in the same transaction (``ecopulse.store.reports``); the table's
-stream carries the entry to ``tell_followers``, off the request path (a transactional outbox). The reporter,
-everyone who voted on the report and everyone who follows it are told, each as their preferences say: always in the
-inbox, and by push to each of their devices, by e-mail and by SMS (where the city sends SMS) when they asked for it.
-Whoever made the change and whoever has left the city are not told.
+A report's status change writes a history entry in the same transaction (``ecopulse.store.reports``), and a comment
+is an entry of that history too (``ecopulse.timeline``); the table's stream carries the entry to ``tell_followers``,
+off the request path (a transactional outbox). The reporter, everyone who voted on the report and everyone who
+follows it are told, each as their preferences say: always in the inbox, and by push to each of their devices, by
+e-mail and by SMS (where the city sends SMS) when they asked for it. Whoever made the change and whoever has left the
+city are not told; an internal comment is told to nobody, and the "is it fixed?" question
+(``ecopulse.follow_up``) to the reporter alone.
 
 The stream delivers an entry at least once, and a batch that failed is delivered again: every message is keyed by
 the entry, the recipient and the channel, the inbox message is written only if absent, and a channel already
@@ -21,8 +23,10 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, Protocol
 
-from ecopulse.reports import ReportNotFound, Reports, ReportStatus
+from ecopulse.follow_up import ASKED_IF_FIXED
+from ecopulse.reports import ReportNotFound, Reports
 from ecopulse.tenants import Tenants
+from ecopulse.timeline import COMMENTED
 
 
 class Channel(StrEnum):
@@ -71,6 +75,7 @@ class ReportChange:
     old: str | None
     new: str | None
     reason: str | None
+    internal: bool = False
 
 
 AUDIT_PREFIX = "AUDIT#"
@@ -91,19 +96,30 @@ def change_of(image: Mapping[str, Any]) -> ReportChange | None:
         old=image.get("old"),
         new=image.get("new"),
         reason=image.get("reason"),
+        internal=bool(image.get("internal")),
     )
 
 
-# The changes a report's followers hear about: every status but the first (filing is the reporter's own doing).
-TOLD_ACTIONS = frozenset(status.value for status in ReportStatus if status is not ReportStatus.SUBMITTED)
 # How long a delivery is remembered: longer than the stream keeps a record (24 hours) and retries it.
 DELIVERY_MEMORY = timedelta(days=7)
-_STATUS_WORDS = {
-    ReportStatus.VERIFIED: ("Report verified", "was verified by the city."),
-    ReportStatus.DISPATCHED: ("Crew on the way", "has a crew on the way."),
-    ReportStatus.RESOLVED: ("Report resolved", "was cleaned up. Thank you for caring about your city."),
-    ReportStatus.REJECTED: ("Report closed", "was closed without a cleanup"),
+# What each kind of entry tells (its title, and what happened to the report); filing is the reporter's own doing.
+_NOTICE_WORDS = {
+    "verified": ("Report verified", "was verified by the city."),
+    "dispatched": ("Crew on the way", "has a crew on the way."),
+    "resolved": ("Report resolved", "was cleaned up. Thank you for caring about your city."),
+    "rejected": ("Report closed", "was closed without a cleanup"),
+    "confirmed": ("Fix confirmed", "was confirmed fixed."),
+    "reopened": ("Report reopened", "was reopened: the litter is still there, and it is back in the city's queue."),
+    COMMENTED: ("New comment", "has a new comment."),
+    ASKED_IF_FIXED: (
+        "Is it fixed?",
+        "was marked cleaned up. Is it fixed? Confirm it, or reopen the report if the litter is still there.",
+    ),
 }
+# The changes a report's followers hear about.
+TOLD_ACTIONS = frozenset(_NOTICE_WORDS)
+# What the app offers with the question: the report's routes that answer it.
+ANSWERS = "confirmation,reopening"
 
 
 class EndpointDisabled(Exception):
@@ -221,10 +237,10 @@ def audience(reporter_id: str, voters: Iterable[str], subscribers: Iterable[str]
 
 
 def message_text(change: ReportChange, waste_type: str, is_reporter: bool) -> tuple[str, str]:
-    title, happened = _STATUS_WORDS[ReportStatus(change.action)]
+    title, happened = _NOTICE_WORDS[change.action]
     subject = f"Your {waste_type} report" if is_reporter else f"A {waste_type} report you follow"
     body = f"{subject} {happened}"
-    if change.action == ReportStatus.REJECTED:
+    if change.action == "rejected":
         body += f": {change.reason}." if change.reason else "."
     return title, body
 
@@ -268,18 +284,21 @@ class ReportNotices:
     def tell_followers(self, change: ReportChange, now: datetime) -> Told:
         """Tells everyone who follows the report of one change, each by the channels they chose, once."""
         told = Told()
-        if change.action not in TOLD_ACTIONS:
+        if change.action not in TOLD_ACTIONS or change.internal:
             return told
         try:
             report = self.reports.get(change.tenant, change.report_id)
         except ReportNotFound:
             return told
-        people = audience(
-            report.reporter_id,
-            self.followers.voters(change.tenant, change.report_id),
-            self.followers.subscribers(change.tenant, change.report_id),
-            change.actor,
-        )
+        if change.action == ASKED_IF_FIXED:
+            people = [report.reporter_id]
+        else:
+            people = audience(
+                report.reporter_id,
+                self.followers.voters(change.tenant, change.report_id),
+                self.followers.subscribers(change.tenant, change.report_id),
+                change.actor,
+            )
         sms_enabled = self.tenants.settings(change.tenant).sms_notifications
         remember_until = now + DELIVERY_MEMORY
         for user_id in people:
@@ -323,6 +342,8 @@ class ReportNotices:
 
         if preferences.push:
             data = {"report_id": change.report_id, "status": change.action}
+            if change.action == ASKED_IF_FIXED:
+                data["answers"] = ANSWERS
             for device in self.devices.devices(tenant, user_id):
                 try:
                     once(

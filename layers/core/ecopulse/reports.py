@@ -1,7 +1,8 @@
-"""A litter report's lifecycle: submitted → verified → dispatched → resolved, or rejected while open.
+"""A litter report's lifecycle: submitted → verified → dispatched → resolved → confirmed, or rejected while open.
 
-The rules, the ``Reports`` port and the use cases the routes call; ``ecopulse.store.reports.ReportRepository``
-is the DynamoDB adapter.
+Every change of a report's status is a row of ``TRANSITIONS``: the action its history records, the statuses it may
+start from, the status it leads to, and who may take it. The rules, the ``Reports`` port and the use cases the routes
+call are here; ``ecopulse.store.reports.ReportRepository`` is the DynamoDB adapter.
 """
 
 import uuid
@@ -24,6 +25,8 @@ class ReportStatus(StrEnum):
     DISPATCHED = "dispatched"
     RESOLVED = "resolved"
     REJECTED = "rejected"
+    CONFIRMED = "confirmed"
+    DUPLICATE = "duplicate"
 
 
 class Priority(StrEnum):
@@ -90,6 +93,7 @@ class Report:
     updated_at: datetime
     version: int
     text_hidden: bool = False
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,23 @@ class HistoryEntry:
     old: str | None
     new: str | None
     reason: str | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One entry of a report's timeline (``ecopulse.timeline``): a change of its history, or a comment with its
+    ``text``. ``entry_id`` names it in the report's routes."""
+
+    entry_id: str
+    at: datetime
+    actor: str
+    action: str
+    old: str | None = None
+    new: str | None = None
+    reason: str | None = None
+    text: str | None = None
+    internal: bool = False
+    text_hidden: bool = False
 
 
 class Reports(Protocol):
@@ -145,13 +166,45 @@ class Reports(Protocol):
         ...
 
 
-_ALLOWED_FROM = {
-    ReportStatus.VERIFIED: {ReportStatus.SUBMITTED},
-    ReportStatus.DISPATCHED: {ReportStatus.SUBMITTED, ReportStatus.VERIFIED},
-    ReportStatus.RESOLVED: {ReportStatus.DISPATCHED, ReportStatus.VERIFIED, ReportStatus.SUBMITTED},
-    ReportStatus.REJECTED: {ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.DISPATCHED},
-}
-CLOSED = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED})
+class Party(StrEnum):
+    """Who may take a transition: the city's staff (admins and drivers), the report's reporter, a citizen who voted
+    that the report is right, or the platform itself (a workflow, a schedule)."""
+
+    STAFF = "staff"
+    REPORTER = "reporter"
+    VOTER = "voter"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[ReportStatus]
+    target: ReportStatus
+    parties: frozenset[Party]
+
+
+OPEN = frozenset({ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.DISPATCHED})
+_S, _V, _D = ReportStatus.SUBMITTED, ReportStatus.VERIFIED, ReportStatus.DISPATCHED
+
+
+def _row(action: str, sources: set[ReportStatus], target: ReportStatus, *parties: Party) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(parties))
+
+
+# Every change of a report's status, one row each. No two rows share a source and a target, so a move names its
+# action. After resolution the reporter and the citizens who agreed with the report confirm the fix (closing the
+# report) or say it is still there (back in the queue as verified), within the city's ``reopen_window_days``.
+TRANSITIONS: tuple[Transition, ...] = (
+    _row("verified", {_S}, _V, Party.STAFF),
+    _row("dispatched", {_S, _V}, _D, Party.STAFF),
+    _row("resolved", set(OPEN), ReportStatus.RESOLVED, Party.STAFF, Party.SYSTEM),
+    _row("rejected", set(OPEN), ReportStatus.REJECTED, Party.STAFF),
+    _row("confirmed", {ReportStatus.RESOLVED}, ReportStatus.CONFIRMED, Party.REPORTER, Party.VOTER),
+    _row("reopened", {ReportStatus.RESOLVED}, _V, Party.REPORTER, Party.VOTER),
+    _row("merged", set(OPEN), ReportStatus.DUPLICATE, Party.STAFF),
+)
+CLOSED = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED, ReportStatus.CONFIRMED, ReportStatus.DUPLICATE})
 
 STATS_COUNTER = {
     ReportStatus.DISPATCHED: "reports_dispatched",
@@ -161,12 +214,30 @@ STATS_COUNTER = {
 
 
 def sources_for(target: ReportStatus) -> set[ReportStatus]:
-    return _ALLOWED_FROM[target]
+    """Every status some party may move a report to ``target`` from."""
+    return {source for row in TRANSITIONS if row.target is target for source in row.sources}
 
 
-def check_transition(report: Report, target: ReportStatus) -> None:
-    if report.status not in sources_for(target):
-        raise InvalidReportTransition(f"report {report.report_id} is {report.status}, cannot become {target}")
+def transition_between(source: ReportStatus, target: ReportStatus) -> Transition:
+    """The one row that moves a report from ``source`` to ``target``; ``InvalidReportTransition`` if none does."""
+    for row in TRANSITIONS:
+        if source in row.sources and row.target is target:
+            return row
+    raise InvalidReportTransition(f"no report moves from {source} to {target}")
+
+
+def check_transition(report: Report, target: ReportStatus, party: Party = Party.STAFF) -> Transition:
+    """The row ``party`` takes to move ``report`` to ``target``; ``InvalidReportTransition`` when the report's status
+    or the party does not allow it."""
+    try:
+        row = transition_between(report.status, target)
+    except InvalidReportTransition as error:
+        raise InvalidReportTransition(
+            f"report {report.report_id} is {report.status}, cannot become {target}"
+        ) from error
+    if party not in row.parties:
+        raise InvalidReportTransition(f"the {party} cannot take '{row.action}' on report {report.report_id}")
+    return row
 
 
 def check_vote(reporter_id: str, voter_id: str) -> None:
@@ -228,10 +299,24 @@ def change_status(
     target: ReportStatus,
     actor: str,
     reason: str | None,
+    party: Party = Party.STAFF,
 ) -> Report:
-    """Moves the report along its lifecycle; closing it, resolved or rejected, frees the vehicle sent to it."""
-    report = reports.get(tenant, report_id)
-    check_transition(report, target)
+    """Moves the report along its lifecycle as ``party`` may (staff unless said otherwise)."""
+    return move(reports, fleet, tenant, reports.get(tenant, report_id), target, actor, reason, party)
+
+
+def move(
+    reports: Reports,
+    fleet: Fleet,
+    tenant: str,
+    report: Report,
+    target: ReportStatus,
+    actor: str,
+    reason: str | None,
+    party: Party,
+) -> Report:
+    """Moves the report as read along a row of ``TRANSITIONS``; closing it frees the vehicle sent to it."""
+    check_transition(report, target, party)
     changed = reports.change_status(tenant, report, target, actor, reason)
     if target in CLOSED and report.vehicle_id:
         fleet.release(tenant, report.vehicle_id, report.report_id)

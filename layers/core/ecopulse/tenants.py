@@ -242,6 +242,21 @@ class TenantSettings(BaseModel):
     # Whether citizens who ask for it are told of their reports' changes by SMS too (SNS SMS, which costs per
     # message and, in a new account, reaches only verified numbers: docs/deploy.md).
     sms_notifications: bool = False
+    reopen_window_days: int = Field(
+        default=14,
+        ge=1,
+        le=365,
+        strict=True,
+        description="Days after a resolution during which its reporter and the citizens who agreed with the report "
+        "may confirm the fix or reopen the report",
+    )
+    fixed_question_after_days: int = Field(
+        default=3,
+        ge=1,
+        le=60,
+        strict=True,
+        description="Days after a resolution when the reporter is asked, once, whether it is fixed",
+    )
 
     def zone_list(self) -> list[Zone]:
         return [zone.zone() for zone in self.zones]

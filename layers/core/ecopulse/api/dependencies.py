@@ -3,6 +3,7 @@
 
 Each section belongs to one area; its alias names the port the routes see (a Protocol of the domain)."""
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from ecopulse.config import deployment
 from ecopulse.events import BonusPlanner, Events
 from ecopulse.exports import LedgerByDay, SubmissionsByDay
 from ecopulse.fleet import Fleet
+from ecopulse.follow_up import Agreement
 from ecopulse.forecasts import ForecastStore
 from ecopulse.leaving import PersonalData, PhotoOriginals, SignIns
 from ecopulse.mint_queue import MintQueue
@@ -27,6 +29,7 @@ from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.community import CommunityRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.follow_up import AgreementRepository
 from ecopulse.store.forecasts import ForecastRepository
 from ecopulse.store.invite_codes import InviteCodeRepository
 from ecopulse.store.leaving import PersonalDataRepository
@@ -36,10 +39,12 @@ from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.rewards import RewardRepository
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.store.tenants import TenantRepository
+from ecopulse.store.timeline import TimelineRepository
 from ecopulse.store.users import UserRepository
 from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.submissions import PhotoLinks, ReviewLabels, Submissions, TaskTokens
 from ecopulse.tenants import Tenants
+from ecopulse.timeline import Timeline
 from ecopulse.uploads import UploadForms
 from ecopulse.user_pool import CognitoUserPool
 from ecopulse.users import RewardQueue, UnpaidRewards, Users
@@ -65,6 +70,26 @@ def report_repository() -> Reports:
 
 
 ReportsDep = Annotated[Reports, Depends(report_repository)]
+
+
+@cache
+def timeline_repository() -> Timeline:
+    return TimelineRepository()
+
+
+@cache
+def agreement_repository() -> Agreement:
+    return AgreementRepository()
+
+
+def clock() -> datetime:
+    """The time a request is decided at; tests set it."""
+    return datetime.now(UTC)
+
+
+TimelineDep = Annotated[Timeline, Depends(timeline_repository)]
+AgreementDep = Annotated[Agreement, Depends(agreement_repository)]
+NowDep = Annotated[datetime, Depends(clock)]
 
 # --- report notifications: followers, preferences and devices ----------------------------------------------
 

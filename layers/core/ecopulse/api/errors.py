@@ -16,6 +16,7 @@ from ecopulse.api import open311_answers
 from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
 from ecopulse.exports import MAX_EXPORT_DAYS, MAX_EXPORT_ROWS, ExportTooLarge, InvalidExportRange
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
+from ecopulse.follow_up import NotReporterOrVoter, ResponseWindowClosed
 from ecopulse.impact import (
     AllocationRaced,
     AlreadyReviewed,
@@ -41,6 +42,7 @@ from ecopulse.tenants import (
     PhotoRequired,
     ZoneNotFound,
 )
+from ecopulse.timeline import CommentNotAllowed, CommentNotFound, InternalCommentNotAllowed
 from ecopulse.uploads import ForeignPhoto
 from ecopulse.users import AccountDisabled, SelfDisable, StaleRole, UserNotFound
 
@@ -94,6 +96,15 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     VehicleExists: (409, "vehicle_exists", "the city has a vehicle with this id already"),
     NotYourVehicle: (403, "not_your_vehicle", "drivers report positions for their own vehicle only"),
     InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
+    NotReporterOrVoter: (
+        403,
+        "not_reporter_or_voter",
+        "only the reporter and the citizens who agreed with the report confirm or reopen it",
+    ),
+    ResponseWindowClosed: (409, "reopen_window_closed", "the time to confirm or reopen this resolution has passed"),
+    CommentNotFound: (404, "comment_not_found", "no such comment on this report"),
+    CommentNotAllowed: (403, "comment_not_allowed", "only the city's staff and the reporter comment on a report"),
+    InternalCommentNotAllowed: (403, "internal_comment_not_allowed", "only the city's staff write internal comments"),
     InvalidTransition: (409, "invalid_transition", "the submission's status does not allow this"),
     DecisionConflict: (409, "decision_conflict", "the submission was decided otherwise or is not in review"),
     ReviewClosed: (409, "review_closed", "the review has timed out or was decided already"),

@@ -4,6 +4,9 @@ import uuid
 
 from ecopulse.reports import HistoryEntry
 from ecopulse.store.models import AuditItem, sort_stamp, tenant_key, utcnow
+from ecopulse.timeline import COMMENTED
+
+AUDIT_PREFIX = "AUDIT#"
 
 
 def audit_entry(
@@ -19,7 +22,7 @@ def audit_entry(
     now = utcnow()
     return AuditItem(
         tenant_key(tenant, entity.upper(), entity_id),
-        f"AUDIT#{sort_stamp(now, uuid.uuid4().hex[:8])}",
+        f"{AUDIT_PREFIX}{sort_stamp(now, uuid.uuid4().hex[:8])}",
         tenant=tenant,
         entity=entity,
         entity_id=entity_id,
@@ -33,8 +36,11 @@ def audit_entry(
 
 
 def history(tenant: str, entity: str, entity_id: str, limit: int = 100) -> list[HistoryEntry]:
-    """The entity's trail, oldest first."""
+    """The entity's trail of changes, oldest first (comments are in a report's timeline, ``ecopulse.timeline``)."""
     items = AuditItem.query(
-        tenant_key(tenant, entity.upper(), entity_id), AuditItem.sk.startswith("AUDIT#"), limit=limit
+        tenant_key(tenant, entity.upper(), entity_id),
+        AuditItem.sk.startswith(AUDIT_PREFIX),
+        AuditItem.action != COMMENTED,
+        limit=limit,
     )
     return [HistoryEntry(item.created_at, item.actor, item.action, item.old, item.new, item.reason) for item in items]

@@ -180,12 +180,31 @@ class ReportItem(_Item):
     source = UnicodeAttribute(default="app")
     # Staff hid the description and address from everyone else (ecopulse.privacy).
     text_hidden = BooleanAttribute(null=True)
+    # When it was last resolved: the reporter's window to confirm or reopen runs from here (ecopulse.follow_up).
+    resolved_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
 
     @staticmethod
     def keys(tenant: str, report_id: str) -> tuple[str, str]:
         return tenant_key(tenant, "REPORT", report_id), "REPORT"
+
+
+class FixQuestionItem(_Item):
+    """A resolved report whose reporter has not yet been asked whether it is fixed, written with the resolution.
+    Its gsi1 keys (``TENANT#T#FIX_QUESTIONS``, the resolution's time) list the reports waiting to be asked, oldest
+    first; asking removes them (a sparse index), so a report is asked once. Confirming or reopening deletes it."""
+
+    resolved_at = UTCDateTimeAttribute()
+    asked_at = UTCDateTimeAttribute(null=True)
+
+    @staticmethod
+    def keys(tenant: str, report_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "REPORT", report_id), "FIX_QUESTION"
+
+    @staticmethod
+    def waiting(tenant: str) -> str:
+        return tenant_key(tenant, "FIX_QUESTIONS")
 
 
 class ReportCounters(_Item):
@@ -206,7 +225,8 @@ class VoteItem(_Item):
 
 
 class AuditItem(_Item):
-    """Who changed what, when, from which state to which, and why."""
+    """Who changed what, when, from which state to which, and why. A comment on a report is an entry of its trail
+    too (action ``commented``), with its ``text``, whether it is ``internal`` (staff only) and ``text_hidden``."""
 
     entity = UnicodeAttribute()
     entity_id = UnicodeAttribute()
@@ -215,6 +235,9 @@ class AuditItem(_Item):
     old = UnicodeAttribute(null=True)
     new = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    internal = BooleanAttribute(null=True)
+    text_hidden = BooleanAttribute(null=True)
 
 
 class SubmissionItem(_Item):

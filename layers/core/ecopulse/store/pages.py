@@ -33,17 +33,21 @@ def paged[T](
     cursor: str | None,
     condition: Any = None,
     newest_first: bool = False,
+    filter_condition: Any = None,
 ) -> Page[T]:
-    """One page of a query on the tenant's partition named by ``parts``, resumed from the client's cursor."""
+    """One page of a query on the tenant's partition named by ``parts``, resumed from the client's cursor; items
+    the ``filter_condition`` leaves out do not count towards ``limit``."""
     partition = tenant_key(tenant, *parts)
     scope = listing_scope(query, partition)
     start = cursor_sealer().open(cursor, scope) if cursor else None
+    filtered = {} if filter_condition is None else {"filter_condition": filter_condition}
     results = query(
         partition,
         condition,
         scan_index_forward=not newest_first,
         limit=limit,
         last_evaluated_key=None if start is None else own_tenant(start, tenant),
+        **filtered,
     )
     items = []
     for item in results:

@@ -18,12 +18,20 @@ from ecopulse.reports import (
     Report,
     ReportNotFound,
     ReportStatus,
-    sources_for,
+    transition_between,
 )
 from ecopulse.store import stats
 from ecopulse.store.audit import audit_entry, history
 from ecopulse.store.forecasts import mark_reported
-from ecopulse.store.models import ReportCounters, ReportItem, VoteItem, sort_stamp, tenant_key, utcnow
+from ecopulse.store.models import (
+    FixQuestionItem,
+    ReportCounters,
+    ReportItem,
+    VoteItem,
+    sort_stamp,
+    tenant_key,
+    utcnow,
+)
 from ecopulse.store.pages import paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
 
@@ -51,6 +59,18 @@ def report_of(item: ReportItem) -> Report:
         updated_at=item.updated_at,
         version=int(item.version),
         text_hidden=bool(item.text_hidden),
+        resolved_at=item.resolved_at,
+    )
+
+
+def fix_question(tenant: str, report_id: str, resolved_at: datetime) -> FixQuestionItem:
+    """The report's "is it fixed?" question, waiting in the tenant's list by the time of the resolution."""
+    return FixQuestionItem(
+        *FixQuestionItem.keys(tenant, report_id),
+        tenant=tenant,
+        resolved_at=resolved_at,
+        gsi1pk=FixQuestionItem.waiting(tenant),
+        gsi1sk=sort_stamp(resolved_at, report_id),
     )
 
 
@@ -175,19 +195,29 @@ class ReportRepository:
     def change_status(
         self, tenant: str, report: Report, target: ReportStatus, actor: str, reason: str | None
     ) -> Report:
-        """Moves the report only from a status that allows it; a stale copy fails on its version."""
+        """Moves the report along the row of ``TRANSITIONS`` from its status to ``target``, recording the row's action;
+        a stale copy fails on its version. A resolution waits for its "is it fixed?" question (``FixQuestionItem``);
+        leaving ``resolved`` answers it."""
+        row = transition_between(report.status, target)
         now = utcnow()
         actions: list[Action] = [
             ReportItem.status.set(target.value),
             ReportItem.updated_at.set(now),
             ReportItem.gsi1pk.set(tenant_key(tenant, "REPORTS", target.value)),
         ]
-        audit = audit_entry(tenant, "report", report.report_id, actor, target.value, report.status, target, reason)
-        allowed = [status.value for status in sources_for(target)]
+        if target is ReportStatus.RESOLVED:
+            actions.append(ReportItem.resolved_at.set(now))
+        audit = audit_entry(tenant, "report", report.report_id, actor, row.action, report.status, target, reason)
 
         def write(transaction: TransactWrite) -> None:
-            transaction.update(stored(tenant, report), actions=actions, condition=ReportItem.status.is_in(*allowed))
+            transaction.update(
+                stored(tenant, report), actions=actions, condition=ReportItem.status == report.status.value
+            )
             transaction.save(audit)
+            if target is ReportStatus.RESOLVED:
+                transaction.save(fix_question(tenant, report.report_id, now))
+            elif report.status is ReportStatus.RESOLVED:
+                transaction.delete(FixQuestionItem(*FixQuestionItem.keys(tenant, report.report_id)))
             if target in STATS_COUNTER:
                 stats.count(transaction, tenant, report.zone, now, **{STATS_COUNTER[target]: 1})
 

@@ -15,13 +15,14 @@ from ecopulse.api.dependencies import (
     SubmissionsDep,
     TaskTokensDep,
     TenantsDep,
+    TimelineDep,
     UsersDep,
     Vehicles,
     VersionedSettingsDep,
 )
 from ecopulse.api.errors import ERROR_RESPONSES, ErrorResponse
 from ecopulse.api.routers.me import LedgerEntry, Profile
-from ecopulse.api.routers.reports import ReportOut
+from ecopulse.api.routers.reports import ReportOut, TimelineEntryOut
 from ecopulse.api.routers.submissions import SubmissionOut
 from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
 from ecopulse.citizen_record import citizen_record
@@ -31,6 +32,7 @@ from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_
 from ecopulse.settings_history import SettingsVersion, history_with_authors
 from ecopulse.submissions import Outcome, ReviewDecision, decide_review
 from ecopulse.tenants import TenantSettings
+from ecopulse.timeline import set_comment_hidden
 from ecopulse.users import User
 from ecopulse.zones import save_settings
 
@@ -257,6 +259,21 @@ def set_report_visibility(
     """Hides a report's text from other citizens and Open311, or shows it again; the change is in its history."""
     changed = set_text_hidden(reports, caller.tenant, report_id, body.text_hidden, caller.user_id, body.reason)
     return ReportOut.seen_by(caller, changed)
+
+
+@router.put(
+    "/reports/{report_id}/comments/{entry_id}/visibility", response_model=TimelineEntryOut, dependencies=[ACTIVE]
+)
+def set_comment_visibility(
+    report_id: Identifier, entry_id: Identifier, body: VisibilityIn, caller: AdminDep, reports: ReportsDep,
+    timeline: TimelineDep,
+) -> TimelineEntryOut:  # fmt: skip
+    """Hides a comment's text (`entry_id` of the report's timeline) from everyone but staff, or shows it again; the
+    change is in the report's history. An entry that is no comment is 404 `comment_not_found`."""
+    changed = set_comment_hidden(
+        reports, timeline, caller.tenant, report_id, entry_id, body.text_hidden, caller.user_id, body.reason
+    )
+    return TimelineEntryOut.of(changed)
 
 
 @router.post("/alerts", response_model=AlertOut, status_code=201, dependencies=[ACTIVE])

@@ -38,6 +38,8 @@ STATUS_NOTES = {
     ReportStatus.DISPATCHED: "A crew is on its way",
     ReportStatus.RESOLVED: "Cleaned up",
     ReportStatus.REJECTED: "Closed without action",
+    ReportStatus.CONFIRMED: "Cleaned up; the reporter confirmed it",
+    ReportStatus.DUPLICATE: "Closed as a duplicate of another request",
 }
 PRIORITY_ATTRIBUTE = "priority"
 

@@ -1,20 +1,31 @@
-"""Litter reports: create (idempotent for offline retries), read, list, nearby, vote, history."""
+"""Litter reports: create (idempotent for offline retries), read, list, nearby, vote, history, timeline and
+comments, and the reporter's (or an agreeing voter's) answer to a resolution: confirmed, or reopened."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ecopulse import geo, privacy
 from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, Group, require
-from ecopulse.api.dependencies import FollowersDep, ReportsDep, TenantsDep
+from ecopulse.api.dependencies import (
+    AgreementDep,
+    FollowersDep,
+    NowDep,
+    ReportsDep,
+    TenantsDep,
+    TimelineDep,
+    Vehicles,
+)
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
+from ecopulse.follow_up import answer_resolution
 from ecopulse.report_notices import follow, unfollow
-from ecopulse.reports import Priority, Report, Reports, ReportStatus, cast_vote, file_report
+from ecopulse.reports import Priority, Report, Reports, ReportStatus, TimelineEntry, cast_vote, file_report
 from ecopulse.tenants import CategoryCode, Tenants
+from ecopulse.timeline import MAX_COMMENT_LENGTH, add_comment, read_timeline
 from ecopulse.uploads import REPORT_PHOTO_KEY_PATTERN
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES)
@@ -61,6 +72,10 @@ class ReportOut(BaseModel):
     # Defaults for answers stored before these fields, replayed to their reporter by an Idempotency-Key.
     text_hidden: bool = Field(default=False, description="Staff hid the description and address from all but staff")
     exact: bool = Field(default=True, description="Place and times as filed (false: rounded to ~100 m and the hour)")
+    resolved_at: datetime | None = Field(
+        default=None,
+        description="When it was last resolved: the city's `reopen_window_days` to confirm or reopen run from here",
+    )
 
     @classmethod
     def seen_by(cls, caller: Caller, report: Report) -> "ReportOut":
@@ -90,6 +105,42 @@ class HistoryEntry(BaseModel):
     old: str | None
     new: str | None
     reason: str | None
+
+
+class TimelineEntryOut(BaseModel):
+    """A change of the report (``old`` → ``new``, with its ``reason``) or a comment (action ``commented``, with its
+    ``text``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    entry_id: str
+    at: datetime = Field(description="To the hour for anyone but the reporter and staff")
+    actor: str = Field(description="Who acted; for anyone but the reporter and staff, a role: reporter or staff")
+    action: str
+    old: str | None
+    new: str | None
+    reason: str | None
+    text: str | None = Field(description="A comment's text; null once staff hid it, for anyone but staff")
+    internal: bool = Field(description="A comment for staff only; never shown to anyone else")
+    text_hidden: bool
+
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> Self:
+        return cls.model_validate(entry)
+
+
+CommentText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_COMMENT_LENGTH)]
+
+
+class CommentIn(BaseModel):
+    text: CommentText
+    internal: bool = Field(default=False, description="For the city's staff only (staff alone may set it)")
+
+
+class ReopeningIn(BaseModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="What is still there"
+    )
 
 
 def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) -> ReportOut:
@@ -176,6 +227,73 @@ def vote(report_id: ReportId, body: VoteIn, caller: CitizenOrAdminDep, reports: 
 def report_history(report_id: ReportId, caller: CallerDep, reports: ReportsDep) -> list[HistoryEntry]:
     trail = privacy.report_history(reports, caller.tenant, report_id, viewer(caller))
     return [HistoryEntry.model_validate(entry) for entry in trail]
+
+
+@router.get("/{report_id}/timeline", response_model=PageOf[TimelineEntryOut])
+def report_timeline(
+    report_id: ReportId,
+    caller: CallerDep,
+    reports: ReportsDep,
+    timeline: TimelineDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> PageOf[TimelineEntryOut]:
+    """Every change and comment, oldest first; internal comments for staff only. `/history` lists the changes
+    alone, unpaged."""
+    page = read_timeline(reports, timeline, caller.tenant, report_id, viewer(caller), limit, cursor)
+    return PageOf[TimelineEntryOut](items=[TimelineEntryOut.of(entry) for entry in page.items], cursor=page.cursor)
+
+
+@router.post(
+    "/{report_id}/comments", response_model=TimelineEntryOut, status_code=status.HTTP_201_CREATED, dependencies=[ACTIVE]
+)
+def comment(
+    report_id: ReportId, body: CommentIn, caller: CallerDep, reports: ReportsDep, timeline: TimelineDep
+) -> TimelineEntryOut:
+    """The city's staff and the report's reporter comment (anyone else: 403 `comment_not_allowed`); only staff may
+    mark a comment `internal` (403 `internal_comment_not_allowed`). A public comment reaches the report's
+    followers."""
+    staff = viewer(caller).staff
+    added = add_comment(reports, timeline, caller.tenant, report_id, caller.user_id, staff, body.text, body.internal)
+    return TimelineEntryOut.of(added)
+
+
+@router.post("/{report_id}/confirmation", response_model=ReportOut, dependencies=[ACTIVE])
+def confirm(
+    report_id: ReportId,
+    caller: CallerDep,
+    reports: ReportsDep,
+    fleet: Vehicles,
+    tenants: TenantsDep,
+    agreement: AgreementDep,
+    now: NowDep,
+) -> ReportOut:
+    """The reporter, or a citizen who voted that the report was right, confirms its resolution: the report is
+    closed as `confirmed`. Within the city's `reopen_window_days` of the resolution (409 `reopen_window_closed`);
+    on a resolved report only (409 `invalid_transition`); anyone else is 403 `not_reporter_or_voter`."""
+    confirmed = answer_resolution(
+        reports, fleet, tenants, agreement, caller.tenant, report_id, caller.user_id, True, None, now
+    )
+    return ReportOut.seen_by(caller, confirmed)
+
+
+@router.post("/{report_id}/reopening", response_model=ReportOut, dependencies=[ACTIVE])
+def reopen(
+    report_id: ReportId,
+    body: ReopeningIn,
+    caller: CallerDep,
+    reports: ReportsDep,
+    fleet: Vehicles,
+    tenants: TenantsDep,
+    agreement: AgreementDep,
+    now: NowDep,
+) -> ReportOut:
+    """The reporter, or a citizen who voted that the report was right, says the litter is still there: the report is
+    `verified` again, back in the city's queue (history action `reopened`). Refused as the confirmation is."""
+    reopened = answer_resolution(
+        reports, fleet, tenants, agreement, caller.tenant, report_id, caller.user_id, False, body.reason, now
+    )
+    return ReportOut.seen_by(caller, reopened)
 
 
 CitizenDep = Annotated[Caller, Depends(require(Group.CITIZEN))]
