@@ -1,8 +1,9 @@
 """An admin works a report from its detail in the dashboard, in a real headless Chromium against `ecopulse local`:
 finds it in the reports list (sorted by priority, filtered), opens it, reads where it is and what is near it,
-verifies, dispatches and resolves it with reasons that land in its history, hides its text, and sees the API's
-message when a vehicle was taken meanwhile. Each test has a city of its own, seeds it through the public API (every
-call checked) and opens its own page, so it passes alone and in any order."""
+verifies, dispatches and resolves it with reasons that land in its timeline, comments publicly and internally, hides
+its text and a comment's, and sees the API's message when a vehicle was taken meanwhile. Each test has a city of its
+own, seeds it through the public API (every call checked) and opens its own page, so it passes alone and in any
+order."""
 
 import re
 import uuid
@@ -103,6 +104,18 @@ def test_a_report_is_verified_dispatched_hidden_and_resolved_from_its_detail_wit
     expect(facts).to_contain_text("hidden from citizens and Open311")
     assert seeder.call("GET", f"/reports/{report}", neighbour).json()["description"] is None
 
+    # A public comment reaches the reporter; an internal one stays with staff.
+    page.get_by_label("Comment", exact=True).fill("a crew comes on Monday")
+    page.get_by_role("button", name="Add comment").click()
+    expect(page.locator("#report-timeline-status")).to_have_text("Comment added: the reporter and followers see it.")
+    page.get_by_label("Comment", exact=True).fill("the shopkeeper dumps here every week")
+    page.get_by_label("Internal: for the city's staff only").check()
+    page.get_by_role("button", name="Add comment").click()
+    internal = page.locator("#report-timeline li.comment", has_text="the shopkeeper dumps here")
+    expect(internal.locator(".badge.internal")).to_have_text("internal")
+    seen = seeder.call("GET", f"/reports/{report}/timeline", citizen).json()["items"]
+    assert [entry["text"] for entry in seen if entry["action"] == "commented"] == ["a crew comes on Monday"]
+
     page.get_by_label("Vehicle", exact=True).select_option("truck-3")
     page.get_by_label("Note for the crew").fill("bring sacks")
     page.get_by_role("button", name="Dispatch", exact=True).click()
@@ -111,6 +124,14 @@ def test_a_report_is_verified_dispatched_hidden_and_resolved_from_its_detail_wit
     expect(timeline.last).to_contain_text("dispatched (verified → dispatched): bring sacks")
     shoot(page, "report-detail")
     accessible(page)
+
+    public = page.locator("#report-timeline li.comment", has_text="a crew comes on Monday")
+    page.get_by_label("Reason (kept in the history)").fill("promised a date we cannot keep")
+    public.get_by_role("button", name="Hide the comment").click()
+    expect(page.locator("#report-timeline-status")).to_have_text("The comment is hidden from citizens.")
+    expect(public.locator(".badge.warn")).to_have_text("hidden from citizens")
+    seen = seeder.call("GET", f"/reports/{report}/timeline", citizen).json()["items"]
+    assert [entry["text"] for entry in seen if entry["action"] == "commented"] == [None]
 
     page.get_by_label("Reason (kept in the history)").fill("cleared by truck 3")
     page.get_by_role("button", name="Resolve").click()

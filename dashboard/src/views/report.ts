@@ -7,11 +7,12 @@ import { latLngsOf } from "./settings-model";
 import {
   ACTIONS,
   allowedActions,
+  COMMENTED,
   describeEntry,
   possibleDuplicates,
   reportLink,
-  type HistoryEntry,
   type StatusAction,
+  type TimelineEntry,
 } from "./reports-model";
 
 const NEARBY_RADIUS_M = 250;
@@ -32,6 +33,7 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
   const actions = h("div", { id: "report-actions" });
   const photos = h("div", { id: "report-photos" });
   const timeline = h("ol", { class: "timeline", id: "report-timeline" });
+  const timelineStatus = statusLine("report-timeline-status");
   const nearby = h("div", { id: "report-nearby" });
   const mapElement = h("div", { class: "map small", id: "report-map", role: "region", "aria-label": "Where the report was filed" });
   let map: L.Map | null = null;
@@ -48,7 +50,7 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
       card("report-actions-title", "Status and actions", actions),
       card("report-place-title", "Place", mapElement),
       card("report-photos-title", "Photos", photos),
-      card("report-history-title", "History", timeline),
+      card("report-history-title", "Timeline: changes and comments", timeline, timelineStatus, commentForm()),
       card("report-nearby-title", "Open reports nearby", nearby),
     ),
   );
@@ -182,19 +184,80 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
     );
   }
 
-  function drawHistory(entries: HistoryEntry[]): void {
+  /** Staff comment publicly (the reporter and followers hear of it) or internally (staff only). */
+  function commentForm(): HTMLElement {
+    const text = h("textarea", { id: "comment-text", rows: 3, maxlength: 2000 });
+    const internal = h("input", { type: "checkbox", id: "comment-internal" });
+    const form = h(
+      "form",
+      { class: "comment-form", "aria-label": "Add a comment" },
+      h("label", { for: "comment-text" }, "Comment"),
+      text,
+      h("label", { class: "check", for: "comment-internal" }, internal, "Internal: for the city's staff only"),
+      h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Add comment")),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!text.value.trim()) {
+        showError(timelineStatus, "Type the comment first.");
+        text.focus();
+        return;
+      }
+      unwrap(api().POST("/reports/{report_id}/comments", { params: { path: { report_id: id } }, body: { text: text.value, internal: internal.checked } }))
+        .then(async (added) => {
+          text.value = "";
+          internal.checked = false;
+          await load();
+          showInfo(timelineStatus, added.internal ? "Internal comment added: staff alone see it." : "Comment added: the reporter and followers see it.");
+        })
+        .catch((error: unknown) => showError(timelineStatus, error));
+    });
+    return form;
+  }
+
+  /** A comment's text hidden from all but staff (an insult, a phone number), or shown again, with the reason typed
+   * by the actions. */
+  function commentVisibility(entry: TimelineEntry): HTMLElement {
+    const button = h("button", { type: "button", class: "secondary" }, entry.text_hidden ? "Show the comment" : "Hide the comment");
+    button.addEventListener("click", () => {
+      const reason = (document.getElementById("report-reason") as HTMLInputElement | null)?.value.trim();
+      if (!reason) {
+        showError(timelineStatus, "Type a reason (by the actions) before you hide or show a comment.");
+        return;
+      }
+      unwrap(
+        api().PUT("/admin/reports/{report_id}/comments/{entry_id}/visibility", {
+          params: { path: { report_id: id, entry_id: entry.entry_id } },
+          body: { text_hidden: !entry.text_hidden, reason },
+        }),
+      )
+        .then(async () => {
+          await load();
+          showInfo(timelineStatus, entry.text_hidden ? "The comment is shown again." : "The comment is hidden from citizens.");
+        })
+        .catch((error: unknown) => showError(timelineStatus, error));
+    });
+    return button;
+  }
+
+  function drawTimeline(entries: TimelineEntry[]): void {
     timeline.replaceChildren(
-      ...entries.map((entry) =>
-        h(
+      ...entries.map((entry) => {
+        const comment = entry.action === COMMENTED;
+        return h(
           "li",
-          { "data-action": entry.action },
+          { "data-action": entry.action, "data-entry": entry.entry_id, class: comment ? "comment" : "" },
           h("time", { datetime: entry.at }, when(entry.at)),
           " · ",
           h("span", { class: "mono" }, entry.actor),
           " · ",
+          comment && entry.internal ? h("span", { class: "badge internal" }, "internal") : null,
+          comment && entry.text_hidden ? h("span", { class: "badge warn" }, "hidden from citizens") : null,
+          comment && (entry.internal || entry.text_hidden) ? " " : null,
           describeEntry(entry),
-        ),
-      ),
+          comment && !entry.internal ? commentVisibility(entry) : null,
+        );
+      }),
     );
     if (!entries.length) timeline.append(h("li", { class: "empty" }, "Nothing has happened yet."));
   }
@@ -243,7 +306,7 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
     const path = { params: { path: { report_id: id } } };
     const [report, history, vehicles] = await Promise.all([
       unwrap(api().GET("/reports/{report_id}", path)),
-      unwrap(api().GET("/reports/{report_id}/history", path)),
+      all((cursor) => unwrap(api().GET("/reports/{report_id}/timeline", { params: { path: { report_id: id }, query: { cursor, limit: 100 } } }))),
       all((cursor) => unwrap(api().GET("/fleet/vehicles", { params: { query: { cursor } } }))),
     ]);
     if (closed) return;
@@ -251,7 +314,7 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
     drawFacts(report);
     drawActions(report, vehicles);
     drawPhotos(report);
-    drawHistory(history);
+    drawTimeline(history);
     const found = await unwrap(
       api().GET("/reports/nearby", { params: { query: { lat: report.lat, lng: report.lng, radius_m: NEARBY_RADIUS_M, limit: 50 } } }),
     );

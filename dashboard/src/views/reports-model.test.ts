@@ -82,6 +82,9 @@ describe("a report's address and history", () => {
     );
     expect(describeEntry({ ...entry, action: "verified", new: "verified" })).toBe("verified");
     expect(describeEntry({ ...entry, action: "text_hidden", reason: "a phone number" })).toBe("text hidden: a phone number");
+    const comment = { ...entry, entry_id: "e1", action: "commented", internal: false, text_hidden: false };
+    expect(describeEntry({ ...comment, text: "a crew comes Monday" })).toBe("comment: a crew comes Monday");
+    expect(describeEntry({ ...comment, text: null, text_hidden: true })).toBe("comment (its text is hidden)");
   });
 });
 

@@ -6,6 +6,7 @@ import { byPriority, type Priority } from "./priority-model";
 
 export type ReportStatus = Report["status"];
 export type HistoryEntry = Schemas["HistoryEntry"];
+export type TimelineEntry = Schemas["TimelineEntryOut"];
 export type StatusAction = "verify" | "dispatch" | "resolve" | "reject";
 
 /** The status each action moves a report to, and from which it may: the domain's transition table
@@ -73,8 +74,14 @@ export function reportLink(reportId: string): string {
   return `#/reports/${encodeURIComponent(reportId)}`;
 }
 
-/** One line of a report's history as an admin reads it: what happened, from which status to which, and why. */
-export function describeEntry(entry: HistoryEntry): string {
+export const COMMENTED = "commented";
+
+/** One line of a report's timeline as an admin reads it: what happened, from which status to which, and why; a
+ * comment is its text (its visibility is drawn beside it). */
+export function describeEntry(entry: HistoryEntry | TimelineEntry): string {
+  if (entry.action === COMMENTED && "text" in entry) {
+    return entry.text === null ? "comment (its text is hidden)" : `comment: ${entry.text}`;
+  }
   const what = entry.action.replace(/_/g, " ");
   const change = entry.old && entry.new ? ` (${entry.old} → ${entry.new})` : entry.new && entry.action !== entry.new ? ` (${entry.new})` : "";
   return `${what}${change}${entry.reason ? `: ${entry.reason}` : ""}`;
