@@ -1,4 +1,5 @@
-"""Workflow task: approve (with its reward) or reject a submission, only from a status that allows it."""
+"""Workflow task: approve (with its reward) or reject a submission, only from a status that allows it; an approved
+cleanup of a report resolves the report."""
 
 from dataclasses import asdict
 
@@ -8,7 +9,9 @@ from pydantic import BaseModel
 
 from ecopulse.observability import logger, tracer
 from ecopulse.rewards import record_decision
+from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.models import utcnow
+from ecopulse.store.reports import ReportRepository
 from ecopulse.store.rewards import RewardRepository
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.store.tenants import TenantRepository
@@ -19,6 +22,8 @@ submissions = SubmissionRepository()
 rewards = RewardRepository()
 tenants = TenantRepository()
 users = UserRepository()
+reports = ReportRepository()
+fleet = FleetRepository()
 
 
 class DecisionRequest(BaseModel):
@@ -33,6 +38,7 @@ class DecisionRequest(BaseModel):
 def handler(event: DecisionRequest, context: LambdaContext) -> dict:
     """Returns the reward and the wallet to pay it to; no wallet means the reward waits as a pending balance."""
     recorded = record_decision(
-        submissions, rewards, tenants, users, event.tenant, event.submission_id, event.decision, utcnow()
-    )
+        submissions, rewards, tenants, users, reports, fleet, event.tenant, event.submission_id, event.decision,
+        utcnow(),
+    )  # fmt: skip
     return asdict(recorded)

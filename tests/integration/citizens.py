@@ -74,10 +74,13 @@ class Citizen:
         wait_until(lambda: self.submission(submission_id)["status"] == until, timeout=30)
         return submission_id
 
-    def submit_cleanup(self, before: bytes | None, after: bytes, until: tuple[str, ...] = DECIDED) -> dict:
-        """Opens a cleanup and posts its photos through the forms it returned, "before" first as the app does;
-        the submission once its status is one of ``until``."""
-        opened = self.api("POST", "/submissions", json={"task": "cleanup"})
+    def submit_cleanup(
+        self, before: bytes | None, after: bytes, until: tuple[str, ...] = DECIDED, report_id: str | None = None
+    ) -> dict:
+        """Opens a cleanup (of the report ``report_id`` when given) and posts its photos through the forms it
+        returned, "before" first as the app does; the submission once its status is one of ``until``."""
+        task = {"task": "report", "report_id": report_id} if report_id else {"task": "cleanup"}
+        opened = self.api("POST", "/submissions", json=task)
         assert opened.status_code == 201, opened.text
         forms = opened.json()["uploads"]
         for photo, data in (("before", before), ("after", after)):

@@ -4,6 +4,7 @@ tests stand in for, here with DynamoDB's conditions, versions and transactions."
 import pytest
 
 from ecopulse.fleet import NewVehicle
+from ecopulse.jobs import JobOrder, cleared_reason, driver_jobs, resolve_cleared_report
 from ecopulse.reports import (
     AlreadyVoted,
     ReportNotFound,
@@ -14,10 +15,13 @@ from ecopulse.reports import (
     file_report,
 )
 from ecopulse.store.fleet import FleetRepository
+from ecopulse.store.models import VehicleItem
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.transactions import ConcurrentChange
+from ecopulse.submissions import Status
 from ecopulse.tenants import TenantSettings, ZoneSettings
+from tests.unit.submission_fakes import a_submission
 
 CANAL = (31.52, 74.36)
 PHOTO = "uploads/lahore/alice/0123abcd-0000/report.png"
@@ -90,3 +94,45 @@ def test_a_dispatched_vehicle_is_freed_by_its_report_only(stores):
         ("dispatched", "submitted", "dispatched"),
         ("resolved", "dispatched", "resolved"),
     ]
+
+
+def test_a_drivers_jobs_are_read_by_key_from_the_vehicles_listed_under_them(stores):
+    reports, fleet, tenants = stores
+    report = file_report(reports, tenants, "lahore", "alice", "paper", *CANAL, priority="high")
+    fleet.add("lahore", NewVehicle("truck-dina", "Truck", driver_id="dina-store"))
+    fleet.add("lahore", NewVehicle("van-dina", "Van", driver_id="dina-store"))
+    fleet.add("lahore", NewVehicle("bus-omar", "Bus", driver_id="omar-store"))
+    assert [vehicle.vehicle_id for vehicle in fleet.driven_by("lahore", "dina-store")] == ["truck-dina", "van-dina"]
+    assert fleet.driven_by("karachi", "dina-store") == []
+    dispatch_vehicle(reports, fleet, "lahore", report.report_id, "van-dina", "amina", None)
+    [job] = driver_jobs(fleet, reports, "lahore", "dina-store", JobOrder.PRIORITY)
+    assert (job.report.report_id, job.vehicle.vehicle_id, job.vehicle.status) == (
+        report.report_id,
+        "van-dina",
+        "assigned",
+    )
+
+
+def test_a_vehicle_added_before_the_driver_index_is_listed_after_its_next_position(stores):
+    _, fleet, _ = stores
+    fleet.add("lahore", NewVehicle("truck-old", "Truck", driver_id="rafi-store"))
+    VehicleItem(*VehicleItem.keys("lahore", "truck-old")).update(
+        actions=[VehicleItem.gsi2pk.remove(), VehicleItem.gsi2sk.remove()], add_version_condition=False
+    )
+    assert fleet.driven_by("lahore", "rafi-store") == []
+    fleet.move("lahore", "truck-old", *CANAL, None)
+    assert [vehicle.vehicle_id for vehicle in fleet.driven_by("lahore", "rafi-store")] == ["truck-old"]
+
+
+def test_an_approved_cleanup_resolves_its_report_once_in_one_transaction_with_its_history(stores):
+    reports, fleet, tenants = stores
+    report = file_report(reports, tenants, "lahore", "alice", "organic", *CANAL)
+    fleet.add("lahore", NewVehicle("truck-job", "Truck", driver_id="dina-store"))
+    dispatch_vehicle(reports, fleet, "lahore", report.report_id, "truck-job", "amina", None)
+    cleanup = a_submission("sub-store-1", "dina-store", Status.APPROVED, report_id=report.report_id, closeout=True)
+    assert resolve_cleared_report(reports, fleet, cleanup, "model").status is ReportStatus.RESOLVED
+    assert resolve_cleared_report(reports, fleet, cleanup, "model") is None
+    trail = reports.history("lahore", report.report_id)
+    assert [(entry.action, entry.reason) for entry in trail][-1] == ("resolved", cleared_reason("sub-store-1"))
+    assert [entry.action for entry in trail].count("resolved") == 1
+    assert fleet.get("lahore", "truck-job").status == "available"

@@ -62,11 +62,12 @@ class MemorySubmissions:
             raise SubmissionNotFound(submission_id) from error
 
     def create_pending(
-        self, tenant: str, submission_id: str, user_id: str, task: Task, report_id: str | None
+        self, tenant: str, submission_id: str, user_id: str, task: Task, report_id: str | None, closeout: bool = False
     ) -> Submission:
         opened = a_submission(
-            submission_id, user_id, Status.AWAITING_UPLOAD, tenant=tenant, task=task.value, report_id=report_id
-        )
+            submission_id, user_id, Status.AWAITING_UPLOAD, tenant=tenant, task=task.value, report_id=report_id,
+            closeout=closeout,
+        )  # fmt: skip
         return self.add(opened)
 
     def list_by_user(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Submission]:

@@ -2,7 +2,7 @@
 routes through FastAPI's dependency overrides."""
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +49,10 @@ class MemoryFleet:
 
     def list(self, tenant: str, limit: int, cursor: str | None) -> Page[Vehicle]:
         return Page([vehicle for (owner, _), vehicle in sorted(self.vehicles.items()) if owner == tenant][:limit], None)
+
+    def driven_by(self, tenant: str, driver_id: str) -> Sequence[Vehicle]:
+        return [vehicle for (owner, _), vehicle in sorted(self.vehicles.items())
+                if owner == tenant and vehicle.driver_id == driver_id]  # fmt: skip
 
     def move(self, tenant: str, vehicle_id: str, lat: float, lng: float, status=None) -> Vehicle:
         moved = replace(

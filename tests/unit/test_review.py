@@ -21,6 +21,8 @@ from ecopulse.submissions import (
 )
 from ecopulse.tenants import TenantSettings
 from tests.unit.submission_fakes import MemoryLabels, MemorySubmissions, MemoryTaskTokens, MemoryUsers, a_submission
+from tests.unit.test_fleet import MemoryFleet
+from tests.unit.test_reports import MemoryReports
 
 NOW = datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
 VERDICT = {"decision": "review", "features": {"gps_km": 0.1, "waste_drop": 0.61}}
@@ -146,7 +148,9 @@ def users() -> MemoryUsers:
 def recorded(submissions, users, outcome: Outcome, rewards=None):
     decision = Decision(outcome=outcome, reason="clean", reviewer="model")
     rewards = rewards or EarnsTheTasksRate()
-    return record_decision(submissions, rewards, DefaultSettings(), users, "lahore", "sub-1", decision, NOW)
+    return record_decision(
+        submissions, rewards, DefaultSettings(), users, MemoryReports(), MemoryFleet(), "lahore", "sub-1", decision, NOW
+    )
 
 
 def test_an_approval_is_recorded_with_the_tasks_reward_and_where_to_pay_it(submissions, users):

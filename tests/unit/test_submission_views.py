@@ -119,7 +119,8 @@ def keys_of(value) -> set[str]:
 
 
 CITIZEN_FIELDS = {"submission_id", "user_id", "task", "report_id", "status", "photos", "outcome", "decision",
-                  "reasons", "rejection_reason", "reward", "mint_tx", "created_at", "updated_at", "after"}  # fmt: skip
+                  "reasons", "rejection_reason", "reward", "mint_tx", "created_at", "updated_at", "after",
+                  "closeout"}  # fmt: skip
 
 
 @pytest.mark.parametrize("path", ["/submissions/sub-1", "/submissions", "/me/submissions"])

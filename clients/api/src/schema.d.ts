@@ -547,6 +547,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/driver/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Jobs
+         * @description The reports dispatched to the vehicles you drive, most urgent first (`order=newest`: newest first). An
+         *     admin reads any driver's with `driver_id`; a driver only their own.
+         */
+        get: operations["list_jobs_driver_jobs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/driver/jobs/{report_id}/closeout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Out Job
+         * @description Opens the close-out of a job dispatched to your vehicle (an admin: to any vehicle) and returns the form for
+         *     its `after` photo. The photo is verified as the "after" of the report's own photo; once the close-out is
+         *     approved, the report is resolved and the vehicle freed. A close-out earns no reward. A new form for a form
+         *     that expired: `POST /submissions/{id}/uploads/after`.
+         */
+        post: operations["close_out_job_driver_jobs__report_id__closeout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -1352,8 +1396,9 @@ export interface paths {
         put?: never;
         /**
          * Renew Upload Form
-         * @description A new form for one photo of the caller's submission, when the one it was opened with has expired (forms
-         *     live minutes; a cleanup may take longer). Refused once that photo has been verified.
+         * @description A new form for one photo of the caller's submission (a driver's: of their close-out), when the one it was
+         *     opened with has expired (forms live minutes; a cleanup may take longer). Refused once that photo has been
+         *     verified, and for a close-out's `before`, which is the report's photo.
          */
         post: operations["renew_upload_form_submissions__submission_id__uploads__photo__post"];
         delete?: never;
@@ -1484,6 +1529,12 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Closeout
+             * @description A driver's close-out of a dispatched job: its `before` is the report's photo
+             * @default false
+             */
+            closeout?: boolean;
             /**
              * Verdict
              * @description The verifier's full verdict: decision, confidence, reasons, checks, features, and the after photo's model outputs, flags, signals and facts
@@ -2169,6 +2220,61 @@ export interface components {
              */
             expires_at: string;
         };
+        /**
+         * JobOrder
+         * @enum {string}
+         */
+        JobOrder: "priority" | "newest";
+        /**
+         * JobOut
+         * @description A report dispatched to one of the driver's vehicles, as staff see it: where, what, and its photos.
+         */
+        JobOut: {
+            /** Report Id */
+            report_id: string;
+            status: components["schemas"]["ReportStatus"];
+            /**
+             * Waste Type
+             * @description The report's category
+             */
+            waste_type: string;
+            /** Priority */
+            priority: string;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Address */
+            address: string | null;
+            /** Description */
+            description: string | null;
+            /** Zone */
+            zone: string | null;
+            /**
+             * Photo Keys
+             * @description The report's photos; the first is the close-out's `before`
+             */
+            photo_keys: string[];
+            /** Vehicle Id */
+            vehicle_id: string;
+            /** Vehicle Name */
+            vehicle_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** JobsOut */
+        JobsOut: {
+            /** Items */
+            items: components["schemas"]["JobOut"][];
+        };
         /** LabelCounts */
         LabelCounts: {
             /** Total */
@@ -2278,6 +2384,17 @@ export interface components {
             code: number;
             /** Description */
             description: string;
+        };
+        /** OpenedCloseout */
+        OpenedCloseout: {
+            submission: components["schemas"]["SubmissionOut"];
+            /**
+             * Uploads
+             * @description The `after` photo's form: the `before` is the report's photo
+             */
+            uploads: {
+                [key: string]: components["schemas"]["UploadForm"];
+            };
         };
         /** OpenedSubmission */
         OpenedSubmission: {
@@ -2923,6 +3040,12 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Closeout
+             * @description A driver's close-out of a dispatched job: its `before` is the report's photo
+             * @default false
+             */
+            closeout?: boolean;
         };
         /** SubmissionPhotos */
         SubmissionPhotos: {
@@ -6326,6 +6449,218 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ZoneBreakdown"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_jobs_driver_jobs_get: {
+        parameters: {
+            query?: {
+                /** @description Admins: whose jobs (default: your own) */
+                driver_id?: string | null;
+                order?: components["schemas"]["JobOrder"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    close_out_job_driver_jobs__report_id__closeout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UploadRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenedCloseout"];
                 };
             };
             /** @description Bad Request */

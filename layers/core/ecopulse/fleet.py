@@ -3,6 +3,7 @@
 The rules and the ``Fleet`` port; ``ecopulse.store.fleet.FleetRepository`` is the DynamoDB adapter.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -63,6 +64,10 @@ class Fleet(Protocol):
     def get(self, tenant: str, vehicle_id: str) -> Vehicle: ...
 
     def list(self, tenant: str, limit: int, cursor: str | None) -> Page[Vehicle]: ...
+
+    def driven_by(self, tenant: str, driver_id: str) -> Sequence[Vehicle]:
+        """The vehicles the city gave ``driver_id`` to drive."""
+        ...
 
     def move(self, tenant: str, vehicle_id: str, lat: float, lng: float, status: VehicleStatus | None) -> Vehicle: ...
 

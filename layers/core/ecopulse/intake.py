@@ -24,14 +24,24 @@ class PhotoStore(Protocol):
 
 
 @dataclass(frozen=True)
+class ReportPhoto:
+    """A report's photo, the "before" of a driver's close-out of the report (``ecopulse.jobs``)."""
+
+    key: str
+    filed_at: datetime
+
+
+@dataclass(frozen=True)
 class StoredEvidence:
     """What the submission already holds when a photo arrives: when it was opened, its report's place, its
-    verified "before" photo, and the object version verified for each photo slot."""
+    verified "before" photo, the object version verified for each photo slot, and for a close-out of a report
+    with a photo, that photo."""
 
     opened_at: datetime
     report_location: GeoPoint | None = None
     before: PhotoFacts | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    report_photo: ReportPhoto | None = None
 
 
 class Submissions(Protocol):
@@ -138,7 +148,10 @@ def take_in(
 
     rules = EvidenceRules.from_settings(settings)
     head = heads.in_force(key.tenant)
-    assessment = assess_cleanup(before.facts if before else None, verdict.facts, stored.opened_at, rules, head)
+    report_before = before is not None and stored.report_photo is not None
+    assessment = assess_cleanup(
+        before.facts if before else None, verdict.facts, stored.opened_at, rules, head, report_before
+    )
     summary = {**verdict.to_dict(), **assessment.to_dict()}
     submissions.mark_received(key, upload.key, upload.version_id, summary, verdict.facts.to_dict())
     started = workflow.start(
@@ -206,10 +219,49 @@ def _before_photo(
     same version recorded), so that the pair is judged as a whole whatever the order of delivery."""
     if stored.before is not None:
         return VerifiedPhoto(stored.before, stored.versions.get(BEFORE_PHOTO, ""))
+    if stored.report_photo is not None:
+        return _report_photo(key, upload, stored, stored.report_photo, photos, submissions, verify, max_bytes)
     found = photos.latest(upload.bucket, key.slot_prefix(BEFORE_PHOTO))
     if found is None:
         return None
     verdict = _verified(found, upload, stored, photos, verify, max_bytes)
     before_key = UploadKey.parse(found.key)
     submissions.record_photo(before_key, found.key, found.version_id, verdict.to_dict(), verdict.facts.to_dict())
+    return VerifiedPhoto(verdict.facts, found.version_id)
+
+
+def _report_photo(
+    key: UploadKey,
+    upload: UploadedObject,
+    stored: StoredEvidence,
+    report_photo: ReportPhoto,
+    photos: PhotoStore,
+    submissions: Submissions,
+    verify: Verify,
+    max_bytes: int,
+) -> VerifiedPhoto | None:
+    """A close-out's "before": the report's photo, verified as its reporter sent it (their photo, sent when the
+    report was filed, so that its own signals read as they did then and it is no duplicate of itself) and recorded
+    in the close-out's "before" slot. None when it is gone (erased with its reporter's account) or its file is
+    refused: the "after" photo is then judged alone."""
+    found = photos.latest(upload.bucket, report_photo.key)
+    if found is None or found.key != report_photo.key:
+        return None
+    source = UploadKey.parse(found.key)
+    context = PhotoContext(
+        tenant=key.tenant,
+        user_id=source.user_id,
+        submission_id=source.submission_id,
+        photo_key=found.key,
+        submitted_at=report_photo.filed_at,
+        kind=PhotoKind.BEFORE,
+        report_location=stored.report_location,
+    )
+    try:
+        check_size(found.size, max_bytes)
+        verdict = verify(photos.read(upload.bucket, found.key, max_bytes, found.version_id or None), context)
+    except UploadRejected:
+        return None
+    slot = UploadKey(key.tenant, key.user_id, key.submission_id, BEFORE_PHOTO)
+    submissions.record_photo(slot, found.key, found.version_id, verdict.to_dict(), verdict.facts.to_dict())
     return VerifiedPhoto(verdict.facts, found.version_id)

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from ecopulse.fleet import Fleet
 from ecopulse.impact import ImpactEntry, impact_of
+from ecopulse.jobs import resolve_cleared_report
+from ecopulse.reports import Reports
 from ecopulse.submissions import Decision, InvalidTransition, Outcome, Status, Submission, Task, sources_for, status_for
 from ecopulse.tenants import CategoryNotFound, Tenants, TenantSettings
-from ecopulse.users import Users
+from ecopulse.users import User, Users
 
 
 def reward_for(task: str | None, settings: TenantSettings, earned_today: int, category: str | None = None) -> int:
@@ -30,6 +33,13 @@ def reward_for(task: str | None, settings: TenantSettings, earned_today: int, ca
             category_rate = None
         base = base if category_rate is None else category_rate
     return _under_cap(base, settings, earned_today)
+
+
+def earns_reward(submission: Submission, citizen: User) -> bool:
+    """Whether approving ``submission`` pays its citizen. An account the city disabled earns nothing, and neither
+    does a driver's close-out of a dispatched job (``ecopulse.jobs``): that is the city's paid work, not a
+    citizen's."""
+    return citizen.active and not submission.closeout
 
 
 def event_bonus_for(bonus_points: int, settings: TenantSettings, earned_today: int) -> int:
@@ -139,6 +149,8 @@ def record_decision(
     rewards: RewardPlanner,
     tenants: Tenants,
     users: Users,
+    reports: Reports,
+    fleet: Fleet,
     tenant: str,
     submission_id: str,
     decision: Decision,
@@ -146,8 +158,10 @@ def record_decision(
 ) -> RecordedDecision:
     """Approves (with its reward) or rejects a submission, only from a status that allows it. The workflow may
     run this again: a submission decided so already is answered as it is, with no second reward. An account the
-    city disabled meanwhile earns nothing: its cleanup is approved without a reward. An approval adds the
-    cleanup's verified impact to the city's impact ledger, with or without a reward."""
+    city disabled meanwhile earns nothing: its cleanup is approved without a reward, and so is a driver's
+    close-out (``earns_reward``). An approval adds the cleanup's verified impact to the city's impact ledger, with
+    or without a reward, and resolves the report the cleanup cleared (``jobs.resolve_cleared_report``, once: run
+    again, it finds the report resolved by this cleanup)."""
     submission = submissions.get(tenant, submission_id)
     target = status_for(decision.outcome)
     if submission.status is not target and submission.status not in sources_for(target):
@@ -157,8 +171,9 @@ def record_decision(
     if decision.outcome is Outcome.APPROVED and submission.status is not Status.APPROVED:
         settings = tenants.settings(tenant)
         impact = impact_of(submission, settings.impact_kg_per_category, settings.zone_list(), now)
-        if citizen.active:
+        if earns_reward(submission, citizen):
             grant = rewards.plan(submission, settings, now)
     decided = submissions.decide(tenant, submission_id, target, decision.reason, decision.reviewer, grant, impact)
+    resolve_cleared_report(reports, fleet, decided, decision.reviewer)
     reward, group = int(decided.reward or 0), mint_group(tenant, submission_id)
     return RecordedDecision(decided.status, reward, citizen.wallet_address, group)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from ecopulse.paging import Page
+from ecopulse.uploads import BEFORE_PHOTO
 from ecopulse.users import Users
 from ecopulse.verification.reviews import ReviewLabel
 
@@ -185,6 +186,8 @@ class Submission:
     mint_tx: str | None
     created_at: datetime
     updated_at: datetime
+    closeout: bool = False
+    """A driver's close-out of a dispatched job (``ecopulse.jobs``): its "before" photo is the report's."""
 
     def duplicate_matches(self) -> list[dict[str, Any]]:
         """The earlier photos of the city that the verifier found this one's "after" photo to match."""
@@ -198,7 +201,7 @@ class Submissions(Protocol):
     def get(self, tenant: str, submission_id: str) -> Submission: ...
 
     def create_pending(
-        self, tenant: str, submission_id: str, user_id: str, task: Task, report_id: str | None
+        self, tenant: str, submission_id: str, user_id: str, task: Task, report_id: str | None, closeout: bool = False
     ) -> Submission: ...
 
     def list_by_user(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Submission]:
@@ -278,8 +281,11 @@ def read_submission(
 
 def check_form_renewal(submissions: Submissions, tenant: str, submission_id: str, user_id: str, photo: str) -> None:
     """A new upload form goes to the submission's own citizen only (an admin uploads no one else's photos),
-    for a photo slot still open (``check_slot_open``)."""
+    for a photo slot still open (``check_slot_open``). A close-out's "before" is its report's photo: that slot
+    takes no upload."""
     submission = read_submission(submissions, tenant, submission_id, user_id, reads_any=False)
+    if submission.closeout and photo == BEFORE_PHOTO:
+        raise SlotTaken(submission.status, photo, verified=False)
     check_slot_open(submission.status, set(submission.photo_versions), photo)
 
 

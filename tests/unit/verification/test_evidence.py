@@ -264,3 +264,27 @@ def test_features_mark_what_could_not_be_measured():
 def test_an_assessment_is_stored_as_plain_json():
     stored = assess(after=dataclasses.replace(AFTER, camera="Apple iPhone 13")).to_dict()
     assert json.loads(json.dumps(stored)) == stored
+
+
+def test_a_report_photo_as_the_before_of_a_close_out_is_asked_no_camera_or_capture_after_the_opening():
+    reporters_phone = dataclasses.replace(BEFORE, camera="Apple iPhone 15", lens=None, size=(3024, 4032),
+                                          captured_at=OPENED - timedelta(days=3))  # fmt: skip
+    close_out = assess_cleanup(reporters_phone, AFTER, OPENED, RULES, report_before=True)
+    assert close_out.decision is Decision.APPROVE and failed(close_out) == set()
+    assert "same_device" not in {check.name for check in close_out.checks}
+    assert failed(assess(reporters_phone, AFTER)) == {"same_device", "capture_time"}
+
+
+@pytest.mark.parametrize(
+    ("after", "check"),
+    [
+        (dataclasses.replace(AFTER, captured_at=OPENED - timedelta(days=4)), "capture_time"),
+        (dataclasses.replace(AFTER, captured_at=OPENED + timedelta(days=2)), "capture_time"),
+        (dataclasses.replace(AFTER, location=GeoPoint(31.60, 74.40)), "same_place"),
+        (dataclasses.replace(AFTER, waste_probability=0.9), "after_shows_less"),
+    ],
+    ids=["after taken before the report photo", "after past the window", "another place", "litter still there"],
+)
+def test_a_close_out_keeps_every_other_check_of_a_pair(after, check):
+    report_photo = dataclasses.replace(BEFORE, captured_at=OPENED - timedelta(days=3))
+    assert check in failed(assess_cleanup(report_photo, after, OPENED, RULES, report_before=True))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from ecopulse.intake import REPLACED, StoredEvidence, UploadedObject, take_in
+from ecopulse.intake import REPLACED, ReportPhoto, StoredEvidence, UploadedObject, take_in
 from ecopulse.submissions import Status
 from ecopulse.tenants import TenantSettings
 from ecopulse.uploads import StoredObject, UploadKey, UploadRejected
@@ -53,10 +53,12 @@ class FakeSubmissions:
 
     items: dict[str, dict] = field(default_factory=dict)
 
-    def open(self, submission_id: str, owner: str = "alice") -> "FakeSubmissions":
+    def open(
+        self, submission_id: str, owner: str = "alice", report_photo: ReportPhoto | None = None
+    ) -> "FakeSubmissions":
         self.items[submission_id] = {
             "owner": owner, "status": Status.AWAITING_UPLOAD, "verdicts": {}, "facts": {}, "versions": {},
-            "replaced": [],
+            "replaced": [], "report_photo": report_photo, "keys": {},
         }  # fmt: skip
         return self
 
@@ -68,13 +70,14 @@ class FakeSubmissions:
         item = self.items[key.submission_id]
         before = item["facts"].get("before")
         return StoredEvidence(
-            OPENED, before=PhotoFacts.from_dict(before) if before else None, versions=dict(item["versions"])
-        )
+            OPENED, before=PhotoFacts.from_dict(before) if before else None, versions=dict(item["versions"]),
+            report_photo=item["report_photo"],
+        )  # fmt: skip
 
     def record_photo(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> None:
         item = self.items[key.submission_id]
         item["verdicts"][key.photo], item["facts"][key.photo] = verdict, facts
-        item["versions"][key.photo] = version_id
+        item["versions"][key.photo], item["keys"][key.photo] = version_id, photo_key
 
     def mark_received(self, key: UploadKey, photo_key: str, version_id: str, verdict: dict, facts: dict) -> bool:
         self.record_photo(key, photo_key, version_id, verdict, facts)
@@ -242,3 +245,44 @@ def test_a_key_outside_the_layout_is_refused_before_anything_is_written(intake, 
     with pytest.raises(UploadRejected):
         intake(photo, key="uploads/lahore/alice/sub-00000001/selfie.jpg", submissions=submissions, workflow=workflow)
     assert submissions.items == {} and workflow.started == {}
+
+
+REPORT_PHOTO = "uploads/lahore/rashid/0123abcd-0000/report.jpg"
+CLOSEOUT_AFTER = "uploads/lahore/dina/sub-00000002/after.jpg"
+
+
+def a_closeout(report_photo: str = REPORT_PHOTO) -> FakeSubmissions:
+    """Dina's close-out of a report rashid filed with a photo three days before."""
+    return FakeSubmissions().open("sub-00000002", "dina", ReportPhoto(report_photo, OPENED - timedelta(days=3)))
+
+
+def failed_checks(submissions: FakeSubmissions) -> set[str]:
+    verdict = submissions.items["sub-00000002"]["verdicts"]["after"]
+    return {check["name"] for check in verdict["checks"] if not check["passed"]}
+
+
+def test_a_close_outs_after_photo_is_judged_against_the_reports_photo_as_its_before(intake, photo, clean_street):
+    submissions, photos = a_closeout(), FakePhotos({REPORT_PHOTO: [photo]})
+    result, _, workflow = intake(clean_street, key=CLOSEOUT_AFTER, submissions=submissions, photos=photos)
+    assert result.status is Status.RECEIVED
+    item = submissions.items["sub-00000002"]
+    assert item["keys"] == {"before": REPORT_PHOTO, "after": CLOSEOUT_AFTER}
+    assert item["versions"] == {"before": "v1", "after": "v1"}
+    assert workflow.started["sub-00000002"]["evidence"]["before"]["sha256"] == hashlib.sha256(photo).hexdigest()
+    checks = {check["name"] for check in item["verdicts"]["after"]["checks"]}
+    assert "same_device" not in checks and "before_photo" not in checks
+    assert "before_shows_litter" not in failed_checks(submissions)
+
+
+@pytest.mark.parametrize(
+    "report_photo",
+    [None, b"\xff\xd8\xff" + b"\x00" * 64],
+    ids=["erased with its reporter", "a damaged file"],
+)
+def test_a_close_out_whose_report_photo_cannot_be_read_is_judged_alone(intake, clean_street, report_photo):
+    submissions = a_closeout()
+    photos = FakePhotos({REPORT_PHOTO: [report_photo]} if report_photo else {})
+    result, _, workflow = intake(clean_street, key=CLOSEOUT_AFTER, submissions=submissions, photos=photos)
+    assert result.status is Status.RECEIVED and result.decision == "review" and "sub-00000002" in workflow.started
+    assert "before_photo" in failed_checks(submissions)
+    assert submissions.items["sub-00000002"]["versions"] == {"after": "v1"}

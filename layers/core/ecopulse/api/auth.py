@@ -72,6 +72,8 @@ def require(*groups: Group) -> Callable[[Caller], Caller]:
 AdminDep = Annotated[Caller, Depends(require(Group.ADMIN))]
 CitizenOrAdminDep = Annotated[Caller, Depends(require(Group.CITIZEN, Group.ADMIN))]
 FleetDep = Annotated[Caller, Depends(require(Group.DRIVER, Group.ADMIN))]
+# Whoever photographs cleanups: citizens and admins their cleanups, drivers the close-outs of their jobs.
+CleanerDep = Annotated[Caller, Depends(require(Group.CITIZEN, Group.DRIVER, Group.ADMIN))]
 SponsorDep = Annotated[Caller, Depends(require(Group.SPONSOR))]
 SponsorOrAdminDep = Annotated[Caller, Depends(require(Group.SPONSOR, Group.ADMIN))]
 

@@ -26,6 +26,7 @@ from ecopulse.impact import (
     RetirementMismatch,
     RetirementUnavailable,
 )
+from ecopulse.jobs import JobNotDispatched, NotYourJob
 from ecopulse.leaving import AccountDeleted
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
@@ -95,6 +96,8 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     VehicleBusy: (409, "vehicle_busy", "the vehicle is not available"),
     VehicleExists: (409, "vehicle_exists", "the city has a vehicle with this id already"),
     NotYourVehicle: (403, "not_your_vehicle", "drivers report positions for their own vehicle only"),
+    NotYourJob: (403, "not_your_job", "drivers see and close out the jobs of their own vehicles only"),
+    JobNotDispatched: (409, "job_not_dispatched", "the report is not dispatched to a vehicle"),
     InvalidReportTransition: (409, "invalid_transition", "the report's status does not allow this"),
     NotReporterOrVoter: (
         403,

@@ -6,7 +6,7 @@ verification function's layers carry; the API functions import store.submissions
 
 from pynamodb.exceptions import DoesNotExist
 
-from ecopulse.intake import StoredEvidence
+from ecopulse.intake import ReportPhoto, StoredEvidence
 from ecopulse.store.models import ReportItem
 from ecopulse.store.submissions import SubmissionRepository
 from ecopulse.uploads import BEFORE_PHOTO, UploadKey
@@ -17,13 +17,15 @@ from ecopulse.verification.geo import GeoPoint
 class IntakeSubmissions(SubmissionRepository):
     def evidence_of(self, key: UploadKey) -> StoredEvidence:
         """What a photo of this submission is judged with: its opening, its report's place, its "before"
-        photo, the versions verified so far."""
+        photo, the versions verified so far, and for a close-out the report's (first) photo."""
         submission = self.get(key.tenant, key.submission_id)
-        location = None
+        location, report_photo = None, None
         if submission.report_id:
             try:
                 report = ReportItem.get(*ReportItem.keys(key.tenant, submission.report_id))
                 location = GeoPoint(float(report.lat), float(report.lng))
+                if submission.closeout and report.photo_keys:
+                    report_photo = ReportPhoto(str(report.photo_keys[0]), report.created_at)
             except DoesNotExist:
                 location = None
         stored = submission.photo_facts.get(BEFORE_PHOTO)
@@ -32,4 +34,5 @@ class IntakeSubmissions(SubmissionRepository):
             report_location=location,
             before=PhotoFacts.from_dict(stored) if stored else None,
             versions=submission.photo_versions,
+            report_photo=report_photo,
         )

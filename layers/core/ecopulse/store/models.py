@@ -247,6 +247,8 @@ class SubmissionItem(_Item):
     user_id = UnicodeAttribute()
     report_id = UnicodeAttribute(null=True)
     task = UnicodeAttribute(null=True)
+    # A driver's close-out of a dispatched job (ecopulse.jobs): its "before" photo is the report's.
+    closeout = BooleanAttribute(null=True)
     status = UnicodeAttribute()
     photo_key = UnicodeAttribute()
     photos: MapAttribute[str, Any] = MapAttribute(default=dict)

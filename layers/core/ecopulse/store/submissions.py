@@ -66,6 +66,7 @@ def submission_of(item: SubmissionItem) -> Submission:
         mint_tx=item.mint_tx,
         created_at=item.created_at,
         updated_at=item.updated_at,
+        closeout=bool(item.closeout),
     )
 
 
@@ -81,7 +82,7 @@ class SubmissionRepository:
             raise SubmissionNotFound(submission_id) from error
 
     def create_pending(
-        self, tenant: str, submission_id: str, user_id: str, task: Task, report_id: str | None
+        self, tenant: str, submission_id: str, user_id: str, task: Task, report_id: str | None, closeout: bool = False
     ) -> Submission:
         """A submission opened through the API; its photos may now be uploaded."""
         now = utcnow()
@@ -94,6 +95,7 @@ class SubmissionRepository:
             user_id=user_id,
             task=Task(task).value,
             report_id=report_id,
+            closeout=closeout or None,
             status=Status.AWAITING_UPLOAD.value,
             photo_key="",
             created_at=now,

@@ -147,13 +147,18 @@ def assess_cleanup(
     opened_at: datetime,
     rules: EvidenceRules,
     head: Scorer | None = None,
+    report_before: bool = False,
 ) -> Assessment:
-    """The decision on a cleanup from its photos' facts; ``before`` is None when no "before" photo was verified."""
+    """The decision on a cleanup from its photos' facts; ``before`` is None when no "before" photo was verified.
+
+    ``report_before``: the "before" is the report's own photo, a driver's close-out being its "after"
+    (``ecopulse.jobs``). Its reporter took it with their phone when they filed the report, so neither the same
+    camera nor a capture after the close-out was opened is asked of it; every other check holds as for a pair."""
     after_alone = (1.0 - after.waste_probability) * _penalty(after.flags)
     similarity = cosine_similarity(before.embedding, after.embedding) if before else 0.0
     checks = (
-        *pair_checks(before, after, rules, similarity),
-        capture_check(before, after, opened_at, rules.cleanup_window),
+        *pair_checks(before, after, rules, similarity, report_before),
+        capture_check(before, after, opened_at, rules.cleanup_window, report_before),
         area_check(before, after, rules),
         *signal_checks(before, after),
         Check(
@@ -186,10 +191,15 @@ def assess_cleanup(
 
 
 def pair_checks(
-    before: PhotoFacts | None, after: PhotoFacts, rules: EvidenceRules, scene_similarity: float
+    before: PhotoFacts | None,
+    after: PhotoFacts,
+    rules: EvidenceRules,
+    scene_similarity: float,
+    report_before: bool = False,
 ) -> tuple[Check, ...]:
-    """Litter before, clearly less after, the same place, the same camera, and not the same picture;
-    ``scene_similarity`` is the cosine of the two photos' embeddings."""
+    """Litter before, clearly less after, the same place, the same camera (unless the "before" is a report's
+    photo, taken by its reporter), and not the same picture; ``scene_similarity`` is the cosine of the two
+    photos' embeddings."""
     if before is None:
         return (
             Check(
@@ -243,7 +253,7 @@ def pair_checks(
             similarity,
         ),
         place_check(before, after, rules.pair_max_distance_m),
-        device_check(before, after),
+        *(() if report_before else (device_check(before, after),)),
     )
 
 
@@ -286,8 +296,16 @@ def device_check(before: PhotoFacts, after: PhotoFacts) -> Check:
     return Check("same_device", True, f"both taken with {after.camera}", value=value)
 
 
-def capture_check(before: PhotoFacts | None, after: PhotoFacts, opened_at: datetime, window: timedelta) -> Check:
-    """Before earlier than after, both within the window after the cleanup was opened, as EXIF says.
+def capture_check(
+    before: PhotoFacts | None,
+    after: PhotoFacts,
+    opened_at: datetime,
+    window: timedelta,
+    report_before: bool = False,
+) -> Check:
+    """Before earlier than after, both within the window after the cleanup was opened, as EXIF says; a report's
+    photo as the "before" (``report_before``) was taken before the close-out was opened, and only needs to be
+    earlier than the "after".
 
     A camera clock without its UTC offset may be off by up to 14 hours against the opening; two photos from the
     same clock are still compared with each other exactly.
@@ -305,6 +323,8 @@ def capture_check(before: PhotoFacts | None, after: PhotoFacts, opened_at: datet
         (name, facts.captured_at, facts.capture_zone_known) for name, facts in photos if facts.captured_at is not None
     ]
     for name, captured_at, zone_known in dated:
+        if report_before and name == BEFORE:
+            continue
         slack = CLOCK_SKEW if zone_known else CLOCK_SKEW + UNKNOWN_ZONE_SLACK
         early = opened_at - captured_at
         if early > slack:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Self
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, Group
+from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, CleanerDep, Group
 from ecopulse.api.dependencies import ReportsDep, SubmissionsDep, UploadFormsDep, UsersDep
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
@@ -64,6 +64,9 @@ class SubmissionOut(BaseModel):
     mint_tx: str | None
     created_at: datetime
     updated_at: datetime
+    closeout: bool = Field(
+        default=False, description="A driver's close-out of a dispatched job: its `before` is the report's photo"
+    )
 
     @classmethod
     def of(cls, submission: Submission) -> Self:
@@ -148,11 +151,12 @@ def renew_upload_form(
     submission_id: Annotated[str, Field(max_length=64)],
     photo: Literal["before", "after"],
     body: UploadRequest,
-    caller: CitizenOrAdminDep,
+    caller: CleanerDep,
     submissions: SubmissionsDep,
     forms: UploadFormsDep,
 ) -> UploadForm:
-    """A new form for one photo of the caller's submission, when the one it was opened with has expired (forms
-    live minutes; a cleanup may take longer). Refused once that photo has been verified."""
+    """A new form for one photo of the caller's submission (a driver's: of their close-out), when the one it was
+    opened with has expired (forms live minutes; a cleanup may take longer). Refused once that photo has been
+    verified, and for a close-out's `before`, which is the report's photo."""
     check_form_renewal(submissions, caller.tenant, submission_id, caller.user_id, photo)
     return upload_form(forms, UploadKey(caller.tenant, caller.user_id, submission_id, photo), body.content_type.value)
