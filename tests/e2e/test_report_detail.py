@@ -86,6 +86,7 @@ def test_a_report_is_verified_dispatched_hidden_and_resolved_from_its_detail_wit
     duplicate = page.locator(f'#nearby-list li[data-report="{twin}"]')
     expect(duplicate).to_contain_text("(same category)")
     expect(duplicate).to_contain_text("the same bags, seen from the bridge")
+    expect(page.locator("#crew-none")).to_have_text("Not dispatched: no crew is on it.")
 
     # Every change needs its reason, which the history keeps.
     page.get_by_role("button", name="Verify").click()
@@ -121,6 +122,9 @@ def test_a_report_is_verified_dispatched_hidden_and_resolved_from_its_detail_wit
     page.get_by_role("button", name="Dispatch", exact=True).click()
     expect(page.locator("#report-status-badge")).to_have_text("dispatched")
     expect(facts).to_contain_text("truck-3")
+    steps = page.locator("#job-steps li")
+    expect(steps.first).to_have_text("done: Dispatched to a vehicle (Truck truck-3, no driver assigned)")
+    expect(page.locator("#job-steps li.done")).to_have_count(1)
     expect(timeline.last).to_contain_text("dispatched (verified → dispatched): bring sacks")
     shoot(page, "report-detail")
     accessible(page)
@@ -138,6 +142,7 @@ def test_a_report_is_verified_dispatched_hidden_and_resolved_from_its_detail_wit
     expect(page.locator("#report-status-badge")).to_have_text("resolved")
     expect(page.locator("#report-actions")).to_contain_text("closed, nothing more to do")
     expect(page.get_by_role("button", name="Reject")).to_have_count(0)
+    expect(steps.last).to_have_text("done: Report resolved")
     stored = seeder.call("GET", f"/reports/{report}", seeder.admin).json()
     assert (stored["status"], stored["text_hidden"]) == ("resolved", True)
     vehicle = seeder.call("GET", "/fleet/vehicles", seeder.admin).json()["items"][0]

@@ -9,6 +9,7 @@ import {
   allowedActions,
   COMMENTED,
   describeEntry,
+  jobProgress,
   possibleDuplicates,
   reportLink,
   type StatusAction,
@@ -35,6 +36,7 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
   const timeline = h("ol", { class: "timeline", id: "report-timeline" });
   const timelineStatus = statusLine("report-timeline-status");
   const nearby = h("div", { id: "report-nearby" });
+  const crew = h("div", { id: "report-crew" });
   const mapElement = h("div", { class: "map small", id: "report-map", role: "region", "aria-label": "Where the report was filed" });
   let map: L.Map | null = null;
   let marker: L.CircleMarker | null = null;
@@ -49,6 +51,7 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
       card("report-facts-title", "What was filed", facts),
       card("report-actions-title", "Status and actions", actions),
       card("report-place-title", "Place", mapElement),
+      card("report-crew-title", "Crew's progress", crew),
       card("report-photos-title", "Photos", photos),
       card("report-history-title", "Timeline: changes and comments", timeline, timelineStatus, commentForm()),
       card("report-nearby-title", "Open reports nearby", nearby),
@@ -262,6 +265,35 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
     if (!entries.length) timeline.append(h("li", { class: "empty" }, "Nothing has happened yet."));
   }
 
+  /** Where the crew sent to the report is: the vehicle and its driver, the driver's close-out photo and its check. */
+  async function drawCrew(report: Report, entries: TimelineEntry[], vehicles: Vehicle[]): Promise<void> {
+    const dispatched = entries.some((entry) => entry.action === "dispatched");
+    if (!dispatched && !report.vehicle_id) {
+      crew.replaceChildren(h("p", { class: "hint", id: "crew-none" }, "Not dispatched: no crew is on it."));
+      return;
+    }
+    const vehicle = vehicles.find((candidate) => candidate.vehicle_id === report.vehicle_id);
+    const closeouts = vehicle?.driver_id
+      ? await all(
+          (cursor) => unwrap(api().GET("/admin/users/{user_id}/submissions", { params: { path: { user_id: vehicle.driver_id ?? "" }, query: { cursor } } })),
+          50,
+        )
+      : [];
+    const steps = jobProgress(report, vehicle, closeouts, dispatched);
+    crew.replaceChildren(
+      h(
+        "ol",
+        { class: "job-steps", id: "job-steps" },
+        steps.map((step) =>
+          h("li", { class: step.done ? "done" : "todo" }, h("span", { class: "visually-hidden" }, step.done ? "done: " : "not yet: "), step.label, step.detail ? ` (${step.detail})` : ""),
+        ),
+      ),
+      vehicle && vehicle.lat !== null && vehicle.lng !== null
+        ? h("p", { class: "hint" }, `${vehicle.name} last reported its position ${ago(vehicle.updated_at)}, ${Math.round(L.latLng(vehicle.lat, vehicle.lng).distanceTo([report.lat, report.lng]))} m from the report.`)
+        : "",
+    );
+  }
+
   function drawNearby(report: Report, found: { report: Report; distance_m: number }[]): void {
     const candidates = possibleDuplicates(report, found);
     nearby.replaceChildren(
@@ -315,6 +347,7 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
     drawActions(report, vehicles);
     drawPhotos(report);
     drawTimeline(history);
+    await drawCrew(report, history, vehicles);
     const found = await unwrap(
       api().GET("/reports/nearby", { params: { query: { lat: report.lat, lng: report.lng, radius_m: NEARBY_RADIUS_M, limit: 50 } } }),
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Report } from "../api";
-import { allowedActions, describeEntry, filteredReports, NO_FILTER, possibleDuplicates, reportLink, routeOf } from "./reports-model";
+import { allowedActions, describeEntry, filteredReports, jobProgress, NO_FILTER, possibleDuplicates, reportLink, routeOf } from "./reports-model";
 
 function report(id: string, changes: Partial<Report> = {}): Report {
   return {
@@ -102,5 +102,36 @@ describe("possible duplicates", () => {
       ["far-same", true],
       ["near-glass", false],
     ]);
+  });
+});
+
+describe("the crew's progress", () => {
+  const job = { report_id: "r1", status: "dispatched" as const, vehicle_id: "truck-3" };
+  const truck = { name: "Truck 3", status: "assigned", driver_id: "driver-1" };
+  const closeout = (status: string, created_at: string, report_id = "r1", rejection_reason: string | null = null) => ({
+    report_id, closeout: true, status: status as "approved", created_at, rejection_reason,
+  });
+  const done = (steps: { done: boolean }[]) => steps.map((step) => step.done);
+
+  it("starts at the dispatch, naming the vehicle and its driver", () => {
+    const steps = jobProgress(job, truck, [], true);
+    expect(done(steps)).toEqual([true, false, false, false]);
+    expect(steps[0].detail).toBe("Truck 3, driven by driver-1");
+  });
+
+  it("follows the driver's newest close-out of this report, not their others", () => {
+    const others = [closeout("approved", "2026-12-07T09:00:00Z", "r2"), { ...closeout("approved", "2026-12-07T09:00:00Z"), closeout: false }];
+    expect(done(jobProgress(job, truck, others, true))).toEqual([true, false, false, false]);
+    expect(jobProgress(job, truck, [closeout("awaiting_upload", "2026-12-07T08:00:00Z")], true)[1].detail).toBe("opened, waiting for the photo");
+    const refusedThenSent = [closeout("rejected", "2026-12-07T08:00:00Z", "r1", "not the same place"), closeout("in_review", "2026-12-07T09:00:00Z")];
+    const steps = jobProgress(job, truck, refusedThenSent, true);
+    expect(done(steps)).toEqual([true, true, false, false]);
+    expect(steps[2].detail).toBe("waiting for a reviewer");
+    expect(jobProgress(job, truck, refusedThenSent.slice(0, 1), true)[2].detail).toBe("refused: not the same place");
+  });
+
+  it("ends when the report is resolved", () => {
+    const steps = jobProgress({ ...job, status: "resolved" }, truck, [closeout("approved", "2026-12-07T09:00:00Z")], true);
+    expect(done(steps)).toEqual([true, true, true, true]);
   });
 });

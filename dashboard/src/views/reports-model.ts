@@ -1,4 +1,4 @@
-import type { Report, Schemas } from "../api";
+import type { Report, Schemas, Submission, Vehicle } from "../api";
 import { byPriority, type Priority } from "./priority-model";
 
 /** What the reports list and a report's detail decide without the DOM: which reports a filter shows in which order,
@@ -96,4 +96,42 @@ export function possibleDuplicates(
     .filter((entry) => entry.report.report_id !== report.report_id && !["resolved", "rejected"].includes(entry.report.status))
     .map((entry) => ({ ...entry, sameCategory: entry.report.waste_type === report.waste_type }))
     .sort((a, b) => Number(b.sameCategory) - Number(a.sameCategory) || a.distance_m - b.distance_m);
+}
+
+export interface JobStep {
+  label: string;
+  done: boolean;
+  detail?: string;
+}
+
+/** The crew's progress on a dispatched report, as steps: sent to a vehicle, the driver's close-out photo, its check,
+ * and the report resolved. `closeouts` are the driver's submissions; those closing out this report count, newest
+ * first. */
+export function jobProgress(
+  report: Pick<Report, "report_id" | "status" | "vehicle_id">,
+  vehicle: Pick<Vehicle, "name" | "status" | "driver_id"> | undefined,
+  closeouts: readonly Pick<Submission, "report_id" | "closeout" | "status" | "created_at" | "rejection_reason">[],
+  dispatched: boolean,
+): JobStep[] {
+  const mine = closeouts
+    .filter((submission) => submission.closeout && submission.report_id === report.report_id)
+    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const latest = mine.at(0);
+  const closed = ["resolved", "confirmed"].includes(report.status);
+  const checked = latest && ["approved", "rejected"].includes(latest.status);
+  const sent = vehicle ? `${vehicle.name}${vehicle.driver_id ? `, driven by ${vehicle.driver_id}` : ", no driver assigned"}` : undefined;
+  return [
+    { label: "Dispatched to a vehicle", done: dispatched || !!report.vehicle_id, detail: sent },
+    {
+      label: "Close-out photo sent by the driver",
+      done: !!latest && latest.status !== "awaiting_upload",
+      detail: latest ? (latest.status === "awaiting_upload" ? "opened, waiting for the photo" : undefined) : undefined,
+    },
+    {
+      label: "Close-out photo checked against the report's",
+      done: !!checked,
+      detail: latest?.status === "rejected" ? `refused: ${latest.rejection_reason ?? "no reason given"}` : latest?.status === "in_review" ? "waiting for a reviewer" : undefined,
+    },
+    { label: "Report resolved", done: closed },
+  ];
 }
