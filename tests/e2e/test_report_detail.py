@@ -126,6 +126,7 @@ def test_a_report_is_verified_dispatched_hidden_and_resolved_from_its_detail_wit
     expect(steps.first).to_have_text("done: Dispatched to a vehicle (Truck truck-3, no driver assigned)")
     expect(page.locator("#job-steps li.done")).to_have_count(1)
     expect(timeline.last).to_contain_text("dispatched (verified → dispatched): bring sacks")
+    page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "report-detail")
     accessible(page)
 
