@@ -36,6 +36,23 @@ def notified(target: Target) -> int:
     return sum(1 for record in records if record["function"] == "NotifyFunction")
 
 
+def invocations_so_far(target: Target) -> int:
+    """How many invocations the runtime has recorded: where to start following the next ones."""
+    answer = httpx.get(target.dashboard + "/local-runtime/calls/next", timeout=30).json()
+    return int(answer["count"])
+
+
+def ended_after(target: Target, seen: int, wait: float) -> tuple[int, list[dict]]:
+    """The records of the invocations that ended after the first ``seen``, waiting up to ``wait`` seconds for one
+    (the runtime answers as soon as one ends), and the count to follow on from. A bench learns when a pipeline
+    step ended this way, without calling the API over and over: those calls would take the CPU from the pipeline
+    it measures."""
+    answer = httpx.get(
+        target.dashboard + "/local-runtime/calls/next", params={"after": seen, "wait": wait}, timeout=wait + 30
+    ).json()
+    return int(answer["count"]), answer["records"]
+
+
 def after_warm_up(target: Target, earlier: int, timeout: float = 60) -> None:
     """Waits until the warm-up's workflow has run to its end: its notify steps start cold after the mint, and
     their imports would otherwise take the CPU from the first measured submissions."""

@@ -2,7 +2,12 @@
 to the reward on chain, with no human (verify both, evidence model, workflow, approve, FIFO queue, single
 minter, notify), each in a tenant that trusts the rules (tests/integration/citizens.py).
 
+The bench does not poll the API: it waits on the runtime for the mint function's invocations to end
+(`/local-runtime/calls/next`), then reads the submission once. A submission is minted when the invocation that set
+its transaction ended, and approved when the decision changed it (its `updated_at`).
+
 Run: .venv/bin/python bench/pipeline.py [--submissions 20] [--concurrency 4]
+     .venv/bin/python bench/pipeline.py --burst 30     (30 cleanups uploaded at once, bench/load.py's burst)
 """
 
 import argparse
@@ -10,6 +15,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -17,7 +23,14 @@ from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local_system import Target, after_warm_up, notified, started_target  # noqa: E402
+from local_system import (  # noqa: E402
+    Target,
+    after_warm_up,
+    ended_after,
+    invocations_so_far,
+    notified,
+    started_target,
+)
 from stats import Rows, print_table, spread  # noqa: E402
 
 from tests.integration.citizens import trusting_the_rules  # noqa: E402
@@ -51,23 +64,35 @@ def post_photos(cleanup: Cleanup, pair: tuple[bytes, bytes]) -> None:
         httpx.post(form["url"], data=form["fields"], files=files, timeout=60).raise_for_status()
 
 
+MINTER = "MintFunction"
+
+
+def mints_ended(records: list[dict]) -> list[float]:
+    """When each mint invocation among ``records`` ended, in seconds since the epoch."""
+    return [record["ended_at"] for record in records if record["function"] == MINTER]
+
+
+def changed_at(submission: dict) -> float:
+    return datetime.fromisoformat(submission["updated_at"]).timestamp()
+
+
 def upload_until_minted(target: Target, user: str, tenant: str, pair: tuple[bytes, bytes]) -> tuple[float, float]:
     """Seconds from the start of the first upload until the submission is approved, and until its reward is
     minted."""
     cleanup = open_cleanup(target, user, tenant)
-    started = time.perf_counter()
+    seen = invocations_so_far(target)
+    started = time.time()
     post_photos(cleanup, pair)
-    approved = None
     with httpx.Client(base_url=target.api, headers=cleanup.headers, timeout=60) as client:
-        while True:
+        while time.time() - started < 120:
+            seen, records = ended_after(target, seen, wait=10)
+            mints = mints_ended(records)
+            if not mints:
+                continue
             submission = client.get(f"/submissions/{cleanup.submission_id}").json()
-            if approved is None and submission["status"] == "approved":
-                approved = time.perf_counter() - started
             if submission["mint_tx"]:
-                return approved or 0.0, time.perf_counter() - started
-            if time.perf_counter() - started > 120:
-                raise TimeoutError(f"{cleanup.submission_id} stuck at {submission['status']}")
-            time.sleep(0.05)
+                return changed_at(submission) - started, max(mints) - started
+    raise TimeoutError(f"{cleanup.submission_id} was not minted within 120 s")
 
 
 def measure(target: Target, submissions: int = 20, concurrency: int = 4) -> Rows:
@@ -93,10 +118,21 @@ def measure(target: Target, submissions: int = 20, concurrency: int = 4) -> Rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--submissions", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--burst", type=int, help="instead, this many cleanups uploaded at once")
     args = parser.parse_args()
+    if args.burst:
+        from load import upload_burst  # bench/load.py imports this module
+
+        with started_target() as target:
+            phase = upload_burst(target, args.burst)
+        print(f"{args.burst} confident cleanups uploaded at once, after one warm-up")
+        print_table(phase.rows, ("requests", "minted", "p50", "p95", "max", "minted/s"))
+        for problem in phase.problems:
+            print(f"  problem: {problem}")
+        return
     with started_target() as target:
         rows = measure(target, args.submissions, args.concurrency)
     print(f"{args.submissions} confident submissions, {args.concurrency} at a time, after one warm-up")

@@ -94,7 +94,7 @@ def measure_all(settings: dict[str, dict], skip_build: bool) -> Table:
         table |= picked("load, mixed traffic", phase.rows, {"all routes": served})
         progress("load: upload burst")
         phase = load.upload_burst(target, **settings["upload burst"])
-        minted = ("minted", "p50", "p95", "p99", "minted/s")
+        minted = ("minted", "p50", "p95", "p99", "max", "minted/s")
         table |= picked("load, upload burst", phase.rows, {"upload -> minted (s)": minted})
         table[("load, upload burst: submissions not minted", "count")] = len(phase.problems)
     return table

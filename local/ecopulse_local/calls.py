@@ -2,14 +2,16 @@
 
 Worker side, ``counter`` hooks botocore's events on every session the handler creates (boto3's and pynamodb's
 alike), because its handlers are added to botocore's built-in list before the handler is imported. Every
-DynamoDB call asks for ``ReturnConsumedCapacity=TOTAL``, so the adapters stay as they are. Runtime side,
-``CallLog`` keeps the last invocations' records for ``GET /local-runtime/calls``.
+DynamoDB call asks for ``ReturnConsumedCapacity=TOTAL``, so the adapters stay as they are. Calls that overlap in
+time (a handler's queries sent at once from threads) wait for one answer together: they count as one round trip,
+and each one as a call. Runtime side, ``CallLog`` keeps the last invocations' records for ``GET /local-runtime/calls``.
 """
 
 from __future__ import annotations
 
 import resource
 import threading
+import time
 from collections import Counter, deque
 from typing import Any, TypedDict
 
@@ -20,7 +22,8 @@ KEPT_RECORDS = 5000
 class InvocationCalls(TypedDict):
     """One invocation's calls, as the worker reports them."""
 
-    dynamodb: dict[str, int]  # round trips by operation
+    dynamodb: dict[str, int]  # calls by operation
+    dynamodb_round_trips: int  # waits for DynamoDB one after another: overlapping calls count once
     rcu: float
     wcu: float
     aws: dict[str, int]  # other calls, by "service:Operation"
@@ -34,19 +37,26 @@ class CallRecord(InvocationCalls):
     function: str
     trigger: str  # an API route key ("GET /me"), "sqs", "schedule" or "invoke"
     request_id: str  # the API Gateway request id the client got in apigw-requestid, or the Lambda request id
-    started_at: float  # seconds since the epoch, when the runtime handed the invocation to a worker
+    started_at: float  # seconds since the epoch, when the invocation was asked for (a worker may be awaited)
+    ended_at: float  # seconds since the epoch, when its answer came
     duration_ms: float  # from then until the answer, a cold start's import included
     init_ms: float  # the cold start's import, 0 for a warm worker
 
 
+_STARTED = "ecopulse_call_started"
+
+
 class _Counter:
-    """Counts the calls of the running invocation (a worker runs one at a time)."""
+    """Counts the calls of the running invocation (a worker runs one at a time; the handler may call from several
+    threads)."""
 
     def __init__(self) -> None:
         self.dynamodb: Counter[str] = Counter()
         self.aws: Counter[str] = Counter()
         self.rcu = 0.0
         self.wcu = 0.0
+        self._spans: list[tuple[float, float]] = []  # each DynamoDB call's (sent, answered), perf_counter seconds
+        self._lock = threading.Lock()
         self._installed = False
 
     def install(self) -> None:
@@ -58,6 +68,7 @@ class _Counter:
         handlers.BUILTIN_HANDLERS.extend(
             [
                 ("before-parameter-build.dynamodb", self._ask_for_capacity),
+                ("before-call.dynamodb", self._sent),
                 ("after-call", self._count),
                 ("after-call-error", self._count),
             ]
@@ -65,11 +76,23 @@ class _Counter:
         self._installed = True
 
     def reset(self) -> None:
-        self.dynamodb, self.aws, self.rcu, self.wcu = Counter(), Counter(), 0.0, 0.0
+        with self._lock:
+            self.dynamodb, self.aws, self.rcu, self.wcu, self._spans = Counter(), Counter(), 0.0, 0.0, []
+
+    def round_trips(self) -> int:
+        """How many times the invocation waited for DynamoDB: a call sent while none was in flight starts a wait,
+        one sent while another was still out shares it."""
+        waits, answered = 0, float("-inf")
+        for sent, received in sorted(self._spans):
+            if sent > answered:
+                waits += 1
+            answered = max(answered, received)
+        return waits
 
     def report(self, handler_ms: float) -> InvocationCalls:
         return {
             "dynamodb": dict(self.dynamodb),
+            "dynamodb_round_trips": self.round_trips(),
             "rcu": round(self.rcu, 2),
             "wcu": round(self.wcu, 2),
             "aws": dict(self.aws),
@@ -84,44 +107,67 @@ class _Counter:
         if "ReturnConsumedCapacity" in members:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
 
-    def _count(self, event_name: str, parsed: dict[str, Any] | None = None, **_: Any) -> None:
+    @staticmethod
+    def _sent(context: dict[str, Any], **_: Any) -> None:
+        context[_STARTED] = time.perf_counter()
+
+    def _count(
+        self, event_name: str, parsed: dict[str, Any] | None = None, context: dict[str, Any] | None = None, **_: Any
+    ) -> None:
         """``event_name`` is ``after-call.<service id>.<Operation>`` (``after-call-error`` when no answer came)."""
         service, operation = event_name.split(".", 2)[1:]
-        if service != "dynamodb":
-            self.aws[f"{service}:{operation}"] += 1
-            return
-        self.dynamodb[operation] += 1
-        consumed = (parsed or {}).get("ConsumedCapacity") or []
-        for capacity in [consumed] if isinstance(consumed, dict) else consumed:
-            read = capacity.get("ReadCapacityUnits")
-            write = capacity.get("WriteCapacityUnits")
-            if read is None and write is None:
-                units = float(capacity.get("CapacityUnits", 0.0))
-                read, write = (units, 0.0) if operation in READ_OPERATIONS else (0.0, units)
-            self.rcu += float(read or 0.0)
-            self.wcu += float(write or 0.0)
+        answered = time.perf_counter()
+        with self._lock:
+            if service != "dynamodb":
+                self.aws[f"{service}:{operation}"] += 1
+                return
+            self.dynamodb[operation] += 1
+            self._spans.append(((context or {}).get(_STARTED, answered), answered))
+            consumed = (parsed or {}).get("ConsumedCapacity") or []
+            for capacity in [consumed] if isinstance(consumed, dict) else consumed:
+                read = capacity.get("ReadCapacityUnits")
+                write = capacity.get("WriteCapacityUnits")
+                if read is None and write is None:
+                    units = float(capacity.get("CapacityUnits", 0.0))
+                    read, write = (units, 0.0) if operation in READ_OPERATIONS else (0.0, units)
+                self.rcu += float(read or 0.0)
+                self.wcu += float(write or 0.0)
 
 
 counter = _Counter()
 
 
 class CallLog:
-    """The records of the latest invocations, newest last, kept by the runtime."""
+    """The records of the latest invocations, newest last, kept by the runtime; a reader may wait for the next ones
+    instead of asking again and again."""
 
     def __init__(self, kept: int = KEPT_RECORDS) -> None:
-        self._lock = threading.Lock()
+        self._added = threading.Condition()
         self._records: deque[CallRecord] = deque(maxlen=kept)
+        self._count = 0  # records ever added, the forgotten ones included
 
     def add(self, record: CallRecord) -> None:
-        with self._lock:
+        with self._added:
             self._records.append(record)
+            self._count += 1
+            self._added.notify_all()
 
     def all(self) -> list[CallRecord]:
-        with self._lock:
+        with self._added:
             return list(self._records)
 
+    def after(self, seen: int | None, timeout: float) -> tuple[int, list[CallRecord]]:
+        """How many records were ever added, and those added after the first ``seen`` (still kept), waiting up to
+        ``timeout`` seconds for one to come. Without ``seen``, the count alone, at once."""
+        with self._added:
+            if seen is None:
+                return self._count, []
+            self._added.wait_for(lambda: self._count > seen, timeout)
+            new = min(self._count - seen, len(self._records))
+            return self._count, list(self._records)[len(self._records) - new :] if new > 0 else []
+
     def clear(self) -> None:
-        with self._lock:
+        with self._added:
             self._records.clear()
 
 

@@ -294,6 +294,7 @@ class Functions:
                 "trigger": trigger,
                 "request_id": api_request_id or invocation.request_id,
                 "started_at": started_at,
+                "ended_at": time.time(),
                 "duration_ms": round(invocation.duration_ms + invocation.init_ms, 1),
                 "init_ms": round(invocation.init_ms, 1),
             }

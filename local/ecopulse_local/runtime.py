@@ -444,11 +444,25 @@ class LocalRuntime:
             wanted = request.query_params.get("request_id")
             return JSONResponse([record for record in functions.calls.all() if wanted in (None, record["request_id"])])
 
+        async def next_calls(request: Request) -> JSONResponse:
+            """The invocations that ended after the first ``after`` ever recorded, waiting up to ``wait`` seconds
+            (at most 60) for one, with the count to ask after next; without ``after``, the count alone. A bench
+            follows a pipeline this way without asking the API over and over."""
+            try:
+                after = request.query_params.get("after")
+                seen = None if after is None else int(after)
+                wait = min(float(request.query_params.get("wait", "0")), 60.0)
+            except ValueError as error:
+                return JSONResponse({"message": str(error)}, status_code=400)
+            count, records = await run_in_threadpool(functions.calls.after, seen, wait)
+            return JSONResponse({"count": count, "records": records})
+
         return Starlette(
             routes=[
                 Route("/config.json", config),
                 Route("/local-runtime/faults", faults, methods=["GET", "POST", "DELETE"]),
                 Route("/local-runtime/calls", calls, methods=["GET", "DELETE"]),
+                Route("/local-runtime/calls/next", next_calls),
                 *self._auth_routes(issuer),
                 Route("/local-runtime/status", status),
                 Route("/local-runtime/sent", sent),

@@ -136,3 +136,37 @@ def test_an_approved_cleanup_resolves_its_report_once_in_one_transaction_with_it
     assert [(entry.action, entry.reason) for entry in trail][-1] == ("resolved", cleared_reason("sub-store-1"))
     assert [entry.action for entry in trail].count("resolved") == 1
     assert fleet.get("lahore", "truck-job").status == "available"
+
+
+def test_reports_asked_by_id_come_in_the_order_asked_each_once_and_only_the_citys(stores):
+    """More ids than one BatchGetItem takes, a repeat, an unknown id and another city's report."""
+    reports, _, tenants = stores
+    filed = [file_report(reports, tenants, "lahore", "alice", "paper", *CANAL).report_id for _ in range(3)]
+    elsewhere = file_report(reports, tenants, "karachi", "alice", "paper", *CANAL).report_id
+    unknown = [f"r-unknown-{n}" for n in range(120)]
+    asked = [filed[2], *unknown, filed[0], filed[2], elsewhere, filed[1]]
+    assert [report.report_id for report in reports.get_many("lahore", asked)] == [filed[2], filed[0], filed[1]]
+
+
+def test_reports_of_several_statuses_filed_in_a_window_come_newest_first(stores):
+    reports, fleet, tenants = stores
+    older = file_report(reports, tenants, "multan", "alice", "metal", *CANAL)
+    newer = file_report(reports, tenants, "multan", "alice", "metal", *CANAL)
+    rejected = change_status(reports, fleet, "multan", older.report_id, ReportStatus.REJECTED, "admin", "not litter")
+    statuses = [ReportStatus.SUBMITTED, ReportStatus.REJECTED, ReportStatus.RESOLVED]
+    found = reports.created_between("multan", statuses, older.created_at, newer.created_at, 10)
+    assert [(report.report_id, report.status) for report in found] == [
+        (newer.report_id, ReportStatus.SUBMITTED),
+        (rejected.report_id, ReportStatus.REJECTED),
+    ]
+
+
+def test_the_widest_nearby_search_finds_reports_in_every_cell_it_covers(stores):
+    """5 km around the canal covers 12 index cells: a report near each corner of the circle's box is found, and
+    one just outside the circle is not."""
+    reports, _, tenants = stores
+    north_east = file_report(reports, tenants, "sialkot", "alice", "glass", CANAL[0] + 0.03, CANAL[1] + 0.03)
+    south_west = file_report(reports, tenants, "sialkot", "alice", "glass", CANAL[0] - 0.03, CANAL[1] - 0.03)
+    file_report(reports, tenants, "sialkot", "alice", "glass", CANAL[0] + 0.046, CANAL[1])
+    found = reports.nearby("sialkot", *CANAL, 5000, 10)
+    assert sorted(report.report_id for report, _ in found) == sorted([north_east.report_id, south_west.report_id])

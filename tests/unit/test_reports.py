@@ -2,6 +2,7 @@
 DynamoDB, injected into the report, admin, me and Open311 routes through FastAPI's dependency overrides."""
 
 import importlib.util
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,6 +88,10 @@ class MemoryReports:
         except KeyError as error:
             raise ReportNotFound(report_id) from error
 
+    def get_many(self, tenant: str, report_ids: Sequence[str]) -> list[Report]:
+        wanted = dict.fromkeys(report_ids)
+        return [self.reports[(tenant, report_id)] for report_id in wanted if (tenant, report_id) in self.reports]
+
     def _of(self, tenant: str) -> list[Report]:
         owned = [report for (owner, _), report in self.reports.items() if owner == tenant]
         return sorted(owned, key=lambda report: report.created_at, reverse=True)
@@ -95,10 +100,11 @@ class MemoryReports:
         return Page([report for report in self._of(tenant) if report.status == status][:limit], None)
 
     def created_between(
-        self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
+        self, tenant: str, statuses: Collection[ReportStatus], start: datetime, end: datetime, limit: int
     ) -> list[Report]:
-        found = [r for r in self._of(tenant) if r.status == status and start <= r.created_at <= end]
-        return found[:limit]
+        in_window = [report for report in self._of(tenant) if start <= report.created_at <= end]
+        found = [report for status in statuses for report in [r for r in in_window if r.status == status][:limit]]
+        return sorted(found, key=lambda report: report.created_at, reverse=True)
 
     def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Report]:
         return Page([report for report in self._of(tenant) if report.reporter_id == user_id][:limit], None)

@@ -64,6 +64,15 @@ def test_the_reconcile_runs_locally_every_six_hours_as_in_aws(stack):
     )
 
 
+def test_the_is_it_fixed_question_runs_locally_once_a_day_as_in_aws(stack):
+    rules, _ = schedules(stack)
+    (rule,) = [rule for rule in rules if rule.logical_id == "AskIfFixedFunctionDaily"]
+    assert rule.period_seconds == 86400
+    assert rule.targets == (
+        ("arn:aws:lambda:us-east-1:123456789012:function:ecopulse-local-AskIfFixedFunction:live", None),
+    )
+
+
 class RecordingFunctions:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []

@@ -334,7 +334,7 @@ def test_no_function_may_do_everything_scan_or_delete_on_the_application_table(s
 
 def test_the_public_open311_reads_may_only_read_and_filing_may_only_add_reports(stack):
     grants = table_grants(stack, "AppTable")
-    assert grants["Open311ApiFunction"] == {"dynamodb:GetItem", "dynamodb:Query"}
+    assert grants["Open311ApiFunction"] == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
     assert grants["Open311FilingFunction"] == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
     routes = HttpApiDefinition.from_stack(stack, "HttpApi").routes
     served = {route.route_key: route.function_arn.split(":")[6] for route in routes if "/open311/" in route.path}

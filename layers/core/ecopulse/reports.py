@@ -6,7 +6,7 @@ call are here; ``ecopulse.store.reports.ReportRepository`` is the DynamoDB adapt
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -130,14 +130,18 @@ class Reports(Protocol):
 
     def get(self, tenant: str, report_id: str) -> Report: ...
 
+    def get_many(self, tenant: str, report_ids: Sequence[str]) -> list[Report]:
+        """The city's reports among ``report_ids``, in their order, each once; ids it does not have are left out."""
+        ...
+
     def list_by_status(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[Report]:
         """Newest first."""
         ...
 
     def created_between(
-        self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
+        self, tenant: str, statuses: Collection[ReportStatus], start: datetime, end: datetime, limit: int
     ) -> list[Report]:
-        """Newest first."""
+        """Newest first, at most ``limit`` of each status."""
         ...
 
     def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Report]:

@@ -1,13 +1,17 @@
 """The near-duplicate photo index on the application table (docs/data-model.md, access pattern 23).
 
 One item per band value of a photo's hash variants: ``pk=TENANT#<t>#PHASH#<band>#<value as 4 hex digits>``,
-``sk=<photo key>``. A lookup is four Query calls, one per band of the searched hash, each reading only the
-photos that share that band exactly; the Hamming distance is then computed here. The tenant is never scanned.
+``sk=<photo key>``. A lookup is four Query calls sent together (one round trip's wait), one per band of the
+searched hash, each reading only the photos that share that band exactly; the Hamming distance is then computed
+here. The tenant is never scanned.
 """
+
+from functools import partial
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
+from ecopulse.store.at_once import read_at_once
 from ecopulse.store.models import _TableMeta, tenant_key
 from ecopulse.verification.duplicates import (
     PhotoMatch,
@@ -54,9 +58,11 @@ class PhotoHashIndex:
 
     def find_near(self, tenant: str, phash: int, max_distance: int) -> list[PhotoMatch]:
         nearest: dict[str, PhotoMatch] = {}
-        for band, value in hash_bands(phash):
-            partition = PhotoHashItem.partition(tenant, band, value)
-            for item in PhotoHashItem.query(partition, limit=self.per_band_limit, consistent_read=True):
+        for items in read_at_once(
+            PhotoHashItem,
+            [partial(self._sharing, tenant, band, value) for band, value in hash_bands(phash)],
+        ):
+            for item in items:
                 distance = distance_to(phash, [parse_hash(variant) for variant in item.variants])
                 known = nearest.get(item.photo_key)
                 if distance <= max_distance and (known is None or distance < known.distance):
@@ -69,6 +75,11 @@ class PhotoHashIndex:
                         created_at=item.created_at,
                     )
         return sorted(nearest.values(), key=lambda match: (match.distance, match.created_at))
+
+    def _sharing(self, tenant: str, band: int, value: int) -> list[PhotoHashItem]:
+        """The index entries of the photos whose hash has ``value`` in ``band``."""
+        partition = PhotoHashItem.partition(tenant, band, value)
+        return list(PhotoHashItem.query(partition, limit=self.per_band_limit, consistent_read=True))
 
     def remember(self, record: PhotoRecord) -> None:
         """Write every entry in one batch; the keys are fixed by the photo, so a retry rewrites the same items."""

@@ -1,8 +1,11 @@
 """The ``Reports`` port on DynamoDB: creation, listing, the nearby search, votes and status changes, each write
 in one transaction with its audit entry and the aggregates it moves."""
 
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
+from itertools import batched
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
@@ -21,6 +24,7 @@ from ecopulse.reports import (
     transition_between,
 )
 from ecopulse.store import stats
+from ecopulse.store.at_once import read_at_once
 from ecopulse.store.audit import audit_entry, history
 from ecopulse.store.forecasts import mark_reported
 from ecopulse.store.models import (
@@ -34,6 +38,9 @@ from ecopulse.store.models import (
 )
 from ecopulse.store.pages import paged
 from ecopulse.store.transactions import ConcurrentChange, failed_on_condition, transact
+
+# BatchGetItem's most keys a call.
+BATCH_GET_KEYS = 100
 
 
 def report_of(item: ReportItem) -> Report:
@@ -72,6 +79,26 @@ def fix_question(tenant: str, report_id: str, resolved_at: datetime) -> FixQuest
         gsi1pk=FixQuestionItem.waiting(tenant),
         gsi1sk=sort_stamp(resolved_at, report_id),
     )
+
+
+def _created_between(tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int) -> list[ReportItem]:
+    return list(
+        ReportItem.gsi1.query(
+            tenant_key(tenant, "REPORTS", status.value),
+            ReportItem.gsi1sk.between(sort_stamp(start, ""), sort_stamp(end, "~")),
+            scan_index_forward=False,
+            limit=limit,
+        )
+    )
+
+
+def _get_batch(tenant: str, report_ids: tuple[str, ...]) -> list[ReportItem]:
+    keys = [ReportItem.keys(tenant, report_id) for report_id in report_ids]
+    return list(ReportItem.batch_get(keys, consistent_read=True))
+
+
+def _newest_in_cell(tenant: str, cell: str) -> list[ReportItem]:
+    return list(ReportItem.gsi2.query(tenant_key(tenant, "GEO", cell), scan_index_forward=False, limit=500))
 
 
 def stored(tenant: str, report: Report) -> ReportItem:
@@ -129,6 +156,13 @@ class ReportRepository:
         except DoesNotExist as error:
             raise ReportNotFound(report_id) from error
 
+    def get_many(self, tenant: str, report_ids: Sequence[str]) -> list[Report]:
+        """BatchGetItem, 100 keys a call, the calls sent together."""
+        wanted = list(dict.fromkeys(report_ids))
+        reads = [partial(_get_batch, tenant, chunk) for chunk in batched(wanted, BATCH_GET_KEYS)]
+        found = {item.report_id: item for items in read_at_once(ReportItem, reads) for item in items}
+        return [report_of(found[report_id]) for report_id in wanted if report_id in found]
+
     def list_by_status(self, tenant: str, status: ReportStatus, limit: int, cursor: str | None) -> Page[Report]:
         page: Page[ReportItem] = paged(
             ReportItem.gsi1.query, tenant, ("REPORTS", status.value), limit, cursor, newest_first=True
@@ -136,16 +170,13 @@ class ReportRepository:
         return Page([report_of(item) for item in page.items], page.cursor)
 
     def created_between(
-        self, tenant: str, status: ReportStatus, start: datetime, end: datetime, limit: int
+        self, tenant: str, statuses: Collection[ReportStatus], start: datetime, end: datetime, limit: int
     ) -> list[Report]:
-        """Newest first, read straight off the status index's time-ordered sort key."""
-        items = ReportItem.gsi1.query(
-            tenant_key(tenant, "REPORTS", status.value),
-            ReportItem.gsi1sk.between(sort_stamp(start, ""), sort_stamp(end, "~")),
-            scan_index_forward=False,
-            limit=limit,
-        )
-        return [report_of(item) for item in items]
+        """Newest first, read straight off the status index's time-ordered sort key: one query per status, sent
+        together."""
+        reads = [partial(_created_between, tenant, status, start, end, limit) for status in statuses]
+        found = [report_of(item) for items in read_at_once(ReportItem, reads) for item in items]
+        return sorted(found, key=lambda report: report.created_at, reverse=True)
 
     def list_by_reporter(self, tenant: str, user_id: str, limit: int, cursor: str | None) -> Page[Report]:
         page: Page[ReportItem] = paged(
@@ -154,10 +185,11 @@ class ReportRepository:
         return Page([report_of(item) for item in page.items], page.cursor)
 
     def nearby(self, tenant: str, lat: float, lng: float, radius_m: float, limit: int) -> list[tuple[Report, float]]:
-        """Queries only the index cells that cover the circle, then keeps what is truly inside it."""
+        """Queries only the index cells that cover the circle, all together, then keeps what is truly inside it."""
         found = []
-        for cell in geo.cells_covering(lat, lng, radius_m):
-            for item in ReportItem.gsi2.query(tenant_key(tenant, "GEO", cell), scan_index_forward=False, limit=500):
+        cells = [partial(_newest_in_cell, tenant, cell) for cell in geo.cells_covering(lat, lng, radius_m)]
+        for items in read_at_once(ReportItem, cells):
+            for item in items:
                 distance = geo.distance_m(lat, lng, item.lat, item.lng)
                 if distance <= radius_m:
                     found.append((item, distance))

@@ -260,12 +260,8 @@ def list_requests(
     except CityNotFound as missing:
         return error(fmt, 404, str(missing))
     if service_request_id:
-        found = []
-        for report_id in service_request_id.split(",")[:MAX_REQUESTS]:
-            try:
-                found.append(view_report(reports.get(tenant, report_id.strip()), PUBLIC))
-            except ReportNotFound:
-                continue
+        report_ids = [report_id.strip() for report_id in service_request_id.split(",")[:MAX_REQUESTS]]
+        found = [view_report(report, PUBLIC) for report in reports.get_many(tenant, report_ids)]
         return _requests(settings, tenant, found, fmt)
     if (lat is None) != (long is None):
         return error(fmt, 400, "lat and long go together")
@@ -287,10 +283,8 @@ def list_requests(
     else:
         candidates = [
             view_report(report, PUBLIC)
-            for report_status in wanted
-            for report in reports.created_between(tenant, report_status, first_hour, last_hour, MAX_REQUESTS)
+            for report in reports.created_between(tenant, wanted, first_hour, last_hour, MAX_REQUESTS)
         ]
-        candidates.sort(key=lambda view: view.created_at, reverse=True)
     found = [
         view for view in candidates if view.status in wanted and (waste_type is None or view.waste_type == waste_type)
     ]
