@@ -18,6 +18,9 @@ export const ACTIONS: Record<StatusAction, { label: string; target: ReportStatus
   reject: { label: "Reject", target: "rejected", from: ["submitted", "verified", "dispatched"] },
 };
 
+/** A closed report waits for no one: nothing more is done to it, and it is no one's duplicate. */
+export const CLOSED: readonly ReportStatus[] = ["resolved", "rejected", "confirmed", "duplicate"];
+
 export function allowedActions(status: ReportStatus): StatusAction[] {
   return (Object.keys(ACTIONS) as StatusAction[]).filter((action) => ACTIONS[action].from.includes(status));
 }
@@ -93,7 +96,7 @@ export function possibleDuplicates(
   nearby: readonly { report: Report; distance_m: number }[],
 ): { report: Report; distance_m: number; sameCategory: boolean }[] {
   return nearby
-    .filter((entry) => entry.report.report_id !== report.report_id && !["resolved", "rejected"].includes(entry.report.status))
+    .filter((entry) => entry.report.report_id !== report.report_id && !CLOSED.includes(entry.report.status))
     .map((entry) => ({ ...entry, sameCategory: entry.report.waste_type === report.waste_type }))
     .sort((a, b) => Number(b.sameCategory) - Number(a.sameCategory) || a.distance_m - b.distance_m);
 }
