@@ -390,7 +390,7 @@ def lahore_entities(local_system, cities):
     return {
         "report": report(description="rusted cans", photo_keys=[report_photo(alice)]),
         "commented_report": commented, "comment": comment,
-        "report_to_dispatch": report(), "report_to_close": report(),
+        "report_to_dispatch": report(), "report_to_close": report(), "report_to_merge": report(),
         "submission": submission["submission_id"], "event": event["event_id"], "vehicle": vehicle,
         "user": alice("GET", "/me").json()["user_id"], "credit": credit.json()["request_id"],
     }  # fmt: skip
@@ -468,6 +468,7 @@ MATRIX = [
      {C: 403, D: 403, A: 200}),
     ("PUT", "/admin/reports/{commented_report}/comments/{comment}/visibility",
      {"text_hidden": True, "reason": "a phone number"}, {C: 403, D: 403, A: 200}),
+    ("POST", "/admin/reports/{report_to_merge}/merge", {"into": "{report}"}, {C: 403, D: 403, A: 200}),
     ("POST", "/admin/alerts", {"zone": "canal", "message": "Road closed"}, {C: 403, D: 403, A: 201}),
     ("GET", "/admin/settings", None, {C: 403, D: 403, A: 200}),
     ("GET", "/admin/verifier", None, {C: 403, D: 403, A: 200}),
@@ -499,6 +500,7 @@ def template_path(path: str) -> str:
         "report_to_close": "report_id",
         "commented_report": "report_id",
         "comment": "entry_id",
+        "report_to_merge": "report_id",
         "credit": "request_id",
         "zone": "zone",
         "kind": "kind",

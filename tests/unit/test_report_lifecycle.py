@@ -30,6 +30,7 @@ from ecopulse.privacy import Viewer
 from ecopulse.reports import (
     HistoryEntry,
     InvalidReportTransition,
+    MergedReport,
     ReportStatus,
     TimelineEntry,
     change_status,
@@ -294,6 +295,18 @@ def test_staff_and_the_reporter_comment_and_nobody_else(reports, tenants, timeli
         add_comment(reports, timeline, "lahore", report_id, "alice", False, "psst", True)
     texts = [entry.text for entry in timeline.comments[("lahore", report_id)]]
     assert texts == ["it is near the bridge", "truck 7 goes tomorrow", "on my way"]
+
+
+def test_a_duplicate_takes_staff_notes_only_public_comments_belong_to_its_master(reports, tenants, timeline):
+    report_id = file_report(reports, tenants, "lahore", "alice", "plastic", *CANAL).report_id
+    key = ("lahore", report_id)
+    reports.reports[key] = replace(reports.reports[key], status=ReportStatus.DUPLICATE, merged_into="master-1")
+    for author, staff in (("alice", False), ("amina", True)):
+        with pytest.raises(MergedReport) as refused:
+            add_comment(reports, timeline, "lahore", report_id, author, staff, "still there", False)
+        assert refused.value.details == [{"merged_into": "master-1"}]
+    add_comment(reports, timeline, "lahore", report_id, "amina", True, "merged: same pile", True)
+    assert [entry.text for entry in timeline.comments[key]] == ["merged: same pile"]
 
 
 def test_the_timeline_holds_changes_and_comments_in_order_and_internal_ones_for_staff(

@@ -349,7 +349,7 @@ def client(
 REPORT_FIELDS = {
     "report_id", "reporter_id", "waste_type", "status", "lat", "lng", "geohash", "zone", "description", "address",
     "photo_keys", "priority", "ai_type", "ai_confidence", "votes_up", "votes_down", "vehicle_id", "created_at",
-    "updated_at", "text_hidden", "exact", "resolved_at",
+    "updated_at", "text_hidden", "exact", "resolved_at", "merged_into", "priority_points", "duplicates_merged",
 }  # fmt: skip
 
 
@@ -359,6 +359,7 @@ def test_a_citizen_files_reads_lists_and_finds_a_report_nearby(reports, tenants)
     created = alice.post("/reports", json=body)
     assert created.status_code == 201, created.text
     report = created.json()
+    assert report.pop("possible_duplicates") == []
     assert set(report) == REPORT_FIELDS
     assert {key: report[key] for key in ("status", "zone", "photo_keys", "votes_up", "priority")} == {
         "status": "submitted", "zone": "old-town", "photo_keys": [ALICES_PHOTO], "votes_up": 0, "priority": "normal",

@@ -141,6 +141,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/reports/{report_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Report
+         * @description Merges the report, a duplicate, into `into`: it becomes `duplicate` with `merged_into`, its votes (a citizen
+         *     who voted on both counts once), followers and photos go to the master, its reporter follows the master, and its
+         *     followers are told. The same merge again answers 200; a report of another city is 404.
+         */
+        post: operations["merge_report_admin_reports__report_id__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reports/{report_id}/status": {
         parameters: {
             query?: never;
@@ -1155,7 +1177,8 @@ export interface paths {
         put?: never;
         /**
          * Post Report
-         * @description Send an `Idempotency-Key` header to retry safely: the same key returns the first answer.
+         * @description Send an `Idempotency-Key` header to retry safely: the same key returns the first answer. The report is filed
+         *     whether or not it has possible duplicates.
          */
         post: operations["post_report_reports_post"];
         delete?: never;
@@ -2086,6 +2109,93 @@ export interface components {
          * @enum {string}
          */
         ExportKind: "reports" | "submissions" | "ledger";
+        /** FiledReportOut */
+        FiledReportOut: {
+            /** Report Id */
+            report_id: string;
+            /**
+             * Reporter Id
+             * @description Shown to the reporter and staff only
+             */
+            reporter_id: string | null;
+            /** Waste Type */
+            waste_type: string;
+            status: components["schemas"]["ReportStatus"];
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Geohash */
+            geohash: string;
+            /** Zone */
+            zone: string | null;
+            /** Description */
+            description: string | null;
+            /** Address */
+            address: string | null;
+            /** Photo Keys */
+            photo_keys: string[];
+            /** Priority */
+            priority: string;
+            /** Ai Type */
+            ai_type: string | null;
+            /** Ai Confidence */
+            ai_confidence: number | null;
+            /** Votes Up */
+            votes_up: number;
+            /** Votes Down */
+            votes_down: number;
+            /** Vehicle Id */
+            vehicle_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Text Hidden
+             * @description Staff hid the description and address from all but staff
+             * @default false
+             */
+            text_hidden?: boolean;
+            /**
+             * Exact
+             * @description Place and times as filed (false: rounded to ~100 m and the hour)
+             * @default true
+             */
+            exact?: boolean;
+            /**
+             * Resolved At
+             * @description When it was last resolved: the city's `reopen_window_days` to confirm or reopen run from here
+             */
+            resolved_at?: string | null;
+            /**
+             * Merged Into
+             * @description A duplicate's master: follow, vote and comment there
+             */
+            merged_into?: string | null;
+            /**
+             * Priority Points
+             * @description Base priority, agreeing minus disputing votes and merged duplicates' witnesses; the queues add one per day waited (README, Duplicates and priority)
+             * @default 0
+             */
+            priority_points?: number;
+            /**
+             * Duplicates Merged
+             * @default 0
+             */
+            duplicates_merged?: number;
+            /**
+             * Possible Duplicates
+             * @description Open reports of the same category within the city's `duplicate_distance_m`, nearest first: the app may offer to vote on one of them instead
+             */
+            possible_duplicates?: components["schemas"]["PossibleDuplicate"][];
+        };
         /** FiledRequest */
         FiledRequest: {
             /** Service Request Id */
@@ -2345,6 +2455,19 @@ export interface components {
             bonus_points: number;
             state: components["schemas"]["EventState"];
         };
+        /** MergeIn */
+        MergeIn: {
+            /**
+             * Into
+             * @description The report that stays (the master)
+             */
+            into: string;
+            /**
+             * Reason
+             * @description Needed to merge reports of different categories
+             */
+            reason?: string | null;
+        };
         /**
          * MultiPolygon
          * @description MultiPolygon Model
@@ -2597,6 +2720,24 @@ export interface components {
             /** Status */
             status?: ("available" | "assigned" | "offline") | null;
         };
+        /** PossibleDuplicate */
+        PossibleDuplicate: {
+            /** Report Id */
+            report_id: string;
+            /**
+             * Distance M
+             * @description To the place the caller is shown
+             */
+            distance_m: number;
+            status: components["schemas"]["ReportStatus"];
+            /** Category */
+            category: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /**
          * PreferencesBody
          * @description How you hear about your reports and those you voted on or follow; the inbox always.
@@ -2812,6 +2953,22 @@ export interface components {
              * @description When it was last resolved: the city's `reopen_window_days` to confirm or reopen run from here
              */
             resolved_at?: string | null;
+            /**
+             * Merged Into
+             * @description A duplicate's master: follow, vote and comment there
+             */
+            merged_into?: string | null;
+            /**
+             * Priority Points
+             * @description Base priority, agreeing minus disputing votes and merged duplicates' witnesses; the queues add one per day waited (README, Duplicates and priority)
+             * @default 0
+             */
+            priority_points?: number;
+            /**
+             * Duplicates Merged
+             * @default 0
+             */
+            duplicates_merged?: number;
         };
         /**
          * ReportStatus
@@ -3203,6 +3360,12 @@ export interface components {
              * @default 3
              */
             fixed_question_after_days?: number;
+            /**
+             * Duplicate Distance M
+             * @description Filing a report answers with the open reports of its category within this many metres, as possible duplicates (ecopulse.duplicates)
+             * @default 50
+             */
+            duplicate_distance_m?: number;
         };
         /** TenantSettings */
         "TenantSettings-Output": {
@@ -3327,6 +3490,12 @@ export interface components {
              * @default 3
              */
             fixed_question_after_days?: number;
+            /**
+             * Duplicate Distance M
+             * @description Filing a report answers with the open reports of its category within this many metres, as possible duplicates (ecopulse.duplicates)
+             * @default 50
+             */
+            duplicate_distance_m?: number;
         };
         /**
          * TimelineEntryOut
@@ -4300,6 +4469,113 @@ export interface operations {
                 };
             };
             /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency is throttling or unreachable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    merge_report_admin_reports__report_id__merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid token, or one without a tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"] | components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `master_closed`, `already_merged` (into another master: `details`), `category_mismatch` (give a reason), `invalid_transition` (the duplicate is closed), `conflict` (changed meanwhile; retry) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10196,6 +10472,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["ReportStatus"];
+                /** @description `priority`: most urgent first, as the review (submitted) and dispatch (verified) queues */
+                order?: "newest" | "priority";
                 limit?: number;
                 cursor?: string | null;
             };
@@ -10318,7 +10596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReportOut"];
+                    "application/json": components["schemas"]["FiledReportOut"];
                 };
             };
             /** @description Bad Request */

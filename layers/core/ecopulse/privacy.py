@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from ecopulse import geo
+from ecopulse import geo, priority
 from ecopulse.reports import HistoryEntry, Report, Reports, ReportStatus, TimelineEntry
+from ecopulse.uploads import UploadKey, UploadRejected
 
 # A thousandth of a degree: 111 m of latitude, and as much of longitude or less away from the equator.
 PLACE_DECIMALS = 3
@@ -63,6 +64,9 @@ class ReportView:
     text_hidden: bool
     exact: bool
     resolved_at: datetime | None = None
+    merged_into: str | None = None
+    priority_points: int = 0
+    duplicates_merged: int = 0
 
 
 def audience_of(report: Report, viewer: Viewer) -> Audience:
@@ -109,7 +113,7 @@ def view_report(report: Report, viewer: Viewer) -> ReportView:
         zone=report.zone,
         description=report.description if text_shown else None,
         address=report.address if text_shown else None,
-        photo_keys=report.photo_keys if exact else (),
+        photo_keys=_photos_for(report, audience),
         priority=report.priority,
         ai_type=report.ai_type,
         ai_confidence=report.ai_confidence,
@@ -121,7 +125,27 @@ def view_report(report: Report, viewer: Viewer) -> ReportView:
         text_hidden=report.text_hidden,
         exact=exact,
         resolved_at=report.resolved_at if exact or report.resolved_at is None else to_the_hour(report.resolved_at),
+        merged_into=report.merged_into,
+        priority_points=priority.points_of(report),
+        duplicates_merged=report.duplicates_merged,
     )
+
+
+def _photos_for(report: Report, audience: Audience) -> tuple[str, ...]:
+    """Staff see every photo; the reporter their own (a merged duplicate's photos are its reporter's); nobody else
+    any."""
+    if audience is Audience.STAFF:
+        return report.photo_keys
+    if audience is Audience.REPORTER:
+        return tuple(key for key in report.photo_keys if not _uploaded_by_another(key, report.reporter_id))
+    return ()
+
+
+def _uploaded_by_another(key: str, user_id: str) -> bool:
+    try:
+        return UploadKey.parse(key).user_id != user_id
+    except UploadRejected:
+        return False
 
 
 def reports_nearby(

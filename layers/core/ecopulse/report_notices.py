@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from ecopulse.follow_up import ASKED_IF_FIXED
-from ecopulse.reports import ReportNotFound, Reports
+from ecopulse.reports import ReportNotFound, Reports, check_not_merged
 from ecopulse.tenants import Tenants
 from ecopulse.timeline import COMMENTED
 
@@ -110,6 +110,7 @@ _NOTICE_WORDS = {
     "rejected": ("Report closed", "was closed without a cleanup"),
     "confirmed": ("Fix confirmed", "was confirmed fixed."),
     "reopened": ("Report reopened", "was reopened: the litter is still there, and it is back in the city's queue."),
+    "duplicate": ("Report merged", "was merged into another report of the same litter: follow that one"),
     COMMENTED: ("New comment", "has a new comment."),
     ASKED_IF_FIXED: (
         "Is it fixed?",
@@ -431,7 +432,8 @@ def forget_all_devices(devices: Devices, push: Push, tenant: str, user_id: str) 
 
 
 def follow(reports: Reports, followers: Followers, tenant: str, report_id: str, user_id: str) -> None:
-    reports.get(tenant, report_id)
+    """A duplicate is followed through the report it was merged into."""
+    check_not_merged(reports.get(tenant, report_id))
     followers.subscribe(tenant, report_id, user_id)
 
 

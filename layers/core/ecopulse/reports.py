@@ -44,6 +44,15 @@ class AlreadyVoted(Exception):
     """One vote per citizen per report."""
 
 
+class MergedReport(Exception):
+    """The report was merged into another: votes, comments and follows go to that one."""
+
+    def __init__(self, report_id: str, master_id: str) -> None:
+        super().__init__(f"report {report_id} was merged into {master_id}")
+        self.message = f"this report was merged into report {master_id}: act on that one"
+        self.details = [{"merged_into": master_id}]
+
+
 class InvalidReportTransition(Exception):
     """The report is not in a status the requested change may start from."""
 
@@ -94,6 +103,11 @@ class Report:
     version: int
     text_hidden: bool = False
     resolved_at: datetime | None = None
+    merged_into: str | None = None
+    """The report this one was merged into (``ecopulse.duplicates``), when it is a duplicate."""
+    priority_points: int | None = None
+    """By ``ecopulse.priority``'s rule; None for a report stored before it (its points are then computed)."""
+    duplicates_merged: int = 0
 
 
 @dataclass(frozen=True)
@@ -206,7 +220,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row("rejected", set(OPEN), ReportStatus.REJECTED, Party.STAFF),
     _row("confirmed", {ReportStatus.RESOLVED}, ReportStatus.CONFIRMED, Party.REPORTER, Party.VOTER),
     _row("reopened", {ReportStatus.RESOLVED}, _V, Party.REPORTER, Party.VOTER),
-    _row("merged", set(OPEN), ReportStatus.DUPLICATE, Party.STAFF),
+    _row("duplicate", set(OPEN), ReportStatus.DUPLICATE, Party.STAFF),
 )
 CLOSED = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED, ReportStatus.CONFIRMED, ReportStatus.DUPLICATE})
 
@@ -242,6 +256,12 @@ def check_transition(report: Report, target: ReportStatus, party: Party = Party.
     if party not in row.parties:
         raise InvalidReportTransition(f"the {party} cannot take '{row.action}' on report {report.report_id}")
     return row
+
+
+def check_not_merged(report: Report) -> None:
+    """A duplicate takes no votes, comments or follows: they belong to the report it was merged into."""
+    if report.merged_into:
+        raise MergedReport(report.report_id, report.merged_into)
 
 
 def check_vote(reporter_id: str, voter_id: str) -> None:
@@ -292,6 +312,7 @@ def cast_vote(reports: Reports, tenant: str, report_id: str, voter_id: str, agre
     """Someone other than the reporter corroborates (or disputes) the report, once."""
     report = reports.get(tenant, report_id)
     check_vote(report.reporter_id, voter_id)
+    check_not_merged(report)
     return reports.vote(tenant, report, voter_id, agrees)
 
 
@@ -320,6 +341,8 @@ def move(
     party: Party,
 ) -> Report:
     """Moves the report as read along a row of ``TRANSITIONS``; closing it frees the vehicle sent to it."""
+    if target is ReportStatus.DUPLICATE:
+        raise InvalidReportTransition(f"report {report.report_id} becomes a duplicate by a merge into its master")
     check_transition(report, target, party)
     changed = reports.change_status(tenant, report, target, actor, reason)
     if target in CLOSED and report.vehicle_id:

@@ -257,6 +257,14 @@ class TenantSettings(BaseModel):
         strict=True,
         description="Days after a resolution when the reporter is asked, once, whether it is fixed",
     )
+    duplicate_distance_m: float = Field(
+        default=50.0,
+        ge=5,
+        le=1_000,
+        strict=True,
+        description="Filing a report answers with the open reports of its category within this many metres, as "
+        "possible duplicates (ecopulse.duplicates)",
+    )
 
     def zone_list(self) -> list[Zone]:
         return [zone.zone() for zone in self.zones]

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from ecopulse.paging import Page
 from ecopulse.privacy import Viewer, view_timeline_entry
-from ecopulse.reports import Reports, TimelineEntry
+from ecopulse.reports import Reports, TimelineEntry, check_not_merged
 
 COMMENTED = "commented"
 COMMENT_HIDDEN = "comment_hidden"
@@ -74,6 +74,8 @@ def add_comment(
         raise CommentNotAllowed(f"only staff and the reporter comment on report {report_id}")
     if internal and not staff:
         raise InternalCommentNotAllowed("only staff write internal comments")
+    if not internal:
+        check_not_merged(report)
     return timeline.add_comment(tenant, NewComment(report_id, author, text, internal))
 
 

@@ -13,6 +13,7 @@ from ecopulse.accounts import CityDirectory, InviteCodes, UserPool
 from ecopulse.analytics import Analytics
 from ecopulse.community import Community
 from ecopulse.config import deployment
+from ecopulse.duplicates import Merges
 from ecopulse.events import BonusPlanner, Events
 from ecopulse.exports import LedgerByDay, SubmissionsByDay
 from ecopulse.fleet import Fleet
@@ -27,6 +28,7 @@ from ecopulse.reports import Reports
 from ecopulse.settings_history import VersionedSettings
 from ecopulse.store.analytics import AnalyticsRepository
 from ecopulse.store.community import CommunityRepository
+from ecopulse.store.duplicates import MergeRepository
 from ecopulse.store.events import EventRepository
 from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.follow_up import AgreementRepository
@@ -90,6 +92,14 @@ def clock() -> datetime:
 TimelineDep = Annotated[Timeline, Depends(timeline_repository)]
 AgreementDep = Annotated[Agreement, Depends(agreement_repository)]
 NowDep = Annotated[datetime, Depends(clock)]
+
+
+@cache
+def merge_repository() -> Merges:
+    return MergeRepository()
+
+
+MergesDep = Annotated[Merges, Depends(merge_repository)]
 
 # --- report notifications: followers, preferences and devices ----------------------------------------------
 

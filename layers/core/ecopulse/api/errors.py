@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from ecopulse.accounts import AlreadyMember, InvalidAddress, SelfRoleChange
 from ecopulse.analytics import MAX_DAYS, InvalidRange
 from ecopulse.api import open311_answers
+from ecopulse.duplicates import AlreadyMerged, CategoryMismatch, MasterNotOpen, MergeIntoItself
 from ecopulse.events import AlreadyJoined, EventFull, EventNotFound, EventOver, NotAttending, NotRunning, TooFar
 from ecopulse.exports import MAX_EXPORT_DAYS, MAX_EXPORT_ROWS, ExportTooLarge, InvalidExportRange
 from ecopulse.fleet import NotYourVehicle, VehicleBusy, VehicleExists, VehicleNotFound
@@ -31,7 +32,7 @@ from ecopulse.leaving import AccountDeleted
 from ecopulse.observability import logger
 from ecopulse.paging import InvalidCursor
 from ecopulse.report_notices import DeviceNotFound, InvalidDeviceToken, PlatformUnavailable
-from ecopulse.reports import AlreadyVoted, InvalidReportTransition, OwnReportVote, ReportNotFound
+from ecopulse.reports import AlreadyVoted, InvalidReportTransition, MergedReport, OwnReportVote, ReportNotFound
 from ecopulse.settings_history import SettingsChanged
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.submissions import DecisionConflict, InvalidTransition, ReviewClosed, SlotTaken, SubmissionNotFound
@@ -121,6 +122,11 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     ),
     ExportTooLarge: (400, "export_too_large", f"more than {MAX_EXPORT_ROWS} rows: export a shorter range"),
     OwnReportVote: (409, "own_report", "you cannot vote on your own report"),
+    MergedReport: (409, "merged", "this report was merged into another: act on that one"),
+    MergeIntoItself: (422, "merge_into_self", "a report cannot be merged into itself"),
+    MasterNotOpen: (409, "master_closed", "the report to merge into is closed or a duplicate itself"),
+    CategoryMismatch: (409, "category_mismatch", "the reports are of different categories: give a reason to merge"),
+    AlreadyMerged: (409, "already_merged", "the report was merged into another report already"),
     SelfDisable: (409, "cannot_disable_self", "an admin cannot disable their own account"),
     AccountDisabled: (403, "account_disabled", "this account has been disabled by the city"),
     AccountDeleted: (410, "account_deleted", "this account has been deleted"),

@@ -73,6 +73,18 @@ class Gsi3(_Index):
     gsi3sk = UnicodeAttribute(range_key=True)
 
 
+class QueueIndex(_Index):
+    """The reports of a status (``gsi1pk``, as gsi1) by queue rank (``ecopulse.priority``): most urgent first.
+    Sparse: only report items have a rank."""
+
+    class Meta:
+        index_name = "queue"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    queue_rank = NumberAttribute(range_key=True)
+
+
 class _Item(Model):
     """Keys and indexes shared by every item of the table."""
 
@@ -93,6 +105,8 @@ class _Item(Model):
     gsi1 = Gsi1()
     gsi2 = Gsi2()
     gsi3 = Gsi3()
+    # Declared here, with the others, because every model shares _Item's connection and the indexes it knows.
+    queue = QueueIndex()
 
 
 # The cities that take sign-ups, listed on their settings items in gsi1 for the sign-up picker: with the labelled
@@ -182,6 +196,11 @@ class ReportItem(_Item):
     text_hidden = BooleanAttribute(null=True)
     # When it was last resolved: the reporter's window to confirm or reopen runs from here (ecopulse.follow_up).
     resolved_at = UTCDateTimeAttribute(null=True)
+    # Merges (ecopulse.duplicates) and the priority rule (ecopulse.priority); absent on reports stored before them.
+    merged_into = UnicodeAttribute(null=True)
+    duplicates_merged = NumberAttribute(null=True)
+    priority_points = NumberAttribute(null=True)
+    queue_rank = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
 
@@ -208,11 +227,17 @@ class FixQuestionItem(_Item):
 
 
 class ReportCounters(_Item):
-    """The report item seen only for its counters: added to without the version check that would make
-    every concurrent vote a conflict."""
+    """The report item seen only for what votes and merges add to: added to without the version check that would
+    make every concurrent vote a conflict."""
 
     votes_up = NumberAttribute(default=0)
     votes_down = NumberAttribute(default=0)
+    priority_points = NumberAttribute(null=True)
+    queue_rank = NumberAttribute(null=True)
+    duplicates_merged = NumberAttribute(null=True)
+    photo_keys = ListAttribute(of=UnicodeAttribute, null=True)
+    status = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
 
 
 class VoteItem(_Item):

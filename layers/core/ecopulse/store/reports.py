@@ -8,10 +8,11 @@ from functools import partial
 from itertools import batched
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from ecopulse import geo
+from ecopulse import geo, priority
 from ecopulse.paging import Page
 from ecopulse.reports import (
     STATS_COUNTER,
@@ -21,6 +22,7 @@ from ecopulse.reports import (
     Report,
     ReportNotFound,
     ReportStatus,
+    check_not_merged,
     transition_between,
 )
 from ecopulse.store import stats
@@ -67,6 +69,9 @@ def report_of(item: ReportItem) -> Report:
         version=int(item.version),
         text_hidden=bool(item.text_hidden),
         resolved_at=item.resolved_at,
+        merged_into=item.merged_into,
+        priority_points=None if item.priority_points is None else int(item.priority_points),
+        duplicates_merged=int(item.duplicates_merged or 0),
     )
 
 
@@ -101,6 +106,22 @@ def _newest_in_cell(tenant: str, cell: str) -> list[ReportItem]:
     return list(ReportItem.gsi2.query(tenant_key(tenant, "GEO", cell), scan_index_forward=False, limit=500))
 
 
+def points_added(report: Report, added: int) -> tuple[list[Action], Condition]:
+    """What adds ``added`` points to a report (``ecopulse.priority``) and takes as many days off its queue rank,
+    without reading it: an addition to both. A report stored before points were kept gets them set in full, once
+    (the condition fails a second writer, who retries on the report as it is then)."""
+    if report.priority_points is not None:
+        return [
+            ReportCounters.priority_points.add(added),
+            ReportCounters.queue_rank.add(priority.rank_change(added)),
+        ], ReportCounters.priority_points.exists()
+    now_points = priority.points_of(report) + added
+    return [
+        ReportCounters.priority_points.set(now_points),
+        ReportCounters.queue_rank.set(priority.queue_rank(report.created_at, now_points)),
+    ], ReportCounters.priority_points.does_not_exist()
+
+
 def stored(tenant: str, report: Report) -> ReportItem:
     """The report's item as it was read, for a write conditioned on that revision."""
     return ReportItem(*ReportItem.keys(tenant, report.report_id), version=report.version)
@@ -111,6 +132,7 @@ class ReportRepository:
         now = utcnow()
         pk, sk = ReportItem.keys(tenant, new.report_id)
         stamp = sort_stamp(now, new.report_id)
+        points = priority.base_points(new.priority)
         item = ReportItem(
             pk,
             sk,
@@ -136,6 +158,9 @@ class ReportRepository:
             gsi2sk=stamp,
             gsi3pk=tenant_key(tenant, "USER", new.reporter_id, "REPORTS"),
             gsi3sk=stamp,
+            priority_points=points,
+            queue_rank=priority.queue_rank(now, points),
+            duplicates_merged=0,
         )
         audit = audit_entry(tenant, "report", new.report_id, new.reporter_id, "created", new=ReportStatus.SUBMITTED)
 
@@ -200,13 +225,18 @@ class ReportRepository:
         vote_pk, vote_sk = VoteItem.keys(tenant, report.report_id, voter_id)
         counter = ReportCounters.votes_up if agrees else ReportCounters.votes_down
         vote = VoteItem(vote_pk, vote_sk, tenant=tenant, voter_id=voter_id, value="up" if agrees else "down")
+        added = 1 if agrees else -1
+        points, points_condition = points_added(report, added)
 
         def write(transaction: TransactWrite) -> None:
             transaction.save(vote, condition=VoteItem.sk.does_not_exist())
             transaction.update(
                 ReportCounters(*ReportItem.keys(tenant, report.report_id)),
-                actions=[counter.add(1)],
-                condition=ReportCounters.pk.exists(),
+                actions=[counter.add(1), *points],
+                # A report merged meanwhile takes no vote; its master does.
+                condition=ReportCounters.pk.exists()
+                & (ReportCounters.status != ReportStatus.DUPLICATE.value)
+                & points_condition,
             )
             stats.count(transaction, tenant, report.zone, votes=1)
 
@@ -217,12 +247,15 @@ class ReportRepository:
                 raise
             if VoteItem.count(vote_pk, VoteItem.sk == vote_sk, consistent_read=True):
                 raise AlreadyVoted(report.report_id) from error
-            raise ReportNotFound(report.report_id) from error
+            now = self.get(tenant, report.report_id)
+            check_not_merged(now)
+            raise ConcurrentChange(f"report {report.report_id} changed meanwhile") from error
         # The report as read, with this vote counted: no read after the write (votes cast meanwhile by others
         # show on the next read).
+        counted = replace(report, priority_points=priority.points_of(report) + added)
         if agrees:
-            return replace(report, votes_up=report.votes_up + 1)
-        return replace(report, votes_down=report.votes_down + 1)
+            return replace(counted, votes_up=report.votes_up + 1)
+        return replace(counted, votes_down=report.votes_down + 1)
 
     def change_status(
         self, tenant: str, report: Report, target: ReportStatus, actor: str, reason: str | None

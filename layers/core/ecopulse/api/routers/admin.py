@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ecopulse.api.auth import ACTIVE, AdminDep
 from ecopulse.api.dependencies import (
     CommunityDep,
+    MergesDep,
     PhotoLinksDep,
     ReportsDep,
     ReviewLabelsDep,
@@ -28,6 +29,7 @@ from ecopulse.api.schemas import Cursor, Limit, LongText, PageOf, ShortText
 from ecopulse.citizen_record import citizen_record
 from ecopulse.community import AlertSeverity, broadcast_alert
 from ecopulse.config import deployment
+from ecopulse.duplicates import merge_reports
 from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_text_hidden
 from ecopulse.settings_history import SettingsVersion, history_with_authors
 from ecopulse.submissions import Outcome, ReviewDecision, decide_review
@@ -274,6 +276,33 @@ def set_comment_visibility(
         reports, timeline, caller.tenant, report_id, entry_id, body.text_hidden, caller.user_id, body.reason
     )
     return TimelineEntryOut.of(changed)
+
+
+class MergeIn(BaseModel):
+    into: Identifier = Field(description="The report that stays (the master)")
+    reason: ShortText | None = Field(default=None, description="Needed to merge reports of different categories")
+
+
+@router.post(
+    "/reports/{report_id}/merge",
+    response_model=ReportOut,
+    dependencies=[ACTIVE],
+    responses={
+        409: {
+            "model": ErrorResponse,
+            "description": "`master_closed`, `already_merged` (into another master: `details`), `category_mismatch` "
+            "(give a reason), `invalid_transition` (the duplicate is closed), `conflict` (changed meanwhile; retry)",
+        }
+    },
+)
+def merge_report(
+    report_id: Identifier, body: MergeIn, caller: AdminDep, reports: ReportsDep, merges: MergesDep, fleet: Vehicles
+) -> ReportOut:
+    """Merges the report, a duplicate, into `into`: it becomes `duplicate` with `merged_into`, its votes (a citizen
+    who voted on both counts once), followers and photos go to the master, its reporter follows the master, and its
+    followers are told. The same merge again answers 200; a report of another city is 404."""
+    merged = merge_reports(reports, merges, fleet, caller.tenant, report_id, body.into, caller.user_id, body.reason)
+    return ReportOut.seen_by(caller, merged)
 
 
 @router.post("/alerts", response_model=AlertOut, status_code=201, dependencies=[ACTIVE])

@@ -41,6 +41,8 @@ STATUS_NOTES = {
     ReportStatus.CONFIRMED: "Cleaned up; the reporter confirmed it",
     ReportStatus.DUPLICATE: "Closed as a duplicate of another request",
 }
+# A duplicate is a closed request read by its id; lists leave it out, as the request it was merged into is listed.
+LISTED_CLOSED = CLOSED - {ReportStatus.DUPLICATE}
 PRIORITY_ATTRIBUTE = "priority"
 
 
@@ -184,7 +186,7 @@ def _service_request(settings: TenantSettings, tenant: str, report: ReportView) 
     return ServiceRequest(
         service_request_id=report.report_id,
         status="closed" if report.status in CLOSED else "open",
-        status_notes=STATUS_NOTES[report.status],
+        status_notes=STATUS_NOTES[report.status] + (f" ({report.merged_into})" if report.merged_into else ""),
         service_name=service_name,
         service_code=service_code,
         description=report.description,
@@ -270,7 +272,7 @@ def list_requests(
     if end - start > MAX_WINDOW or start > end:
         return error(fmt, 400, "start_date and end_date may span at most 90 days")
     first_hour, last_hour = hour_window(start, end)
-    wanted = {s for part in (status or "open,closed").split(",") for s in (OPEN if part == "open" else CLOSED)}
+    wanted = {s for part in (status or "open,closed").split(",") for s in (OPEN if part == "open" else LISTED_CLOSED)}
     waste_type = None
     if service_code is not None:
         try:

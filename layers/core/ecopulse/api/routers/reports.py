@@ -2,7 +2,7 @@
 comments, and the reporter's (or an agreeing voter's) answer to a resolution: confirmed, or reopened."""
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -12,6 +12,7 @@ from ecopulse.api.auth import ACTIVE, Caller, CallerDep, CitizenOrAdminDep, Grou
 from ecopulse.api.dependencies import (
     AgreementDep,
     FollowersDep,
+    MergesDep,
     NowDep,
     ReportsDep,
     TenantsDep,
@@ -21,9 +22,10 @@ from ecopulse.api.dependencies import (
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
+from ecopulse.duplicates import file_report_finding_duplicates
 from ecopulse.follow_up import answer_resolution
 from ecopulse.report_notices import follow, unfollow
-from ecopulse.reports import Priority, Report, Reports, ReportStatus, TimelineEntry, cast_vote, file_report
+from ecopulse.reports import Priority, Report, Reports, ReportStatus, TimelineEntry, cast_vote
 from ecopulse.tenants import CategoryCode, Tenants
 from ecopulse.timeline import MAX_COMMENT_LENGTH, add_comment, read_timeline
 from ecopulse.uploads import REPORT_PHOTO_KEY_PATTERN
@@ -76,6 +78,13 @@ class ReportOut(BaseModel):
         default=None,
         description="When it was last resolved: the city's `reopen_window_days` to confirm or reopen run from here",
     )
+    merged_into: str | None = Field(default=None, description="A duplicate's master: follow, vote and comment there")
+    priority_points: int = Field(
+        default=0,
+        description="Base priority, agreeing minus disputing votes and merged duplicates' witnesses; the queues add "
+        "one per day waited (README, Duplicates and priority)",
+    )
+    duplicates_merged: int = 0
 
     @classmethod
     def seen_by(cls, caller: Caller, report: Report) -> "ReportOut":
@@ -143,8 +152,24 @@ class ReopeningIn(BaseModel):
     )
 
 
-def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) -> ReportOut:
-    filed = file_report(
+class PossibleDuplicate(BaseModel):
+    report_id: str
+    distance_m: float = Field(description="To the place the caller is shown")
+    status: ReportStatus
+    category: str
+    created_at: datetime
+
+
+class FiledReportOut(ReportOut):
+    possible_duplicates: list[PossibleDuplicate] = Field(
+        default_factory=list,
+        description="Open reports of the same category within the city's `duplicate_distance_m`, nearest first: "
+        "the app may offer to vote on one of them instead",
+    )
+
+
+def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) -> FiledReportOut:
+    filed, duplicates = file_report_finding_duplicates(
         reports,
         tenants,
         caller.tenant,
@@ -152,15 +177,28 @@ def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) ->
         body.waste_type,
         body.lat,
         body.lng,
+        viewer(caller),
         description=body.description,
         address=body.address,
         photo_keys=body.photo_keys,
-        priority=body.priority.value,
+        report_priority=body.priority.value,
     )
-    return ReportOut.seen_by(caller, filed)
+    return FiledReportOut(
+        **ReportOut.seen_by(caller, filed).model_dump(),
+        possible_duplicates=[
+            PossibleDuplicate(
+                report_id=view.report_id,
+                distance_m=round(distance, 1),
+                status=view.status,
+                category=view.waste_type,
+                created_at=view.created_at,
+            )
+            for view, distance in duplicates
+        ],
+    )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportOut, dependencies=[ACTIVE])
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=FiledReportOut, dependencies=[ACTIVE])
 def post_report(
     body: ReportIn,
     caller: CitizenOrAdminDep,
@@ -168,8 +206,9 @@ def post_report(
     reports: ReportsDep,
     tenants: TenantsDep,
     idempotency_key: Annotated[str | None, Header(max_length=128, pattern=r"^[A-Za-z0-9_.:-]{8,128}$")] = None,
-) -> ReportOut:
-    """Send an `Idempotency-Key` header to retry safely: the same key returns the first answer."""
+) -> FiledReportOut:
+    """Send an `Idempotency-Key` header to retry safely: the same key returns the first answer. The report is filed
+    whether or not it has possible duplicates."""
     if idempotency_key is None:
         return _file(reports, tenants, caller, body)
     created, replayed = once(
@@ -181,18 +220,24 @@ def post_report(
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return ReportOut.model_validate(created)
+    return FiledReportOut.model_validate(created)
 
 
 @router.get("", response_model=PageOf[ReportOut])
 def list_reports(
     caller: CallerDep,
     reports: ReportsDep,
+    merges: MergesDep,
     status_filter: Annotated[ReportStatus, Query(alias="status")] = ReportStatus.SUBMITTED,
+    order: Annotated[
+        Literal["newest", "priority"],
+        Query(description="`priority`: most urgent first, as the review (submitted) and dispatch (verified) queues"),
+    ] = "newest",
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> PageOf[ReportOut]:
-    page = reports.list_by_status(caller.tenant, status_filter, limit, cursor)
+    listing = merges.by_priority if order == "priority" else reports.list_by_status
+    page = listing(caller.tenant, status_filter, limit, cursor)
     return PageOf[ReportOut](items=[ReportOut.seen_by(caller, report) for report in page.items], cursor=page.cursor)
 
 
