@@ -88,6 +88,14 @@ def test_a_report_is_verified_dispatched_hidden_and_resolved_from_its_detail_wit
     expect(duplicate).to_contain_text("the same bags, seen from the bridge")
     expect(page.locator("#crew-none")).to_have_text("Not dispatched: no crew is on it.")
 
+    # The twin is merged into the report shown, which stays: the master.
+    duplicate.get_by_role("button", name=f"Merge {twin[:8]} into this report").click()
+    expect(page.locator("#report-action-status")).to_have_text(f"Report {twin[:8]} is merged into this one.")
+    expect(page.locator("#nearby-empty")).to_have_text("No other open report nearby.")
+    expect(facts).to_contain_text("1 duplicate merged into it")
+    merged = seeder.call("GET", f"/reports/{twin}", seeder.admin).json()
+    assert (merged["status"], merged["merged_into"]) == ("duplicate", report)
+
     # Every change needs its reason, which the history keeps.
     page.get_by_role("button", name="Verify").click()
     expect(page.locator("#report-action-status")).to_have_text("Type a reason before you verify the report.")

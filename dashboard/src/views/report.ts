@@ -2,7 +2,7 @@ import L from "../leaflet-global";
 import "leaflet/dist/leaflet.css";
 import { all, api, loadConfig, unwrap, type Report, type Vehicle } from "../api";
 import { addBaseLayer } from "../base-map";
-import { ago, h, humanize, percent, showError, showInfo, statusLine, when } from "../dom";
+import { ago, h, humanize, percent, plural, showError, showInfo, statusLine, when } from "../dom";
 import { latLngsOf } from "./settings-model";
 import {
   ACTIONS,
@@ -68,7 +68,8 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
     const rows: [string, Node | string][] = [
       ["Id", h("span", { class: "mono" }, report.report_id)],
       ["Category", humanize(report.waste_type)],
-      ["Priority", h("span", { id: "report-priority" }, report.priority)],
+      ["Priority", h("span", { id: "report-priority" }, `${report.priority} (${report.priority_points ?? 0} points from votes and merged duplicates)`)],
+      ["Merged", report.merged_into ? h("span", { id: "merged-into" }, "a duplicate of ", h("a", { href: reportLink(report.merged_into), class: "mono" }, report.merged_into.slice(0, 8))) : `${plural(report.duplicates_merged ?? 0, "duplicate")} merged into it`],
       ["Votes", `+${report.votes_up} / −${report.votes_down}`],
       ["Description", report.description ?? "—"],
       ["Address", report.address ?? "—"],
@@ -309,11 +310,32 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
                 h("a", { href: reportLink(candidate.report.report_id), class: "mono" }, candidate.report.report_id.slice(0, 8)),
                 ` · ${humanize(candidate.report.waste_type)}${candidate.sameCategory ? " (same category)" : ""} · ${candidate.report.status} · ${Math.round(candidate.distance_m)} m`,
                 candidate.report.description ? ` · ${candidate.report.description}` : "",
+                report.merged_into ? null : mergeButtons(report, candidate.report),
               ),
             ),
           )
         : h("p", { id: "nearby-empty" }, "No other open report nearby."),
+      statusLine("nearby-status"),
     );
+  }
+
+  /** Merging picks the master: either the report shown or the one near it stays, the other becomes its duplicate
+   * (its votes, followers and photos move). Reports of different categories need the reason typed by the actions. */
+  function mergeButtons(report: Report, other: Report): HTMLElement {
+    const merge = (duplicate: string, master: string, done: string) => {
+      const reason = (document.getElementById("report-reason") as HTMLInputElement | null)?.value.trim() || null;
+      unwrap(api().POST("/admin/reports/{report_id}/merge", { params: { path: { report_id: duplicate } }, body: { into: master, reason } }))
+        .then(async () => {
+          await load();
+          showInfo(document.getElementById("report-action-status") ?? status, done);
+        })
+        .catch((error: unknown) => showError(document.getElementById("nearby-status") ?? status, error));
+    };
+    const intoShown = h("button", { type: "button", class: "secondary", "aria-label": `Merge ${other.report_id.slice(0, 8)} into this report` }, "Merge it into this one");
+    intoShown.addEventListener("click", () => merge(other.report_id, report.report_id, `Report ${other.report_id.slice(0, 8)} is merged into this one.`));
+    const intoOther = h("button", { type: "button", class: "secondary", "aria-label": `Merge this report into ${other.report_id.slice(0, 8)}` }, "Merge this one into it");
+    intoOther.addEventListener("click", () => merge(report.report_id, other.report_id, `This report is merged into ${other.report_id.slice(0, 8)}.`));
+    return h("span", { class: "merge-buttons" }, intoShown, intoOther);
   }
 
   async function drawPlace(report: Report): Promise<void> {
