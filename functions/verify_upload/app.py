@@ -14,15 +14,18 @@ from aws_lambda_powertools.utilities.parser.models import S3Model
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecopulse.config import deployment
-from ecopulse.intake import UploadedObject, take_in
+from ecopulse.intake import UploadedObject, take_in, take_in_report_photo
 from ecopulse.observability import logger, metrics, tracer
 from ecopulse.photos import S3PhotoStore
+from ecopulse.report_photos import COPY_SIDES
 from ecopulse.store.intake import IntakeSubmissions
 from ecopulse.store.photo_hashes import PhotoHashIndex
+from ecopulse.store.report_photos import ReportPhotoBoard
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.verifier_heads import VerifierHeadStore
 from ecopulse.uploads import UploadKey, UploadRejected
 from ecopulse.verification.classifier import WasteClassifier
+from ecopulse.verification.copies import PhotoCopy, make_copies
 from ecopulse.verification.service import PhotoContext, VerificationPolicy, verify_photo
 from ecopulse.workflow import Workflow
 
@@ -33,6 +36,7 @@ workflow = Workflow(deployment().state_machine_arn)
 classifier = WasteClassifier(os.environ["MODEL_DIR"])
 duplicates = PhotoHashIndex()
 heads = VerifierHeadStore(deployment().models_bucket)
+board = ReportPhotoBoard()
 policy = VerificationPolicy(
     max_bytes=deployment().max_upload_bytes,
     max_pixels=deployment().max_upload_pixels,
@@ -45,6 +49,10 @@ def verify(data: bytes, context: PhotoContext):
     return verify_photo(data, context, classifier, duplicates, lambda: datetime.now(UTC), policy)
 
 
+def copies_of(data: bytes) -> tuple[PhotoCopy, ...]:
+    return make_copies(data, COPY_SIDES, policy.max_bytes, policy.max_pixels)
+
+
 @idempotent_function(
     data_keyword_argument="upload",
     persistence_store=DynamoDBPersistenceLayer(table_name=deployment().idempotency_table_name),
@@ -53,9 +61,20 @@ def verify(data: bytes, context: PhotoContext):
 def take_in_once(upload: dict) -> dict:
     """One verification per object version: a redelivered S3 event returns the stored result."""
     uploaded = UploadedObject(
-        upload["bucket"], upload["key"], upload["size"], datetime.fromisoformat(upload["at"]), upload["version_id"]
+        upload["bucket"],
+        upload["key"],
+        upload["size"],
+        datetime.fromisoformat(upload["at"]),
+        upload["version_id"],
+        upload.get("etag") or "",
     )
-    tenant = UploadKey.parse(uploaded.key).tenant
+    key = UploadKey.parse(uploaded.key)
+    tenant = key.tenant
+    if key.is_report_photo:
+        shown = take_in_report_photo(
+            uploaded, photos, board, photos, verify, copies_of, tenants.settings(tenant), deployment().max_upload_bytes
+        )
+        return {"photo_key": uploaded.key, "photo_status": shown.status.value, "reasons": list(shown.reasons)}
     result = take_in(
         uploaded, photos, submissions, workflow, verify, heads, tenants.settings(tenant), deployment().max_upload_bytes
     )
@@ -93,6 +112,10 @@ def handler(event: S3Model, context: LambdaContext) -> dict:
             metrics.add_metric(name="UploadIgnored", unit="Count", value=1)
             continue
         logger.info("upload taken in", extra={"key": upload["key"], **result})
+        if "photo_status" in result:
+            metrics.add_metric(name=f"ReportPhoto{result['photo_status'].title()}", unit="Count", value=1)
+            results.append(result)
+            continue
         outcome = result["status"].title().replace("_", "") if result["status"] else "Ignored"
         metrics.add_metric(name=f"Upload{outcome}", unit="Count", value=1)
         results.append(result)

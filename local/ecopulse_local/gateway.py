@@ -248,6 +248,8 @@ class HttpApiGateway:
             if name == "cookie":
                 continue
             headers[name] = f"{headers[name]},{value}" if name in headers else value
+        # API Gateway tells the function the scheme the client used (an app building a link to itself needs it).
+        headers["x-forwarded-proto"] = request.url.scheme
         query: dict[str, str] = {}
         for name, value in request.query_params.multi_items():
             query[name] = f"{query[name]},{value}" if name in query else value

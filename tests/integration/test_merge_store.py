@@ -12,6 +12,7 @@ from ecopulse.store.duplicates import MergeRepository
 from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.models import ReportCounters, ReportItem
 from ecopulse.store.report_notices import FollowerRepository
+from ecopulse.store.report_photos import ReportPhotoBoard
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.transactions import ConcurrentChange
@@ -45,7 +46,9 @@ def test_a_merge_moves_votes_followers_and_photos_in_one_transaction(stores):
     fleet.add(TENANT, NewVehicle("truck-merge", "Truck"))
     dispatch_vehicle(reports, fleet, TENANT, duplicate.report_id, "truck-merge", "amina", None)
 
-    merged = merge_reports(reports, merges, fleet, TENANT, duplicate.report_id, master.report_id, "amina", None)
+    merged = merge_reports(
+        reports, merges, fleet, ReportPhotoBoard(), TENANT, duplicate.report_id, master.report_id, "amina", None
+    )
 
     assert (merged.status, merged.merged_into) == (ReportStatus.DUPLICATE, master.report_id)
     kept = reports.get(TENANT, master.report_id)
@@ -60,7 +63,9 @@ def test_a_merge_moves_votes_followers_and_photos_in_one_transaction(stores):
     )  # fmt: skip
     with pytest.raises(MergedReport):
         cast_vote(reports, TENANT, duplicate.report_id, "frank", agrees=True)
-    again = merge_reports(reports, merges, fleet, TENANT, duplicate.report_id, master.report_id, "amina", None)
+    again = merge_reports(
+        reports, merges, fleet, ReportPhotoBoard(), TENANT, duplicate.report_id, master.report_id, "amina", None
+    )
     assert again == merged and reports.get(TENANT, master.report_id) == kept
 
 
@@ -71,7 +76,9 @@ def test_a_merge_past_one_transactions_items_is_written_in_steps_and_counts_each
         cast_vote(reports, TENANT, duplicate.report_id, f"voter-{number}", agrees=True)
     monkeypatch.setattr(duplicate_store, "TRANSACTION_ITEMS", 7)
 
-    merge_reports(reports, merges, fleet, TENANT, duplicate.report_id, master.report_id, "amina", None)
+    merge_reports(
+        reports, merges, fleet, ReportPhotoBoard(), TENANT, duplicate.report_id, master.report_id, "amina", None
+    )
 
     kept = reports.get(TENANT, master.report_id)
     assert (kept.votes_up, kept.priority_points) == (7, 2 + 7 + priority.WITNESS_POINTS)
@@ -136,11 +143,15 @@ def test_a_merge_in_steps_repeated_after_a_failure_adds_only_what_is_missing(sto
 
     monkeypatch.setattr(MergeRepository, "_write", lost_before_the_status_change)
     with pytest.raises(ConcurrentChange):
-        merge_reports(reports, merges, fleet, TENANT, duplicate.report_id, master.report_id, "amina", None)
+        merge_reports(
+            reports, merges, fleet, ReportPhotoBoard(), TENANT, duplicate.report_id, master.report_id, "amina", None
+        )
     assert reports.get(TENANT, duplicate.report_id).status == ReportStatus.SUBMITTED
     monkeypatch.setattr(MergeRepository, "_write", write)
 
-    merge_reports(reports, merges, fleet, TENANT, duplicate.report_id, master.report_id, "amina", None)
+    merge_reports(
+        reports, merges, fleet, ReportPhotoBoard(), TENANT, duplicate.report_id, master.report_id, "amina", None
+    )
 
     kept = reports.get(TENANT, master.report_id)
     assert (kept.votes_up, kept.priority_points) == (7, 2 + 7 + priority.WITNESS_POINTS)

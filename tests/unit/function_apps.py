@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from ecopulse.api.auth import Caller, Group, current_caller
+from ecopulse.api.dependencies import report_photo_board, report_photo_links
+from tests.unit.report_photo_fakes import FakeLinks, MemoryBoard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,8 +42,12 @@ def signed_in_client(
     tenant: str = "lahore",
     email: str | None = None,
 ) -> TestClient:
-    """The function's app as ``user`` of ``tenant``, with each port in ``ports`` (provider: fake) replaced."""
+    """The function's app as ``user`` of ``tenant``, with each port in ``ports`` (provider: fake) replaced; report
+    photos' results and links are fakes unless ``ports`` names others (every route that shows a report needs them)."""
     app = function_app(function)
     sign_in(app, user, frozenset({group}), tenant, email)
+    app.dependency_overrides.update(
+        {report_photo_board: providing(MemoryBoard()), report_photo_links: providing(FakeLinks())}
+    )
     app.dependency_overrides.update({provider: providing(fake) for provider, fake in ports.items()})
     return TestClient(app)

@@ -31,6 +31,7 @@ from ecopulse.fleet import NewVehicle
 from ecopulse.paging import Page
 from ecopulse.privacy import Viewer, view_report
 from ecopulse.report_notices import ReportChange, follow, message_text
+from ecopulse.report_photos import PhotoResult, PhotoStatus, publish
 from ecopulse.reports import (
     HistoryEntry,
     InvalidReportTransition,
@@ -47,6 +48,7 @@ from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.tenants import TenantSettings
 from tests.unit.function_apps import signed_in_client
 from tests.unit.notice_fakes import MemoryFollowers
+from tests.unit.report_photo_fakes import MemoryBoard as PhotoRecords
 from tests.unit.test_fleet import MemoryFleet
 from tests.unit.test_reports import MemoryReports, MemoryTenants
 from tests.unit.user_fakes import MemoryUsers
@@ -153,8 +155,9 @@ def filed(board, tenants, reporter="alice", waste_type="plastic", place=CANAL, *
     return file_report(board, tenants, "lahore", reporter, waste_type, *place, **options)
 
 
-def merge(board, fleet, duplicate: Report, master: Report, reason: str | None = None) -> Report:
-    return merge_reports(board, board, fleet, "lahore", duplicate.report_id, master.report_id, "amina", reason)
+def merge(board, fleet, duplicate: Report, master: Report, reason: str | None = None, photos=None) -> Report:
+    photos = PhotoRecords() if photos is None else photos
+    return merge_reports(board, board, fleet, photos, "lahore", duplicate.report_id, master.report_id, "amina", reason)
 
 
 # --- the priority rule -----------------------------------------------------------------------------------------
@@ -307,6 +310,20 @@ def test_a_merge_moves_votes_followers_and_photos_and_the_duplicate_names_its_ma
     assert [e.action for e in board.history("lahore", duplicate.report_id)][-1] == "duplicate"
     assert [e.action for e in board.history("lahore", master.report_id)][-1] == "merged"
     assert merge(board, fleet, duplicate, master) == board.get("lahore", duplicate.report_id)
+
+
+def test_the_master_shows_the_moved_photos_result_now_and_a_verdict_that_arrives_later(
+    board, tenants, fleet, followers
+):
+    master = filed(board, tenants, "alice")
+    duplicate = filed(board, tenants, "bob", place=NEXT_TO_IT, photo_keys=[BOBS_PHOTO])
+    photos = PhotoRecords()
+    photos.name_in_report(BOBS_PHOTO, duplicate.report_id)
+    merge(board, fleet, duplicate, master, photos=photos)
+    assert photos.records[BOBS_PHOTO]["report_ids"] == {duplicate.report_id, master.report_id}
+    verdict = PhotoResult(PhotoStatus.VERIFIED, "v1", "e1", ai_type="plastic", ai_confidence=0.9, revision=1)
+    publish(photos, BOBS_PHOTO, verdict, None)
+    assert photos.reports[master.report_id][BOBS_PHOTO] == verdict
 
 
 def test_a_duplicate_takes_no_votes_follows_or_status_changes(board, tenants, fleet, followers):

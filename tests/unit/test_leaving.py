@@ -14,6 +14,7 @@ from ecopulse.api.auth import Caller, Group, current_caller
 from ecopulse.api.dependencies import device_repository, personal_data, photo_originals, push, sign_ins, user_repository
 from ecopulse.leaving import DELETION_RECORD_RETENTION, AccountDeleted, Erasure, leave, originals_prefix
 from ecopulse.report_notices import Platform, register_device
+from ecopulse.report_photos import copies_prefix
 from ecopulse.users import User
 from tests.unit.function_apps import signed_in_client
 from tests.unit.notice_fakes import MemoryDevices, MemoryPush
@@ -52,6 +53,7 @@ class MemoryPersonalData:
         self.attendees: dict[tuple[str, str, str], str] = {}
         self.evidence: dict[tuple[str, str], tuple[str, dict[str, object]]] = {}
         self.report_photos: dict[tuple[str, str], tuple[str, list[str]]] = {}
+        self.photo_records: dict[tuple[str, str], list[str]] = {}
 
     def mark_deleted(self, tenant: str, user_id: str, at: datetime, keep_until: datetime) -> None:
         self.deletions[(tenant, user_id)] = (at, keep_until)
@@ -85,7 +87,11 @@ class MemoryPersonalData:
         self.report_photos.update({key: (user_id, []) for key in mine})
         return len(mine)
 
+    def report_photo_copies(self, tenant: str, user_id: str) -> list[str]:
+        return [copies_prefix(key) for key in self.photo_records.get((tenant, user_id), [])]
+
     def erase_own_items(self, tenant: str, user_id: str) -> int:
+        self.photo_records.pop((tenant, user_id), None)
         kept = {sk for sk in self.partitions.get((tenant, user_id), set()) if sk.startswith("LEDGER#")}
         erased = self.partitions.get((tenant, user_id), set()) - kept
         self.partitions[(tenant, user_id)] = kept
@@ -117,6 +123,10 @@ class MemoryUserPool:
 
 
 ALICES = "uploads/lahore/alice/0123abcd-0000/"
+# Copies of report photos are named by the upload's random id, never by the person.
+UPLOAD_IDS = {
+    ("lahore", "alice"): "a11ce000-0001", ("lahore", "bob"): "b0b00000-0001", ("karachi", "alice"): "a11ce000-0002",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -140,6 +150,7 @@ def data(users: ErasableUsers) -> MemoryPersonalData:
         data.attendees[(tenant, "event-1", user)] = f"{user} the volunteer"
         data.evidence[(tenant, f"sub-1-{user}")] = (user, {"gps": [31.52, 74.36], "camera": "Pixel 8"})
         data.report_photos[(tenant, f"report-{user}")] = (user, [f"uploads/{tenant}/{user}/0123abcd-0000/report.jpg"])
+        data.photo_records[(tenant, user)] = [f"uploads/{tenant}/{user}/{UPLOAD_IDS[tenant, user]}/report.jpg"]
     return data
 
 
@@ -149,6 +160,8 @@ def bucket() -> MemoryBucket:
     bucket.versions = {
         ALICES + "report.jpg": ["v1", "v2"], ALICES + "after.jpg": ["v1", "delete-marker"],
         "uploads/lahore/bob/0123abcd-0000/report.jpg": ["v1"], "uploads/karachi/alice/0123abcd-0000/report.jpg": ["v1"],
+        **{f"copies/{tenant}/{upload_id}/{size}.jpg": ["v1"]
+           for (tenant, _), upload_id in UPLOAD_IDS.items() for size in ("thumbnail", "display")},
     }  # fmt: skip
     return bucket
 
@@ -186,7 +199,7 @@ def test_leaving_erases_what_identifies_the_person_and_keeps_the_ledger(users, d
         submissions=1,
         reports=1,
         attendances=1,
-        photo_versions=4,
+        photo_versions=6,
         devices=0,
         sign_in_deleted=True,
     )
@@ -197,7 +210,7 @@ def test_leaving_erases_what_identifies_the_person_and_keeps_the_ledger(users, d
     assert data.attendees[("lahore", "event-1", "alice")] == "alice"
     assert data.evidence[("lahore", "sub-1-alice")] == ("alice", {})
     assert data.report_photos[("lahore", "report-alice")] == ("alice", [])
-    assert not [key for key in bucket.versions if key.startswith(ALICES)]
+    assert not [key for key in bucket.versions if key.startswith((ALICES, "copies/lahore/a11ce000-0001/"))]
     assert pool.usernames == {"bob"}
     assert data.deletions[("lahore", "alice")] == (NOW, NOW + DELETION_RECORD_RETENTION)
 
@@ -211,6 +224,8 @@ def test_leaving_touches_no_one_else_in_the_city_or_the_same_id_in_another_city(
         assert data.evidence[(person[0], f"sub-1-{person[1]}")][1]
     assert bucket.versions.keys() == {
         "uploads/lahore/bob/0123abcd-0000/report.jpg", "uploads/karachi/alice/0123abcd-0000/report.jpg",
+        "copies/lahore/b0b00000-0001/thumbnail.jpg", "copies/lahore/b0b00000-0001/display.jpg",
+        "copies/karachi/a11ce000-0002/thumbnail.jpg", "copies/karachi/a11ce000-0002/display.jpg",
     }  # fmt: skip
 
 

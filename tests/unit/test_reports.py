@@ -14,6 +14,8 @@ from ecopulse import geo
 from ecopulse.api.auth import Caller, Group, current_caller
 from ecopulse.api.dependencies import (
     fleet_repository,
+    report_photo_board,
+    report_photo_links,
     report_repository,
     tenant_repository,
     user_repository,
@@ -39,6 +41,7 @@ from ecopulse.reports import (
 from ecopulse.store.transactions import ConcurrentChange
 from ecopulse.tenants import TenantSettings, ZoneSettings, hash_api_key
 from ecopulse.uploads import ForeignPhoto
+from tests.unit.report_photo_fakes import FakeLinks, MemoryBoard
 from tests.unit.test_fleet import MemoryFleet
 from tests.unit.user_fakes import MemoryUsers
 
@@ -343,6 +346,8 @@ def client(
     overrides[versioned_settings] = lambda: tenants
     overrides[fleet_repository] = lambda: fleet
     overrides[user_repository] = lambda: users
+    overrides[report_photo_board] = lambda: MemoryBoard()
+    overrides[report_photo_links] = lambda: FakeLinks()
     return TestClient(module.app)
 
 
@@ -350,6 +355,7 @@ REPORT_FIELDS = {
     "report_id", "reporter_id", "waste_type", "status", "lat", "lng", "geohash", "zone", "description", "address",
     "photo_keys", "priority", "ai_type", "ai_confidence", "votes_up", "votes_down", "vehicle_id", "created_at",
     "updated_at", "text_hidden", "exact", "resolved_at", "merged_into", "priority_points", "duplicates_merged",
+    "photos",
 }  # fmt: skip
 
 

@@ -190,7 +190,8 @@ export interface paths {
         get?: never;
         /**
          * Set Report Visibility
-         * @description Hides a report's text from other citizens and Open311, or shows it again; the change is in its history.
+         * @description Hides a report's text and photos from other citizens and Open311, or shows them again; the change is in its
+         *     history.
          */
         put: operations["set_report_visibility_admin_reports__report_id__visibility_put"];
         post?: never;
@@ -1087,6 +1088,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open311/{tenant}/v2/requests/{request_id}/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Request Photo
+         * @description A request's `media_url`: anyone may follow it, as long as the request shows a photo to the public. The
+         *     photos stay in a private bucket (no public access in any account); this redirects to a fresh short-lived link
+         *     to the display copy of the first photo the public may see (1280 px, no EXIF).
+         */
+        get: operations["request_photo_open311__tenant__v2_requests__request_id__photo_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/open311/{tenant}/v2/services.{fmt}": {
         parameters: {
             query?: never;
@@ -1177,8 +1200,9 @@ export interface paths {
         put?: never;
         /**
          * Post Report
-         * @description Send an `Idempotency-Key` header to retry safely: the same key returns the first answer. The report is filed
-         *     whether or not it has possible duplicates.
+         * @description Send an `Idempotency-Key` header to retry safely: the same key returns the first answer (its photo links
+         *     may have expired by then: `GET /reports/{id}` gives fresh ones). The report is filed whether or not it has
+         *     possible duplicates.
          */
         post: operations["post_report_reports_post"];
         delete?: never;
@@ -2191,6 +2215,11 @@ export interface components {
              */
             duplicates_merged?: number;
             /**
+             * Photos
+             * @description In the order of `photo_keys`
+             */
+            photos?: components["schemas"]["PhotoOut"][];
+            /**
              * Possible Duplicates
              * @description Open reports of the same category within the city's `duplicate_distance_m`, nearest first: the app may offer to vote on one of them instead
              */
@@ -2670,6 +2699,50 @@ export interface components {
             expires_in: number;
         };
         /**
+         * PhotoOut
+         * @description One of a report's photos: short-lived links (15 minutes) to its resized copies, which carry no EXIF, and
+         *     what the verifier saw in it.
+         */
+        PhotoOut: {
+            /**
+             * Thumbnail Url
+             * @description 320 px JPEG; none until the photo is verified
+             */
+            thumbnail_url: string | null;
+            /**
+             * Display Url
+             * @description 1280 px JPEG; none until the photo is verified
+             */
+            display_url: string | null;
+            /**
+             * Original Url
+             * @description The upload as verified, EXIF and all: for the city's admins only
+             */
+            original_url?: string | null;
+            /** @description pending until the verifier has seen it; refused with the reasons */
+            status: components["schemas"]["PhotoStatus"];
+            /**
+             * Ai Type
+             * @description The waste type the model sees
+             */
+            ai_type: string | null;
+            /**
+             * Ai Confidence
+             * @description How far the photo supports a report of litter, 0 to 1
+             */
+            ai_confidence: number | null;
+            /**
+             * Reasons
+             * @description For the reporter and staff: what was flagged, or why it was refused
+             */
+            reasons?: string[];
+        };
+        /**
+         * PhotoStatus
+         * @enum {string}
+         */
+        PhotoStatus: "pending" | "verified" | "refused";
+        /**
          * Platform
          * @description Firebase Cloud Messaging (Android, and the web) and Apple Push Notification service.
          * @enum {string}
@@ -2887,7 +2960,8 @@ export interface components {
         /**
          * ReportOut
          * @description A report as the caller may see it (``ecopulse.privacy``): its reporter and the city's staff see it as filed;
-         *     anyone else sees no reporter or photos, the place rounded to about 100 m and the times to the hour.
+         *     anyone else sees no reporter, only the copies of its verified photos, the place rounded to about 100 m and the
+         *     times to the hour.
          */
         ReportOut: {
             /** Report Id */
@@ -2969,6 +3043,11 @@ export interface components {
              * @default 0
              */
             duplicates_merged?: number;
+            /**
+             * Photos
+             * @description In the order of `photo_keys`
+             */
+            photos?: components["schemas"]["PhotoOut"][];
         };
         /**
          * ReportStatus
@@ -10146,6 +10225,54 @@ export interface operations {
                     "text/xml": string;
                     "application/json": components["schemas"]["Open311Error"][];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Throttled by the gateway; retry in a moment */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    request_photo_open311__tenant__v2_requests__request_id__photo_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To a link to the photo's display copy, valid 15 minutes */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -8,6 +8,7 @@ master's reporter never votes on their own report. The master gains ``ecopulse.p
 gains and for the duplicate's reporter, a witness of their own unless they had already voted on the master.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -16,6 +17,7 @@ from ecopulse import geo, priority
 from ecopulse.fleet import Fleet
 from ecopulse.paging import Page
 from ecopulse.privacy import ReportView, Viewer, view_report
+from ecopulse.report_photos import PhotoBoard, attach_photos
 from ecopulse.reports import (
     CLOSED,
     InvalidReportTransition,
@@ -27,6 +29,7 @@ from ecopulse.reports import (
     sources_for,
 )
 from ecopulse.tenants import Tenants, TenantSettings
+from ecopulse.uploads import REPORT_PHOTO_KEY_PATTERN
 
 MERGEABLE = frozenset(sources_for(ReportStatus.DUPLICATE))
 """A report merges, or takes a merge, while it is open: where the transition table lets it become a duplicate."""
@@ -145,6 +148,7 @@ def merge_reports(
     reports: Reports,
     merges: Merges,
     fleet: Fleet,
+    board: PhotoBoard,
     tenant: str,
     duplicate_id: str,
     master_id: str,
@@ -152,17 +156,20 @@ def merge_reports(
     reason: str | None,
 ) -> Report:
     """Staff merge a duplicate into its master (a city's reports only: any other is not found). The same merge
-    again answers the duplicate as it is; a vehicle sent to the duplicate is freed."""
+    again answers the duplicate as it is; a vehicle sent to the duplicate is freed. The master is named on the
+    duplicate's photos' records, so their results show on it, now and when a verdict arrives later; the same
+    merge again finishes that if it stopped half-way."""
     if duplicate_id == master_id:
         raise MergeIntoItself(duplicate_id)
     duplicate = merges.side(tenant, duplicate_id)
     master = merges.side(tenant, master_id)
     plan = plan_merge(duplicate, master, reason)
-    if plan is None:
-        return duplicate.report
-    merges.merge(tenant, plan, actor)
-    if duplicate.report.vehicle_id:
-        fleet.release(tenant, duplicate.report.vehicle_id, duplicate_id)
+    if plan is not None:
+        merges.merge(tenant, plan, actor)
+        if duplicate.report.vehicle_id:
+            fleet.release(tenant, duplicate.report.vehicle_id, duplicate_id)
+    uploaded = [key for key in duplicate.report.photo_keys if re.fullmatch(REPORT_PHOTO_KEY_PATTERN, key)]
+    attach_photos(board, tenant, master_id, uploaded)
     return reports.get(tenant, duplicate_id)
 
 

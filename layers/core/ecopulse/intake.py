@@ -1,18 +1,31 @@
-"""Intake of an uploaded photo: verify it, record the verdict on its submission once, start its workflow once."""
+"""Intake of an uploaded photo: verify it, record the verdict on its submission once, start its workflow once; or,
+for a report's photo, verify it, make its copies and show the verdict on the reports that name it."""
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from shapely.geometry import Point
+
+from ecopulse.report_photos import (
+    COPY_CONTENT_TYPE,
+    PHOTO_REPLACED,
+    PhotoBoard,
+    PhotoResult,
+    PhotoStatus,
+    copy_key,
+    publish,
+)
 from ecopulse.submissions import Status
 from ecopulse.tenants import TenantSettings
 from ecopulse.uploads import AFTER_PHOTO, BEFORE_PHOTO, StoredObject, UploadKey, UploadRejected, check_size
+from ecopulse.verification.copies import PhotoCopy
 from ecopulse.verification.evidence import Decision, EvidenceRules, Scorer, assess_cleanup
 from ecopulse.verification.facts import PhotoFacts
 from ecopulse.verification.geo import GeoPoint
 from ecopulse.verification.service import PhotoContext
-from ecopulse.verification.verdict import PhotoKind, Verdict
+from ecopulse.verification.verdict import PENALTIES, PhotoKind, Verdict
 
 
 class PhotoStore(Protocol):
@@ -85,6 +98,7 @@ class UploadedObject:
     size: int
     submitted_at: datetime
     version_id: str = ""
+    etag: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,3 +279,83 @@ def _report_photo(
     slot = UploadKey(key.tenant, key.user_id, key.submission_id, BEFORE_PHOTO)
     submissions.record_photo(slot, found.key, found.version_id, verdict.to_dict(), verdict.facts.to_dict())
     return VerifiedPhoto(verdict.facts, found.version_id)
+
+
+class CopyStore(Protocol):
+    def put(self, bucket: str, key: str, data: bytes, content_type: str) -> None: ...
+
+
+MakeCopies = Callable[[bytes], Sequence[PhotoCopy]]
+OUTSIDE_SERVICE_AREA = "outside_service_area"
+
+
+def take_in_report_photo(
+    upload: UploadedObject,
+    photos: PhotoStore,
+    board: PhotoBoard,
+    copies: CopyStore,
+    verify: Verify,
+    make_copies: MakeCopies,
+    settings: TenantSettings,
+    max_bytes: int,
+) -> PhotoResult:
+    """Verifies a report photo, stores its resized copies next to the uploads and shows the result on the reports
+    that name it (those filed later pick it up as they are filed: ``ecopulse.report_photos``).
+
+    The first version of a photo taken in is the photo. A redelivered event shows the result recorded again (a
+    delivery that failed half-way is finished); the same file posted again (its ETag) changes nothing; another
+    file posted over a photo taken in refuses the photo, without reading the new file: what the reports show was
+    verified. A file the verifier refuses shows as refused, with the verifier's reason.
+    """
+    known = board.result_of(upload.key)
+    if known is not None and known.status is not PhotoStatus.PENDING:
+        if known.version_id == upload.version_id or (upload.etag and upload.etag == known.etag):
+            publish(board, upload.key, known, None)
+            return known
+        replaced = replace(known, status=PhotoStatus.REFUSED, reasons=(PHOTO_REPLACED,), revision=known.revision + 1)
+        publish(board, upload.key, replaced, None)
+        return replaced
+    key = UploadKey.parse(upload.key)
+    context = PhotoContext(
+        tenant=key.tenant,
+        user_id=key.user_id,
+        submission_id=key.submission_id,
+        photo_key=upload.key,
+        submitted_at=upload.submitted_at,
+        kind=PhotoKind.REPORT,
+    )
+    try:
+        check_size(upload.size, max_bytes)
+        data = photos.read(upload.bucket, upload.key, max_bytes, upload.version_id or None)
+        verdict = verify(data, context)
+        made = make_copies(data)
+    except UploadRejected as refusal:
+        refused = PhotoResult(PhotoStatus.REFUSED, upload.version_id, upload.etag, reasons=(str(refusal),), revision=1)
+        publish(board, upload.key, refused, {"refused": str(refusal)})
+        return refused
+    for made_copy in made:
+        copies.put(upload.bucket, copy_key(upload.key, made_copy.size), made_copy.data, COPY_CONTENT_TYPE)
+    result = report_photo_result(verdict, upload, EvidenceRules.from_settings(settings))
+    publish(board, upload.key, result, verdict.to_dict())
+    return result
+
+
+def report_photo_result(verdict: Verdict, upload: UploadedObject, rules: EvidenceRules) -> PhotoResult:
+    """The verdict as a report shows it: the model's waste type, the photo's confidence (lowered as for a photo
+    far from its report when its GPS lies outside the city's service area) and the names of what was flagged."""
+    flags = [signal.name for signal in verdict.flagged]
+    confidence = verdict.confidence
+    location = verdict.facts.location
+    area = rules.service_area
+    if area is not None and location is not None and not area.covers(Point(location.lng, location.lat)):
+        flags.append(OUTSIDE_SERVICE_AREA)
+        confidence *= 1.0 - PENALTIES["gps_distance"]
+    return PhotoResult(
+        PhotoStatus.VERIFIED,
+        upload.version_id,
+        upload.etag,
+        ai_type=verdict.classification.waste_type,
+        ai_confidence=round(confidence, 4),
+        reasons=tuple(flags),
+        revision=1,
+    )

@@ -3,10 +3,10 @@
 ``DELETE /me`` erases what identifies a person: the profile (e-mail, username, display name, wallet, balances),
 everything else kept under their user partition (inbox, daily earnings, devices), their alert subscriptions, their
 names on leaderboards and event lists, the facts their photos revealed (GPS, camera, capture times) and the photos'
-originals, every stored version of them. What the city must account for stays under the pseudonym the account had
-(a random id that, once the sign-in is deleted, links to nobody): the reward ledger, audit trails, votes, reports
-and submissions without their evidence. Rewards already paid stay on the chain, which nobody can change: the chain
-holds the wallet address and the amounts, never a name.
+originals and resized copies, every stored version of them. What the city must account for stays under the
+pseudonym the account had (a random id that, once the sign-in is deleted, links to nobody): the reward ledger,
+audit trails, votes, reports and submissions without their evidence. Rewards already paid stay on the chain, which
+nobody can change: the chain holds the wallet address and the amounts, never a name.
 
 Erasing is idempotent, so a leave that failed half-way is finished by asking again; the sign-in is deleted last,
 so until then the person can still ask.
@@ -73,6 +73,11 @@ class PersonalData(Protocol):
         """The person's reports stay (the litter was there), without their photos."""
         ...
 
+    def report_photo_copies(self, tenant: str, user_id: str) -> list[str]:
+        """Where the resized copies of each report photo the person uploaded are: named by each upload's random id
+        rather than by the person (``ecopulse.report_photos``), so they are found through the person's records."""
+        ...
+
     def erase_own_items(self, tenant: str, user_id: str) -> int:
         """Deletes every item in the person's partition but their ledger and the record of the deletion."""
         ...
@@ -119,6 +124,9 @@ def leave(
     submissions = data.strip_evidence(tenant, user_id)
     reports = data.unlink_report_photos(tenant, user_id)
     photo_versions = photos.erase_all_versions(bucket, originals_prefix(tenant, user_id))
+    # Before the items go: the person's photo records are all that lead to the copies.
+    for prefix in data.report_photo_copies(tenant, user_id):
+        photo_versions += photos.erase_all_versions(bucket, prefix)
     # Before the items go: a device's item is all that names its SNS endpoint.
     forgotten_devices = forget_all_devices(devices, push, tenant, user_id)
     items = data.erase_own_items(tenant, user_id)

@@ -35,6 +35,10 @@ class S3PhotoStore:
         head = self._s3.head_object(Bucket=bucket, Key=newest["Key"])
         return StoredObject(newest["Key"], head.get("VersionId") or "", int(head["ContentLength"]))
 
+    def put(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
+        """Stores a copy the service made (never a citizen's upload, which arrives through a presigned form)."""
+        self._s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+
     def presigned_post(
         self, bucket: str, key: str, content_type: str, max_bytes: int, expires_seconds: int
     ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ecopulse import geo, priority
+from ecopulse.report_photos import PENDING, PhotoResult, PhotoStatus
 from ecopulse.reports import HistoryEntry, Report, Reports, ReportStatus, TimelineEntry
 from ecopulse.uploads import UploadKey, UploadRejected
 
@@ -36,6 +37,14 @@ class Viewer:
 
 
 PUBLIC = Viewer(None)
+
+
+@dataclass(frozen=True)
+class ShownPhoto:
+    """One of a report's photos as a viewer may see it: the key (its uploader in it) is for building links only."""
+
+    photo_key: str
+    result: PhotoResult
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class ReportView:
     merged_into: str | None = None
     priority_points: int = 0
     duplicates_merged: int = 0
+    photos: tuple[ShownPhoto, ...] = ()
 
 
 def audience_of(report: Report, viewer: Viewer) -> Audience:
@@ -95,9 +105,21 @@ def hour_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return to_the_hour(start), to_the_hour(end) + HOUR - timedelta(microseconds=1)
 
 
+def shown_photos(report: Report, exact: bool) -> tuple[ShownPhoto, ...]:
+    """The reporter and staff see every photo and how it fared. Anyone else sees the verified ones, through their
+    resized copies (no EXIF, named by a random id), unless staff hid the report's text: a hidden report's photos
+    are hidden with it."""
+    photos = tuple(ShownPhoto(key, report.photos.get(key, PENDING)) for key in report.photo_keys)
+    if exact:
+        return photos
+    if report.text_hidden:
+        return ()
+    return tuple(photo for photo in photos if photo.result.status is PhotoStatus.VERIFIED)
+
+
 def view_report(report: Report, viewer: Viewer) -> ReportView:
     """The report as ``viewer`` may see it. Photo keys name their uploader, so only the exact audiences get them;
-    no route hands anyone but staff a link to a photo."""
+    others see the copies of its verified photos (``shown_photos``), and only staff the originals."""
     audience = audience_of(report, viewer)
     exact = sees_exactly(audience)
     text_shown = audience is Audience.STAFF or not report.text_hidden
@@ -128,6 +150,7 @@ def view_report(report: Report, viewer: Viewer) -> ReportView:
         merged_into=report.merged_into,
         priority_points=priority.points_of(report),
         duplicates_merged=report.duplicates_merged,
+        photos=shown_photos(report, exact),
     )
 
 

@@ -6,8 +6,8 @@ call are here; ``ecopulse.store.reports.ReportRepository`` is the DynamoDB adapt
 """
 
 import uuid
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -15,6 +15,7 @@ from typing import Protocol
 from ecopulse import geo
 from ecopulse.fleet import Fleet, VehicleBusy
 from ecopulse.paging import Page
+from ecopulse.report_photos import PhotoResult, report_assessment
 from ecopulse.tenants import Tenants
 from ecopulse.uploads import check_report_photos
 
@@ -108,6 +109,13 @@ class Report:
     priority_points: int | None = None
     """By ``ecopulse.priority``'s rule; None for a report stored before it (its points are then computed)."""
     duplicates_merged: int = 0
+    # Each photo's verification result by photo key (``ecopulse.report_photos``); none yet for a photo missing here.
+    photos: Mapping[str, PhotoResult] = field(default_factory=dict, hash=False)
+
+    def with_photos(self, results: Mapping[str, PhotoResult]) -> "Report":
+        """The report with these photo results, its ``ai_type`` and ``ai_confidence`` those of the best."""
+        ai_type, ai_confidence = report_assessment(results.values())
+        return replace(self, photos=dict(results), ai_type=ai_type, ai_confidence=ai_confidence)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from ecopulse.mint_queue import MintQueue
 from ecopulse.notifications import SnsPush
 from ecopulse.photos import S3PhotoStore
 from ecopulse.report_notices import Devices, Followers, People, Platform, Push
+from ecopulse.report_photos import PhotoBoard
+from ecopulse.report_photos import PhotoLinks as ReportPhotoLinks
 from ecopulse.reports import Reports
 from ecopulse.settings_history import VersionedSettings
 from ecopulse.store.analytics import AnalyticsRepository
@@ -36,6 +38,7 @@ from ecopulse.store.forecasts import ForecastRepository
 from ecopulse.store.invite_codes import InviteCodeRepository
 from ecopulse.store.leaving import PersonalDataRepository
 from ecopulse.store.report_notices import DeviceRepository, FollowerRepository, PeopleRepository
+from ecopulse.store.report_photos import ReportPhotoBoard
 from ecopulse.store.reports import ReportRepository
 from ecopulse.store.review_labels import ReviewLabelRepository
 from ecopulse.store.rewards import RewardRepository
@@ -100,6 +103,20 @@ def merge_repository() -> Merges:
 
 
 MergesDep = Annotated[Merges, Depends(merge_repository)]
+
+
+@cache
+def report_photo_board() -> PhotoBoard:
+    return ReportPhotoBoard()
+
+
+@cache
+def report_photo_links() -> ReportPhotoLinks:
+    return S3PhotoStore()
+
+
+PhotoBoardDep = Annotated[PhotoBoard, Depends(report_photo_board)]
+ReportPhotoLinksDep = Annotated[ReportPhotoLinks, Depends(report_photo_links)]
 
 # --- report notifications: followers, preferences and devices ----------------------------------------------
 

@@ -5,8 +5,10 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
+from ecopulse.report_photos import copies_prefix
 from ecopulse.store.models import (
     ACCOUNT_DELETED,
+    REPORT_PHOTO_PREFIX,
     AccountDeletedItem,
     AlertSubscriptionItem,
     AttendeeItem,
@@ -15,6 +17,7 @@ from ecopulse.store.models import (
     LeaderboardItem,
     LedgerItem,
     ReportItem,
+    ReportPhotoItem,
     SubmissionEvidence,
     SubmissionItem,
     tenant_key,
@@ -83,8 +86,18 @@ class PersonalDataRepository:
             if report.photo_keys
         ]
         for report in reports:
-            report.update(actions=[ReportItem.photo_keys.remove()], add_version_condition=False)
+            report.update(
+                actions=[ReportItem.photo_keys.remove(), ReportItem.photo_results.remove()], add_version_condition=False
+            )
         return len(reports)
+
+    def report_photo_copies(self, tenant: str, user_id: str) -> list[str]:
+        photos = ReportPhotoItem.query(
+            tenant_key(tenant, "USER", user_id),
+            ReportPhotoItem.sk.startswith(REPORT_PHOTO_PREFIX),
+            consistent_read=True,
+        )
+        return [copies_prefix(photo.photo_key) for photo in photos]
 
     def erase_own_items(self, tenant: str, user_id: str) -> int:
         """The profile, the inbox, daily earnings and whatever else is kept under the person, now or later."""

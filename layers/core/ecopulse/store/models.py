@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -201,6 +202,8 @@ class ReportItem(_Item):
     duplicates_merged = NumberAttribute(null=True)
     priority_points = NumberAttribute(null=True)
     queue_rank = NumberAttribute(null=True)
+    # Each photo's verification result by photo key (ecopulse.report_photos), written without the version check.
+    photo_results: MapAttribute[str, Any] = MapAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
 
@@ -224,6 +227,30 @@ class FixQuestionItem(_Item):
     @staticmethod
     def waiting(tenant: str) -> str:
         return tenant_key(tenant, "FIX_QUESTIONS")
+
+
+class ReportPhotoResults(_Item):
+    """The report item seen only for its photos' results: a verdict arriving is no change a staff member's copy
+    of the report should conflict with."""
+
+    photo_results: MapAttribute[str, Any] = MapAttribute(null=True)
+
+
+REPORT_PHOTO_PREFIX = "REPORTPHOTO#"
+
+
+class ReportPhotoItem(_Item):
+    """One report photo's verification result and the reports that name it, under its uploader (who may erase
+    it: the verdict's detail holds the photo's GPS, camera and times)."""
+
+    photo_key = UnicodeAttribute()
+    result: MapAttribute[str, Any] = MapAttribute(null=True)
+    detail: MapAttribute[str, Any] = MapAttribute(null=True)
+    report_ids = UnicodeSetAttribute(null=True)
+
+    @staticmethod
+    def keys(tenant: str, user_id: str, upload_id: str) -> tuple[str, str]:
+        return tenant_key(tenant, "USER", user_id), f"{REPORT_PHOTO_PREFIX}{upload_id}"
 
 
 class ReportCounters(_Item):

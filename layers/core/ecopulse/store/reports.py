@@ -14,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from ecopulse import geo, priority
 from ecopulse.paging import Page
+from ecopulse.report_photos import PhotoResult
 from ecopulse.reports import (
     STATS_COUNTER,
     AlreadyVoted,
@@ -46,7 +47,7 @@ BATCH_GET_KEYS = 100
 
 
 def report_of(item: ReportItem) -> Report:
-    return Report(
+    report = Report(
         report_id=item.report_id,
         reporter_id=item.reporter_id,
         waste_type=item.waste_type,
@@ -73,6 +74,10 @@ def report_of(item: ReportItem) -> Report:
         priority_points=None if item.priority_points is None else int(item.priority_points),
         duplicates_merged=int(item.duplicates_merged or 0),
     )
+    results = item.photo_results.as_dict() if item.photo_results else {}
+    if not results:
+        return report
+    return report.with_photos({key: PhotoResult.from_dict(result) for key, result in results.items()})
 
 
 def fix_question(tenant: str, report_id: str, resolved_at: datetime) -> FixQuestionItem:
@@ -147,6 +152,7 @@ class ReportRepository:
             geohash=geo.geohash(new.lat, new.lng, geo.HEAT_PRECISION),
             zone=new.zone,
             photo_keys=list(new.photo_keys),
+            photo_results={},
             priority=new.priority,
             status=ReportStatus.SUBMITTED.value,
             source=new.source,

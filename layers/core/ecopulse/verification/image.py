@@ -128,12 +128,14 @@ class Photo:
         return self.size[::-1] if self.exif.orientation in _QUARTER_TURNS else self.size
 
 
-def load_photo(data: bytes, max_bytes: int, max_pixels: int, *, reduce: bool = True) -> Photo:
+def load_photo(
+    data: bytes, max_bytes: int, max_pixels: int, *, reduce: bool = True, reduce_to: int = MODEL_SHORT_SIDE
+) -> Photo:
     """Decode an upload, or raise ``PhotoRejected`` saying why not.
 
     With ``reduce``, a JPEG is decoded at the largest DCT scale (1/2, 1/4 or 1/8) that keeps its short side at
-    least 256 px: a 12-megapixel photo decodes five times faster and the model's answers do not change
-    (docs/verification.md). Pass ``reduce=False`` for the full-resolution pixels.
+    least ``reduce_to`` (256 px, what the model needs): a 12-megapixel photo decodes five times faster and the
+    model's answers do not change (docs/verification.md). Pass ``reduce=False`` for the full-resolution pixels.
     """
     content_type = _accepted_type(data, max_bytes)
     pillow_format = _PILLOW_FORMATS[content_type]
@@ -152,7 +154,7 @@ def load_photo(data: bytes, max_bytes: int, max_pixels: int, *, reduce: bool = T
     quantization = tuple(tuple(table) for _, table in sorted(getattr(image, "quantization", {}).items()))
     try:
         if reduce and pillow_format == "JPEG":
-            image.draft(image.mode, (MODEL_SHORT_SIDE, MODEL_SHORT_SIDE))
+            image.draft(image.mode, (reduce_to, reduce_to))
         image.load()
         exif = read_exif(image)
         upright = upright_rgb(image, exif.orientation)

@@ -10,7 +10,9 @@ from ecopulse.api.auth import ACTIVE, AdminDep
 from ecopulse.api.dependencies import (
     CommunityDep,
     MergesDep,
+    PhotoBoardDep,
     PhotoLinksDep,
+    ReportPhotoLinksDep,
     ReportsDep,
     ReviewLabelsDep,
     SubmissionsDep,
@@ -189,13 +191,14 @@ def user_record(
     reports: ReportsDep,
     submissions: SubmissionsDep,
     community: CommunityDep,
+    links: ReportPhotoLinksDep,
 ) -> CitizenRecordOut:
     """A user's profile with their latest reports, cleanups (and how they were decided), rewards and
     near-duplicate matches. A user of another tenant is not found."""
     record = citizen_record(users, reports, submissions, community, caller.tenant, user_id)
     return CitizenRecordOut(
         profile=Profile.model_validate(record.profile),
-        reports=[ReportOut.seen_by(caller, report) for report in record.reports],
+        reports=[ReportOut.seen_by(caller, report, links) for report in record.reports],
         submissions=[AdminSubmissionOut.of(submission) for submission in record.submissions],
         rewards=[LedgerEntry.model_validate(entry) for entry in record.rewards],
         approved=record.approved,
@@ -235,18 +238,28 @@ def decide(
 
 @router.post("/reports/{report_id}/dispatch", response_model=ReportOut, dependencies=[ACTIVE])
 def dispatch(
-    report_id: Identifier, body: DispatchIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
+    report_id: Identifier,
+    body: DispatchIn,
+    caller: AdminDep,
+    reports: ReportsDep,
+    fleet: Vehicles,
+    links: ReportPhotoLinksDep,
 ) -> ReportOut:
     dispatched = dispatch_vehicle(reports, fleet, caller.tenant, report_id, body.vehicle_id, caller.user_id, body.note)
-    return ReportOut.seen_by(caller, dispatched)
+    return ReportOut.seen_by(caller, dispatched, links)
 
 
 @router.post("/reports/{report_id}/status", response_model=ReportOut, dependencies=[ACTIVE])
 def change_report_status(
-    report_id: Identifier, body: ReportStatusIn, caller: AdminDep, reports: ReportsDep, fleet: Vehicles
+    report_id: Identifier,
+    body: ReportStatusIn,
+    caller: AdminDep,
+    reports: ReportsDep,
+    fleet: Vehicles,
+    links: ReportPhotoLinksDep,
 ) -> ReportOut:
     changed = change_status(reports, fleet, caller.tenant, report_id, body.status, caller.user_id, body.reason)
-    return ReportOut.seen_by(caller, changed)
+    return ReportOut.seen_by(caller, changed, links)
 
 
 class VisibilityIn(BaseModel):
@@ -256,11 +269,12 @@ class VisibilityIn(BaseModel):
 
 @router.put("/reports/{report_id}/visibility", response_model=ReportOut, dependencies=[ACTIVE])
 def set_report_visibility(
-    report_id: Identifier, body: VisibilityIn, caller: AdminDep, reports: ReportsDep
+    report_id: Identifier, body: VisibilityIn, caller: AdminDep, reports: ReportsDep, links: ReportPhotoLinksDep
 ) -> ReportOut:
-    """Hides a report's text from other citizens and Open311, or shows it again; the change is in its history."""
+    """Hides a report's text and photos from other citizens and Open311, or shows them again; the change is in its
+    history."""
     changed = set_text_hidden(reports, caller.tenant, report_id, body.text_hidden, caller.user_id, body.reason)
-    return ReportOut.seen_by(caller, changed)
+    return ReportOut.seen_by(caller, changed, links)
 
 
 @router.put(
@@ -296,13 +310,22 @@ class MergeIn(BaseModel):
     },
 )
 def merge_report(
-    report_id: Identifier, body: MergeIn, caller: AdminDep, reports: ReportsDep, merges: MergesDep, fleet: Vehicles
+    report_id: Identifier,
+    body: MergeIn,
+    caller: AdminDep,
+    reports: ReportsDep,
+    merges: MergesDep,
+    fleet: Vehicles,
+    board: PhotoBoardDep,
+    links: ReportPhotoLinksDep,
 ) -> ReportOut:
     """Merges the report, a duplicate, into `into`: it becomes `duplicate` with `merged_into`, its votes (a citizen
     who voted on both counts once), followers and photos go to the master, its reporter follows the master, and its
     followers are told. The same merge again answers 200; a report of another city is 404."""
-    merged = merge_reports(reports, merges, fleet, caller.tenant, report_id, body.into, caller.user_id, body.reason)
-    return ReportOut.seen_by(caller, merged)
+    merged = merge_reports(
+        reports, merges, fleet, board, caller.tenant, report_id, body.into, caller.user_id, body.reason
+    )
+    return ReportOut.seen_by(caller, merged, links)
 
 
 @router.post("/alerts", response_model=AlertOut, status_code=201, dependencies=[ACTIVE])

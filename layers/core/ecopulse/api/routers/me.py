@@ -16,6 +16,7 @@ from ecopulse.api.dependencies import (
     PersonalDataDep,
     PhotoOriginalsDep,
     PushDep,
+    ReportPhotoLinksDep,
     ReportsDep,
     RewardQueueDep,
     SignInsDep,
@@ -164,9 +165,12 @@ def put_wallet(
 
 
 @router.get("/reports", response_model=PageOf[ReportOut])
-def my_reports(caller: CallerDep, reports: ReportsDep, limit: Limit = 20, cursor: Cursor = None) -> PageOf[ReportOut]:
+def my_reports(
+    caller: CallerDep, reports: ReportsDep, links: ReportPhotoLinksDep, limit: Limit = 20, cursor: Cursor = None
+) -> PageOf[ReportOut]:
     page = reports.list_by_reporter(caller.tenant, caller.user_id, limit, cursor)
-    return PageOf[ReportOut](items=[ReportOut.seen_by(caller, report) for report in page.items], cursor=page.cursor)
+    items = [ReportOut.seen_by(caller, report, links) for report in page.items]
+    return PageOf[ReportOut](items=items, cursor=page.cursor)
 
 
 @router.get("/submissions", response_model=PageOf[SubmissionOut])

@@ -4,7 +4,8 @@ Paths are /open311/{tenant}/v2/services.{format}, /services/{service_code}.{form
 /requests/{id}.{format} and /tokens/{token}.{format}, for a city that has saved its settings; any other city, and a
 ``jurisdiction_id`` that is neither the city's id nor its ``open311_jurisdiction_id``, is 404. Services are the
 city's enabled categories. Reads are public, as the standard expects, and show what the public may see
-(``ecopulse.privacy``): places rounded to about 100 m, times to the hour, no text the staff hid. Filing a request
+(``ecopulse.privacy``): places rounded to about 100 m, times to the hour, no text or photo the staff hid. A
+request's ``media_url`` is /requests/{id}/photo, a redirect to its photo's display copy. Filing a request
 needs one of the tenant's Open311 API keys. Every error, a validation error or an unknown path included, is the
 spec's list of ``{code, description}`` (``ecopulse.api.open311_answers``).
 """
@@ -12,14 +13,17 @@ spec's list of ``{code, description}`` (``ecopulse.api.open311_answers``).
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Path, Query, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from ecopulse import geo
-from ecopulse.api.dependencies import ReportsDep, TenantsDep, VersionedSettingsDep
+from ecopulse.api.dependencies import ReportPhotoLinksDep, ReportsDep, TenantsDep, VersionedSettingsDep
 from ecopulse.api.open311_answers import error, render
 from ecopulse.api.schemas import LongText, ShortText, rounded
+from ecopulse.config import deployment
 from ecopulse.privacy import PUBLIC, ReportView, hour_window, reports_nearby, view_report
+from ecopulse.report_photos import DISPLAY, LINK_SECONDS, copy_key
 from ecopulse.reports import CLOSED, Priority, ReportNotFound, ReportStatus, file_report
 from ecopulse.settings_history import VersionedSettings
 from ecopulse.tenants import Category, CategoryDisabled, CategoryNotFound, PhotoRequired, TenantSettings
@@ -177,7 +181,17 @@ def _service(category: Category) -> dict[str, Any]:
     ).model_dump()
 
 
-def _service_request(settings: TenantSettings, tenant: str, report: ReportView) -> dict[str, Any]:
+def _media_url(request: Request, tenant: str, report: ReportView) -> str | None:
+    """A link that stays valid to the display copy of the report's first photo the public may see: a city's CRM
+    keeps it, while a direct link to a private bucket would expire within minutes (``request_photo``)."""
+    if not report.photos:
+        return None
+    return str(request.url_for("request_photo", tenant=tenant, request_id=report.report_id))
+
+
+def _service_request(
+    settings: TenantSettings, tenant: str, report: ReportView, media_url: str | None
+) -> dict[str, Any]:
     try:
         category = settings.category(report.waste_type)
         service_code, service_name = category.service_code, category.name
@@ -200,12 +214,13 @@ def _service_request(settings: TenantSettings, tenant: str, report: ReportView) 
         zipcode=None,
         lat=report.lat,
         long=report.lng,
-        media_url=None,
+        media_url=media_url,
     ).model_dump()
 
 
-def _requests(settings: TenantSettings, tenant: str, found: list[ReportView], fmt: str) -> Response:
-    return render([_service_request(settings, tenant, view) for view in found], fmt, "service_requests", "request")
+def _requests(request: Request, settings: TenantSettings, tenant: str, found: list[ReportView], fmt: str) -> Response:
+    answers = [_service_request(settings, tenant, view, _media_url(request, tenant, view)) for view in found]
+    return render(answers, fmt, "service_requests", "request")
 
 
 @router.get("/services.{fmt}", responses=_answers(200, Service))
@@ -241,6 +256,7 @@ def service_definition(
 
 @router.get("/requests.{fmt}", responses=_answers(200, ServiceRequest))
 def list_requests(
+    request: Request,
     tenant: Tenant,
     fmt: Format,
     reports: ReportsDep,
@@ -264,7 +280,7 @@ def list_requests(
     if service_request_id:
         report_ids = [report_id.strip() for report_id in service_request_id.split(",")[:MAX_REQUESTS]]
         found = [view_report(report, PUBLIC) for report in reports.get_many(tenant, report_ids)]
-        return _requests(settings, tenant, found, fmt)
+        return _requests(request, settings, tenant, found, fmt)
     if (lat is None) != (long is None):
         return error(fmt, 400, "lat and long go together")
     end = end_date or datetime.now(UTC)
@@ -278,7 +294,7 @@ def list_requests(
         try:
             waste_type = settings.category_for_service(service_code).code
         except CategoryNotFound:
-            return _requests(settings, tenant, [], fmt)
+            return _requests(request, settings, tenant, [], fmt)
     if lat is not None and long is not None:
         near = reports_nearby(reports, tenant, PUBLIC, lat, long, radius or 1000, MAX_REQUESTS)
         candidates = [view for view, _ in near if first_hour <= view.created_at <= last_hour]
@@ -290,11 +306,12 @@ def list_requests(
     found = [
         view for view in candidates if view.status in wanted and (waste_type is None or view.waste_type == waste_type)
     ]
-    return _requests(settings, tenant, found[:MAX_REQUESTS], fmt)
+    return _requests(request, settings, tenant, found[:MAX_REQUESTS], fmt)
 
 
 @router.get("/requests/{request_id}.{fmt}", responses=_answers(200, ServiceRequest))
 def get_request(
+    request: Request,
     tenant: Tenant,
     request_id: Annotated[str, Path(max_length=64)],
     fmt: Format,
@@ -309,7 +326,37 @@ def get_request(
         return error(fmt, 404, str(missing))
     except ReportNotFound:
         return error(fmt, 404, "no such service request")
-    return _requests(settings, tenant, [view_report(report, PUBLIC)], fmt)
+    return _requests(request, settings, tenant, [view_report(report, PUBLIC)], fmt)
+
+
+@router.get(
+    "/requests/{request_id}/photo",
+    name="request_photo",
+    status_code=302,
+    responses={302: {"description": "To a link to the photo's display copy, valid 15 minutes"}, 404: {}},
+)
+def request_photo(
+    tenant: Tenant,
+    request_id: Annotated[str, Path(max_length=64)],
+    reports: ReportsDep,
+    store: VersionedSettingsDep,
+    links: ReportPhotoLinksDep,
+) -> Response:
+    """A request's `media_url`: anyone may follow it, as long as the request shows a photo to the public. The
+    photos stay in a private bucket (no public access in any account); this redirects to a fresh short-lived link
+    to the display copy of the first photo the public may see (1280 px, no EXIF)."""
+    try:
+        _city(store, tenant, None)
+        shown = view_report(reports.get(tenant, request_id), PUBLIC).photos
+    except CityNotFound as missing:
+        return error("json", 404, str(missing))
+    except ReportNotFound:
+        return error("json", 404, "no such service request")
+    if not shown:
+        return error("json", 404, "this service request has no photo to show")
+    url = links.presigned_get(deployment().uploads_bucket, copy_key(shown[0].photo_key, DISPLAY), LINK_SECONDS)
+    # Cached for less time than the link lives, so a cached redirect never leads to an expired link.
+    return RedirectResponse(url, status_code=302, headers={"Cache-Control": f"public, max-age={LINK_SECONDS // 3}"})
 
 
 @router.get("/tokens/{token}.{fmt}", responses=_answers(200, RequestToken))

@@ -14,6 +14,8 @@ from ecopulse.api.dependencies import (
     FollowersDep,
     MergesDep,
     NowDep,
+    PhotoBoardDep,
+    ReportPhotoLinksDep,
     ReportsDep,
     TenantsDep,
     TimelineDep,
@@ -22,9 +24,11 @@ from ecopulse.api.dependencies import (
 from ecopulse.api.errors import ERROR_RESPONSES
 from ecopulse.api.idempotency import once
 from ecopulse.api.schemas import Cursor, Latitude, Limit, Longitude, LongText, PageOf, ShortText
+from ecopulse.config import deployment
 from ecopulse.duplicates import file_report_finding_duplicates
 from ecopulse.follow_up import answer_resolution
 from ecopulse.report_notices import follow, unfollow
+from ecopulse.report_photos import PhotoBoard, PhotoLinks, PhotoStatus, attach_photos, photo_links
 from ecopulse.reports import Priority, Report, Reports, ReportStatus, TimelineEntry, cast_vote
 from ecopulse.tenants import CategoryCode, Tenants
 from ecopulse.timeline import MAX_COMMENT_LENGTH, add_comment, read_timeline
@@ -46,9 +50,27 @@ class ReportIn(BaseModel):
     priority: Priority = Priority.NORMAL
 
 
+class PhotoOut(BaseModel):
+    """One of a report's photos: short-lived links (15 minutes) to its resized copies, which carry no EXIF, and
+    what the verifier saw in it."""
+
+    thumbnail_url: str | None = Field(description="320 px JPEG; none until the photo is verified")
+    display_url: str | None = Field(description="1280 px JPEG; none until the photo is verified")
+    original_url: str | None = Field(
+        default=None, description="The upload as verified, EXIF and all: for the city's admins only"
+    )
+    status: PhotoStatus = Field(description="pending until the verifier has seen it; refused with the reasons")
+    ai_type: str | None = Field(description="The waste type the model sees")
+    ai_confidence: float | None = Field(description="How far the photo supports a report of litter, 0 to 1")
+    reasons: list[str] = Field(
+        default_factory=list, description="For the reporter and staff: what was flagged, or why it was refused"
+    )
+
+
 class ReportOut(BaseModel):
     """A report as the caller may see it (``ecopulse.privacy``): its reporter and the city's staff see it as filed;
-    anyone else sees no reporter or photos, the place rounded to about 100 m and the times to the hour."""
+    anyone else sees no reporter, only the copies of its verified photos, the place rounded to about 100 m and the
+    times to the hour."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -85,10 +107,33 @@ class ReportOut(BaseModel):
         "one per day waited (README, Duplicates and priority)",
     )
     duplicates_merged: int = 0
+    photos: list[PhotoOut] = Field(default_factory=list, description="In the order of `photo_keys`")
 
     @classmethod
-    def seen_by(cls, caller: Caller, report: Report) -> "ReportOut":
-        return cls.model_validate(privacy.view_report(report, viewer(caller)))
+    def seen_by(cls, caller: Caller, report: Report, links: PhotoLinks) -> "ReportOut":
+        return cls.of_view(caller, privacy.view_report(report, viewer(caller)), links)
+
+    @classmethod
+    def of_view(cls, caller: Caller, view: privacy.ReportView, links: PhotoLinks) -> "ReportOut":
+        fields = {name: getattr(view, name) for name in cls.model_fields if name != "photos"}
+        return cls.model_validate(
+            {**fields, "photos": [photo_out(caller, view, photo, links) for photo in view.photos]}
+        )
+
+
+def photo_out(caller: Caller, view: privacy.ReportView, photo: privacy.ShownPhoto, links: PhotoLinks) -> PhotoOut:
+    """Links to the copies for whoever sees the photo; to the original for admins only."""
+    result = photo.result
+    made = photo_links(links, deployment().uploads_bucket, photo.photo_key, result, caller.is_in(Group.ADMIN))
+    return PhotoOut(
+        thumbnail_url=made.thumbnail_url,
+        display_url=made.display_url,
+        original_url=made.original_url,
+        status=result.status,
+        ai_type=result.ai_type,
+        ai_confidence=result.ai_confidence,
+        reasons=list(result.reasons) if view.exact else [],
+    )
 
 
 def viewer(caller: Caller) -> privacy.Viewer:
@@ -168,7 +213,9 @@ class FiledReportOut(ReportOut):
     )
 
 
-def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) -> FiledReportOut:
+def _file(
+    reports: Reports, tenants: Tenants, board: PhotoBoard, links: PhotoLinks, caller: Caller, body: ReportIn
+) -> FiledReportOut:
     filed, duplicates = file_report_finding_duplicates(
         reports,
         tenants,
@@ -183,8 +230,9 @@ def _file(reports: Reports, tenants: Tenants, caller: Caller, body: ReportIn) ->
         photo_keys=body.photo_keys,
         report_priority=body.priority.value,
     )
+    shown = filed.with_photos(attach_photos(board, caller.tenant, filed.report_id, filed.photo_keys))
     return FiledReportOut(
-        **ReportOut.seen_by(caller, filed).model_dump(),
+        **ReportOut.seen_by(caller, shown, links).model_dump(),
         possible_duplicates=[
             PossibleDuplicate(
                 report_id=view.report_id,
@@ -205,18 +253,21 @@ def post_report(
     response: Response,
     reports: ReportsDep,
     tenants: TenantsDep,
+    board: PhotoBoardDep,
+    links: ReportPhotoLinksDep,
     idempotency_key: Annotated[str | None, Header(max_length=128, pattern=r"^[A-Za-z0-9_.:-]{8,128}$")] = None,
 ) -> FiledReportOut:
-    """Send an `Idempotency-Key` header to retry safely: the same key returns the first answer. The report is filed
-    whether or not it has possible duplicates."""
+    """Send an `Idempotency-Key` header to retry safely: the same key returns the first answer (its photo links
+    may have expired by then: `GET /reports/{id}` gives fresh ones). The report is filed whether or not it has
+    possible duplicates."""
     if idempotency_key is None:
-        return _file(reports, tenants, caller, body)
+        return _file(reports, tenants, board, links, caller, body)
     created, replayed = once(
         "report",
         caller,
         idempotency_key,
         body.model_dump(mode="json"),
-        lambda: _file(reports, tenants, caller, body).model_dump(mode="json"),
+        lambda: _file(reports, tenants, board, links, caller, body).model_dump(mode="json"),
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -228,6 +279,7 @@ def list_reports(
     caller: CallerDep,
     reports: ReportsDep,
     merges: MergesDep,
+    links: ReportPhotoLinksDep,
     status_filter: Annotated[ReportStatus, Query(alias="status")] = ReportStatus.SUBMITTED,
     order: Annotated[
         Literal["newest", "priority"],
@@ -238,13 +290,15 @@ def list_reports(
 ) -> PageOf[ReportOut]:
     listing = merges.by_priority if order == "priority" else reports.list_by_status
     page = listing(caller.tenant, status_filter, limit, cursor)
-    return PageOf[ReportOut](items=[ReportOut.seen_by(caller, report) for report in page.items], cursor=page.cursor)
+    items = [ReportOut.seen_by(caller, report, links) for report in page.items]
+    return PageOf[ReportOut](items=items, cursor=page.cursor)
 
 
 @router.get("/nearby", response_model=list[NearbyReport])
 def nearby_reports(
     caller: CallerDep,
     reports: ReportsDep,
+    links: ReportPhotoLinksDep,
     lat: Annotated[float, Query(ge=-90, le=90)],
     lng: Annotated[float, Query(ge=-180, le=180)],
     radius_m: Annotated[float, Query(gt=0, le=geo.MAX_NEARBY_RADIUS_M)] = 1000,
@@ -253,19 +307,22 @@ def nearby_reports(
     """Distances are to the place the caller is shown."""
     found = privacy.reports_nearby(reports, caller.tenant, viewer(caller), lat, lng, radius_m, limit)
     return [
-        NearbyReport(report=ReportOut.model_validate(report), distance_m=round(distance, 1))
+        NearbyReport(report=ReportOut.of_view(caller, report, links), distance_m=round(distance, 1))
         for report, distance in found
     ]
 
 
 @router.get("/{report_id}", response_model=ReportOut)
-def get_report(report_id: ReportId, caller: CallerDep, reports: ReportsDep) -> ReportOut:
-    return ReportOut.seen_by(caller, reports.get(caller.tenant, report_id))
+def get_report(report_id: ReportId, caller: CallerDep, reports: ReportsDep, links: ReportPhotoLinksDep) -> ReportOut:
+    return ReportOut.seen_by(caller, reports.get(caller.tenant, report_id), links)
 
 
 @router.post("/{report_id}/votes", response_model=ReportOut, status_code=status.HTTP_201_CREATED, dependencies=[ACTIVE])
-def vote(report_id: ReportId, body: VoteIn, caller: CitizenOrAdminDep, reports: ReportsDep) -> ReportOut:
-    return ReportOut.seen_by(caller, cast_vote(reports, caller.tenant, report_id, caller.user_id, body.agrees))
+def vote(
+    report_id: ReportId, body: VoteIn, caller: CitizenOrAdminDep, reports: ReportsDep, links: ReportPhotoLinksDep
+) -> ReportOut:
+    voted = cast_vote(reports, caller.tenant, report_id, caller.user_id, body.agrees)
+    return ReportOut.seen_by(caller, voted, links)
 
 
 @router.get("/{report_id}/history", response_model=list[HistoryEntry])
@@ -311,6 +368,7 @@ def confirm(
     fleet: Vehicles,
     tenants: TenantsDep,
     agreement: AgreementDep,
+    links: ReportPhotoLinksDep,
     now: NowDep,
 ) -> ReportOut:
     """The reporter, or a citizen who voted that the report was right, confirms its resolution: the report is
@@ -319,7 +377,7 @@ def confirm(
     confirmed = answer_resolution(
         reports, fleet, tenants, agreement, caller.tenant, report_id, caller.user_id, True, None, now
     )
-    return ReportOut.seen_by(caller, confirmed)
+    return ReportOut.seen_by(caller, confirmed, links)
 
 
 @router.post("/{report_id}/reopening", response_model=ReportOut, dependencies=[ACTIVE])
@@ -331,6 +389,7 @@ def reopen(
     fleet: Vehicles,
     tenants: TenantsDep,
     agreement: AgreementDep,
+    links: ReportPhotoLinksDep,
     now: NowDep,
 ) -> ReportOut:
     """The reporter, or a citizen who voted that the report was right, says the litter is still there: the report is
@@ -338,7 +397,7 @@ def reopen(
     reopened = answer_resolution(
         reports, fleet, tenants, agreement, caller.tenant, report_id, caller.user_id, False, body.reason, now
     )
-    return ReportOut.seen_by(caller, reopened)
+    return ReportOut.seen_by(caller, reopened, links)
 
 
 CitizenDep = Annotated[Caller, Depends(require(Group.CITIZEN))]
