@@ -1,16 +1,19 @@
 """An admin works a report from its detail in the dashboard, in a real headless Chromium against `ecopulse local`:
 finds it in the reports list (sorted by priority, filtered), opens it, reads where it is and what is near it,
 verifies, dispatches and resolves it with reasons that land in its timeline, comments publicly and internally, hides
-its text and a comment's, and sees the API's message when a vehicle was taken meanwhile. Each test has a city of its
-own, seeds it through the public API (every call checked) and opens its own page, so it passes alone and in any
-order."""
+its text and a comment's, and sees the API's message when a vehicle was taken meanwhile; a report's photo shows as
+its thumbnail. Each test has a city of its own, seeds it through the public API (every call checked) and opens its
+own page, so it passes alone and in any order."""
 
 import re
 import uuid
 
+import httpx
 import pytest
 
 from tests.e2e.seed import CENTRE, Seeder
+from tests.integration.photos import littered_scene
+from tests.support import wait_until
 
 pytest.importorskip("playwright.sync_api", reason="the e2e suite drives Chromium with the playwright package")
 from playwright.sync_api import expect  # noqa: E402
@@ -172,3 +175,25 @@ def test_a_vehicle_taken_meanwhile_shows_the_apis_message_by_the_dispatch(open_p
     expect(status).to_have_text("the vehicle is not available")
     expect(status).to_have_class(re.compile("error"))
     assert seeder.call("GET", f"/reports/{first}", seeder.admin).json()["status"] == "submitted"
+
+
+def test_a_reports_photo_shows_as_a_thumbnail_with_what_the_verifier_saw(open_page, seeder):
+    citizen = seeder.citizen()
+    form = seeder.call("POST", "/uploads", citizen, json={"content_type": "image/jpeg"}).json()
+    photo = {"file": ("report.jpg", littered_scene(), "image/jpeg")}
+    upload = httpx.post(form["url"], data=form["fields"], files=photo)
+    assert upload.status_code in (200, 204), upload.text
+    body = {"waste_type": "plastic", "lat": CENTRE[0], "lng": CENTRE[1], "photo_keys": [form["key"]]}
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    report = seeder.call("POST", "/reports", citizen, json=body, headers=headers).json()["report_id"]
+
+    def verified() -> bool:
+        photos = seeder.call("GET", f"/reports/{report}", seeder.admin).json()["photos"]
+        return bool(photos) and photos[0]["thumbnail_url"] is not None
+
+    wait_until(verified, timeout=60)
+    page = open_page(f"reports/{report}")
+    thumbnail = page.get_by_role("img", name="photo 1 of the report")
+    expect(thumbnail).to_be_visible()
+    assert page.evaluate("img => img.naturalWidth", thumbnail.element_handle()) > 0, "the signed link serves the copy"
+    expect(page.locator("#report-photos")).to_contain_text("Photo 1:")

@@ -180,11 +180,39 @@ export function reportView(root: HTMLElement, _who: unknown, reportId?: string):
       .catch((error: unknown) => showError(document.getElementById("report-action-status") ?? where, error));
   }
 
+  /** The report's photos through the short-lived links the API signs: a thumbnail opening the display copy, and what
+   * the verifier saw in each. */
   function drawPhotos(report: Report): void {
+    const shown = report.photos ?? [];
+    if (!shown.length) {
+      photos.replaceChildren(h("p", { class: "hint" }, report.photo_keys.length ? "The photos are not verified yet." : "Filed without a photo."));
+      return;
+    }
     photos.replaceChildren(
-      report.photo_keys.length
-        ? h("ul", { class: "photos" }, report.photo_keys.map((key) => h("li", {}, h("code", { class: "photo-key" }, key))))
-        : h("p", { class: "hint" }, "Filed without a photo."),
+      h(
+        "ul",
+        { class: "report-photos" },
+        shown.map((photo, index) =>
+          h(
+            "li",
+            { "data-status": photo.status },
+            photo.thumbnail_url
+              ? h(
+                  "a",
+                  { href: photo.display_url ?? photo.thumbnail_url, target: "_blank", rel: "noopener" },
+                  h("img", { class: "thumb", src: photo.thumbnail_url, alt: `photo ${index + 1} of the report` }),
+                )
+              : null,
+            h(
+              "p",
+              {},
+              `Photo ${index + 1}: ${humanize(photo.status)}`,
+              photo.ai_type ? ` · the model sees ${humanize(photo.ai_type)} (${percent(photo.ai_confidence)})` : "",
+              photo.reasons?.length ? ` · ${photo.reasons.join("; ")}` : "",
+            ),
+          ),
+        ),
+      ),
     );
   }
 
