@@ -11,6 +11,7 @@ import type { Context, Screen } from "./views/context";
 import { eventsScreen } from "./views/events";
 import { leaderboardScreen } from "./views/leaderboard";
 import { mineScreen } from "./views/mine";
+import { myReportScreen } from "./views/my-report";
 import { reportScreen } from "./views/report";
 import { signInScreen } from "./views/signin";
 
@@ -21,6 +22,9 @@ const screens: Record<string, Screen> = {
   events: eventsScreen,
   leaderboard: leaderboardScreen,
 };
+
+/** Screens opened on one item, under the tab of their list. */
+const detailScreens: Record<string, Screen> = { mine: myReportScreen };
 
 const RETRY_FIRST_MS = 2_000;
 const RETRY_LAST_MS = 60_000;
@@ -33,9 +37,11 @@ let who: Who | null = null;
 let config: Config;
 let outbox: Outbox;
 
-function currentScreen(): string {
-  const name = location.hash.replace(/^#\//, "");
-  return name in screens ? name : "report";
+/** The screen the address names and what it is opened on: `#/mine/<report>` is one of my reports. */
+function currentScreen(): { name: string; id?: string } {
+  const [name = "", id] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  if (!(name in screens)) return { name: "report" };
+  return id ? { name, id } : { name };
 }
 
 async function showOutbox(): Promise<void> {
@@ -103,7 +109,7 @@ function drawChrome(): void {
   (document.getElementById("skip-link") as HTMLElement).textContent = t("app.skip");
   tabs.setAttribute("aria-label", t("app.screens"));
   tabs.hidden = !who;
-  const current = currentScreen();
+  const current = currentScreen().name;
   tabs.replaceChildren(
     ...Object.keys(screens).map((name) =>
       h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : undefined }, t(`nav.${name}`)),
@@ -132,10 +138,10 @@ async function route(): Promise<void> {
     });
     return;
   }
-  const name = currentScreen();
+  const { name, id } = currentScreen();
   document.title = `${t(`nav.${name}`)} · ${t("app.name")}`;
   const context: Context = { config, who, outbox, flush };
-  leave = screens[name](root, context);
+  leave = (id ? (detailScreens[name] ?? screens[name]) : screens[name])(root, context, id);
   void showOutbox();
 }
 

@@ -8,8 +8,10 @@ import { fittedSize } from "./upload";
 import { rewardState, settled } from "./verdict";
 import { transactionUrl } from "./explorer";
 import { fieldsOf } from "./geo";
-import { alertZones, preferencesOf, unreadCount } from "./views/mine";
+import { alertZones, preferencesOf, reportItem, unreadCount } from "./views/mine";
 import { positionOf } from "./views/report";
+import { asksIfFixed, reportAddress, timelineStep } from "./views/my-report";
+import { startI18n } from "./i18n";
 
 function submission(overrides: Partial<Schemas["SubmissionOut"]>): Schemas["SubmissionOut"] {
   return {
@@ -142,5 +144,37 @@ describe("offline, the token says who is signed in", () => {
     expect(whoFromToken(token({ sub: "u1", "custom:tenant": "lahore", exp: Date.now() / 1000 - 1 }))).toBeNull();
     expect(whoFromToken(token({ sub: "u1" }))).toBeNull();
     expect(whoFromToken("not a token")).toBeNull();
+  });
+});
+
+describe("a report's timeline", () => {
+  const entry = { at: "2026-12-07T01:00:00Z", actor: "u1", action: "created", old: null, new: "submitted", reason: null };
+
+  it("says each step in words, with who acted: the citizen, or the city without naming staff", async () => {
+    await startI18n();
+    expect(timelineStep(entry, "u1")).toEqual({ at: entry.at, what: "Filed", who: "you", reason: null, comment: null });
+    const verified = { ...entry, actor: "admin-7", action: "verified", old: "submitted", new: "verified", reason: "seen" };
+    expect(timelineStep(verified, "u1")).toEqual({ at: entry.at, what: "Verified", who: "the city", reason: "seen", comment: null });
+    const reopened = { ...entry, action: "reopened", old: "resolved", new: "verified", reason: "still there" };
+    expect(timelineStep(reopened, "u1").what).toBe("Reopened: not fixed yet");
+    const hidden = { ...entry, actor: "staff", action: "text_hidden", new: null, reason: "a phone number" };
+    expect(timelineStep(hidden, "u1").what).toBe("The city hid its text");
+    expect(timelineStep({ ...entry, action: "something_new", new: null }, "u1").what).toBe("something new");
+    const comment = { ...entry, actor: "staff", action: "commented", new: null };
+    expect(timelineStep({ ...comment, text: "a crew comes Monday" }, "u1")).toMatchObject({ what: "Comment", who: "the city", comment: "a crew comes Monday" });
+    expect(timelineStep({ ...comment, text: null }, "u1").comment).toBe("(the city hid this comment)");
+  });
+
+  it("asks whether it is fixed once the city resolved it, and only then", () => {
+    expect(asksIfFixed({ status: "resolved" })).toBe(true);
+    expect(["submitted", "verified", "dispatched", "confirmed", "rejected", "duplicate"].some((status) => asksIfFixed({ status: status as "verified" }))).toBe(false);
+  });
+
+  it("is opened at the report's own address under Mine, from its item in Mine's list", async () => {
+    await startI18n();
+    expect(reportAddress("r 1")).toBe("#/mine/r%201");
+    const report = { report_id: "r 1", waste_type: "glass", status: "verified", created_at: "2026-12-07T01:00:00Z", description: "bottles" };
+    const link = reportItem(report as Schemas["ReportOut"]).querySelector("a");
+    expect([link?.getAttribute("href"), link?.textContent]).toEqual(["#/mine/r%201", "Details and timeline"]);
   });
 });

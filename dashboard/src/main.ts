@@ -13,13 +13,18 @@ import { mapView } from "./views/map";
 import { modelCardView } from "./views/model-card";
 import { peopleView } from "./views/people";
 import { queueView } from "./views/queue";
+import { reportView } from "./views/report";
+import { reportsView } from "./views/reports";
+import { routeOf } from "./views/reports-model";
 import { settingsView } from "./views/settings";
 
 export type Cleanup = () => void;
-export type View = (root: HTMLElement, who: WhoAmI) => Cleanup | void;
+/** A view draws itself in `root`; `id` is what it is opened on, when its address names one (`#/reports/<id>`). */
+export type View = (root: HTMLElement, who: WhoAmI, id?: string) => Cleanup | void;
 
 const views: Record<string, { title: string; render: View }> = {
   queue: { title: "Review queue", render: queueView },
+  reports: { title: "Reports", render: reportsView },
   map: { title: "Map", render: mapView },
   forecast: { title: "Forecast", render: forecastView },
   analytics: { title: "Analytics", render: analyticsView },
@@ -83,14 +88,14 @@ async function route(): Promise<void> {
     who,
   );
   (document.getElementById("user-name") as HTMLElement).textContent = who.username;
-  const name = location.hash.replace(/^#\//, "") || "queue";
-  const view = views[name] ?? views.queue;
+  const { view: name, id } = routeOf(location.hash);
+  const view = name === "reports" && id ? { title: "Report", render: reportView } : (views[name] ?? views.queue);
   document.title = `${view.title} · ${who.tenant} · EcoPulse admin`;
   for (const link of nav.querySelectorAll("a")) {
-    if (link.dataset.view === name) link.setAttribute("aria-current", "page");
+    if (link.dataset.view === (name || "queue")) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  cleanup = view.render(root, who);
+  cleanup = view.render(root, who, id);
 }
 
 document.getElementById("sign-out")?.addEventListener("click", signOut);

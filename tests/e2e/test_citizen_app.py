@@ -333,3 +333,73 @@ def test_every_screen_reads_in_english_and_in_urdu_right_to_left(phone, dashboar
     page.reload()
     expect(page.get_by_role("heading", name="درجہ بندی", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.dir") == "rtl", "the choice is remembered"
+
+
+def test_a_resident_opens_one_of_their_reports_and_reads_its_timeline_in_both_languages(
+    phone, dashboard, seeder, accessible
+):
+    """The report's own screen, as Mine's link opens it (the link itself is a unit test of Mine's list)."""
+    citizen = seeder.citizen()
+    report = seeder.report(citizen, "glass", 0.0, "broken bottles by the bus stop")
+    seeder.call("POST", f"/admin/reports/{report}/status", seeder.admin, json={
+        "status": "verified", "reason": "seen on the morning round"})  # fmt: skip
+    page = open_app(phone(citizen), dashboard.app, f"mine/{report}")
+
+    expect(page.get_by_role("heading", name="My report: Glass")).to_be_visible()
+    expect(page.locator("#my-report-figures")).to_contain_text("broken bottles by the bus stop")
+    steps = page.locator("#my-report-timeline li")
+    expect(steps).to_have_count(2)
+    expect(steps.first).to_contain_text("Filed · you")
+    expect(steps.last).to_contain_text("Verified · the city")
+    expect(steps.last).to_contain_text("seen on the morning round")
+    expect(page.locator(".tabs a[aria-current=page]")).to_have_text("Mine")
+    shoot(page, "my-report-en")
+    accessible(page)
+
+    page.get_by_label("Language").select_option("ur")
+    expect(page.get_by_role("heading", name="میری رپورٹ: شیشہ")).to_be_visible()
+    expect(steps.last).to_contain_text("تصدیق شدہ · شہر کی انتظامیہ")
+    accessible(page)
+    page.get_by_role("link", name="واپس: میرا").tap()
+    expect(page.get_by_role("heading", name="میرا", exact=True)).to_be_visible()
+
+
+def test_a_resident_reads_the_citys_comment_answers_and_reopens_then_confirms_a_resolved_report(
+    phone, dashboard, seeder, accessible
+):
+    citizen = seeder.citizen()
+    report = seeder.report(citizen, "plastic", 0.0, "bags by the canal")
+    admin = seeder.admin
+    seeder.call("POST", f"/reports/{report}/comments", admin, json={"text": "a crew comes on Monday"})
+    seeder.call("POST", f"/reports/{report}/comments", admin, json={"text": "staff only", "internal": True})
+    seeder.call("POST", f"/admin/reports/{report}/status", admin, json={"status": "resolved", "reason": "cleared"})
+    page = open_app(phone(citizen), dashboard.app, f"mine/{report}")
+
+    comments = page.locator("#my-report-timeline li.comment")
+    expect(comments).to_have_count(1)
+    expect(comments.first).to_contain_text("a crew comes on Monday")
+    expect(page.get_by_role("heading", name="Is it fixed?")).to_be_visible()
+    page.get_by_label("Your comment").fill("thank you!")
+    page.get_by_role("button", name="Send comment").tap()
+    expect(page.locator("#my-report-status")).to_have_text("Comment sent.")
+    expect(comments.last).to_contain_text("thank you!")
+    expect(comments.last).to_contain_text("Comment · you")
+
+    page.get_by_role("button", name="No, reopen it").tap()
+    expect(page.locator("#fixed-status")).to_have_text("Say what is still there before reopening.")
+    page.get_by_label("What is still there?").fill("half the bags are still there")
+    page.get_by_role("button", name="No, reopen it").tap()
+    expect(page.locator("#my-report-status")).to_have_text("The report is open again: the city will look at it.")
+    expect(page.locator("#my-report-figures")).to_contain_text("Verified")
+    expect(page.locator("#fixed-card")).to_have_count(0)
+    expect(page.locator("#my-report-timeline li").last).to_contain_text("half the bags are still there")
+    assert seeder.call("GET", f"/reports/{report}", admin).json()["status"] == "verified"
+    accessible(page)
+
+    seeder.call("POST", f"/admin/reports/{report}/status", admin, json={"status": "resolved", "reason": "all gone"})
+    page.reload()
+    page.get_by_role("button", name="Yes, it is fixed").tap()
+    expect(page.locator("#my-report-status")).to_have_text("Thank you: the report is closed as fixed.")
+    expect(page.locator("#my-report-figures")).to_contain_text("Fixed: confirmed")
+    shoot(page, "my-report-confirmed")
+    assert seeder.call("GET", f"/reports/{report}", admin).json()["status"] == "confirmed"

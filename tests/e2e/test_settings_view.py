@@ -84,20 +84,66 @@ def test_an_admin_changes_rewards_adds_a_category_draws_a_zone_and_reads_the_cha
     )
     page.get_by_label("Daily reward cap (tokens a citizen)").fill("100")
 
-    # A zone that crosses itself: the API's message shows by the Save button, and nothing is saved.
+    # A zone that crosses itself: the drawing says which sides cross and keeps the shape open to fix.
     page.locator('#zone-rows tr[data-zone="market"]').get_by_role("button", name=re.compile("^Redraw zone")).click()
     draw(page, BOW_TIE)
-    page.get_by_role("button", name="Save settings").click()
-    status = page.locator("#settings-status")
-    expect(status).to_contain_text("Self-intersection")
+    status = page.locator("#draw-status")
+    expect(status).to_have_text(
+        "The shape crosses itself: the side from corner 1 to 2 meets the side from corner 3 to 4."
+    )
     expect(status).to_have_class(re.compile("error"))
-    assert seeder.call("GET", "/admin/settings", seeder.admin).json()["zones"] == saved["zones"]
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator('#zone-rows tr[data-zone="market"] .corners')).to_have_text("4")
 
     page.reload()
     change = page.locator('#history-rows tr[data-version="2"]', has_text="reward per task")
     expect(change).to_contain_text('"cleanup":10')
     expect(change).to_contain_text('"cleanup":25')
-    expect(page.locator('#history-rows tr[data-version="2"]').first).to_contain_text(f"{ADMIN} (you)")
+    expect(page.locator('#history-rows tr[data-version="2"] .author')).to_have_text(re.compile(rf"^{ADMIN}.* \(you\)$"))
     expect(page.locator('#history-rows tr[data-version="2"]', has_text="zones")).to_contain_text("Market square")
     shoot(page, "settings")
     accessible(page)
+
+
+def test_an_admin_draws_and_edits_the_service_area_by_keyboard_alone(open_page, seeder, accessible):
+    """No mouse: the corners are typed, or added where the focused map's centre is after moving it with the arrow
+    keys; a shape that crosses itself is refused with the sides that cross."""
+    page = open_page("settings")
+    expect(page.locator("#service-area-summary")).to_have_text(re.compile("^No service area"))
+    page.get_by_role("button", name="Draw the service area").focus()
+    page.keyboard.press("Enter")
+    corners = page.get_by_label("Corners, one “latitude, longitude” a line")
+    corners.focus()
+    page.keyboard.type("31.50, 74.30\n31.50, 74.40\n31.60, 74.30\n31.60, 74.40")
+    page.get_by_role("button", name="Finish shape").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#draw-status")).to_have_text(
+        "The shape crosses itself: the side from corner 2 to 3 meets the side from corner 4 to 1."
+    )
+    corners.fill("")
+    corners.focus()
+    page.keyboard.type("31.50, 74.30\n31.50, 74.40\n31.60, 74.40")
+    # The fourth corner from the map: focused, moved with the arrow keys, Enter adds its centre.
+    page.locator("#settings-map").focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Enter")
+    expect(corners).to_have_value(re.compile(r"^(.+\n){3}[0-9.]+, [0-9.]+$"))
+    page.get_by_role("button", name="Finish shape").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#service-area-summary")).to_have_text("Service area: 4 corners.")
+    accessible(page)
+
+    page.get_by_role("button", name="Edit the service area's corners").focus()
+    page.keyboard.press("Enter")
+    typed = corners.input_value().splitlines()
+    assert typed[:3] == ["31.500000, 74.300000", "31.500000, 74.400000", "31.600000, 74.400000"]
+    corners.fill("\n".join([*typed[:3], "31.600000, 74.300000"]))
+    page.get_by_role("button", name="Finish shape").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Save settings").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#settings-status")).to_have_text(re.compile(r"^Saved as version \d+\."))
+    area = seeder.call("GET", "/admin/settings", seeder.admin).json()["service_area"]
+    assert (area["type"], area["coordinates"]) == (
+        "Polygon", [[[74.3, 31.5], [74.4, 31.5], [74.4, 31.6], [74.3, 31.6], [74.3, 31.5]]],
+    )  # fmt: skip

@@ -339,6 +339,8 @@ def test_settings_changes_are_versions_with_who_changed_what(local_system):
     assert (before["version"], before["changed_by"], before["changes"]) == (
         2, bilal.user_id, [{"setting": "review_timeout_action", "before": "reject", "after": "wait"}],
     )  # fmt: skip
+    profile = bilal("GET", "/me").json()
+    assert (before["changed_by_name"], before["changed_by_email"]) == (profile["username"], profile["email"])
     rest = amina("GET", "/admin/settings/history", params={"cursor": history.json()["cursor"]}).json()
     assert [(v["version"], v["changed_by"], v["changes"]) for v in rest["items"]] == [
         (1, amina.user_id, [{"setting": "daily_reward_cap", "before": 100, "after": 50}]),

@@ -203,17 +203,31 @@ def test_the_pure_python_containment_agrees_with_shapely(lat, lng):
         assert CANAL_ZONE.zone().contains(lat, lng) == polygon.contains(Point(lng, lat))
 
 
-def test_a_self_intersecting_zone_is_named_with_shapelys_reason():
+def test_a_self_intersecting_zone_is_named_with_shapelys_reason_in_plain_words_and_where_it_crosses():
     settings = TenantSettings(zones=[CANAL_ZONE, ZoneSettings(zone_id="tie", name="Tie", area=BOW_TIE)])
-    assert [(p["field"], p["problem"].split("[")[0]) for p in area_problems(settings)] == [
-        ("zones.1.area", "Self-intersection")
+    assert area_problems(settings) == [
+        {"field": "zones.1.area", "problem": 'zone "Tie" crosses itself near 31.55000, 74.35000 (latitude, longitude)'}
     ]
+
+
+def test_a_service_area_that_crosses_itself_is_refused_and_keeps_the_settings(store):
+    http = signed_in_client(
+        "admin_api", "amina", Group.ADMIN, {versioned_settings: store, user_repository: MemoryUsers()}
+    )
+    body = {**store.settings("lahore").model_dump(mode="json"), "service_area": BOW_TIE}
+    refused = http.put("/admin/settings", json=body)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert (error["code"], error["message"]) == ("invalid_zone", "the service area or a zone is not a valid polygon")
+    problem = "the service area crosses itself near 31.55000, 74.35000 (latitude, longitude)"
+    assert error["details"] == [{"field": "service_area", "problem": problem}]
+    assert store.settings("lahore").service_area is None
 
 
 @pytest.mark.parametrize(
     ("area", "problem"),
     [
-        (BOW_TIE, "Self-intersection"),
+        (BOW_TIE, "crosses itself"),
         (
             {"type": "Polygon", "coordinates": [[[74.3, 31.5], [74.4, 31.5], [74.4, 31.6], [74.3, 31.6]]]},
             "same start and end",

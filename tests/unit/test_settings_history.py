@@ -3,6 +3,7 @@ written over anything but the one before it, as the adapter's conditional write 
 routes."""
 
 import importlib.util
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from ecopulse.settings_history import (
     differences,
 )
 from ecopulse.tenants import InvalidThresholds, TenantSettings
+from ecopulse.users import User
 from tests.unit.user_fakes import MemoryUsers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,21 +127,30 @@ def test_differences_name_only_the_settings_that_changed():
 # --- the routes ------------------------------------------------------------------------------------------------
 
 
-def admin_client(store: MemorySettings, user: str = "amina", group: Group = Group.ADMIN, tenant: str = "lahore"):
+def admin_client(
+    store: MemorySettings,
+    user: str = "amina",
+    group: Group = Group.ADMIN,
+    tenant: str = "lahore",
+    users: MemoryUsers | None = None,
+):
     spec = importlib.util.spec_from_file_location("admin_api_settings", ROOT / "functions" / "admin_api" / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     overrides = module.app.dependency_overrides
     overrides[current_caller] = lambda: Caller(user_id=user, username=user, tenant=tenant, groups=frozenset({group}))
     overrides[versioned_settings] = lambda: store
-    users = MemoryUsers()
-    users.ensure(tenant, user, user, None, [group])
-    overrides[user_repository] = lambda: users
+    profiles = MemoryUsers() if users is None else users
+    profiles.ensure(tenant, user, user, None, [group])
+    overrides[user_repository] = lambda: profiles
     return TestClient(module.app)
 
 
 def test_admins_save_over_the_version_they_read_and_read_the_history_newest_first(store):
-    amina, bilal = admin_client(store), admin_client(store, user="bilal")
+    users = MemoryUsers()
+    users.ensure("lahore", "amina", "amina", "amina@lahore.example", ["admin"])
+    users.set_profile("lahore", "amina", "Amina Khan")
+    amina, bilal = admin_client(store, users=users), admin_client(store, user="bilal", users=users)
     read = amina.get("/admin/settings")
     assert (read.status_code, read.headers["etag"]) == (200, '"0"')
     settings = read.json()
@@ -157,9 +168,57 @@ def test_admins_save_over_the_version_they_read_and_read_the_history_newest_firs
     items = history.json()["items"]
     assert all(datetime.fromisoformat(item.pop("changed_at")).tzinfo for item in items)
     assert items == [
-        {"version": 2, "changed_by": "bilal", "changes": [{"setting": "daily_reward_cap", "before": 50, "after": 70}]},
-        {"version": 1, "changed_by": "amina", "changes": [{"setting": "daily_reward_cap", "before": 100, "after": 50}]},
+        {
+            "version": 2,
+            "changed_by": "bilal",
+            "changed_by_name": "bilal",
+            "changed_by_email": None,
+            "changes": [{"setting": "daily_reward_cap", "before": 50, "after": 70}],
+        },
+        {
+            "version": 1,
+            "changed_by": "amina",
+            "changed_by_name": "Amina Khan",
+            "changed_by_email": "amina@lahore.example",
+            "changes": [{"setting": "daily_reward_cap", "before": 100, "after": 50}],
+        },
     ]
+
+
+class CountingUsers(MemoryUsers):
+    """Profiles that count how they are read: one batch for a page of history, never one read per version."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[set[str]] = []
+        self.single_reads = 0
+
+    def named(self, tenant: str, user_ids: Collection[str]) -> dict[str, User]:
+        self.batches.append(set(user_ids))
+        return super().named(tenant, user_ids)
+
+    def get(self, tenant: str, user_id: str) -> User:
+        self.single_reads += 1
+        return super().get(tenant, user_id)
+
+
+def test_a_page_of_history_names_its_admins_in_one_batch_read_and_an_erased_one_by_id_only(store):
+    users = CountingUsers()
+    for admin in ("amina", "bilal"):
+        users.ensure("lahore", admin, admin, f"{admin}@lahore.example", ["admin"])
+    for cap, admin in ((50, "amina"), (60, "bilal"), (70, "amina"), (80, "erased")):
+        change_settings(store, "lahore", TenantSettings(daily_reward_cap=cap), admin, NOW)
+    users.batches.clear()
+    reads_before = users.single_reads
+    items = admin_client(store, users=users).get("/admin/settings/history").json()["items"]
+    assert [(item["changed_by"], item["changed_by_name"], item["changed_by_email"]) for item in items] == [
+        ("erased", None, None),
+        ("amina", "amina", "amina@lahore.example"),
+        ("bilal", "bilal", "bilal@lahore.example"),
+        ("amina", "amina", "amina@lahore.example"),
+    ]
+    assert users.batches == [{"amina", "bilal", "erased"}]
+    assert users.single_reads == reads_before
 
 
 def test_a_save_without_if_match_still_becomes_a_version(store):

@@ -1,7 +1,7 @@
 """In-memory stand-ins for the people ports: profiles (``Users``), the Cognito user pool (``UserPool``), the
 directory of cities (``CityDirectory``) and invite codes (``InviteCodes``)."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from ecopulse.accounts import City, InviteCode, PoolAccount
@@ -26,6 +26,9 @@ class MemoryUsers:
             return self.users[(tenant, user_id)]
         except KeyError as error:
             raise UserNotFound(user_id) from error
+
+    def named(self, tenant: str, user_ids: Collection[str]) -> dict[str, User]:
+        return {user_id: self.users[(tenant, user_id)] for user_id in user_ids if (tenant, user_id) in self.users}
 
     def admins(self, tenant: str) -> list[User]:
         return [user for user in self.list(tenant, 100, None).items if "admin" in user.groups and user.active]

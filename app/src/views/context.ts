@@ -10,4 +10,5 @@ export interface Context {
   flush: () => Promise<void>;
 }
 
-export type Screen = (root: HTMLElement, context: Context) => (() => void) | void;
+/** A screen draws itself in `root`; `id` is what it is opened on when its address names one (`#/mine/<report>`). */
+export type Screen = (root: HTMLElement, context: Context, id?: string) => (() => void) | void;

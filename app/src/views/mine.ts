@@ -4,6 +4,7 @@ import { formatDate, formatNumber, t } from "../i18n";
 import type { QueuedItem } from "../queue";
 import { verdictView } from "./cleanup";
 import type { Context, Screen } from "./context";
+import { reportAddress } from "./my-report";
 
 type Report = Schemas["ReportOut"];
 type Zone = Pick<Schemas["ZoneOut"], "zone_id" | "name">;
@@ -100,33 +101,18 @@ function walletSection(profile: Schemas["Profile"]): HTMLElement {
   );
 }
 
-function reportItem(report: Report): HTMLElement {
-  const timeline = h("ol", { class: "timeline" });
-  const details = h(
-    "details",
-    {},
-    h("summary", {}, t("reports.timeline")),
-    timeline,
-  );
-  details.addEventListener("toggle", () => {
-    if (!details.open || timeline.childElementCount) return;
-    unwrap(api().GET("/reports/{report_id}/history", { params: { path: { report_id: report.report_id } } })).then(
-      (entries) =>
-        timeline.replaceChildren(
-          ...entries.map((entry) =>
-            h("li", {}, formatDate(entry.at), " · ", entry.new ? t(`reportStatus.${entry.new}`, entry.new) : entry.action,
-              entry.reason ? ` (${entry.reason})` : ""),
-          ),
-        ),
-      (error: unknown) => timeline.replaceChildren(h("li", { class: "error" }, String(error))),
-    );
-  });
+/** One of my reports in Mine's list, with the link to its own screen. */
+export function reportItem(report: Report): HTMLElement {
   return h(
     "li",
     { class: "item", "data-id": report.report_id },
     h("p", {}, h("strong", {}, t(`waste.${report.waste_type}`)), " · ", t(`reportStatus.${report.status}`, report.status)),
     h("p", { class: "meta" }, formatDate(report.created_at), report.description ? ` · ${report.description}` : ""),
-    details,
+    h(
+      "a",
+      { href: reportAddress(report.report_id), "aria-label": t("reports.openOf", { date: formatDate(report.created_at) }) },
+      t("reports.open"),
+    ),
   );
 }
 

@@ -236,8 +236,9 @@ export interface paths {
         /**
          * Put Settings
          * @description Saves the settings as a new version, recorded in `GET /admin/settings/history`. With `If-Match`, settings
-         *     changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`. A zone
-         *     that is not a valid polygon (a ring crossing itself) is 422 `invalid_zone`, each problem in `details`.
+         *     changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`. A service
+         *     area or zone that is not a valid polygon (a ring crossing itself) is 422 `invalid_zone`, each problem in `details`
+         *     in plain words with the place it is (`zone "Old town" crosses itself near 31.52000, 74.35000 ...`).
          */
         put: operations["put_settings_admin_settings_put"];
         post?: never;
@@ -256,7 +257,8 @@ export interface paths {
         };
         /**
          * Settings History
-         * @description Every saved change to the city's settings, newest first: who, when, and each setting before and after.
+         * @description Every saved change to the city's settings, newest first: who (by id, name and e-mail), when, and each setting
+         *     before and after.
          */
         get: operations["settings_history_admin_settings_history_get"];
         put?: never;
@@ -3195,9 +3197,19 @@ export interface components {
             version: number;
             /**
              * Changed By
-             * @description The admin who saved this version
+             * @description The admin who saved this version: their user id
              */
             changed_by: string;
+            /**
+             * Changed By Name
+             * @description That admin's display name, else username; null for an account since erased
+             */
+            changed_by_name?: string | null;
+            /**
+             * Changed By Email
+             * @description That admin's e-mail address, when known
+             */
+            changed_by_email?: string | null;
             /**
              * Changed At
              * Format: date-time

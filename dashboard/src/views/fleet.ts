@@ -1,6 +1,7 @@
 import { all, api, unwrap, type Report, type Vehicle } from "../api";
 import { h, humanize, onClick, onSubmit, showError, showInfo, statusLine, when } from "../dom";
 import { byPriority, PRIORITIES, type Priority } from "./priority-model";
+import { reportLink } from "./reports-model";
 
 export function fleetView(root: HTMLElement): () => void {
   const status = statusLine("vehicles-status");
@@ -103,7 +104,12 @@ export function fleetView(root: HTMLElement): () => void {
           h("td", { class: "vehicle-status" }, h("span", { class: `badge ${vehicle.status}` }, humanize(vehicle.status))),
           h("td", {}, vehicle.plate ?? "—"),
           h("td", { class: "num" }, `${vehicle.capacity_kg} kg`),
-          h("td", { class: "mono vehicle-report" }, vehicle.report_id?.slice(0, 8) ?? "—", vehicle.report_id ? resolveButton(vehicle) : null),
+          h(
+            "td",
+            { class: "mono vehicle-report" },
+            vehicle.report_id ? h("a", { href: reportLink(vehicle.report_id) }, vehicle.report_id.slice(0, 8)) : "—",
+            vehicle.report_id ? resolveButton(vehicle) : null,
+          ),
           h("td", { class: "num" }, vehicle.lat === null || vehicle.lng === null ? "—" : `${vehicle.lat.toFixed(4)}, ${vehicle.lng.toFixed(4)}`),
           h("td", {}, when(vehicle.updated_at)),
         ),

@@ -1,6 +1,6 @@
 import type { Report } from "../api";
 
-export const STATUSES: Report["status"][] = ["submitted", "verified", "dispatched", "resolved", "rejected"];
+export const STATUSES: Report["status"][] = ["submitted", "verified", "dispatched", "resolved", "confirmed", "rejected", "duplicate"];
 /** What "all open" means on the map: a report still waiting for someone. */
 export const OPEN_STATUSES = STATUSES.slice(0, 3);
 

@@ -8,6 +8,7 @@ import { all, api, loadConfig, unwrap, type Report } from "../api";
 import { addBaseLayer } from "../base-map";
 import { h, humanize, showError, showInfo, statusLine, when } from "../dom";
 import { chosenStatuses, STATUSES, visibleReports } from "./map-model";
+import { reportLink } from "./reports-model";
 import { latLngsOf } from "./settings-model";
 
 export const WASTE_COLOURS: Record<string, string> = {
@@ -111,7 +112,18 @@ export function mapView(root: HTMLElement): () => void {
         className: "report-marker",
       })
         .bindTooltip(`${humanize(report.waste_type)} · ${report.status}`)
-        .bindPopup(`<strong>${humanize(report.waste_type)}</strong> (${report.status})<br>${report.description ?? ""}`)
+        .bindPopup(
+          // Built as elements: a citizen's description is text, never markup.
+          h(
+            "div",
+            {},
+            h("strong", {}, humanize(report.waste_type)),
+            ` (${report.status}) `,
+            h("a", { href: reportLink(report.report_id) }, "Open the report"),
+            h("br"),
+            report.description ?? "",
+          ),
+        )
         .addTo(markers);
     }
     if (fit && visible.length) map.fitBounds(markers.getBounds(), { padding: [30, 30], maxZoom: 16 });
@@ -121,7 +133,7 @@ export function mapView(root: HTMLElement): () => void {
         h(
           "tr",
           {},
-          h("td", { class: "mono" }, report.report_id.slice(0, 8)),
+          h("td", {}, h("a", { href: reportLink(report.report_id), class: "mono" }, report.report_id.slice(0, 8))),
           h("td", {}, humanize(report.waste_type)),
           h("td", {}, report.status),
           h("td", {}, report.priority),

@@ -13,6 +13,7 @@ import {
   waitingForReview,
   type PhotoLinks,
 } from "./queue-model";
+import { reportLink } from "./reports-model";
 
 const POLL_MS = 4000;
 const HISTORY_KEPT_MS = 60_000;
@@ -258,7 +259,7 @@ export function queueView(root: HTMLElement): () => void {
         h("dt", {}, "Submitted"),
         h("dd", {}, `${when(item.created_at)} (${ago(item.created_at)})`),
         h("dt", {}, "Report"),
-        h("dd", { class: "mono" }, item.report_id ?? "none"),
+        h("dd", { class: "mono" }, item.report_id ? h("a", { href: reportLink(item.report_id) }, item.report_id) : "none"),
       ),
       h("h3", {}, "Photos"),
       photoGallery(item),

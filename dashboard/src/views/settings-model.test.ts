@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "../api";
 import {
+  authorOf,
   cornerCount,
+  cornersText,
+  crossingSides,
+  editableOutline,
   fromForm,
+  outlineProblem,
+  parseCorners,
   latLngsOf,
   newCategory,
   parseNumber,
@@ -216,5 +222,83 @@ describe("the settings version", () => {
     expect(versionOf('"3"')).toBe('"3"');
     expect(versionOf('W/"12"')).toBe('"12"');
     expect(versionOf(null)).toBeUndefined();
+  });
+});
+
+const bowTie: Schemas["Polygon"] = {
+  type: "Polygon",
+  coordinates: [
+    [
+      [74.3, 31.5],
+      [74.4, 31.6],
+      [74.4, 31.5],
+      [74.3, 31.6],
+      [74.3, 31.5],
+    ],
+  ],
+};
+
+describe("corners typed or clicked", () => {
+  it("are read one latitude, longitude a line, and written back the same way", () => {
+    expect(parseCorners("31.5, 74.3\n\n31.5;74.4\n  31.6 74.4 ")).toEqual({
+      vertices: [
+        [31.5, 74.3],
+        [31.5, 74.4],
+        [31.6, 74.4],
+      ],
+    });
+    expect(cornersText([[31.5, 74.3]])).toBe("31.500000, 74.300000");
+  });
+
+  it("name the line that is not a place", () => {
+    expect(parseCorners("31.5, 74.3\nnorth of the canal").problem).toBe('line 2 is not "latitude, longitude"');
+    expect(parseCorners("31.5, 74.3, 2").problem).toBe('line 1 is not "latitude, longitude"');
+    expect(parseCorners("95, 74.3").problem).toMatch(/^line 1 is off the globe/);
+  });
+});
+
+describe("an outline that crosses itself", () => {
+  const square4 = latLngsOf(square)[0][0];
+  const tie4 = latLngsOf(bowTie)[0][0];
+
+  it("is told by its crossing sides, numbered by corner", () => {
+    expect(crossingSides(square4)).toBeNull();
+    expect(crossingSides(tie4)).toEqual([1, 3]);
+    expect(outlineProblem(tie4)).toBe("crosses itself: the side from corner 1 to 2 meets the side from corner 3 to 4");
+    expect(outlineProblem(square4.slice(0, 2))).toBe("needs at least three corners");
+  });
+
+  it("counts a corner that touches another side, not only a clean cross", () => {
+    // The fourth corner lies on the first side: shapely calls it a self-intersection too.
+    expect(crossingSides([[0, 0], [0, 2], [1, 1], [0, 1]])).not.toBeNull();
+  });
+
+  it("is refused by the form before the API is asked, for a zone and for the service area", () => {
+    const form = toForm(saved());
+    form.zones[0].area = bowTie;
+    form.serviceArea = bowTie;
+    expect(fromForm(saved(), form).problems).toEqual([
+      { field: "Zone 1 area", problem: "crosses itself: the side from corner 1 to 2 meets the side from corner 3 to 4" },
+      { field: "The service area", problem: "crosses itself: the side from corner 1 to 2 meets the side from corner 3 to 4" },
+    ]);
+  });
+
+  it("is edited corner by corner only when it is one outline without holes", () => {
+    expect(editableOutline(square)).toEqual(latLngsOf(square)[0][0]);
+    expect(editableOutline(null)).toBeNull();
+    expect(editableOutline({ type: "MultiPolygon", coordinates: [square.coordinates, square.coordinates] })).toBeNull();
+  });
+});
+
+describe("who changed the settings", () => {
+  const version = { changed_by: "u-1", changed_by_name: "Amina Khan", changed_by_email: "amina@lahore.example" };
+
+  it("is named with their e-mail, and the reader as you", () => {
+    expect(authorOf(version, "u-2")).toBe("Amina Khan <amina@lahore.example>");
+    expect(authorOf(version, "u-1")).toBe("Amina Khan <amina@lahore.example> (you)");
+  });
+
+  it("is their id once the account is erased", () => {
+    expect(authorOf({ changed_by: "u-9", changed_by_name: null, changed_by_email: null }, "u-1")).toBe("u-9");
   });
 });

@@ -251,10 +251,14 @@ export function fromForm(base: Settings, form: SettingsForm): { body: SettingsBo
     if (!ZONE_ID.test(zone.zone_id)) problems.push({ field: `${name} id`, problem: "is 1–32 lower-case letters, digits or -" });
     if (!zone.name.trim()) problems.push({ field: `${name} name`, problem: "is required" });
     if (!zone.area) problems.push({ field: `${name} area`, problem: "is not drawn yet" });
+    const crossing = zone.area && areaProblem(zone.area);
+    if (crossing) problems.push({ field: `${name} area`, problem: crossing });
     return { zone_id: zone.zone_id, name: zone.name.trim(), area: zone.area as Area };
   });
   const ids = form.zones.map((zone) => zone.zone_id);
   if (new Set(ids).size !== ids.length) problems.push({ field: "Zones", problem: "two have the same id" });
+  const areaCrossing = form.serviceArea && areaProblem(form.serviceArea);
+  if (areaCrossing) problems.push({ field: "The service area", problem: areaCrossing });
   body.service_area = form.serviceArea;
   body.open311_key_hashes = [...form.open311KeyHashes];
   return { body, problems };
@@ -329,4 +333,96 @@ export function shownValue(value: unknown): string {
 export function versionOf(etag: string | null): string | undefined {
   const match = etag?.match(/^(?:W\/)?"?(\d+)"?$/);
   return match ? `"${match[1]}"` : undefined;
+}
+
+/** Corners as the drawing's text field lists them, one "latitude, longitude" a line. */
+export function cornersText(vertices: readonly LatLng[]): string {
+  return vertices.map(([lat, lng]) => `${lat.toFixed(6)}, ${lng.toFixed(6)}`).join("\n");
+}
+
+/** The corners typed (or clicked) in the drawing's text field, or what is wrong with a line. Blank lines are skipped;
+ * a comma, a semicolon or spaces separate the two numbers. */
+export function parseCorners(text: string): { vertices: LatLng[]; problem?: string } {
+  const vertices: LatLng[] = [];
+  const lines = text.split("\n");
+  for (const [index, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    const parts = line.trim().split(/[\s,;]+/);
+    const [lat, lng] = parts.map(Number);
+    if (parts.length !== 2 || !Number.isFinite(lat) || !Number.isFinite(lng)) {
+      return { vertices, problem: `line ${index + 1} is not "latitude, longitude"` };
+    }
+    if (Math.abs(lat) > 90 || Math.abs(lng) > 180) {
+      return { vertices, problem: `line ${index + 1} is off the globe (latitude −90 to 90, longitude −180 to 180)` };
+    }
+    vertices.push([lat, lng]);
+  }
+  return { vertices };
+}
+
+function turn(p: LatLng, q: LatLng, r: LatLng): number {
+  return Math.sign((q[0] - p[0]) * (r[1] - q[1]) - (q[1] - p[1]) * (r[0] - q[0]));
+}
+
+function within(p: LatLng, q: LatLng, r: LatLng): boolean {
+  return Math.min(p[0], r[0]) <= q[0] && q[0] <= Math.max(p[0], r[0]) && Math.min(p[1], r[1]) <= q[1] && q[1] <= Math.max(p[1], r[1]);
+}
+
+/** Whether the segments a–b and c–d meet (crossing, touching or overlapping). */
+function meet(a: LatLng, b: LatLng, c: LatLng, d: LatLng): boolean {
+  const [t1, t2, t3, t4] = [turn(a, b, c), turn(a, b, d), turn(c, d, a), turn(c, d, b)];
+  if (t1 !== t2 && t3 !== t4) return true;
+  return (t1 === 0 && within(a, c, b)) || (t2 === 0 && within(a, d, b)) || (t3 === 0 && within(c, a, d)) || (t4 === 0 && within(c, b, d));
+}
+
+/** The first two sides of a closed outline that meet where they should not, as the numbers of their first corners
+ * (1-based), or null: the API refuses such a ring (shapely's "Self-intersection"), and a map shows why. */
+export function crossingSides(corners: readonly LatLng[]): [number, number] | null {
+  const count = corners.length;
+  for (let first = 0; first < count; first++) {
+    for (let second = first + 1; second < count; second++) {
+      const adjacent = second === first + 1 || (first === 0 && second === count - 1);
+      if (adjacent) continue;
+      if (meet(corners[first], corners[(first + 1) % count], corners[second], corners[(second + 1) % count])) {
+        return [first + 1, second + 1];
+      }
+    }
+  }
+  return null;
+}
+
+/** What is wrong with an outline before it is kept: too few corners, or sides that cross. */
+export function outlineProblem(corners: readonly LatLng[]): string | null {
+  if (corners.length < 3) return "needs at least three corners";
+  const crossing = crossingSides(corners);
+  if (!crossing) return null;
+  const side = (n: number) => `from corner ${n} to ${(n % corners.length) + 1}`;
+  return `crosses itself: the side ${side(crossing[0])} meets the side ${side(crossing[1])}`;
+}
+
+/** The first problem of any ring of an area drawn or read, for the form's check before saving. */
+export function areaProblem(area: Area): string | null {
+  for (const polygon of latLngsOf(area)) {
+    for (const ring of polygon) {
+      const problem = outlineProblem(ring);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+/** The one outline of an area drawn here (a Polygon without holes), to edit corner by corner; null for a shape
+ * this editor did not draw (several polygons, or holes), which is redrawn instead. */
+export function editableOutline(area: Area | null): LatLng[] | null {
+  if (!area) return null;
+  const polygons = latLngsOf(area);
+  return polygons.length === 1 && polygons[0].length === 1 ? polygons[0][0] : null;
+}
+
+/** Who saved a version, as the history shows them: their name and e-mail (the API reads the profiles), "(you)" for
+ * the admin reading it, their id for an account since erased. */
+export function authorOf(version: Pick<SettingsVersion, "changed_by" | "changed_by_name" | "changed_by_email">, me: string): string {
+  const name = version.changed_by_name ?? version.changed_by;
+  const email = version.changed_by_email && version.changed_by_email !== name ? ` <${version.changed_by_email}>` : "";
+  return `${name}${email}${version.changed_by === me ? " (you)" : ""}`;
 }

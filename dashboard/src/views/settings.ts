@@ -6,11 +6,16 @@ import { addBaseLayer } from "../base-map";
 import { h, humanize, onClick, showError, showInfo, statusLine, when } from "../dom";
 import {
   cornerCount,
+  cornersText,
+  authorOf,
   describeProblems,
+  editableOutline,
   FIELDS,
   fromForm,
   latLngsOf,
   newCategory,
+  outlineProblem,
+  parseCorners,
   polygonOf,
   shownValue,
   TASKS,
@@ -233,7 +238,28 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
   }
 
   const zoneRows = h("tbody", { id: "zone-rows" });
-  const drawButtons = h("div", { class: "buttons", hidden: true, id: "draw-buttons" });
+  const drawButtons = h("div", { class: "buttons", id: "draw-buttons" });
+  // The corners as text: what a click on the map adds, and how a keyboard or a screen reader draws (type them, or
+  // pan the focused map with the arrow keys and press Enter to add its centre).
+  const cornersField = h("textarea", {
+    id: "shape-corners",
+    rows: 6,
+    spellcheck: "false",
+    autocomplete: "off",
+    "aria-describedby": "shape-corners-hint",
+  });
+  const drawPanel = h(
+    "div",
+    { class: "draw-panel", id: "draw-panel", hidden: true },
+    h("label", { for: "shape-corners" }, "Corners, one “latitude, longitude” a line"),
+    cornersField,
+    h(
+      "p",
+      { class: "hint", id: "shape-corners-hint" },
+      "Click the map at each corner, type the corners here, or focus the map, move it with the arrow keys and press Enter (or Add the map's centre) to add the corner under the cross.",
+    ),
+    drawButtons,
+  );
 
   function drawShapes(): void {
     if (!draft || !map) return;
@@ -248,27 +274,52 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
     return target.kind === "area" ? "the service area" : `zone ${target.zone.name || target.zone.zone_id || "(new)"}`;
   }
 
-  function startDrawing(target: Target): void {
-    drawing = { target, vertices: [] };
-    sketch.clearLayers();
-    drawButtons.hidden = false;
-    showInfo(drawStatus, `Drawing ${targetName(target)}: click the map at each corner, then Finish shape.`);
+  function startDrawing(target: Target, corners: LatLng[] = []): void {
+    drawing = { target, vertices: [...corners] };
+    cornersField.value = cornersText(corners);
+    drawSketch();
+    drawPanel.hidden = false;
+    showInfo(
+      drawStatus,
+      `${corners.length ? "Editing" : "Drawing"} ${targetName(target)}: add or change its corners, then Finish shape.`,
+    );
     mapElement.classList.add("drawing");
   }
 
   function stopDrawing(): void {
     drawing = null;
     sketch.clearLayers();
-    drawButtons.hidden = true;
+    drawPanel.hidden = true;
     mapElement.classList.remove("drawing");
+  }
+
+  /** The outline drawn so far, as the corners list has it. */
+  function drawSketch(): void {
+    sketch.clearLayers();
+    if (!drawing) return;
+    const closedLine = drawing.vertices.length > 2 ? [...drawing.vertices, drawing.vertices[0]] : drawing.vertices;
+    L.polyline(closedLine, { color: "#b3261e", weight: 2, interactive: false }).addTo(sketch);
+    for (const vertex of drawing.vertices) L.circleMarker(vertex, { radius: 4, color: "#b3261e", interactive: false }).addTo(sketch);
+  }
+
+  function addCorner(corner: LatLng): void {
+    if (!drawing) return;
+    drawing.vertices.push([Number(corner[0].toFixed(6)), Number(corner[1].toFixed(6))]);
+    cornersField.value = cornersText(drawing.vertices);
+    drawSketch();
+    showInfo(drawStatus, `${targetName(drawing.target)}: ${drawing.vertices.length} corners.`);
   }
 
   function finishDrawing(): void {
     if (!drawing) return;
-    if (drawing.vertices.length < 3) {
-      showError(drawStatus, "A shape needs at least three corners.");
+    const typed = parseCorners(cornersField.value);
+    const problem = typed.problem ?? outlineProblem(typed.vertices);
+    if (problem) {
+      showError(drawStatus, `The shape ${problem}.`);
+      cornersField.focus();
       return;
     }
+    drawing.vertices = typed.vertices;
     const area: Area = polygonOf(drawing.vertices);
     if (drawing.target.kind === "area" && draft) draft.serviceArea = area;
     else if (drawing.target.kind === "zone") drawing.target.zone.area = area;
@@ -285,7 +336,15 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
     stopDrawing();
     showInfo(drawStatus, "Drawing cancelled.");
   });
-  drawButtons.append(finish, cancel);
+  const addCentre = h("button", { type: "button", id: "add-centre" }, "Add the map's centre");
+  addCentre.addEventListener("click", () => map && addCorner([map.getCenter().lat, map.getCenter().lng]));
+  drawButtons.append(finish, addCentre, cancel);
+  cornersField.addEventListener("input", () => {
+    if (!drawing) return;
+    const typed = parseCorners(cornersField.value);
+    drawing.vertices = typed.vertices;
+    drawSketch();
+  });
 
   function renderZones(): void {
     if (!draft) return;
@@ -298,6 +357,9 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
         nameInput.addEventListener("input", () => (zone.name = nameInput.value));
         const draw = h("button", { type: "button", "aria-label": `${zone.area ? "Redraw" : "Draw"} zone ${index + 1}` }, zone.area ? "Redraw" : "Draw");
         draw.addEventListener("click", () => startDrawing({ kind: "zone", zone }));
+        const outline = editableOutline(zone.area);
+        const edit = outline && h("button", { type: "button", "aria-label": `Edit corners of zone ${index + 1}` }, "Edit corners");
+        edit?.addEventListener("click", () => startDrawing({ kind: "zone", zone }, outline ?? []));
         const remove = h("button", { type: "button", class: "danger", "aria-label": `Delete zone ${index + 1}` }, "Delete");
         remove.addEventListener("click", () => {
           values.zones.splice(index, 1);
@@ -310,7 +372,7 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
           h("td", {}, idInput),
           h("td", {}, nameInput),
           h("td", { class: "num corners" }, cornerCount(zone.area) ? String(cornerCount(zone.area)) : "not drawn"),
-          h("td", { class: "buttons" }, draw, remove),
+          h("td", { class: "buttons" }, draw, edit, remove),
         );
       }),
     );
@@ -332,6 +394,12 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
     });
     const drawArea = h("button", { type: "button", id: "draw-service-area" }, "Draw the service area");
     drawArea.addEventListener("click", () => startDrawing({ kind: "area" }));
+    const editArea = h("button", { type: "button", id: "edit-service-area" }, "Edit the service area's corners");
+    editArea.addEventListener("click", () => {
+      const outline = editableOutline(values.serviceArea);
+      if (outline) startDrawing({ kind: "area" }, outline);
+      else showError(drawStatus, "The service area is not one outline drawn here: draw it again instead.");
+    });
     const clearArea = h("button", { type: "button", id: "clear-service-area" }, "Remove the service area");
     clearArea.addEventListener("click", () => {
       values.serviceArea = null;
@@ -344,9 +412,9 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
       h("legend", {}, "Service area and zones"),
       h("p", { class: "hint" }, "The service area (dashed) is where cleanups may be paid without a human; zones (blue) are what citizens subscribe to and reports are counted in."),
       areaSummary,
-      h("div", { class: "buttons" }, drawArea, clearArea, addZone),
+      h("div", { class: "buttons" }, drawArea, editArea, clearArea, addZone),
       mapElement,
-      drawButtons,
+      drawPanel,
       drawStatus,
       h(
         "table",
@@ -381,23 +449,18 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
     map = L.map(mapElement, { zoomControl: true, attributionControl: false }).setView(DEFAULT_CENTRE, 12);
     shapes.addTo(map);
     sketch.addTo(map);
-    map.on("click", (event: L.LeafletMouseEvent) => {
-      if (!drawing) return;
-      drawing.vertices.push([event.latlng.lat, event.latlng.lng]);
-      sketch.clearLayers();
-      L.polyline(drawing.vertices, { color: "#b3261e", weight: 2, interactive: false }).addTo(sketch);
-      for (const vertex of drawing.vertices) L.circleMarker(vertex, { radius: 4, color: "#b3261e", interactive: false }).addTo(sketch);
-      showInfo(drawStatus, `${targetName(drawing.target)}: ${drawing.vertices.length} corners.`);
+    map.on("click", (event: L.LeafletMouseEvent) => addCorner([event.latlng.lat, event.latlng.lng]));
+    // Leaflet pans a focused map with the arrow keys and zooms with + and -; Enter adds the corner under the cross.
+    mapElement.addEventListener("keydown", (event) => {
+      if (!drawing || event.key !== "Enter" || event.target !== mapElement || !map) return;
+      event.preventDefault();
+      addCorner([map.getCenter().lat, map.getCenter().lng]);
     });
     drawShapes();
     if (shapes.getLayers().length) map.fitBounds(shapes.getBounds(), { padding: [20, 20] });
     await addBaseLayer(map, config).catch((error: unknown) => showError(drawStatus, error));
   }
 
-  /** The history names admins by their user id: the signed-in admin is shown by name. */
-  function admin(userId: string): string {
-    return userId === who.user_id ? `${who.username} (you)` : userId;
-  }
 
   async function loadHistory(): Promise<void> {
     const versions = await all((cursor) => unwrap(api().GET("/admin/settings/history", { params: { query: { cursor, limit: 20 } } })), 100);
@@ -409,7 +472,7 @@ export function settingsView(root: HTMLElement, who: { user_id: string; username
             { "data-version": version.version },
             index === 0 ? h("td", { rowspan: version.changes.length, class: "num" }, String(version.version)) : null,
             index === 0 ? h("td", { rowspan: version.changes.length }, when(version.changed_at)) : null,
-            index === 0 ? h("td", { rowspan: version.changes.length }, admin(version.changed_by)) : null,
+            index === 0 ? h("td", { rowspan: version.changes.length, class: "author" }, authorOf(version, who.user_id)) : null,
             h("td", {}, humanize(change.setting)),
             h("td", { class: "value" }, shownValue(change.before)),
             h("td", { class: "value" }, shownValue(change.after)),

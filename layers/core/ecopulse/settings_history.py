@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from ecopulse.paging import Page
 from ecopulse.tenants import TenantSettings, check_policy
+from ecopulse.users import User, Users
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,12 @@ def change_settings(
         return current, version
     store.commit(tenant, settings, SettingsVersion(version + 1, actor, now, changes))
     return settings, version + 1
+
+
+def history_with_authors(
+    store: VersionedSettings, users: Users, tenant: str, limit: int, cursor: str | None
+) -> tuple[Page[SettingsVersion], dict[str, User]]:
+    """A page of the city's changes and the profiles of the admins who made them, read together in one batch (the
+    history keeps only ids, and an admin's name or e-mail may change); an erased admin has no profile."""
+    page = store.history(tenant, limit, cursor)
+    return page, users.named(tenant, {version.changed_by for version in page.items})

@@ -191,7 +191,7 @@ class ZoneNotFound(LookupError):
 
 
 class InvalidZone(ValueError):
-    """A zone is not a valid polygon (``ecopulse.zones`` checks them as the city saves them)."""
+    """The service area or a zone is not a valid polygon (``ecopulse.zones`` checks them as the city saves them)."""
 
     def __init__(self, problems: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{problem['field']}: {problem['problem']}" for problem in problems))

@@ -1,7 +1,7 @@
 """The people of a city: their profile, the ``Users`` port that stores it, and the rules that hold whatever
 stores them. ``ecopulse.store.users.UserRepository`` is the DynamoDB adapter."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,6 +46,11 @@ class Users(Protocol):
         ...
 
     def get(self, tenant: str, user_id: str) -> User: ...
+
+    def named(self, tenant: str, user_ids: Collection[str]) -> dict[str, User]:
+        """The profiles of these users the city has, by id, in batched reads (not one read each); an id it does not
+        have (an erased account) is left out."""
+        ...
 
     def admins(self, tenant: str) -> list[User]:
         """The tenant's active admins."""

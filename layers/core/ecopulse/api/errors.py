@@ -139,7 +139,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     ConcurrentChange: (409, "conflict", "someone else changed this at the same moment; read it again and retry"),
     SettingsChanged: (409, "settings_changed", "the settings were changed since you read them; read them again"),
     ZoneNotFound: (404, "zone_not_found", "the city has no such zone"),
-    InvalidZone: (422, "invalid_zone", "a zone is not a valid polygon"),
+    InvalidZone: (422, "invalid_zone", "the service area or a zone is not a valid polygon"),
     CategoryNotFound: (422, "unknown_category", "the city takes no reports of this category"),
     CategoryDisabled: (422, "category_disabled", "the city no longer takes reports of this category"),
     PhotoRequired: (422, "photo_required", "a report of this category needs a photo"),

@@ -1,6 +1,6 @@
 """User profiles: created from the token on first contact, changed with optimistic locking."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -67,6 +67,11 @@ class UserRepository:
 
     def get(self, tenant: str, user_id: str) -> User:
         return user_of(self._item(tenant, user_id))
+
+    def named(self, tenant: str, user_ids: Collection[str]) -> dict[str, User]:
+        """One BatchGetItem per hundred ids (pynamodb splits the keys and asks again for any left unprocessed)."""
+        keys = [UserItem.keys(tenant, user_id) for user_id in sorted(set(user_ids))]
+        return {item.user_id: user_of(item) for item in UserItem.batch_get(keys)} if keys else {}
 
     def set_wallet(self, tenant: str, user_id: str, wallet_address: str) -> User:
         item = self._item(tenant, user_id)

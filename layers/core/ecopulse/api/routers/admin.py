@@ -33,9 +33,11 @@ from ecopulse.community import AlertSeverity, broadcast_alert
 from ecopulse.config import deployment
 from ecopulse.duplicates import merge_reports
 from ecopulse.reports import ReportStatus, change_status, dispatch_vehicle, set_text_hidden
+from ecopulse.settings_history import SettingsVersion, history_with_authors
 from ecopulse.submissions import Outcome, ReviewDecision, decide_review
 from ecopulse.tenants import TenantSettings
 from ecopulse.timeline import set_comment_hidden
+from ecopulse.users import User
 from ecopulse.zones import save_settings
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
@@ -359,9 +361,20 @@ class SettingsVersionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     version: int
-    changed_by: str = Field(description="The admin who saved this version")
+    changed_by: str = Field(description="The admin who saved this version: their user id")
+    changed_by_name: str | None = Field(
+        default=None, description="That admin's display name, else username; null for an account since erased"
+    )
+    changed_by_email: str | None = Field(default=None, description="That admin's e-mail address, when known")
     changed_at: datetime
     changes: list[SettingChangeOut]
+
+    @classmethod
+    def authored(cls, version: SettingsVersion, authors: dict[str, User]) -> "SettingsVersionOut":
+        shown = cls.model_validate(version)
+        if author := authors.get(version.changed_by):
+            shown.changed_by_name, shown.changed_by_email = author.display_name or author.username, author.email
+        return shown
 
 
 def _etag(version: int) -> str:
@@ -381,8 +394,9 @@ def put_settings(
     body: TenantSettings, caller: AdminDep, settings: VersionedSettingsDep, response: Response, if_match: IfMatch = None
 ) -> TenantSettings:
     """Saves the settings as a new version, recorded in `GET /admin/settings/history`. With `If-Match`, settings
-    changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`. A zone
-    that is not a valid polygon (a ring crossing itself) is 422 `invalid_zone`, each problem in `details`."""
+    changed since that version are not overwritten: 409 `settings_changed`, with the version now in `details`. A service
+    area or zone that is not a valid polygon (a ring crossing itself) is 422 `invalid_zone`, each problem in `details`
+    in plain words with the place it is (`zone "Old town" crosses itself near 31.52000, 74.35000 ...`)."""
     expected = None if if_match is None else int(if_match.removeprefix("W/").strip('"'))
     saved, version = save_settings(settings, caller.tenant, body, caller.user_id, datetime.now(UTC), expected)
     response.headers["ETag"] = _etag(version)
@@ -391,10 +405,11 @@ def put_settings(
 
 @router.get("/settings/history", response_model=PageOf[SettingsVersionOut])
 def settings_history(
-    caller: AdminDep, settings: VersionedSettingsDep, limit: Limit = 20, cursor: Cursor = None
+    caller: AdminDep, settings: VersionedSettingsDep, users: UsersDep, limit: Limit = 20, cursor: Cursor = None
 ) -> PageOf[SettingsVersionOut]:
-    """Every saved change to the city's settings, newest first: who, when, and each setting before and after."""
-    page = settings.history(caller.tenant, limit, cursor)
+    """Every saved change to the city's settings, newest first: who (by id, name and e-mail), when, and each setting
+    before and after."""
+    page, authors = history_with_authors(settings, users, caller.tenant, limit, cursor)
     return PageOf[SettingsVersionOut](
-        items=[SettingsVersionOut.model_validate(version) for version in page.items], cursor=page.cursor
+        items=[SettingsVersionOut.authored(version, authors) for version in page.items], cursor=page.cursor
     )
