@@ -146,9 +146,15 @@ def main() -> None:
 
 
 def record(rows: list[tuple[str, float, int]], args: argparse.Namespace) -> None:
-    """Writes this run as the last section of bench/results.md (bench/run.py keeps it)."""
-    text = RESULTS.read_text()
-    text = text[: text.index(HAND_RUN)].rstrip("\n") if HAND_RUN in text else text.rstrip("\n")
+    """Writes this run as the app's section of bench/results.md, the first of the hand-run ones (bench/run.py keeps
+    them); the sections after it are kept as they are."""
+    text = RESULTS.read_text().rstrip("\n")
+    later = ""
+    if HAND_RUN in text:
+        text, _, rest = text.partition(HAND_RUN)
+        text = text.rstrip("\n")
+        following = rest.find("\n## ")
+        later = "\n" + rest[following:].rstrip("\n") if following >= 0 else ""
     section = [
         "",
         "",
@@ -163,7 +169,7 @@ def record(rows: list[tuple[str, float, int]], args: argparse.Namespace) -> None
         "| --- | ---: |",
         *(f"| {name} | {value:.{decimals}f} |" for name, value, decimals in rows),
     ]
-    RESULTS.write_text(text + "\n".join(section) + "\n")
+    RESULTS.write_text(text + "\n".join(section) + "\n" + later + "\n")
 
 
 if __name__ == "__main__":
