@@ -2,9 +2,11 @@
 together wait once) and calls, read and write capacity units, other AWS calls and handler time, as the local runtime
 counts them per invocation (ecopulse_local.calls).
 
-Every route runs once, warm, with data it can find (a report, a cleanup, an event); then one cleanup goes
-through the pipeline with no human (approved and minted) and one through an admin's review, each step counted
-by function. `--json FILE` also writes the figures for bench/cost.py.
+Every route runs once, warm, with data it can find (a report, a cleanup, an event); then a report is filed with a
+photo and verified and resolved by the city, one cleanup goes through the pipeline with no human (approved and
+minted) and one through an admin's review, each journey with every invocation it set off (followed with the
+runtime's long poll until none ends for a few seconds: the photos' verification, the workflow, the aggregates' and
+the notices' stream batches), counted by function. `--json FILE` also writes the figures for bench/cost.py.
 
 Run: .venv/bin/python bench/calls.py [--json bench/calls.json]
 """
@@ -23,14 +25,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local_system import Target, started_target  # noqa: E402
-from pipeline import open_cleanup, post_photos  # noqa: E402
+from local_system import Target, ended_after, invocations_so_far, started_target  # noqa: E402
+from pipeline import Cleanup, open_cleanup, post_photos  # noqa: E402
 
 from ecopulse.geo import MAX_NEARBY_RADIUS_M  # noqa: E402
 from tests.integration.citizens import reviewed_by_a_human  # noqa: E402
-from tests.integration.photos import honest_pair  # noqa: E402
+from tests.integration.photos import honest_pair, littered_scene  # noqa: E402
 
 LAHORE = (31.5204, 74.3587)
+# How long no invocation may end before a journey's work is taken as done: the stream's batches (AggregateFunction,
+# ReportNoticesFunction) and the workflow's last notices end after the journey's last API call.
+QUIET_SECONDS = 5.0
 Figures = dict[str, Any]
 
 
@@ -68,9 +73,6 @@ class Counted:
         params = {"request_id": request_id} if request_id else {}
         return httpx.get(self.target.dashboard + "/local-runtime/calls", params=params, timeout=30).json()
 
-    def forget(self) -> None:
-        httpx.delete(self.target.dashboard + "/local-runtime/calls", timeout=30).raise_for_status()
-
     def call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
         return self.client.request(method, path, headers=headers, **kwargs)
 
@@ -79,14 +81,22 @@ class Counted:
         assert response.status_code < 500, response.text  # noqa: S101  # a failed route's figures mean nothing
         return {**totals(self.records(response.headers["apigw-requestid"])), "status": response.status_code}
 
-    def wait_for_async(self, timeout: float = 60) -> None:
-        """Until the runtime has no asynchronous invocation queued or running."""
+    def settled(self, seen: int, timeout: float = 180) -> list[dict[str, Any]]:
+        """The records of every invocation that ended after the first ``seen``, once none has ended for
+        ``QUIET_SECONDS``: followed with the runtime's long poll, so the work a journey set off is all counted."""
+        records: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            status = httpx.get(self.target.dashboard + "/local-runtime/status", timeout=30).json()["async"]
-            if status["in_flight"] == 0:
-                return
-            time.sleep(0.1)
+            seen, ended = ended_after(self.target, seen, QUIET_SECONDS)
+            if not ended:
+                return records
+            records.extend(ended)
+        raise TimeoutError(f"invocations still ended after {timeout} s")
+
+    def quiet(self) -> int:
+        """Waits until earlier work has ended; the count to follow the next journey from."""
+        seen = invocations_so_far(self.target)
+        return seen + len(self.settled(seen))
 
 
 def routes(counted: Counted, tenant: str) -> dict[str, Callable[[], httpx.Response]]:
@@ -161,7 +171,7 @@ def routes(counted: Counted, tenant: str) -> dict[str, Callable[[], httpx.Respon
         "admin: GET /admin/users": lambda: call("GET", "/admin/users", admin),
         "admin: GET /admin/settings": lambda: call("GET", "/admin/settings", admin),
         "admin: POST /admin/reports/{id}/status": lambda: call(
-            "POST", f"/admin/reports/{report_id}/status", admin, json={"status": "verified"}
+            "POST", f"/admin/reports/{report_id}/status", admin, json={"status": "verified", "reason": "seen by a crew"}
         ),
         "admin: GET /analytics/summary": lambda: call("GET", "/analytics/summary", admin),
         "admin: GET /analytics/daily": lambda: call("GET", "/analytics/daily", admin),
@@ -194,37 +204,68 @@ def by_function(records: list[dict[str, Any]]) -> dict[str, Figures]:
     return {name: totals(records) for name, records in functions.items()}
 
 
+def measure_report(counted: Counted) -> dict[str, Figures]:
+    """A report filed with a photo, as the app files it (the upload form, the photo, the report), then verified and
+    resolved by the city, with everything they set off (the photo's verification and copies, the aggregates' and
+    the notices' stream batches), by function."""
+    tenant = f"calls-report-{uuid.uuid4().hex[:6]}"
+    citizen = counted.target.bearer("calls-reporter", "citizen", tenant)
+    admin = counted.target.bearer("calls-admin", "admin", tenant)
+    counted.call("GET", "/me", citizen).raise_for_status()  # a citizen who has signed in before, as most reporters
+    seen = counted.quiet()
+    form = counted.call("POST", "/uploads", citizen, json={"content_type": "image/jpeg"}).raise_for_status()
+    upload = form.json()
+    files = {"file": ("report.jpg", littered_scene(), "image/jpeg")}
+    httpx.post(upload["url"], data=upload["fields"], files=files, timeout=60).raise_for_status()
+    body = {"waste_type": "organic", "lat": LAHORE[0], "lng": LAHORE[1], "photo_keys": [upload["key"]]}
+    filed = counted.call("POST", "/reports", citizen, json=body).raise_for_status()
+    changes = {}
+    for status in ("verified", "resolved"):
+        path = f"/admin/reports/{filed.json()['report_id']}/status"
+        change = {"status": status, "reason": "seen by the city's crew"}
+        changes[f"admin: POST /admin/reports/{{id}}/status ({status})"] = counted.call(
+            "POST", path, admin, json=change
+        ).raise_for_status()
+    steps = by_function(counted.settled(seen))
+    api = {"citizen: POST /uploads": form, "citizen: POST /reports": filed, **changes}
+    return {**{name: counted.cost(response) for name, response in api.items()}, **steps}
+
+
+def minted(counted: Counted, cleanup: Cleanup, records: list[dict[str, Any]]) -> bool:
+    """Whether the submission has its transaction, asked only once the minter has run."""
+    if not any(record["function"] == "MintFunction" for record in records):
+        return False
+    submission = counted.call("GET", f"/submissions/{cleanup.submission_id}", cleanup.headers).json()
+    return bool(submission.get("mint_tx"))
+
+
 def measure_pipeline(counted: Counted, reviewed: bool) -> dict[str, Figures]:
     """One honest cleanup from its photos to its reward on chain, by function: with no human, or through an
     admin's review (the admin's queue, the submission and the decision included)."""
     tenant = f"calls-{'reviewed' if reviewed else 'auto'}-{uuid.uuid4().hex[:6]}"
     target = counted.target
+    seen = counted.quiet()
     cleanup = open_cleanup(target, "calls-cleaner", tenant)  # in a tenant that trusts the rules
     if reviewed:
         reviewed_by_a_human(target, tenant)
-    counted.wait_for_async()
-    counted.forget()
     post_photos(cleanup, honest_pair())
     admin = target.bearer("calls-admin", "admin", tenant)
     decided: list[httpx.Response] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        submission = counted.call("GET", f"/submissions/{cleanup.submission_id}", cleanup.headers).json()
-        if submission.get("mint_tx"):
-            break
-        if reviewed and submission["status"] == "in_review" and not decided:
+    records: list[dict[str, Any]] = []
+    position, deadline = seen, time.monotonic() + 120
+    while not minted(counted, cleanup, records):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{cleanup.submission_id} was not minted")
+        position, ended = ended_after(target, position, 10)
+        records.extend(ended)
+        if reviewed and not decided and any(record["function"] == "RequestReviewFunction" for record in records):
             decided.append(counted.call("GET", "/admin/review-queue", admin))
             decided.append(counted.call("GET", f"/admin/submissions/{cleanup.submission_id}", admin))
             decided.append(counted.call("GET", f"/admin/submissions/{cleanup.submission_id}/photos", admin))
             decision = {"outcome": "approved", "reason": "a clean canal bank"}
             path = f"/admin/submissions/{cleanup.submission_id}/decision"
             decided.append(counted.call("POST", path, admin, json=decision))
-        time.sleep(0.1)
-    else:
-        raise TimeoutError(f"{cleanup.submission_id} was not minted")
-    counted.wait_for_async()
-    time.sleep(1)  # the notification after the mint
-    steps = by_function(counted.records())
+    steps = by_function(records + counted.settled(position))  # the submission's opening set off the aggregates too
     for response in decided:
         request = response.request
         steps[f"admin: {request.method} {request.url.path.replace(cleanup.submission_id, '{id}')}"] = counted.cost(
@@ -237,8 +278,10 @@ def journeys(counted: Counted) -> dict[str, dict[str, Figures]]:
     """Every route, then each cleanup journey after one that is not counted, so that every step runs warm."""
     routes_figures = measure_routes(counted)
     measure_pipeline(counted, reviewed=True)
+    measure_report(counted)
     return {
         "routes": routes_figures,
+        "report filed and resolved": measure_report(counted),
         "cleanup auto-approved": measure_pipeline(counted, reviewed=False),
         "cleanup reviewed": measure_pipeline(counted, reviewed=True),
     }

@@ -1,11 +1,13 @@
 """What a verified cleanup costs: the calls bench/calls.py counted for each journey, priced with AWS's public
 prices for the template's region (docs/cost.md lists each price, its date and its page) and Polygon gas.
 
-Journeys: a report filed, a cleanup approved by the rules, a cleanup reviewed by an admin, an Open311 poll, an
-admin's dashboard session. Lambda is priced per request and per GB-s at each function's MemorySize in
-template.yaml (arm64), with the handler time measured locally (a 2-core x86 machine, DynamoDB Local and moto:
-an estimate of AWS's, not a measurement of it). Prints each journey's cost, the cost per 1,000 verified
-cleanups and a month of a city, beside a managed vision API's price for the verification step alone.
+Journeys: a report filed with a photo and then verified and resolved by the city, a cleanup approved by the rules, a
+cleanup reviewed by an admin, an Open311 poll, an admin's dashboard session, each with every invocation it set off
+(the photos' verification, the workflow, the aggregates' and the notices' stream batches). Lambda is priced per
+request and per GB-s at each function's MemorySize in template.yaml (arm64), with the handler time measured locally
+(a 2-core x86 machine, DynamoDB Local and moto: an estimate of AWS's, not a measurement of it). Prints each
+journey's cost, the cost per 1,000 verified cleanups and a month of a city, beside a managed vision API's price for
+the verification step alone.
 
 Run: .venv/bin/python bench/cost.py [--calls bench/calls.json]   (without --calls it runs bench/calls.py first)
 """
@@ -58,6 +60,7 @@ PRICES = {
 VISION_API_PER_IMAGE = 1.00 / 1000
 LOG_BYTES_PER_INVOCATION = 1500  # START, END, REPORT and a few structured Powertools lines
 PHOTO_MB = 3.0
+COPIES_MB = 0.3  # a report photo's resized copies (ecopulse.report_photos): 1280 and 320 pixels, JPEG
 GAS_PER_CLAIM = 51_907  # mintForClaims, a batch of 50 to never-used wallets (docs/chain.md, Numbers)
 TRANSITIONS = {"auto": 9, "reviewed": 10}  # states entered on each path of statemachines/pipeline.asl.json, and start
 PARTS = ("Lambda", "API Gateway", "DynamoDB", "Step Functions", "S3", "SQS", "SNS/SES", "KMS", "CloudWatch", "gas")
@@ -110,9 +113,11 @@ def route(calls: dict[str, dict[str, Figures]], name: str, memory: dict[str, flo
 
 
 def pipeline(calls: dict[str, dict[str, Figures]], journey: str, memory: dict[str, float]) -> Counter[str]:
+    """Every invocation a journey caused: its API calls (named "who: METHOD /path") and its asynchronous steps
+    (named by function), the stream's batches included."""
     cost: Counter[str] = Counter()
     for step, figures in calls[journey].items():
-        if step.startswith("admin: "):
+        if ": " in step:
             cost.update(priced(figures, figures["functions"][0], memory, through_api=True))
         else:
             cost.update(priced(figures, step, memory, through_api=False))
@@ -122,9 +127,10 @@ def pipeline(calls: dict[str, dict[str, Figures]], journey: str, memory: dict[st
 def journeys(calls: dict[str, dict[str, Figures]], chain: Chain, retention_days: int) -> dict[str, Counter[str]]:
     """Each journey's cost by part, in USD."""
     memory = memory_gb()
-    photo_storage = PHOTO_MB / 1024 * retention_days / 30 * PRICES["s3_gb_month"].usd
-    report = route(calls, "citizen: POST /uploads", memory) + route(calls, "citizen: POST /reports", memory)
-    report["S3"] += PRICES["s3_put"].usd + photo_storage
+    gb_months = retention_days / 30 / 1024 * PRICES["s3_gb_month"].usd
+    photo_storage = PHOTO_MB * gb_months
+    report = pipeline(calls, "report filed and resolved", memory)  # its photo verified, the city's two changes
+    report["S3"] += PRICES["s3_put"].usd + photo_storage + COPIES_MB * gb_months
     cleanup: dict[str, Counter[str]] = {}
     for name, journey, path in (
         ("cleanup auto-approved", "cleanup auto-approved", "auto"),
@@ -150,7 +156,7 @@ def journeys(calls: dict[str, dict[str, Figures]], chain: Chain, retention_days:
     ):
         dashboard += route(calls, name, memory)
     return {
-        "report filed": report,
+        "report filed and resolved": report,
         **cleanup,
         "Open311 poll": route(calls, "open311: GET requests.json", memory),
         "dashboard session": dashboard,
@@ -171,7 +177,7 @@ class City:
 def month(costs: dict[str, Counter[str]], city: City) -> Counter[str]:
     total: Counter[str] = Counter()
     counts = {
-        "report filed": city.reports,
+        "report filed and resolved": city.reports,
         "cleanup auto-approved": city.cleanups * (1 - city.reviewed_share),
         "cleanup reviewed": city.cleanups * city.reviewed_share,
         "Open311 poll": city.open311_polls,
