@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from ecopulse.aggregates import Counted, Listing
 from ecopulse.fleet import NewVehicle
 from ecopulse.follow_up import ask_if_fixed
 from ecopulse.paging import InvalidCursor
@@ -15,6 +16,7 @@ from ecopulse.store.fleet import FleetRepository
 from ecopulse.store.follow_up import AgreementRepository, FixQuestionRepository
 from ecopulse.store.models import utcnow
 from ecopulse.store.reports import ReportRepository
+from ecopulse.store.stats import AggregateRepository
 from ecopulse.store.tenants import TenantRepository
 from ecopulse.store.timeline import TimelineRepository
 from ecopulse.tenants import TenantSettings
@@ -35,6 +37,13 @@ def new_city() -> str:
     return f"city-{uuid.uuid4().hex[:8]}"
 
 
+def listed_as_reported(city: str) -> None:
+    """What the stream's aggregator does for a city's first report (``ecopulse.aggregates``): the question's
+    schedule finds the cities there."""
+    first = Counted(city, utcnow().date(), None, {"reports_created": 1}, listings=frozenset({Listing.REPORTED}))
+    assert AggregateRepository().add(f"first-report-{city}", first)
+
+
 def test_a_resolution_waits_for_its_question_which_is_asked_once(stores):
     reports, fleet, tenants = stores
     city = new_city()
@@ -42,6 +51,8 @@ def test_a_resolution_waits_for_its_question_which_is_asked_once(stores):
     resolved = change_status(reports, fleet, city, report_id, ReportStatus.RESOLVED, "amina", "cleared")
     assert resolved.resolved_at is not None
     questions = FixQuestionRepository()
+    assert city not in questions.tenants(), "a report writes only its own items"
+    listed_as_reported(city)
     assert city in questions.tenants()
     assert questions.waiting(city, resolved.resolved_at, 10) == []
     later = resolved.resolved_at + timedelta(seconds=1)
@@ -58,6 +69,7 @@ def test_the_scheduled_question_follows_each_citys_days(stores):
     tenants.save(city, TenantSettings(fixed_question_after_days=2))
     report_id = file_report(reports, tenants, city, "alice", "plastic", *CANAL).report_id
     change_status(reports, fleet, city, report_id, ReportStatus.RESOLVED, "amina", None)
+    listed_as_reported(city)
     questions = FixQuestionRepository()
     early = ask_if_fixed(tenants, questions, utcnow() + timedelta(days=1), lambda tenant, error: None)
     assert early.asked[city] == 0
