@@ -333,7 +333,10 @@ def get_request(
     "/requests/{request_id}/photo",
     name="request_photo",
     status_code=302,
-    responses={302: {"description": "To a link to the photo's display copy, valid 15 minutes"}, 404: {}},
+    responses={
+        302: {"description": "To a link to the photo's display copy, valid 15 minutes"},
+        **{code: {"model": list[Open311Error]} for code in (400, 404)},
+    },
 )
 def request_photo(
     tenant: Tenant,
