@@ -74,6 +74,7 @@ def test_the_aggregates_follow_the_stream_equal_a_recount_and_a_replay_changes_n
     counted = recount(tenant, [today - timedelta(days=1), today])
     assert counted["totals"] == {
         "reports_created": 4, "reports_dispatched": 0, "reports_resolved": 1, "reports_rejected": 1, "votes": 3,
+        "reports_confirmed": 0, "reports_merged": 0, "reports_reopened": 0,
         "submissions_received": 3, "submissions_approved": 2, "submissions_rejected": 1,
         "rewards_granted": 20, "rewards_minted": 10,
     }  # fmt: skip
