@@ -8,6 +8,7 @@ its transaction ended, and approved when the decision changed it (its `updated_a
 
 Run: .venv/bin/python bench/pipeline.py [--submissions 20] [--concurrency 4]
      .venv/bin/python bench/pipeline.py --burst 30     (30 cleanups uploaded at once, bench/load.py's burst)
+     .venv/bin/python bench/pipeline.py --burst 30 --warm-workers 4     (after 4 at once: every pool warm)
 """
 
 import argparse
@@ -56,12 +57,16 @@ def open_cleanup(target: Target, user: str, tenant: str) -> Cleanup:
     return Cleanup(headers, opened["submission"]["submission_id"], opened["uploads"])
 
 
+# The citizens' uploads, shared by a burst's threads (why one client: local_system.RUNTIME_RECORDS).
+UPLOADS = httpx.Client(timeout=60)
+
+
 def post_photos(cleanup: Cleanup, pair: tuple[bytes, bytes]) -> None:
     """The "before" photo, then the "after" photo, each with its own form, as the app sends them."""
     for slot, photo in zip(("before", "after"), pair, strict=True):
         form = cleanup.forms[slot]
         files = {"file": (f"{slot}.jpg", photo, "image/jpeg")}
-        httpx.post(form["url"], data=form["fields"], files=files, timeout=60).raise_for_status()
+        UPLOADS.post(form["url"], data=form["fields"], files=files).raise_for_status()
 
 
 MINTER = "MintFunction"
@@ -122,13 +127,16 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--burst", type=int, help="instead, this many cleanups uploaded at once")
+    parser.add_argument(
+        "--warm-workers", type=int, default=1, help="with --burst: first this many cleanups at once, untimed"
+    )
     args = parser.parse_args()
     if args.burst:
         from load import upload_burst  # bench/load.py imports this module
 
         with started_target() as target:
-            phase = upload_burst(target, args.burst)
-        print(f"{args.burst} confident cleanups uploaded at once, after one warm-up")
+            phase = upload_burst(target, args.burst, warm_workers=args.warm_workers)
+        print(f"{args.burst} confident cleanups uploaded at once, after {args.warm_workers} at once as a warm-up")
         print_table(phase.rows, ("requests", "minted", "p50", "p95", "max", "minted/s"))
         for problem in phase.problems:
             print(f"  problem: {problem}")

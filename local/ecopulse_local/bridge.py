@@ -1,7 +1,7 @@
 """Connects moto's Lambda to the runtime's function workers.
 
 moto runs Step Functions executions and S3 notifications itself, but without Docker it cannot run a
-function's code. Three seams are rerouted, all in moto 5.2 (pinned; tests/unit/test_bridge_seams.py
+function's code. These seams are rerouted, all in moto 5.2 (pinned; tests/unit/test_bridge_seams.py
 fails loudly if an upgrade moves them):
 
 - the Lambda backend's ``invoke`` (Step Functions Task states, the Invoke API): to the workers,
@@ -13,6 +13,13 @@ fails loudly if an upgrade moves them):
   as AWS does (spaces as "+", slashes kept; moto encodes them as %2F);
 - Step Functions' ``SendTaskFailure`` response, which drops the ``cause`` a Catch hands on as
   ``$.Cause``.
+
+Two more keep moto's per-request work from starving the functions when many requests arrive at once (a burst
+of uploads measured the runtime's process at a third of its CPU in these two):
+
+- Step Functions' ASL parse: moto parses the definition with ANTLR for every execution. The syntax tree is kept
+  per definition; each execution still builds its own states from it (they carry per-execution state);
+- moto's ``list_of_moto_modules``, which lists moto's package folder on every request: listed once.
 """
 
 from __future__ import annotations
@@ -23,14 +30,23 @@ import uuid
 from typing import Any
 from urllib.parse import quote_plus
 
+from moto import backends
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import ActionResult, EmptyResult
 from moto.s3 import notifications
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from ecopulse_local.lambdas import Functions
 
 _original_get_s3_event = notifications._get_s3_event
+_original_parse = AmazonStateLanguageParser.parse
+_MOTO_MODULES = tuple(backends.list_of_moto_modules())
+_syntax_trees: dict[str, Any] = {}  # ANTLR's ParserRuleContext, by definition
+KEPT_SYNTAX_TREES = 32  # a runtime has a few definitions; tests that make many start again from empty
 
 
 def install(functions: Functions) -> None:
@@ -60,12 +76,23 @@ def install(functions: Functions) -> None:
     notifications._invoke_awslambda = invoke_from_s3
     notifications._get_s3_event = _complete_s3_event
     StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]  # rerouted in place
+    AmazonStateLanguageParser.parse = staticmethod(_parse_from_kept_tree)  # type: ignore[method-assign]  # same signature
+    backends.list_of_moto_modules = lambda: _MOTO_MODULES
+
+
+def _parse_from_kept_tree(definition: str) -> tuple[EvalComponent, Any]:
+    """moto's parse, with the syntax tree of a definition seen before: its states are built afresh each time."""
+    tree = _syntax_trees.get(definition)
+    if tree is None:
+        program, tree = _original_parse(definition)
+        if len(_syntax_trees) >= KEPT_SYNTAX_TREES:
+            _syntax_trees.clear()
+        _syntax_trees[definition] = tree
+        return program, tree
+    return Preprocessor().visit(tree), tree
 
 
 def _send_task_failure_with_cause(self: StepFunctionResponse) -> ActionResult:
-    # Imported here, as moto imports it: loading the state machine interpreter takes seconds.
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-
     backend = self.stepfunction_backend
     if not isinstance(backend, StepFunctionsParserBackend):
         raise TypeError("SendTaskFailure's cause needs moto to execute state machines, as the runtime configures it")

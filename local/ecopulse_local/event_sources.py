@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -155,12 +156,28 @@ class StreamMapping:
     filters: tuple[str, ...]
     on_failure: str | None
 
+    @cached_property
+    def _patterns(self) -> tuple[tuple[dict[str, Any], EventPattern], ...]:
+        return tuple((json.loads(pattern), EventPattern.load(pattern)) for pattern in self.filters)
+
     def matches(self, record: dict[str, Any]) -> bool:
-        """Lambda's event filtering: a record passes when any filter's pattern matches it (or there are none)."""
+        """Lambda's event filtering: a record passes when any filter's pattern matches it (or there are none).
+        moto's matcher copies and flattens the whole event, both images of a large item included, so it is given
+        only the fields the pattern names."""
         return not self.filters or any(
-            EventPattern.load(pattern).matches_event(record)  # type: ignore[arg-type]  # any JSON event matches
-            for pattern in self.filters
+            pattern.matches_event(_named_by(record, shape)) for shape, pattern in self._patterns
         )
+
+
+def _named_by(event: Any, shape: dict[str, Any]) -> Any:
+    """The parts of ``event`` a filter pattern's fields reach; all of it under a pattern's ``$or``."""
+    if not isinstance(event, dict) or "$or" in shape:
+        return event
+    kept = {}
+    for name, wanted in shape.items():
+        if name in event:
+            kept[name] = _named_by(event[name], wanted) if isinstance(wanted, dict) else event[name]
+    return kept
 
 
 def stream_mappings(stack: Stack) -> list[StreamMapping]:

@@ -73,6 +73,11 @@ class LocalSystem:
     def output(self, name: str) -> str:
         return self.described["outputs"][name]["Value"]
 
+    @property
+    def table(self) -> str:
+        """The application table, as a bench's Target names it."""
+        return self.output("TableName")
+
 
 @pytest.fixture(scope="session")
 def local_system(tmp_path_factory):

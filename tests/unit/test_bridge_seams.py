@@ -1,14 +1,18 @@
-"""The local runtime reroutes four of moto's internals; an upgrade that moves them must fail here, loudly."""
+"""The local runtime reroutes some of moto's internals; an upgrade that moves them must fail here, loudly."""
 
 import inspect
 import re
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import S3Model
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.moto_server import werkzeug_app
 from moto.s3 import notifications
+from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
+from moto.stepfunctions.parser.backend import execution_worker
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from ecopulse_local import bridge
@@ -34,6 +38,26 @@ def test_the_rerouted_functions_keep_their_signatures():
     assert "_invoke_awslambda(" in inspect.getsource(notifications.send_event)
     assert "_get_s3_event(" in inspect.getsource(notifications.send_event)
     assert callable(StepFunctionResponse.send_task_failure)
+    assert list(inspect.signature(bridge._original_parse).parameters) == ["definition"]
+    assert "AmazonStateLanguageParser.parse(" in inspect.getsource(execution_worker.ExecutionWorker)
+    assert "backends.list_of_moto_modules()" in inspect.getsource(werkzeug_app.DomainDispatcherApplication)
+
+
+DEFINITION = '{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": {"ok": true}, "End": true}}}'
+
+
+def test_a_definition_seen_before_keeps_its_syntax_tree_and_gets_fresh_states():
+    first_program, first_tree = bridge._parse_from_kept_tree(DEFINITION)
+    second_program, second_tree = bridge._parse_from_kept_tree(DEFINITION)
+    assert second_tree is first_tree
+    assert second_program is not first_program, "states carry per-execution state: never shared"
+    assert type(second_program) is type(first_program)
+
+
+def test_a_definition_with_a_syntax_error_is_refused_every_time():
+    for _ in range(2):
+        with pytest.raises(ASLParserException):
+            bridge._parse_from_kept_tree('{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": 7}}}')
 
 
 class _Bucket:

@@ -255,3 +255,17 @@ def test_an_empty_map_dynamodb_local_gives_as_nothing_reaches_the_function_as_a_
     assert image == {
         "photos": {"M": {}}, "facts": {"M": {"after": {"M": {}}}}, "list": {"L": [{"M": {}}]}, "n": {"N": "1"},
     }  # fmt: skip
+
+
+def test_a_filter_sees_the_fields_it_names_however_large_the_images_around_them():
+    large = record(1)
+    large["dynamodb"]["NewImage"]["evidence"] = {"S": "x" * 400_000}
+    large["dynamodb"]["OldImage"] = {"evidence": {"S": "y" * 400_000}}
+    assert mapping().matches(poller_event(large, "us-east-1"))
+    assert not mapping().matches(poller_event({**large, "eventName": "MODIFY"}, "us-east-1"))
+
+
+def test_a_pattern_with_or_is_matched_against_the_whole_record():
+    either = json.dumps({"$or": [{"eventName": ["REMOVE"]}, {"dynamodb": {"Keys": {"sk": {"S": ["X"]}}}}]})
+    assert mapping(filters=(either,)).matches(poller_event(record(1, sk="X"), "us-east-1"))
+    assert not mapping(filters=(either,)).matches(poller_event(record(1), "us-east-1"))
