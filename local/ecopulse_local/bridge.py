@@ -19,24 +19,34 @@ of uploads measured the runtime's process at a third of its CPU in these two):
 
 - Step Functions' ASL parse: moto parses the definition with ANTLR for every execution. The syntax tree is kept
   per definition; each execution still builds its own states from it (they carry per-execution state);
-- moto's ``list_of_moto_modules``, which lists moto's package folder on every request: listed once.
+- moto's ``list_of_moto_modules``, which lists moto's package folder on every request: listed once;
+- Step Functions' Lambda tasks, which create a boto3 client for each invocation, and its JSONPath expressions,
+  parsed at each evaluation: one client per endpoint, each path parsed once.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
 from typing import Any
 from urllib.parse import quote_plus
 
+from jsonpath_ng.ext.parser import parse as parse_extended_json_path
+from jsonpath_ng.parser import parse as parse_json_path
 from moto import backends
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import ActionResult, EmptyResult
 from moto.s3 import notifications
+from moto.settings import moto_server_port
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -47,6 +57,9 @@ _original_parse = AmazonStateLanguageParser.parse
 _MOTO_MODULES = tuple(backends.list_of_moto_modules())
 _syntax_trees: dict[str, Any] = {}  # ANTLR's ParserRuleContext, by definition
 KEPT_SYNTAX_TREES = 32  # a runtime has a few definitions; tests that make many start again from empty
+_task_clients: dict[tuple[str, str, str], Any] = {}
+_parse_json_path = functools.lru_cache(maxsize=256)(parse_extended_json_path)
+_parse_result_path = functools.lru_cache(maxsize=256)(parse_json_path)
 
 
 def install(functions: Functions) -> None:
@@ -78,6 +91,19 @@ def install(functions: Functions) -> None:
     StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]  # rerouted in place
     AmazonStateLanguageParser.parse = staticmethod(_parse_from_kept_tree)  # type: ignore[method-assign]  # same signature
     backends.list_of_moto_modules = lambda: _MOTO_MODULES
+    # These modules import the names for themselves: each is replaced where it is looked up.
+    setattr(lambda_eval_utils, "boto_client_for", _task_client)  # noqa: B010
+    setattr(json_path, "parse", _parse_json_path)  # noqa: B010
+    setattr(result_path, "parse", _parse_result_path)  # noqa: B010
+
+
+def _task_client(region: str, service: str, state_credentials: Any = None) -> Any:
+    """moto's client for a Task state, one per region, service and moto port (a process may run several
+    runtimes, one after another); boto3 clients are safe to share between threads."""
+    key = (region, service, moto_server_port())
+    if key not in _task_clients:
+        _task_clients[key] = boto_client_for(region, service, state_credentials)
+    return _task_clients[key]
 
 
 def _parse_from_kept_tree(definition: str) -> tuple[EvalComponent, Any]:

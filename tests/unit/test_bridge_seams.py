@@ -11,7 +11,10 @@ from aws_lambda_powertools.utilities.parser.models import S3Model
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.moto_server import werkzeug_app
 from moto.s3 import notifications
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
+from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend import execution_worker
 from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -41,6 +44,12 @@ def test_the_rerouted_functions_keep_their_signatures():
     assert list(inspect.signature(bridge._original_parse).parameters) == ["definition"]
     assert "AmazonStateLanguageParser.parse(" in inspect.getsource(execution_worker.ExecutionWorker)
     assert "backends.list_of_moto_modules()" in inspect.getsource(werkzeug_app.DomainDispatcherApplication)
+    assert list(inspect.signature(bridge.boto_client_for).parameters) == [
+        "region", "service", "state_credentials",
+    ]  # fmt: skip
+    assert "boto_client_for(" in inspect.getsource(lambda_eval_utils)
+    assert "parse(path)" in inspect.getsource(json_path.extract_json)
+    assert "parse(self.result_path_src)" in inspect.getsource(result_path)
 
 
 DEFINITION = '{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": {"ok": true}, "End": true}}}'
@@ -81,3 +90,12 @@ def test_completed_s3_events_have_every_field_aws_sends():
     assert record.s3.object.versionId == _Key.version_id
     assert record.s3.object.sequencer
     assert record.userIdentity.principalId and record.s3.bucket.ownerIdentity.principalId
+
+
+def test_a_task_state_reuses_its_client_while_the_moto_port_stays(monkeypatch):
+    monkeypatch.setattr(bridge, "_task_clients", {})
+    first = bridge._task_client("us-east-1", "lambda")
+    assert bridge._task_client("us-east-1", "lambda") is first
+    assert bridge._task_client("eu-west-1", "lambda") is not first
+    monkeypatch.setenv("MOTO_PORT", "5999")
+    assert bridge._task_client("us-east-1", "lambda") is not first, "a runtime on another port gets its own"
