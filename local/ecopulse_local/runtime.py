@@ -34,6 +34,7 @@ from typing import Any
 
 import boto3
 import uvicorn
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from moto.sns.models import sns_backends
 from pydantic import TypeAdapter, ValidationError
@@ -53,6 +54,7 @@ from ecopulse_local.event_sources import (
     Scheduler,
     SqsPoller,
     StreamPoller,
+    UnparsedStreams,
     schedules,
     sqs_mappings,
     stream_mappings,
@@ -242,7 +244,12 @@ class LocalRuntime:
             reader = StreamPoller(
                 stream,
                 self._client("dynamodb"),
-                self._client("dynamodbstreams"),
+                UnparsedStreams(
+                    self._client("dynamodbstreams"),
+                    self.endpoints.dynamodb,
+                    Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+                    self._stack.region,
+                ),
                 self.functions,
                 self.stack.region,
                 self._send_to_destination,

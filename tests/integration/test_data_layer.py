@@ -54,6 +54,18 @@ def test_a_submission_is_opened_once_and_takes_its_photo_once(repository):
     assert repository.status_of(UploadKey("karachi", "alice", upload.submission_id, "after")) is None
 
 
+def test_the_after_photos_verdict_is_stored_once_and_read_under_both_names(repository):
+    upload = received(repository, 62)
+    before = UploadKey("lahore", "alice", upload.submission_id, "before")
+    repository.record_photo(before, "uploads/x/62-before.jpg", "version-0", {"decision": "before"}, {"phash": "1"})
+    item = SubmissionItem.get(*SubmissionItem.keys("lahore", upload.submission_id), consistent_read=True)
+    assert item.verdict.as_dict() == VERDICT
+    assert set(item.photo_verdicts.as_dict()) == {"before"}, "the after photo's verdict is not written twice"
+    submission = repository.get("lahore", upload.submission_id)
+    assert submission.photo_verdicts == {"before": {"decision": "before"}, "after": VERDICT}
+    assert submission.verdict == VERDICT
+
+
 def test_an_upload_over_a_verified_photo_is_flagged_once_per_version_with_an_audit_entry(repository):
     upload = received(repository, 60)
     for _ in range(2):

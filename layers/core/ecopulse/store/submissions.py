@@ -29,7 +29,7 @@ from ecopulse.submissions import (
     admits_decision,
     sources_for,
 )
-from ecopulse.uploads import UploadKey
+from ecopulse.uploads import AFTER_PHOTO, UploadKey
 
 MAX_REPLACED_KEPT = 20
 
@@ -44,6 +44,15 @@ def _decision_of(item: SubmissionItem) -> ReviewDecision | None:
     return ReviewDecision.model_validate(_as_dict(item.review_decision)) if item.review_decision else None
 
 
+def _photo_verdicts_of(item: SubmissionItem) -> dict[str, Any]:
+    """Each photo's verdict; the "after" photo's is the submission's ``verdict``, stored once (items written
+    before that rule still carry a copy)."""
+    verdicts = _as_dict(item.photo_verdicts)
+    if item.verdict and AFTER_PHOTO not in verdicts:
+        verdicts[AFTER_PHOTO] = _as_dict(item.verdict)
+    return verdicts
+
+
 def submission_of(item: SubmissionItem) -> Submission:
     return Submission(
         tenant=item.tenant,
@@ -54,7 +63,7 @@ def submission_of(item: SubmissionItem) -> Submission:
         status=Status(item.status),
         photos=_as_dict(item.photos),
         verdict=_as_dict(item.verdict) if item.verdict else None,
-        photo_verdicts=_as_dict(item.photo_verdicts),
+        photo_verdicts=_photo_verdicts_of(item),
         photo_versions=_as_dict(item.photo_versions),
         photo_facts=_as_dict(item.photo_facts),
         rejection_reason=item.rejection_reason,
@@ -138,7 +147,7 @@ class SubmissionRepository:
                 SubmissionItem.content_type.set(verdict["photo"]["content_type"]),
                 SubmissionItem.size_bytes.set(verdict["photo"]["bytes"]),
                 SubmissionItem.verdict.set(verdict),
-                *self._photo_actions(key, photo_key, version_id, verdict, facts),
+                *self._photo_actions(key, photo_key, version_id, None, facts),
             ],
         )
 
@@ -171,12 +180,13 @@ class SubmissionRepository:
 
     @staticmethod
     def _photo_actions(
-        key: UploadKey, photo_key: str, version_id: str, verdict: dict[str, Any], facts: dict[str, Any]
+        key: UploadKey, photo_key: str, version_id: str, verdict: dict[str, Any] | None, facts: dict[str, Any]
     ) -> list[Action]:
+        """A photo taken in; ``verdict`` None when it is the submission's own (kept once, in ``verdict``)."""
         return [
             SubmissionItem.photos[key.photo].set(photo_key),
             SubmissionItem.photo_versions[key.photo].set(version_id),
-            SubmissionItem.photo_verdicts[key.photo].set(verdict),
+            *([] if verdict is None else [SubmissionItem.photo_verdicts[key.photo].set(verdict)]),
             SubmissionItem.photo_facts[key.photo].set(facts),
         ]
 
