@@ -208,26 +208,24 @@ def stream_mappings(stack: Stack) -> list[StreamMapping]:
     return mappings
 
 
-def _as_json(value: Any) -> Any:
-    """An attribute value as the stream's JSON has it: binary values base64-encoded, as Lambda delivers them."""
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, dict):
-        return {key: _as_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_as_json(item) for item in value]
-    return value
+def _base64(value: bytes | str) -> str:
+    return base64.b64encode(value).decode() if isinstance(value, bytes) else value
 
 
 def _typed(value: dict[str, Any]) -> dict[str, Any]:
-    """An attribute value with its type: DynamoDB Local's stream gives an empty map as ``{}``, where DynamoDB (and
-    every deserializer) has ``{"M": {}}``."""
+    """An attribute value as Lambda delivers it, in one walk: DynamoDB Local's stream gives an empty map as ``{}``,
+    where DynamoDB (and every deserializer) has ``{"M": {}}``; binary values, which boto3 parses to bytes, are
+    base64, as the stream's JSON has them."""
     if not value:
         return {"M": {}}
     if "M" in value:
         return {"M": {name: _typed(item) for name, item in value["M"].items()}}
     if "L" in value:
         return {"L": [_typed(item) for item in value["L"]]}
+    if "B" in value:
+        return {"B": _base64(value["B"])}
+    if "BS" in value:
+        return {"BS": [_base64(item) for item in value["BS"]]}
     return value
 
 
@@ -248,7 +246,7 @@ def stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[
         "eventVersion": record.get("eventVersion", "1.1"),
         "eventSource": "aws:dynamodb",
         "awsRegion": region,
-        "dynamodb": _as_json(change),
+        "dynamodb": change,
         "eventSourceARN": stream_arn,
     }
 

@@ -53,8 +53,15 @@ def test_a_function_gets_the_same_records_as_from_boto3(local_system):
         "pk": {"S": pk},
         "sk": {"S": "X"},
         "blob": {"B": b"\x00\xffbinary"},
+        "blobs": {"BS": [b"\x01", b"\x02"]},
         "empty": {"M": {}},
-        "nested": {"L": [{"N": "1.5"}, {"M": {"flag": {"BOOL": True}, "none": {"NULL": True}}}, {"SS": ["a", "b"]}]},
+        "nested": {
+            "L": [
+                {"N": "1.5"},
+                {"M": {"flag": {"BOOL": True}, "none": {"NULL": True}, "inner": {"B": b"\x03"}}},
+                {"SS": ["a", "b"]},
+            ]
+        },
     }
     dynamodb.put_item(TableName=local_system.table, Item=item)
     dynamodb.update_item(
@@ -72,6 +79,8 @@ def test_a_function_gets_the_same_records_as_from_boto3(local_system):
     assert as_lambda_gets_them == [stream_record(record, arn, "us-east-1") for record in from_boto3]
     assert as_lambda_gets_them[0]["dynamodb"]["NewImage"]["blob"] == {"B": "AP9iaW5hcnk="}
     assert as_lambda_gets_them[1]["dynamodb"]["OldImage"]["empty"] == {"M": {}}
+    assert sorted(as_lambda_gets_them[1]["dynamodb"]["NewImage"]["blobs"]["BS"]) == ["AQ==", "Ag=="]
+    assert as_lambda_gets_them[1]["dynamodb"]["NewImage"]["nested"]["L"][1]["M"]["inner"] == {"B": "Aw=="}
 
 
 def test_a_refused_read_is_the_client_error_boto3_raises(local_system):
