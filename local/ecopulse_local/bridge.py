@@ -14,8 +14,8 @@ fails loudly if an upgrade moves them):
 - Step Functions' ``SendTaskFailure`` response, which drops the ``cause`` a Catch hands on as
   ``$.Cause``.
 
-Two more keep moto's per-request work from starving the functions when many requests arrive at once (a burst
-of uploads measured the runtime's process at a third of its CPU in these two):
+Three more keep moto's per-request work from starving the functions when many requests arrive at once (a burst
+of uploads measured them at a quarter of the runtime's CPU):
 
 - Step Functions' ASL parse: moto parses the definition with ANTLR for every execution. The syntax tree is kept
   per definition; each execution still builds its own states from it (they carry per-execution state);
