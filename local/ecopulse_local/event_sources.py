@@ -24,6 +24,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -159,6 +160,7 @@ class StreamMapping:
     maximum_retry_attempts: int  # -1: until the record leaves the stream
     filters: tuple[str, ...]
     on_failure: str | None
+    batching_window_seconds: float = 0.0  # MaximumBatchingWindowInSeconds
 
     @cached_property
     def _patterns(self) -> tuple[tuple[dict[str, Any], EventPattern], ...]:
@@ -203,6 +205,7 @@ def stream_mappings(stack: Stack) -> list[StreamMapping]:
                 maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
                 filters=tuple(f["Pattern"] for f in props.get("FilterCriteria", {}).get("Filters", [])),
                 on_failure=destination,
+                batching_window_seconds=float(props.get("MaximumBatchingWindowInSeconds", 0)),
             )
         )
     return mappings
@@ -298,6 +301,7 @@ class _Shard:
     attempts: int = 0
     size: int = 0
     done: bool = False
+    waiting_since: float | None = None  # when the oldest pending record was read
 
     @property
     def closed(self) -> bool:
@@ -317,10 +321,12 @@ class StreamPoller(_Background):
         region: str,
         send_to_destination: Any,
         retry_seconds: float = STREAM_RETRY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.mapping = mapping
         self._streams, self._functions, self._region = streams, functions, region
         self._retry_seconds = retry_seconds
+        self._clock = clock
         self._send_to_destination = send_to_destination
         self.stream_arn: str = dynamodb.describe_table(TableName=mapping.table_name)["Table"]["LatestStreamArn"]
         self._shards: dict[str, _Shard] = {}
@@ -364,12 +370,32 @@ class StreamPoller(_Background):
             self._discover("TRIM_HORIZON")
         busy = False
         for shard in list(self._shards.values()):
-            if not shard.pending and shard.iterator:
+            if self._wants_records(shard):
                 self._read(shard)
-            if shard.pending:
+            if shard.pending and self._batch_ready(shard):
                 busy = True
                 self._deliver(shard)
+            if not shard.pending:
+                shard.waiting_since = None
         return busy
+
+    def _wants_records(self, shard: _Shard) -> bool:
+        """Reads when nothing is pending; within a batching window, also until a batch is full, but never while a
+        failed batch waits to be tried again."""
+        if not shard.iterator:
+            return False
+        if not shard.pending:
+            return True
+        gathering = self.mapping.batching_window_seconds > 0 and not shard.attempts
+        return gathering and len(shard.pending) < self.mapping.batch_size
+
+    def _batch_ready(self, shard: _Shard) -> bool:
+        """Lambda's MaximumBatchingWindowInSeconds: a batch goes when it is full or when its first record has
+        waited the window; a retried batch goes at once."""
+        window = self.mapping.batching_window_seconds
+        if window <= 0 or shard.attempts or len(shard.pending) >= self.mapping.batch_size:
+            return True
+        return shard.waiting_since is not None and self._clock() - shard.waiting_since >= window
 
     def _read(self, shard: _Shard) -> None:
         try:
@@ -384,6 +410,8 @@ class StreamPoller(_Background):
         shard.iterator = answer.get("NextShardIterator")
         records = [stream_record(record, self.stream_arn, self._region) for record in answer.get("Records", [])]
         shard.pending.extend(record for record in records if self.mapping.matches(record))
+        if shard.pending and shard.waiting_since is None:
+            shard.waiting_since = self._clock()
 
     def _deliver(self, shard: _Shard) -> None:
         if shard.attempts and self._stopped.wait(self._retry_seconds):

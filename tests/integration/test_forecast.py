@@ -11,6 +11,7 @@ import pytest
 
 from ecopulse.store import models
 from ecopulse.store.models import StatsItem
+from tests.support import wait_until
 
 # Reports per weekday, Monday first, with a slow rise: what the model should find and the baseline only echoes.
 PATTERN = np.array([8.0, 6.0, 5.0, 5.0, 7.0, 12.0, 14.0])
@@ -50,6 +51,15 @@ def file_report(local_system, tenant: str, zone: dict) -> None:
     assert created.json()["zone"] == zone["zone_id"]
 
 
+def counted_today(tenant: str, zone: str) -> int:
+    """Today's reports in ``zone`` as the aggregator has counted them so far."""
+    try:
+        item = StatsItem.get(*StatsItem.keys(tenant, datetime.now(UTC).date().isoformat(), zone), consistent_read=True)
+    except StatsItem.DoesNotExist:
+        return 0
+    return int(item.reports_created or 0)
+
+
 def run_forecasts(local_system) -> dict:
     """The forecast function invoked with the schedule's event, which names no tenant."""
     functions = local_system.client("lambda")
@@ -79,6 +89,8 @@ def test_the_daily_forecast_beats_the_seasonal_baseline_and_suggests_tomorrows_d
     seed_history(tenant, "market", 10, seed=6)
     for zone in (PORT, PORT, MARKET):
         file_report(local_system, tenant, zone)
+    # The stream's aggregator counts them (and lists the city) within its batching window.
+    wait_until(lambda: (counted_today(tenant, "port"), counted_today(tenant, "market")) == (2, 1))
 
     summary = run_forecasts(local_system)
     assert summary["forecast"][tenant] == 1 and summary["insufficient_history"][tenant] == 1, summary

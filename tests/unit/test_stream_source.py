@@ -269,3 +269,59 @@ def test_a_pattern_with_or_is_matched_against_the_whole_record():
     either = json.dumps({"$or": [{"eventName": ["REMOVE"]}, {"dynamodb": {"Keys": {"sk": {"S": ["X"]}}}}]})
     assert mapping(filters=(either,)).matches(poller_event(record(1, sk="X"), "us-east-1"))
     assert not mapping(filters=(either,)).matches(poller_event(record(1), "us-east-1"))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def windowed(streams: FakeStreams, functions: FakeFunctions, clock: Clock, **changes: Any) -> StreamPoller:
+    return StreamPoller(
+        mapping(batching_window_seconds=1.0, batch_size=3, **changes),
+        streams,
+        streams,
+        functions,  # type: ignore[arg-type]
+        "us-east-1",
+        lambda arn, described: None,
+        retry_seconds=0,
+        clock=clock,
+    )
+
+
+def test_a_batching_window_gathers_records_until_it_has_passed():
+    streams, functions, clock = FakeStreams(), FakeFunctions(), Clock()
+    source = windowed(streams, functions, clock)
+    streams.records = [record(1)]
+    assert not source.poll_once() and functions.events == [], "the first record waits for the window"
+    clock.now += 0.5
+    streams.records.append(record(2))
+    assert not source.poll_once() and functions.events == []
+    clock.now += 0.5
+    assert source.poll_once()
+    assert functions.batches() == [["1", "2"]], "what arrived within the window goes as one batch"
+    clock.now += 5
+    assert not source.poll_once() and functions.batches() == [["1", "2"]]
+
+
+def test_a_full_batch_goes_before_its_window_has_passed():
+    streams, functions, clock = FakeStreams(), FakeFunctions(), Clock()
+    source = windowed(streams, functions, clock)
+    streams.records = [record(1), record(2), record(3), record(4)]
+    assert source.poll_once()
+    assert functions.batches() == [["1", "2", "3"]]
+    assert not source.poll_once(), "the fourth waits for its own window"
+    clock.now += 1
+    assert source.poll_once() and functions.batches()[-1] == ["4"]
+
+
+def test_a_failed_batch_is_tried_again_at_once_within_a_window():
+    streams, clock = FakeStreams(), Clock()
+    functions = FakeFunctions(Invocation(payload={"batchItemFailures": [{"itemIdentifier": f"{2:021d}"}]}))
+    source = windowed(streams, functions, clock)
+    streams.records = [record(1), record(2), record(3)]
+    assert source.poll_once() and source.poll_once()
+    assert functions.batches() == [["1", "2", "3"], ["2", "3"]]

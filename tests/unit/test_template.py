@@ -475,6 +475,7 @@ def test_the_aggregator_reads_the_changes_of_counted_items_only_and_retries_only
     assert (mapping.partial_failures, mapping.bisect, mapping.on_failure) == (
         True, True, stack.get_att("AggregateDeadLetterQueue", "Arn"),
     )  # fmt: skip
+    assert (mapping.batch_size, mapping.batching_window_seconds) == (100, 1.0), "a burst's changes in few batches"
     for sort_key in ("REPORT", "SUBMISSION", "LEDGER#s1", "ATTENDEE#u1", "LABEL"):
         assert mapping.matches(stream_change("INSERT", sort_key)) and mapping.matches(stream_change("MODIFY", sort_key))
         assert not mapping.matches(stream_change("REMOVE", sort_key)), "a removal takes nothing back"
