@@ -25,8 +25,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local_system import Target, ended_after, invocations_so_far, started_target  # noqa: E402
-from pipeline import Cleanup, open_cleanup, post_photos  # noqa: E402
+from local_system import Target, call_records, ended_after, invocations_so_far, started_target  # noqa: E402
+from pipeline import UPLOADS, Cleanup, open_cleanup, post_photos  # noqa: E402
 
 from ecopulse.geo import MAX_NEARBY_RADIUS_M  # noqa: E402
 from tests.integration.citizens import reviewed_by_a_human  # noqa: E402
@@ -70,8 +70,7 @@ class Counted:
         self.client = httpx.Client(base_url=target.api, timeout=60)
 
     def records(self, request_id: str | None = None) -> list[dict[str, Any]]:
-        params = {"request_id": request_id} if request_id else {}
-        return httpx.get(self.target.dashboard + "/local-runtime/calls", params=params, timeout=30).json()
+        return call_records(self.target, **({"request_id": request_id} if request_id else {}))
 
     def call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
         return self.client.request(method, path, headers=headers, **kwargs)
@@ -216,7 +215,7 @@ def measure_report(counted: Counted) -> dict[str, Figures]:
     form = counted.call("POST", "/uploads", citizen, json={"content_type": "image/jpeg"}).raise_for_status()
     upload = form.json()
     files = {"file": ("report.jpg", littered_scene(), "image/jpeg")}
-    httpx.post(upload["url"], data=upload["fields"], files=files, timeout=60).raise_for_status()
+    UPLOADS.post(upload["url"], data=upload["fields"], files=files).raise_for_status()
     body = {"waste_type": "organic", "lat": LAHORE[0], "lng": LAHORE[1], "photo_keys": [upload["key"]]}
     filed = counted.call("POST", "/reports", citizen, json=body).raise_for_status()
     changes = {}

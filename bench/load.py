@@ -52,13 +52,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from local_system import (  # noqa: E402
     Target,
     after_warm_up,
+    call_records,
     ended_after,
     invocations_so_far,
     notified,
     running_target,
     started_target,
 )
-from pipeline import mints_ended, open_cleanup, post_photos, upload_until_minted  # noqa: E402
+from pipeline import UPLOADS, mints_ended, open_cleanup, post_photos, upload_until_minted  # noqa: E402
 from stats import Rows, print_table, spread  # noqa: E402
 
 from ecopulse.store.models import SubmissionItem  # noqa: E402
@@ -344,7 +345,7 @@ def waiting_for_review(target: Target, tenant: str, n: int) -> str:
         opened = set_up(client, "/submissions", json={"task": "cleanup"}).json()
         form = opened["uploads"]["after"]
         files = {"file": ("after.jpg", ambiguous_scene(), "image/jpeg")}
-        httpx.post(form["url"], data=form["fields"], files=files, timeout=60).raise_for_status()
+        UPLOADS.post(form["url"], data=form["fields"], files=files).raise_for_status()
         submission_id = opened["submission"]["submission_id"]
         deadline = time.monotonic() + 120
         while client.get(f"/submissions/{submission_id}").json()["status"] != "in_review":
@@ -430,7 +431,7 @@ def hot_request(client: httpx.Client, city: HotCity, target: Target, kind: str, 
 def refusals(target: Target, since: float, seen: dict[tuple, dict]) -> None:
     """Adds the runtime's call records started since ``since`` to ``seen`` (the runtime keeps the latest 5,000, so
     the burst reads them as it goes)."""
-    for record in httpx.get(target.dashboard + "/local-runtime/calls", timeout=60).json():
+    for record in call_records(target):
         if record["started_at"] >= since:
             seen[(record["function"], record["request_id"], record["started_at"])] = record
 

@@ -36,10 +36,15 @@ class Target:
         return {"Authorization": "Bearer " + self.issuer.issue(user, [group], tenant)}
 
 
+def call_records(target: Target, **params: str) -> list[dict]:
+    """The runtime's records of its latest invocations (``request_id=`` keeps one API request's)."""
+    records: list[dict] = RUNTIME_RECORDS.get(target.dashboard + "/local-runtime/calls", params=params).json()
+    return records
+
+
 def notified(target: Target) -> int:
     """How many times the workflow's last step (NotifyFunction) has run, by the runtime's call records."""
-    records = RUNTIME_RECORDS.get(target.dashboard + "/local-runtime/calls").json()
-    return sum(1 for record in records if record["function"] == "NotifyFunction")
+    return sum(1 for record in call_records(target) if record["function"] == "NotifyFunction")
 
 
 def invocations_so_far(target: Target) -> int:
