@@ -262,9 +262,10 @@ class UnparsedStreams:
 
     TARGET = "DynamoDBStreams_20120810.GetRecords"
 
-    def __init__(self, client: Any, endpoint: str, credentials: Credentials, region: str) -> None:
-        self._client, self._url = client, endpoint.rstrip("/") + "/"
-        self._signer = SigV4Auth(credentials, "dynamodb", region)
+    def __init__(self, client: Any, credentials: Credentials) -> None:
+        """``client``: boto3's DynamoDB Streams client, whose endpoint and region the reads share."""
+        self._client, self._url = client, client.meta.endpoint_url.rstrip("/") + "/"
+        self._signer = SigV4Auth(credentials, "dynamodb", client.meta.region_name)
         self._http = urllib3.PoolManager(maxsize=4)
 
     def describe_stream(self, **arguments: Any) -> dict[str, Any]:

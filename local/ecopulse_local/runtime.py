@@ -244,12 +244,7 @@ class LocalRuntime:
             reader = StreamPoller(
                 stream,
                 self._client("dynamodb"),
-                UnparsedStreams(
-                    self._client("dynamodbstreams"),
-                    self.endpoints.dynamodb,
-                    Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
-                    self._stack.region,
-                ),
+                UnparsedStreams(self._client("dynamodbstreams"), Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY)),
                 self.functions,
                 self.stack.region,
                 self._send_to_destination,

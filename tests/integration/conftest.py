@@ -41,7 +41,7 @@ class LocalSystem:
     def client(self, service: str):
         return boto3.client(
             service,
-            endpoint_url=self.dynamodb if service == "dynamodb" else self.aws,
+            endpoint_url=self.dynamodb if service in ("dynamodb", "dynamodbstreams") else self.aws,
             region_name="us-east-1",
             aws_access_key_id="local",
             aws_secret_access_key="local",

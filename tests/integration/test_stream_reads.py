@@ -3,7 +3,6 @@ a function gets the same records as from boto3's GetRecords, and a refusal is th
 
 import uuid
 
-import boto3
 import pytest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
@@ -11,18 +10,6 @@ from botocore.exceptions import ClientError
 from ecopulse_local.event_sources import UnparsedStreams, stream_record
 
 pytestmark = pytest.mark.system
-
-
-def streams_client(local_system):
-    """boto3's DynamoDB Streams client on DynamoDB Local, where the stream is (the fixture's clients other than
-    DynamoDB's go to moto)."""
-    return boto3.client(
-        "dynamodbstreams",
-        endpoint_url=local_system.dynamodb,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
 
 
 def open_shard_iterators(streams, arn: str) -> list[str]:
@@ -44,9 +31,9 @@ def records_of(reader, iterators: list[str], pk: str) -> list[dict]:
 
 
 def test_a_function_gets_the_same_records_as_from_boto3(local_system):
-    dynamodb, streams = local_system.client("dynamodb"), streams_client(local_system)
+    dynamodb, streams = local_system.client("dynamodb"), local_system.client("dynamodbstreams")
     arn = dynamodb.describe_table(TableName=local_system.table)["Table"]["LatestStreamArn"]
-    unparsed = UnparsedStreams(streams, local_system.dynamodb, Credentials("local", "local"), "us-east-1")
+    unparsed = UnparsedStreams(streams, Credentials("local", "local"))
     iterators = open_shard_iterators(streams, arn)
     pk = f"STREAM-READ#{uuid.uuid4()}"
     item = {
@@ -84,8 +71,8 @@ def test_a_function_gets_the_same_records_as_from_boto3(local_system):
 
 
 def test_a_refused_read_is_the_client_error_boto3_raises(local_system):
-    streams = streams_client(local_system)
-    unparsed = UnparsedStreams(streams, local_system.dynamodb, Credentials("local", "local"), "us-east-1")
+    streams = local_system.client("dynamodbstreams")
+    unparsed = UnparsedStreams(streams, Credentials("local", "local"))
     with pytest.raises(ClientError) as from_boto3:
         streams.get_records(ShardIterator="not-an-iterator-" + "x" * 20, Limit=10)
     with pytest.raises(ClientError) as from_json:
