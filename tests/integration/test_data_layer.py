@@ -66,6 +66,21 @@ def test_the_after_photos_verdict_is_stored_once_and_read_under_both_names(repos
     assert submission.verdict == VERDICT
 
 
+def test_a_photo_posted_over_the_verified_one_leaves_the_verdict_shown_for_the_verified_version(repository):
+    upload = received(repository, 63)
+    repository.flag_replaced(upload, "version-2")
+    submission = repository.get("lahore", upload.submission_id)
+    assert submission.photo_verdicts == {"after": VERDICT} and submission.photo_versions == {"after": "version-1"}
+
+
+def test_a_refused_after_photo_shows_no_verdict_for_it(repository):
+    upload = key(64)
+    repository.create_pending("lahore", upload.submission_id, "alice", "cleanup", None)
+    assert repository.mark_refused(upload, "uploads/x/64.jpg", "not a photo")
+    submission = repository.get("lahore", upload.submission_id)
+    assert (submission.status, submission.verdict, submission.photo_verdicts) == (Status.REJECTED, None, {})
+
+
 def test_an_upload_over_a_verified_photo_is_flagged_once_per_version_with_an_audit_entry(repository):
     upload = received(repository, 60)
     for _ in range(2):
